@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/studentperf/studentperf/shared/modelstore"
+)
+
+// config is every setting of a training run, read once.
+type config struct {
+	Store        string
+	Model        string
+	Data         string
+	TestData     string
+	TestFraction float64
+	Seed         uint64
+	MinR2        float64
+	Folds        int
+}
+
+// loadConfig reads defaults, then the environment, then flags, and names
+// every bad value in one error.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5}
+	var problems []string
+	env := func(name string, set func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := set(v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q: %v", name, v, err))
+			}
+		}
+	}
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	env("MODEL_STORE", str(&cfg.Store))
+	env("MODEL_NAME", str(&cfg.Model))
+	env("DATA_URI", str(&cfg.Data))
+	env("TEST_DATA_URI", str(&cfg.TestData))
+	env("TEST_FRACTION", fraction(&cfg.TestFraction))
+	env("SEED", seed(&cfg.Seed))
+	env("MIN_R2", r2(&cfg.MinR2))
+
+	fs := flag.NewFlagSet("train run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
+	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "training CSV: a path, file://…, s3://BUCKET/KEY, sample or synthetic:N (env DATA_URI)")
+	fs.StringVar(&cfg.TestData, "test-data", cfg.TestData, "held-out CSV; without it the data is split (env TEST_DATA_URI)")
+	fs.Func("test-fraction", "held-out fraction when splitting (env TEST_FRACTION, default 0.2)", fraction(&cfg.TestFraction))
+	fs.Func("seed", "seed of every random choice (env SEED, default 42)", seed(&cfg.Seed))
+	fs.Func("min-r2", "never push a model whose held-out R² is below this (env MIN_R2, default 0.6)", r2(&cfg.MinR2))
+	fs.IntVar(&cfg.Folds, "folds", cfg.Folds, "cross-validation folds")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err
+		}
+		return config{}, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if cfg.Folds < 2 {
+		problems = append(problems, fmt.Sprintf("-folds %d: need at least 2", cfg.Folds))
+	}
+	if err := modelstore.CheckName("model", cfg.Model); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if cfg.Data == "" {
+		problems = append(problems, "no training data: set -data or DATA_URI")
+	}
+	if len(problems) > 0 {
+		return config{}, usageError{errors.New("config: " + strings.Join(problems, "; "))}
+	}
+	return cfg, nil
+}
+
+func fraction(p *float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || !(f > 0 && f < 1) {
+			return errors.New("want a number strictly between 0 and 1")
+		}
+		*p = f
+		return nil
+	}
+}
+
+func seed(p *uint64) func(string) error {
+	return func(v string) error {
+		s, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return errors.New("want a non-negative whole number")
+		}
+		*p = s
+		return nil
+	}
+}
+
+func r2(p *float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || math.IsNaN(f) || f > 1 {
+			return errors.New("want a number at most 1")
+		}
+		*p = f
+		return nil
+	}
+}
+
+// openStore opens the model store named by uri.
+func openStore(uri string) (*modelstore.Dir, error) {
+	switch {
+	case strings.HasPrefix(uri, "s3://"):
+		return nil, usageError{fmt.Errorf("model store %q: s3:// stores are not available in this build yet; use a directory", uri)}
+	case strings.HasPrefix(uri, "file://"):
+		uri = strings.TrimPrefix(uri, "file://")
+	case strings.Contains(uri, "://"):
+		return nil, usageError{fmt.Errorf("model store %q: unsupported scheme (want a directory, file://DIR or s3://BUCKET/PREFIX)", uri)}
+	}
+	if uri == "" {
+		return nil, usageError{errors.New("model store: empty path")}
+	}
+	return modelstore.NewDir(uri), nil
+}

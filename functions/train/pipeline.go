@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/pusher"
+	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/report"
+)
+
+// outcome is what one training run produced.
+type outcome struct {
+	Metrics  *model.Metrics
+	Decision pusher.Decision
+}
+
+// train runs the pipeline step by step; each step names itself in its
+// error. Nothing touches the store before the push step.
+func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, now func() time.Time) (*outcome, error) {
+	start := now()
+	src := dataset.SourceOptions{Seed: cfg.Seed}
+
+	tab, info, err := dataset.Load(ctx, cfg.Data, dataset.Students, src)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	var trainTab, testTab *dataset.Table
+	var testInfo *model.DataInfo
+	if cfg.TestData != "" {
+		t, ti, err := dataset.Load(ctx, cfg.TestData, dataset.Students, src)
+		if err != nil {
+			return nil, fmt.Errorf("ingest test data: %w", err)
+		}
+		trainTab, testTab, testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
+		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
+	} else {
+		if trainTab, testTab, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
+			return nil, fmt.Errorf("split: %w", err)
+		}
+		fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, trainTab.Len(), testTab.Len(), cfg.Seed)
+	}
+	stats := dataset.Describe(tab)
+
+	tr, err := features.Fit(trainTab)
+	if err != nil {
+		return nil, fmt.Errorf("transform: %w", err)
+	}
+	X, err := tr.Matrix(trainTab)
+	if err != nil {
+		return nil, fmt.Errorf("transform: %w", err)
+	}
+
+	search, err := regress.Search(X, trainTab.Target, regress.LinearFamily(), regress.Options{
+		Folds: cfg.Folds,
+		Progress: func(family string, n int, elapsed time.Duration) {
+			fmt.Fprintf(out, "search: %-10s %2d candidates, %d-fold CV done at %.3fs\n", family, n, cfg.Folds, elapsed.Seconds())
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	X = nil // the design matrix is not needed past the search
+	best := search.Results[search.Best]
+
+	dataInfo := model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}
+	prov := model.Provenance{Seed: cfg.Seed, Data: dataInfo, TestData: testInfo, Folds: cfg.Folds}
+	if testInfo == nil {
+		prov.TestFraction = cfg.TestFraction
+	}
+	m, err := model.New(cfg.Model, dataset.Students, tr,
+		model.Estimator{Name: best.Name, Family: best.Family, Params: best.Params, Linear: search.Model}, prov)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+
+	testPred, err := m.PredictTable(testTab)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: test data: %w", err)
+	}
+	testMetrics, err := regress.Evaluate(testTab.Target, testPred)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	trainPred, err := m.PredictTable(trainTab)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: training data: %w", err)
+	}
+	trainMetrics, err := regress.Evaluate(trainTab.Target, trainPred)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+
+	metrics := &model.Metrics{
+		Selected: best.Name, Test: testMetrics, Train: trainMetrics,
+		CV:   model.CV{Folds: search.Folds, R2Mean: best.CVMean, R2Std: best.CVStd},
+		Data: dataInfo, TestData: testInfo, Seed: cfg.Seed, Stats: stats,
+	}
+	for _, r := range search.Results {
+		metrics.Candidates = append(metrics.Candidates, model.Candidate{Name: r.Name, Family: r.Family, Params: r.Params,
+			CVR2Mean: r.CVMean, CVR2Std: r.CVStd, FoldR2: r.FoldR2, FitSeconds: r.FitSeconds})
+	}
+	printCandidates(out, metrics)
+
+	encoded, err := model.Encode(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	decision, err := pusher.Push(ctx, store, cfg.Model, pusher.Candidate{
+		Model: m, Bytes: encoded, Test: testTab, Metrics: metrics, Now: now(),
+		Report: func(mt *model.Metrics) ([]byte, error) {
+			return report.Render(report.Input{Model: cfg.Model, Metrics: mt, Actual: testTab.Target, Predicted: testPred})
+		},
+	}, pusher.Policy{MinR2: cfg.MinR2, Tolerance: pusher.DefaultTolerance})
+	if err != nil {
+		return nil, fmt.Errorf("push: %w", err)
+	}
+	if decision.Pushed {
+		fmt.Fprintf(out, "pushed: %s/%s/versions/%s (%s)\n", cfg.Store, cfg.Model, decision.Version, decision.Reason)
+	} else {
+		fmt.Fprintf(out, "not pushed: %s\n", decision.Reason)
+	}
+	fmt.Fprintf(out, "done in %.2fs\n", now().Sub(start).Seconds())
+	return &outcome{Metrics: metrics, Decision: decision}, nil
+}
+
+// printCandidates writes the summary table: every candidate, the winner
+// and its held-out scores.
+func printCandidates(out io.Writer, m *model.Metrics) {
+	fmt.Fprintf(out, "%-36s %-18s %s\n", "candidate", "CV R² mean ± std", "fit s")
+	for _, c := range m.Candidates {
+		mark := " "
+		if c.Name == m.Selected {
+			mark = "*"
+		}
+		fmt.Fprintf(out, "%s%-35s %.4f ± %.4f    %.4f\n", mark, c.Name, c.CVR2Mean, c.CVR2Std, c.FitSeconds)
+	}
+	fmt.Fprintf(out, "selected: %s (CV R² %.4f ± %.4f over %d folds)\n", m.Selected, m.CV.R2Mean, m.CV.R2Std, m.CV.Folds)
+	fmt.Fprintf(out, "test: R² %.4f  RMSE %.3f  MAE %.3f  (%d rows); train R² %.4f\n", m.Test.R2, m.Test.RMSE, m.Test.MAE, m.Test.Rows, m.Train.R2)
+}

@@ -1,0 +1,16 @@
+// Package features turns raw records into the numeric design matrix a
+// regressor sees, with transforms fitted on training rows only and saved
+// inside the model.
+//
+// The transforms mirror the Python original's scikit-learn pipeline so that
+// results can be compared with it: scores are imputed with the training
+// median and standardised (mean 0, population standard deviation 1);
+// categories are imputed with the most frequent training level, one-hot
+// encoded over the levels seen in training (sorted), and each indicator
+// column is divided by its standard deviation without centring
+// (StandardScaler(with_mean=False)). Output columns are the scores in
+// schema order, then each category's indicators.
+//
+// Category matching at prediction time is exact first; failing that, the
+// value is trimmed of surrounding spaces and compared ignoring case.
+package features

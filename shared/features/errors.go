@@ -1,0 +1,42 @@
+package features
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Problem is one invalid field of a record.
+type Problem struct {
+	Field   string   `json:"field"`
+	Value   string   `json:"value"`
+	Reason  string   `json:"reason"`
+	Allowed []string `json:"allowed,omitempty"` // the levels seen in training, for a category
+}
+
+func (p Problem) String() string {
+	s := fmt.Sprintf("field %q, value %q: %s", p.Field, p.Value, p.Reason)
+	if len(p.Allowed) > 0 {
+		s += " (allowed: " + strings.Join(quoteAll(p.Allowed), ", ") + ")"
+	}
+	return s
+}
+
+func quoteAll(ss []string) []string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return q
+}
+
+// Problems lists every invalid field of a record; it is the error Check and
+// Encode return for bad input.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}

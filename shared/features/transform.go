@@ -1,0 +1,419 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"gonum.org/v1/gonum/mat"
+)
+
+// MinScore and MaxScore bound every score, in training and at prediction.
+const (
+	MinScore = 0
+	MaxScore = 100
+)
+
+// Transform is the fitted preprocessing of one model.
+type Transform struct {
+	Numeric     []Numeric     `json:"numeric"`
+	Categorical []Categorical `json:"categorical"`
+}
+
+// Numeric is the fitted imputer and scaler of one score column.
+type Numeric struct {
+	Name   string  `json:"name"`
+	Median float64 `json:"median"` // imputes a missing value
+	Mean   float64 `json:"mean"`
+	Scale  float64 `json:"scale"` // population standard deviation, 1 when it is 0
+}
+
+// Categorical is the fitted imputer and one-hot encoder of one category
+// column.
+type Categorical struct {
+	Name         string    `json:"name"`
+	Levels       []string  `json:"levels"`        // sorted, as seen in training
+	MostFrequent int       `json:"most_frequent"` // index into Levels; imputes a missing value
+	Scale        []float64 `json:"scale"`         // per level: standard deviation of its indicator, 1 when it is 0
+
+	index map[string]int // Levels → position, built by Init
+}
+
+// Row is one record's raw feature values.
+type Row struct {
+	Cat []string  // one per Transform.Categorical, in order; "" is missing
+	Num []float64 // one per Transform.Numeric, in order; NaN is missing
+}
+
+// Fit fits the transforms on the feature columns of t (the training rows).
+func Fit(t *dataset.Table) (*Transform, error) {
+	if t.Len() == 0 {
+		return nil, errors.New("fit transforms: no rows")
+	}
+	tr := &Transform{}
+	for i, c := range t.Schema.Features {
+		col := t.Cols[i]
+		switch c.Kind {
+		case dataset.Score:
+			n, err := fitNumeric(c.Name, col.Values)
+			if err != nil {
+				return nil, fmt.Errorf("fit transforms: %w", err)
+			}
+			tr.Numeric = append(tr.Numeric, n)
+		case dataset.Category:
+			cat, err := fitCategorical(c.Name, col.Codes, col.Levels)
+			if err != nil {
+				return nil, fmt.Errorf("fit transforms: %w", err)
+			}
+			tr.Categorical = append(tr.Categorical, cat)
+		default:
+			return nil, fmt.Errorf("fit transforms: column %q has unknown kind %d", c.Name, c.Kind)
+		}
+	}
+	return tr, tr.Init()
+}
+
+func fitNumeric(name string, values []float64) (Numeric, error) {
+	present := make([]float64, 0, len(values))
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			present = append(present, v)
+		}
+	}
+	if len(present) == 0 {
+		return Numeric{}, fmt.Errorf("column %q has no values to fit", name)
+	}
+	slices.Sort(present)
+	h := len(present) / 2
+	median := present[h]
+	if len(present)%2 == 0 {
+		median = (present[h-1] + present[h]) / 2
+	}
+	// Mean and deviation after imputation, as the scaler sees the data.
+	var sum float64
+	for _, v := range values {
+		sum += imputed(v, median)
+	}
+	mean := sum / float64(len(values))
+	var ss float64
+	for _, v := range values {
+		d := imputed(v, median) - mean
+		ss += d * d
+	}
+	return Numeric{Name: name, Median: median, Mean: mean, Scale: scale(math.Sqrt(ss / float64(len(values))))}, nil
+}
+
+func imputed(v, median float64) float64 {
+	if math.IsNaN(v) {
+		return median
+	}
+	return v
+}
+
+func fitCategorical(name string, codes []int32, levels []string) (Categorical, error) {
+	counts := make([]int, len(levels))
+	missing := 0
+	for _, c := range codes {
+		if c < 0 {
+			missing++
+			continue
+		}
+		counts[c]++
+	}
+	type lc struct {
+		level string
+		count int
+	}
+	var seen []lc
+	for i, l := range levels {
+		if counts[i] > 0 {
+			seen = append(seen, lc{l, counts[i]})
+		}
+	}
+	if len(seen) == 0 {
+		return Categorical{}, fmt.Errorf("column %q has no values to fit", name)
+	}
+	slices.SortFunc(seen, func(a, b lc) int { return strings.Compare(a.level, b.level) })
+	cat := Categorical{Name: name, Levels: make([]string, len(seen)), Scale: make([]float64, len(seen))}
+	// Most frequent level; ties go to the smallest level, as scikit-learn's
+	// SimpleImputer does.
+	for i, s := range seen {
+		cat.Levels[i] = s.level
+		if s.count > seen[cat.MostFrequent].count {
+			cat.MostFrequent = i
+		}
+	}
+	n := float64(len(codes))
+	for i, s := range seen {
+		count := float64(s.count)
+		if i == cat.MostFrequent {
+			count += float64(missing)
+		}
+		p := count / n
+		cat.Scale[i] = scale(math.Sqrt(p * (1 - p)))
+	}
+	return cat, nil
+}
+
+// scale returns sd, or 1 where sd is 0 (a constant column), as
+// scikit-learn's StandardScaler does.
+func scale(sd float64) float64 {
+	if sd == 0 {
+		return 1
+	}
+	return sd
+}
+
+// Init validates a decoded or fitted transform and builds its lookup
+// tables. It must be called before Lookup, Encode or Matrix.
+func (t *Transform) Init() error {
+	for _, n := range t.Numeric {
+		if n.Name == "" {
+			return errors.New("numeric feature with no name")
+		}
+		if !finite(n.Median) || !finite(n.Mean) || !finite(n.Scale) || n.Scale <= 0 {
+			return fmt.Errorf("numeric feature %q: median, mean and scale must be finite and scale positive", n.Name)
+		}
+	}
+	for i := range t.Categorical {
+		c := &t.Categorical[i]
+		if c.Name == "" {
+			return errors.New("categorical feature with no name")
+		}
+		if len(c.Levels) == 0 {
+			return fmt.Errorf("categorical feature %q has no levels", c.Name)
+		}
+		if len(c.Scale) != len(c.Levels) {
+			return fmt.Errorf("categorical feature %q: %d scales for %d levels", c.Name, len(c.Scale), len(c.Levels))
+		}
+		if c.MostFrequent < 0 || c.MostFrequent >= len(c.Levels) {
+			return fmt.Errorf("categorical feature %q: most frequent level %d out of range", c.Name, c.MostFrequent)
+		}
+		c.index = make(map[string]int, len(c.Levels))
+		for j, l := range c.Levels {
+			if _, dup := c.index[l]; dup {
+				return fmt.Errorf("categorical feature %q: duplicate level %q", c.Name, l)
+			}
+			if !finite(c.Scale[j]) || c.Scale[j] <= 0 {
+				return fmt.Errorf("categorical feature %q: scale of level %q must be finite and positive", c.Name, l)
+			}
+			c.index[l] = j
+		}
+	}
+	return nil
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// Width is the number of output columns.
+func (t *Transform) Width() int {
+	w := len(t.Numeric)
+	for _, c := range t.Categorical {
+		w += len(c.Levels)
+	}
+	return w
+}
+
+// Names lists the output columns: score names, then "column=level".
+func (t *Transform) Names() []string {
+	names := make([]string, 0, t.Width())
+	for _, n := range t.Numeric {
+		names = append(names, n.Name)
+	}
+	for _, c := range t.Categorical {
+		for _, l := range c.Levels {
+			names = append(names, c.Name+"="+l)
+		}
+	}
+	return names
+}
+
+// Lookup returns the level index of value in category column c. An exact
+// match wins; otherwise surrounding spaces are trimmed and case ignored. An
+// empty value is missing and imputed with the most frequent level.
+func (c *Categorical) Lookup(value string) (int, bool) {
+	if i, ok := c.index[value]; ok {
+		return i, true
+	}
+	v := strings.TrimSpace(value)
+	if v == "" {
+		return c.MostFrequent, true
+	}
+	for i, l := range c.Levels {
+		if strings.EqualFold(l, v) {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// Check returns every problem of r at once, or nil.
+func (t *Transform) Check(r Row) error {
+	if len(r.Cat) != len(t.Categorical) || len(r.Num) != len(t.Numeric) {
+		return fmt.Errorf("row has %d categories and %d scores; want %d and %d",
+			len(r.Cat), len(r.Num), len(t.Categorical), len(t.Numeric))
+	}
+	var ps Problems
+	for i := range t.Categorical {
+		c := &t.Categorical[i]
+		if _, ok := c.Lookup(r.Cat[i]); !ok {
+			ps = append(ps, Problem{Field: c.Name, Value: r.Cat[i], Reason: "unknown category", Allowed: c.Levels})
+		}
+	}
+	for i, n := range t.Numeric {
+		if reason := checkScore(r.Num[i]); reason != "" {
+			ps = append(ps, Problem{Field: n.Name, Value: fmt.Sprint(r.Num[i]), Reason: reason})
+		}
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// checkScore says what is wrong with a score, or "". NaN is missing and
+// allowed (it is imputed).
+func checkScore(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return ""
+	case math.IsInf(v, 0):
+		return "must be a finite number"
+	case v < MinScore || v > MaxScore:
+		return fmt.Sprintf("must be between %d and %d", MinScore, MaxScore)
+	}
+	return ""
+}
+
+// Encode writes the transformed row into dst, which must have Width
+// elements. It allocates nothing unless r is invalid.
+func (t *Transform) Encode(r Row, dst []float64) error {
+	if len(dst) != t.Width() {
+		return fmt.Errorf("encode: destination has %d columns; want %d", len(dst), t.Width())
+	}
+	if err := t.Check(r); err != nil {
+		return err
+	}
+	for i, n := range t.Numeric {
+		dst[i] = (imputed(r.Num[i], n.Median) - n.Mean) / n.Scale
+	}
+	k := len(t.Numeric)
+	for i := range t.Categorical {
+		c := &t.Categorical[i]
+		j, _ := c.Lookup(r.Cat[i])
+		for l := range c.Levels {
+			dst[k+l] = 0
+		}
+		dst[k+j] = 1 / c.Scale[j]
+		k += len(c.Levels)
+	}
+	return nil
+}
+
+// Codes maps the category codes of a table (whose levels are the table's
+// own) onto level indices of t, imputing missing cells. It returns one
+// slice per categorical feature, or an error naming the first row and value
+// t has not seen.
+func (t *Transform) codes(tab *dataset.Table) ([][]int, error) {
+	out := make([][]int, len(t.Categorical))
+	for i := range t.Categorical {
+		c := &t.Categorical[i]
+		ci := tab.Schema.Index(c.Name)
+		if ci < 0 {
+			return nil, fmt.Errorf("table has no column %q", c.Name)
+		}
+		col := tab.Cols[ci]
+		remap := make([]int, len(col.Levels))
+		for j, l := range col.Levels {
+			k, ok := c.Lookup(l)
+			if !ok {
+				k = -1
+			}
+			remap[j] = k
+		}
+		idx := make([]int, len(col.Codes))
+		for r, code := range col.Codes {
+			if code < 0 {
+				idx[r] = c.MostFrequent
+				continue
+			}
+			if remap[code] < 0 {
+				return nil, Problems{{Field: c.Name, Value: col.Levels[code], Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
+			}
+			idx[r] = remap[code]
+		}
+		out[i] = idx
+	}
+	return out, nil
+}
+
+// Matrix transforms every row of tab into a dense design matrix.
+func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
+	n, w := tab.Len(), t.Width()
+	if n == 0 {
+		return nil, errors.New("matrix: no rows")
+	}
+	codes, err := t.codes(tab)
+	if err != nil {
+		return nil, fmt.Errorf("matrix: %w", err)
+	}
+	data := make([]float64, n*w)
+	for i, num := range t.Numeric {
+		ci := tab.Schema.Index(num.Name)
+		if ci < 0 {
+			return nil, fmt.Errorf("matrix: table has no column %q", num.Name)
+		}
+		for r, v := range tab.Cols[ci].Values {
+			if reason := checkScore(v); reason != "" {
+				return nil, fmt.Errorf("matrix: row %d: %w", r+1, Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: reason}})
+			}
+			data[r*w+i] = (imputed(v, num.Median) - num.Mean) / num.Scale
+		}
+	}
+	k := len(t.Numeric)
+	for i, c := range t.Categorical {
+		for r, j := range codes[i] {
+			data[r*w+k+j] = 1 / c.Scale[j]
+		}
+		k += len(c.Levels)
+	}
+	return mat.NewDense(n, w, data), nil
+}
+
+// Rows converts a table into rows of raw values in t's order.
+func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
+	rows := make([]Row, tab.Len())
+	cats := make([]string, len(rows)*len(t.Categorical))
+	nums := make([]float64, len(rows)*len(t.Numeric))
+	for r := range rows {
+		rows[r] = Row{
+			Cat: cats[r*len(t.Categorical) : (r+1)*len(t.Categorical)],
+			Num: nums[r*len(t.Numeric) : (r+1)*len(t.Numeric)],
+		}
+	}
+	for i, c := range t.Categorical {
+		ci := tab.Schema.Index(c.Name)
+		if ci < 0 {
+			return nil, fmt.Errorf("rows: table has no column %q", c.Name)
+		}
+		col := tab.Cols[ci]
+		for r, code := range col.Codes {
+			if code >= 0 {
+				rows[r].Cat[i] = col.Levels[code]
+			}
+		}
+	}
+	for i, n := range t.Numeric {
+		ci := tab.Schema.Index(n.Name)
+		if ci < 0 {
+			return nil, fmt.Errorf("rows: table has no column %q", n.Name)
+		}
+		for r, v := range tab.Cols[ci].Values {
+			rows[r].Num[i] = v
+		}
+	}
+	return rows, nil
+}

@@ -1,0 +1,104 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+)
+
+// linearPredictor is a linear model folded into its transforms: scaling
+// and centring go into the weights and intercept, and each category level
+// becomes one precomputed term, so a prediction is a few additions and
+// allocates nothing.
+type linearPredictor struct {
+	tr        *features.Transform
+	intercept float64
+	num       []float64   // weight per raw score
+	cat       [][]float64 // term per category level
+}
+
+func compileLinear(tr *features.Transform, lin interface{ Predict([]float64) float64 }) linearPredictor {
+	// Read the model back through its own Predict so that compiling cannot
+	// drift from the estimator's definition: the intercept is the
+	// prediction at the zero vector and each weight a unit response.
+	x := make([]float64, tr.Width())
+	base := lin.Predict(x)
+	unit := func(j int) float64 {
+		x[j] = 1
+		v := lin.Predict(x) - base
+		x[j] = 0
+		return v
+	}
+	p := linearPredictor{tr: tr, intercept: base, num: make([]float64, len(tr.Numeric)), cat: make([][]float64, len(tr.Categorical))}
+	for j, n := range tr.Numeric {
+		w := unit(j)
+		p.num[j] = w / n.Scale
+		p.intercept -= w * n.Mean / n.Scale
+	}
+	k := len(tr.Numeric)
+	for i, c := range tr.Categorical {
+		p.cat[i] = make([]float64, len(c.Levels))
+		for l := range c.Levels {
+			p.cat[i][l] = unit(k+l) / c.Scale[l]
+		}
+		k += len(c.Levels)
+	}
+	return p
+}
+
+// Predict returns the predicted target for one row (in the transform's
+// order: r.Cat per categorical feature, r.Num per score). An invalid row
+// returns features.Problems listing every bad field. It allocates nothing
+// for a valid row.
+func (m *Model) Predict(r features.Row) (float64, error) {
+	p := &m.pred
+	if len(r.Cat) != len(p.cat) || len(r.Num) != len(p.num) {
+		return 0, p.tr.Check(r)
+	}
+	y := p.intercept
+	for i := range p.cat {
+		l, ok := p.tr.Categorical[i].Lookup(r.Cat[i])
+		if !ok {
+			return 0, p.tr.Check(r)
+		}
+		y += p.cat[i][l]
+	}
+	for j, w := range p.num {
+		v := r.Num[j]
+		if math.IsNaN(v) {
+			v = p.tr.Numeric[j].Median
+		} else if !(v >= features.MinScore && v <= features.MaxScore) {
+			return 0, p.tr.Check(r)
+		}
+		y += w * v
+	}
+	return y, nil
+}
+
+// PredictBatch predicts every row into dst, which must be as long as rows.
+// The first invalid row stops it with an error naming the row (from 1).
+func (m *Model) PredictBatch(rows []features.Row, dst []float64) error {
+	if len(dst) != len(rows) {
+		return fmt.Errorf("predict batch: %d results for %d rows", len(dst), len(rows))
+	}
+	for i, r := range rows {
+		y, err := m.Predict(r)
+		if err != nil {
+			return fmt.Errorf("row %d: %w", i+1, err)
+		}
+		dst[i] = y
+	}
+	return nil
+}
+
+// PredictTable predicts every row of a table read with the model's schema.
+func (m *Model) PredictTable(t *dataset.Table) ([]float64, error) {
+	rows, err := m.Transform.Rows(t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(rows))
+	return out, m.PredictBatch(rows, out)
+}

@@ -1,0 +1,276 @@
+package modelstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// Dir is a model store in a local directory.
+type Dir struct {
+	root string
+}
+
+// NewDir returns a store rooted at root; the directory is created on the
+// first write.
+func NewDir(root string) *Dir { return &Dir{root: filepath.Clean(root)} }
+
+// Root is the store's directory.
+func (d *Dir) Root() string { return d.root }
+
+func (d *Dir) modelDir(name string) (string, error) {
+	if err := CheckName("model", name); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.root, name), nil
+}
+
+// Current reads current.json of model name; ErrNotFound when there is none.
+func (d *Dir) Current(ctx context.Context, name string) (Pointer, error) {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return Pointer{}, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, CurrentFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Pointer{}, fmt.Errorf("model %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Pointer{}, fmt.Errorf("read current model: %w", err)
+	}
+	return DecodePointer(b)
+}
+
+// ReadFile reads one file of a version.
+func (d *Dir) ReadFile(ctx context.Context, name, version, file string) ([]byte, error) {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckName("version", version); err != nil {
+		return nil, err
+	}
+	if err := CheckName("file", file); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "versions", version, file))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model %q version %q file %q: %w", name, version, file, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read model file: %w", err)
+	}
+	return b, nil
+}
+
+// Versions lists the complete versions of model name, oldest first.
+func (d *Dir) Versions(ctx context.Context, name string) ([]string, error) {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "versions"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	var vs []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			vs = append(vs, e.Name())
+		}
+	}
+	slices.Sort(vs)
+	return vs, nil
+}
+
+// WriteVersion writes the files of a new version. They are written into a
+// hidden temporary folder, synced, and the folder renamed into place, so a
+// version is either complete or absent. An existing version is never
+// touched: ErrExists.
+func (d *Dir) WriteVersion(ctx context.Context, name, version string, files map[string][]byte) (err error) {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return err
+	}
+	if err := CheckName("version", version); err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("write version: no files")
+	}
+	for f := range files {
+		if err := CheckName("file", f); err != nil {
+			return err
+		}
+	}
+	versions := filepath.Join(dir, "versions")
+	final := filepath.Join(versions, version)
+	if _, err := os.Stat(final); err == nil {
+		return fmt.Errorf("model %q version %q: %w", name, version, ErrExists)
+	}
+	if err := os.MkdirAll(versions, 0o755); err != nil {
+		return fmt.Errorf("write version: %w", err)
+	}
+	tmp, err := os.MkdirTemp(versions, ".tmp-"+version+"-")
+	if err != nil {
+		return fmt.Errorf("write version: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	for _, f := range names {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("write version: %w", err)
+		}
+		if err := writeSynced(filepath.Join(tmp, f), files[f]); err != nil {
+			return fmt.Errorf("write version: %w", err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("write version: %w", err)
+	}
+	if err := syncDir(tmp); err != nil {
+		return fmt.Errorf("write version: %w", err)
+	}
+	// rename(2) onto an existing empty directory succeeds, so the check
+	// above is repeated under the rename's own rules: a non-empty target
+	// fails with ENOTEMPTY/EEXIST.
+	if err := os.Rename(tmp, final); err != nil {
+		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("model %q version %q: %w", name, version, ErrExists)
+		}
+		return fmt.Errorf("write version: %w", err)
+	}
+	return syncDir(versions)
+}
+
+// DeleteVersion removes a version that never became current (the pusher's
+// clean-up after a failed pointer update).
+func (d *Dir) DeleteVersion(ctx context.Context, name, version string) error {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return err
+	}
+	if err := CheckName("version", version); err != nil {
+		return err
+	}
+	if cur, err := d.Current(ctx, name); err == nil && cur.Version == version {
+		return fmt.Errorf("delete version %q: it is the current version", version)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "versions", version)); err != nil {
+		return fmt.Errorf("delete version: %w", err)
+	}
+	return nil
+}
+
+// SetCurrent points model name at p.Version, provided the current version
+// is still prev ("" meaning no current model yet); otherwise ErrConflict.
+// The version must exist. current.json is written to a temporary file,
+// synced and renamed over the old one, under an exclusive lock on the
+// model's versions folder so two trainers cannot interleave.
+func (d *Dir) SetCurrent(ctx context.Context, name string, p Pointer, prev string) error {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return err
+	}
+	data, err := EncodePointer(p)
+	if err != nil {
+		return err
+	}
+	versions := filepath.Join(dir, "versions")
+	if _, err := os.Stat(filepath.Join(versions, p.Version)); err != nil {
+		return fmt.Errorf("set current: version %q: %w", p.Version, ErrNotFound)
+	}
+	lock, err := os.Open(versions)
+	if err != nil {
+		return fmt.Errorf("set current: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("set current: lock: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+
+	cur, err := d.Current(ctx, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if prev != "" {
+			return fmt.Errorf("set current: expected version %q, found none: %w", prev, ErrConflict)
+		}
+	case err != nil:
+		if prev != "" {
+			return fmt.Errorf("set current: %w", err)
+		}
+		// An unreadable pointer with no expectation: replace it.
+	case cur.Version != prev:
+		return fmt.Errorf("set current: expected version %q, found %q: %w", prev, cur.Version, ErrConflict)
+	}
+	tmp, err := os.CreateTemp(dir, ".current-*.json")
+	if err != nil {
+		return fmt.Errorf("set current: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("set current: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("set current: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("set current: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("set current: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, CurrentFile)); err != nil {
+		return fmt.Errorf("set current: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncDir(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}

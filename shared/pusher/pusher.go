@@ -1,0 +1,170 @@
+// Package pusher decides whether a trained model replaces the current one
+// and, if so, writes it into the model store: new version files first, the
+// current pointer last, only after the model was reloaded from its own
+// bytes and found to predict identically.
+package pusher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/regress"
+)
+
+// Store is what the pusher needs of a model store.
+type Store interface {
+	Current(ctx context.Context, name string) (modelstore.Pointer, error)
+	ReadFile(ctx context.Context, name, version, file string) ([]byte, error)
+	WriteVersion(ctx context.Context, name, version string, files map[string][]byte) error
+	SetCurrent(ctx context.Context, name string, p modelstore.Pointer, prev string) error
+	DeleteVersion(ctx context.Context, name, version string) error
+}
+
+var _ Store = (*modelstore.Dir)(nil)
+
+// ErrBelowMinR2 reports a model whose held-out R² misses the minimum.
+var ErrBelowMinR2 = errors.New("model below the minimum R²")
+
+// DefaultTolerance is how much lower than the current model's held-out R²
+// a new model may score and still count as "not worse": rounding-level
+// differences, far below the sampling noise of R² on a few hundred rows.
+const DefaultTolerance = 1e-6
+
+// Policy holds the gates.
+type Policy struct {
+	MinR2     float64
+	Tolerance float64
+}
+
+// Candidate is a trained model ready to push.
+type Candidate struct {
+	Model   *model.Model
+	Bytes   []byte                               // model.json as encoded
+	Test    *dataset.Table                       // the held-out rows
+	Metrics *model.Metrics                       // written to metrics.json (its Push member is filled in)
+	Report  func(*model.Metrics) ([]byte, error) // renders report.html once the decision is known
+	Now     time.Time
+}
+
+// Decision says what Push did and why.
+type Decision struct {
+	Pushed          bool
+	Version         string // the new version when pushed
+	PreviousVersion string
+	PreviousR2      *float64
+	Reason          string
+}
+
+// Push applies the gates and, when they pass, writes the candidate as the
+// new current version of name. It returns ErrBelowMinR2 when the model is
+// not good enough; a model rightly not pushed because the current one is
+// at least as good is not an error. On any error the store is as it was.
+func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Decision, error) {
+	r2 := c.Metrics.Test.R2
+	if !(r2 >= p.MinR2) {
+		return Decision{}, fmt.Errorf("%w: test R² %.4f < MIN_R2 %.4f", ErrBelowMinR2, r2, p.MinR2)
+	}
+	var d Decision
+	cur, err := s.Current(ctx, name)
+	switch {
+	case errors.Is(err, modelstore.ErrNotFound):
+		d.Reason = "no current model"
+	case err != nil:
+		// An unreadable pointer: a reader cannot use it either.
+		return Decision{}, fmt.Errorf("read current model: %w", err)
+	default:
+		d.PreviousVersion = cur.Version
+		curR2, why := scoreCurrent(ctx, s, name, cur, c.Test)
+		if why != "" {
+			d.Reason = why
+			break
+		}
+		d.PreviousR2 = &curR2
+		if r2 < curR2-p.Tolerance {
+			d.Reason = fmt.Sprintf("current version %s is better on the same held-out rows: R² %.4f vs %.4f", cur.Version, curR2, r2)
+			return d, nil
+		}
+		d.Reason = fmt.Sprintf("not worse than current version %s on the same held-out rows: R² %.4f vs %.4f", cur.Version, r2, curR2)
+	}
+
+	if err := reloadCheck(c); err != nil {
+		return Decision{}, fmt.Errorf("reload check: %w", err)
+	}
+	sha := model.Sum(c.Bytes)
+	version := modelstore.NewVersion(c.Now, sha)
+	c.Metrics.Push = &model.PushInfo{PreviousVersion: d.PreviousVersion, PreviousTestR2: d.PreviousR2, Reason: d.Reason}
+	metrics, err := encodeMetrics(c.Metrics)
+	if err != nil {
+		return Decision{}, err
+	}
+	report, err := c.Report(c.Metrics)
+	if err != nil {
+		return Decision{}, fmt.Errorf("report: %w", err)
+	}
+	files := map[string][]byte{"model.json": c.Bytes, "metrics.json": metrics, "report.html": report}
+	if err := s.WriteVersion(ctx, name, version, files); err != nil {
+		return Decision{}, fmt.Errorf("write version: %w", err)
+	}
+	ptr := modelstore.Pointer{Version: version, SHA256: sha, Model: name, Created: c.Now.UTC(), Selected: c.Metrics.Selected, TestR2: &r2}
+	if err := s.SetCurrent(ctx, name, ptr, d.PreviousVersion); err != nil {
+		// Leave the store as it was: the version never became current.
+		if derr := s.DeleteVersion(context.WithoutCancel(ctx), name, version); derr != nil {
+			err = errors.Join(err, fmt.Errorf("clean up version %s: %w", version, derr))
+		}
+		return Decision{}, fmt.Errorf("set current: %w", err)
+	}
+	d.Pushed, d.Version = true, version
+	return d, nil
+}
+
+// scoreCurrent scores the current model on the candidate's held-out rows.
+// A reason is returned instead when it cannot be scored, and the candidate
+// then replaces it.
+func scoreCurrent(ctx context.Context, s Store, name string, cur modelstore.Pointer, test *dataset.Table) (float64, string) {
+	b, err := s.ReadFile(ctx, name, cur.Version, "model.json")
+	if err != nil {
+		return 0, fmt.Sprintf("current version %s is unreadable (%v)", cur.Version, err)
+	}
+	m, err := model.Load(b, cur.SHA256)
+	if err != nil {
+		return 0, fmt.Sprintf("current version %s fails verification (%v)", cur.Version, err)
+	}
+	pred, err := m.PredictTable(test)
+	if err != nil {
+		return 0, fmt.Sprintf("current version %s cannot score the held-out rows (%v)", cur.Version, err)
+	}
+	met, err := regress.Evaluate(test.Target, pred)
+	if err != nil {
+		return 0, fmt.Sprintf("current version %s cannot be evaluated (%v)", cur.Version, err)
+	}
+	return met.R2, ""
+}
+
+// reloadCheck decodes the candidate from its own bytes and requires
+// bit-identical predictions on the held-out rows.
+func reloadCheck(c Candidate) error {
+	re, err := model.Load(c.Bytes, model.Sum(c.Bytes))
+	if err != nil {
+		return err
+	}
+	want, err := c.Model.PredictTable(c.Test)
+	if err != nil {
+		return err
+	}
+	got, err := re.PredictTable(c.Test)
+	if err != nil {
+		return err
+	}
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			return fmt.Errorf("row %d: reloaded model predicts %v; in memory %v", i+1, got[i], want[i])
+		}
+	}
+	return nil
+}

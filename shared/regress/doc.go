@@ -1,0 +1,21 @@
+// Package regress fits and compares regressors on a design matrix.
+//
+// The linear family (ordinary least squares, ridge, lasso and elastic net)
+// is fitted from sufficient statistics: one pass over the rows accumulates,
+// per cross-validation fold, the sums, cross-products and Gram matrix of the
+// features and target. Every candidate's fold fits and validation scores
+// then cost O(p³) each, whatever the number of rows, and they are exactly
+// what fitting on the rows themselves would give (up to rounding).
+//
+// The objectives follow scikit-learn so that results compare directly:
+//
+//	OLS:         min ‖y − b − Xw‖²                       (minimum-norm w)
+//	Ridge:       min ‖y − b − Xw‖² + α‖w‖²
+//	Elastic net: min ‖y − b − Xw‖²/(2n) + αρ‖w‖₁ + α(1−ρ)‖w‖²/2   (lasso: ρ = 1)
+//
+// A one-hot design with an intercept is collinear. OLS uses the
+// minimum-norm solution, through a symmetric eigendecomposition of the
+// centred Gram matrix with eigenvalues below 1e-10 of the largest dropped:
+// the pseudo-inverse solution that scikit-learn's LinearRegression (scipy
+// lstsq) also returns. Predictions do not depend on that choice.
+package regress

@@ -1,0 +1,51 @@
+package regress
+
+import (
+	"errors"
+	"math"
+)
+
+// Metrics are the scores of predictions against known targets.
+type Metrics struct {
+	R2   float64 `json:"r2"`
+	RMSE float64 `json:"rmse"`
+	MAE  float64 `json:"mae"`
+	Rows int     `json:"rows"`
+}
+
+// Evaluate scores pred against y. R² is 1 − SSE/SST with SST taken around
+// the mean of y; when y is constant it is 1 for a perfect fit and 0
+// otherwise, as scikit-learn's r2_score does.
+func Evaluate(y, pred []float64) (Metrics, error) {
+	if len(y) != len(pred) {
+		return Metrics{}, errors.New("evaluate: targets and predictions differ in length")
+	}
+	if len(y) == 0 {
+		return Metrics{}, errors.New("evaluate: no rows")
+	}
+	var mean float64
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(len(y))
+	var sse, sst, sae float64
+	for i, v := range y {
+		e := v - pred[i]
+		sse += e * e
+		sae += math.Abs(e)
+		d := v - mean
+		sst += d * d
+	}
+	n := float64(len(y))
+	return Metrics{R2: r2(sse, sst), RMSE: math.Sqrt(sse / n), MAE: sae / n, Rows: len(y)}, nil
+}
+
+func r2(sse, sst float64) float64 {
+	if sst == 0 {
+		if sse == 0 {
+			return 1
+		}
+		return 0
+	}
+	return 1 - sse/sst
+}
