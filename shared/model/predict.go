@@ -6,6 +6,7 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/regress"
 )
 
 // linearPredictor is a linear model folded into its transforms: scaling
@@ -19,21 +20,10 @@ type linearPredictor struct {
 	cat       [][]float64 // term per category level
 }
 
-func compileLinear(tr *features.Transform, lin interface{ Predict([]float64) float64 }) linearPredictor {
-	// Read the model back through its own Predict so that compiling cannot
-	// drift from the estimator's definition: the intercept is the
-	// prediction at the zero vector and each weight a unit response.
-	x := make([]float64, tr.Width())
-	base := lin.Predict(x)
-	unit := func(j int) float64 {
-		x[j] = 1
-		v := lin.Predict(x) - base
-		x[j] = 0
-		return v
-	}
-	p := linearPredictor{tr: tr, intercept: base, num: make([]float64, len(tr.Numeric)), cat: make([][]float64, len(tr.Categorical))}
+func compileLinear(tr *features.Transform, lin *regress.Linear) linearPredictor {
+	p := linearPredictor{tr: tr, intercept: lin.Intercept, num: make([]float64, len(tr.Numeric)), cat: make([][]float64, len(tr.Categorical))}
 	for j, n := range tr.Numeric {
-		w := unit(j)
+		w := lin.Coef[j]
 		p.num[j] = w / n.Scale
 		p.intercept -= w * n.Mean / n.Scale
 	}
@@ -41,7 +31,7 @@ func compileLinear(tr *features.Transform, lin interface{ Predict([]float64) flo
 	for i, c := range tr.Categorical {
 		p.cat[i] = make([]float64, len(c.Levels))
 		for l := range c.Levels {
-			p.cat[i][l] = unit(k+l) / c.Scale[l]
+			p.cat[i][l] = lin.Coef[k+l] / c.Scale[l]
 		}
 		k += len(c.Levels)
 	}

@@ -63,8 +63,10 @@ type Decision struct {
 
 // Push applies the gates and, when they pass, writes the candidate as the
 // new current version of name. It returns ErrBelowMinR2 when the model is
-// not good enough; a model rightly not pushed because the current one is
-// at least as good is not an error. On any error the store is as it was.
+// not good enough. A model rightly not pushed is not an error: the current
+// one scores better on the candidate's held-out rows (beyond Tolerance), or
+// it is the very same model (same sha256). On any error the store is as it
+// was.
 func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Decision, error) {
 	r2 := c.Metrics.Test.R2
 	if !(r2 >= p.MinR2) {
@@ -78,6 +80,10 @@ func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Dec
 	case err != nil:
 		// An unreadable pointer: a reader cannot use it either.
 		return Decision{}, fmt.Errorf("read current model: %w", err)
+	case cur.SHA256 == model.Sum(c.Bytes):
+		d.PreviousVersion = cur.Version
+		d.Reason = fmt.Sprintf("current version %s is this very model (same sha256)", cur.Version)
+		return d, nil
 	default:
 		d.PreviousVersion = cur.Version
 		curR2, why := scoreCurrent(ctx, s, name, cur, c.Test)
