@@ -112,18 +112,12 @@ func r2(p *float64) func(string) error {
 	}
 }
 
-// openStore opens the model store named by uri.
+// openStore opens the model store named by uri; a URI it cannot open is
+// a usage error.
 func openStore(uri string) (*modelstore.Dir, error) {
-	switch {
-	case strings.HasPrefix(uri, "s3://"):
-		return nil, usageError{fmt.Errorf("model store %q: s3:// stores are not available in this build yet; use a directory", uri)}
-	case strings.HasPrefix(uri, "file://"):
-		uri = strings.TrimPrefix(uri, "file://")
-	case strings.Contains(uri, "://"):
-		return nil, usageError{fmt.Errorf("model store %q: unsupported scheme (want a directory, file://DIR or s3://BUCKET/PREFIX)", uri)}
+	d, err := modelstore.Open(uri)
+	if err != nil {
+		return nil, usageError{err}
 	}
-	if uri == "" {
-		return nil, usageError{errors.New("model store: empty path")}
-	}
-	return modelstore.NewDir(uri), nil
+	return d, nil
 }

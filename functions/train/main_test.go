@@ -128,20 +128,28 @@ func TestRunOnSamplePushesAVerifiedModel(t *testing.T) {
 	}
 	var m struct {
 		Selected string
-		Test     struct{ R2, RMSE, MAE float64; Rows int }
-		CV       struct {
-			Folds         int
-			R2Mean, R2Std float64 `json:"r2_mean"`
+		Test     struct {
+			R2, RMSE, MAE float64
+			Rows          int
+		}
+		CV struct {
+			Folds  int
+			R2Mean float64 `json:"r2_mean"`
+			R2Std  float64 `json:"r2_std"`
 		}
 		Candidates []map[string]any
-		Data       struct{ URI string; Rows int; SHA256 string }
-		Seed       int
+		Data       struct {
+			URI    string
+			Rows   int
+			SHA256 string
+		}
+		Seed int
 	}
 	b, _ := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "metrics.json"))
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Selected == "" || m.Test.Rows != 200 || m.CV.Folds != 5 || len(m.Candidates) < 4 || m.Data.Rows != 1000 || m.Data.SHA256 == "" || m.Seed != 42 {
+	if m.Selected == "" || m.Test.Rows != 200 || m.CV.Folds != 5 || len(m.Candidates) < 4 || m.Data.Rows != 1000 || m.Data.SHA256 == "" || m.Seed != 42 || m.CV.R2Mean < 0.8 || m.CV.R2Std <= 0 {
 		t.Fatalf("metrics.json lacks contract members: %s", b)
 	}
 	for _, want := range []string{"selected:", "test: R²", "pushed:", "search: ols"} {

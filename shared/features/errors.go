@@ -8,13 +8,16 @@ import (
 // Problem is one invalid field of a record.
 type Problem struct {
 	Field   string   `json:"field"`
-	Value   string   `json:"value"`
+	Value   string   `json:"value,omitempty"`
 	Reason  string   `json:"reason"`
 	Allowed []string `json:"allowed,omitempty"` // the levels seen in training, for a category
 }
 
 func (p Problem) String() string {
 	s := fmt.Sprintf("field %q, value %q: %s", p.Field, p.Value, p.Reason)
+	if p.Value == "" {
+		s = fmt.Sprintf("field %q: %s", p.Field, p.Reason)
+	}
 	if len(p.Allowed) > 0 {
 		s += " (allowed: " + strings.Join(quoteAll(p.Allowed), ", ") + ")"
 	}

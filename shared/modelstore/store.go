@@ -86,3 +86,24 @@ func (p Pointer) validate() error {
 	}
 	return nil
 }
+
+// ErrUnsupported reports a store URI this build cannot open.
+var ErrUnsupported = errors.New("unsupported model store")
+
+// Open opens the store a URI names: a directory path or file://DIR.
+// s3://BUCKET/PREFIX is refused with ErrUnsupported until the S3 store
+// lands.
+func Open(uri string) (*Dir, error) {
+	switch {
+	case strings.HasPrefix(uri, "s3://"):
+		return nil, fmt.Errorf("model store %q: %w: s3:// stores are not available in this build yet; use a directory", uri, ErrUnsupported)
+	case strings.HasPrefix(uri, "file://"):
+		uri = strings.TrimPrefix(uri, "file://")
+	case strings.Contains(uri, "://"):
+		return nil, fmt.Errorf("model store %q: %w scheme (want a directory, file://DIR or s3://BUCKET/PREFIX)", uri, ErrUnsupported)
+	}
+	if uri == "" {
+		return nil, fmt.Errorf("model store: %w: empty path", ErrUnsupported)
+	}
+	return NewDir(uri), nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/predictor"
+)
+
+// Limits bound what one request may ask for.
+type Limits struct {
+	MaxBody  int64 // bytes of a request body
+	MaxBatch int   // rows of one request
+}
+
+// api holds the dependencies of every handler.
+type api struct {
+	pred    *predictor.Predictor
+	limits  Limits
+	log     *slog.Logger
+	metrics *metrics
+	fields  atomic.Pointer[servedFields]
+}
+
+// servedFields caches the field mapping of the model being served.
+type servedFields struct {
+	loaded *predictor.Loaded
+	fs     *fieldSet
+}
+
+func newAPI(pred *predictor.Predictor, limits Limits, log *slog.Logger) *api {
+	a := &api{pred: pred, limits: limits, log: log, metrics: newMetrics()}
+	pred.OnReload = a.metrics.reloaded
+	return a
+}
+
+// handler returns the whole HTTP API.
+func (a *api) handler() http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, a)
+	return mux
+}
+
+// current returns the loaded model with its field mapping, or ErrNoModel.
+func (a *api) current() (*predictor.Loaded, *fieldSet, error) {
+	l := a.pred.Current()
+	if l == nil {
+		return nil, nil, predictor.ErrNoModel
+	}
+	if sf := a.fields.Load(); sf != nil && sf.loaded == l {
+		return l, sf.fs, nil
+	}
+	sf := &servedFields{loaded: l, fs: newFieldSet(l.Model)}
+	a.fields.Store(sf)
+	a.metrics.modelInfo(l.Version)
+	return l, sf.fs, nil
+}
+
+// predictResponse is the answer to one record; batchResponse to
+// {"instances": …}.
+type predictResponse struct {
+	MathScore    float64 `json:"math_score"`
+	ModelVersion string  `json:"model_version"`
+}
+
+type batchResponse struct {
+	Predictions  []float64 `json:"predictions"`
+	ModelVersion string    `json:"model_version"`
+}
+
+func (a *api) predict() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		l, fs, err := a.current()
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		body, err := readBody(w, r, a.limits.MaxBody, "application/json")
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		req, err := decodePredict(body, fs, a.limits.MaxBatch)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if err := checkRows(l.Model.Transform, req); err != nil {
+			writeError(w, err)
+			return
+		}
+		out := make([]float64, len(req.rows))
+		if err := l.Model.PredictBatch(req.rows, out); err != nil {
+			writeError(w, fmt.Errorf("%w: %v", errBadRequest, err))
+			return
+		}
+		a.metrics.predictions.Add(float64(len(out)))
+		w.Header().Set("X-Model-Version", l.Version)
+		if req.batch {
+			writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
+			return
+		}
+		writeJSON(w, http.StatusOK, predictResponse{MathScore: out[0], ModelVersion: l.Version})
+	}
+}
+
+func (a *api) healthz() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+func (a *api) readyz() http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		l, _, err := a.current()
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set("X-Model-Version", l.Version)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "model_version": l.Version})
+	}
+}
+
+// checkRows reports the problems of every row at once, each field named
+// instances[i].field in a batch.
+func checkRows(tr *features.Transform, req predictRequest) error {
+	var all features.Problems
+	for i, row := range req.rows {
+		var ps features.Problems
+		if !errors.As(tr.Check(row), &ps) {
+			continue
+		}
+		for _, p := range ps {
+			if req.batch {
+				p.Field = fmt.Sprintf("instances[%d].%s", i, p.Field)
+			}
+			all = append(all, p)
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return nil
+}

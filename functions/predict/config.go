@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/runner"
+)
+
+// config is every setting of predict, read once.
+type config struct {
+	Store          string
+	Model          string
+	Addr           string
+	ReloadInterval time.Duration
+	Limits         Limits
+	LogLevel       slog.Level
+	Event          string // invoke only
+}
+
+// loadConfig reads defaults, then the environment, then flags, and names
+// every bad value in one error.
+func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	cfg := config{Store: "./models", Model: "student-math-score", Addr: runner.DefaultAddr, ReloadInterval: 30 * time.Second,
+		Limits: Limits{MaxBody: 1 << 20, MaxBatch: 10000}}
+	var problems []string
+	env := func(name string, set func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := set(v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q: %v", name, v, err))
+			}
+		}
+	}
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	addr := func(v string) error {
+		a, err := runner.ParseAddr(v)
+		if err != nil {
+			return err
+		}
+		cfg.Addr = a
+		return nil
+	}
+	env("MODEL_STORE", str(&cfg.Store))
+	env("MODEL_NAME", str(&cfg.Model))
+	env("PORT", addr)
+	env("RELOAD_INTERVAL", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			return errors.New("want a duration of at least 100ms, such as 30s")
+		}
+		cfg.ReloadInterval = d
+		return nil
+	})
+	env("MAX_BODY_BYTES", positive64(&cfg.Limits.MaxBody))
+	env("MAX_BATCH", positive(&cfg.Limits.MaxBatch))
+	env("LOG_LEVEL", func(v string) error { return cfg.LogLevel.UnmarshalText([]byte(v)) })
+
+	fs := flag.NewFlagSet("predict "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
+	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
+	fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)
+	fs.Func("max-body", "largest request body in bytes (env MAX_BODY_BYTES, default 1048576)", positive64(&cfg.Limits.MaxBody))
+	fs.Func("max-batch", "most rows in one request (env MAX_BATCH, default 10000)", positive(&cfg.Limits.MaxBatch))
+	if cmd == "invoke" {
+		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err
+		}
+		return config{}, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if cmd == "invoke" && cfg.Event == "" {
+		problems = append(problems, "invoke needs -event FILE (or - for stdin)")
+	}
+	if err := modelstore.CheckName("model", cfg.Model); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return config{}, usageError{errors.New("config: " + strings.Join(problems, "; "))}
+	}
+	return cfg, nil
+}
+
+func positive(p *int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return errors.New("want a whole number of at least 1")
+		}
+		*p = n
+		return nil
+	}
+}
+
+func positive64(p *int64) func(string) error {
+	return func(v string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 1 {
+			return errors.New("want a whole number of at least 1")
+		}
+		*p = n
+		return nil
+	}
+}
+
+// openStore opens the model store named by uri; a URI it cannot open is
+// a usage error.
+func openStore(uri string) (*modelstore.Dir, error) {
+	d, err := modelstore.Open(uri)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return d, nil
+}

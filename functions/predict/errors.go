@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/predictor"
+)
+
+// Sentinel errors of the HTTP layer; statusOf maps them to statuses.
+var (
+	errBadRequest       = errors.New("bad request")
+	errUnsupportedMedia = errors.New("unsupported media type")
+	errTooLarge         = errors.New("request too large")
+	errNotFound         = errors.New("not found")
+	errMethod           = errors.New("method not allowed")
+)
+
+// statusOf is the one place that maps an error to an HTTP status.
+func statusOf(err error) int {
+	var ps features.Problems
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &ps), errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, errUnsupportedMedia):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, errTooLarge), errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, errMethod):
+		return http.StatusMethodNotAllowed
+	case errors.Is(err, predictor.ErrNoModel):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is every error response: "error" says what was wrong; for bad
+// fields "problems" lists each with its value and what is allowed.
+type errorBody struct {
+	Error    string            `json:"error"`
+	Problems features.Problems `json:"problems,omitempty"`
+}
+
+// writeError answers with err's status and a JSON body.
+func writeError(w http.ResponseWriter, err error) {
+	body := errorBody{Error: err.Error()}
+	var ps features.Problems
+	if errors.As(err, &ps) {
+		body.Problems = ps
+	}
+	writeJSON(w, statusOf(err), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encode response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

@@ -1,0 +1,132 @@
+// Command predict serves the current model of a model store over HTTP: a
+// JSON API, a web form, the Open Inference Protocol, health, metrics and an
+// OpenAPI description. The same binary runs as a local server or under
+// AWS Lambda (API Gateway REST or HTTP API, or a Function URL).
+//
+// Usage:
+//
+//	predict [serve] [flags]          HTTP server on $PORT (default 8080)
+//	predict invoke -event FILE|-     run the Lambda handler once on an event
+//
+// Under Lambda (AWS_LAMBDA_RUNTIME_API set) the command is ignored and the
+// Lambda runtime loop starts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/studentperf/studentperf/shared/predictor"
+	"github.com/studentperf/studentperf/shared/runner"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "predict: "+strings.Join(strings.Fields(err.Error()), " "))
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// run is the whole program behind main. Logs go to stderr as JSON lines;
+// stdout carries only what invoke prints.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd != "serve" && cmd != "invoke" {
+		return usageError{fmt.Errorf("unknown command %q (want serve or invoke)", cmd)}
+	}
+	cfg, err := loadConfig(cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	store, err := openStore(cfg.Store)
+	if err != nil {
+		return err
+	}
+	pred := predictor.New(store, cfg.Model, log)
+	a := newAPI(pred, cfg.Limits, log)
+	if err := pred.Reload(ctx); err != nil {
+		// Serve anyway: readiness says 503 until a verified model arrives.
+		log.Warn("no model loaded at start", "err", err.Error(), "store", cfg.Store, "model", cfg.Model)
+	}
+	h := a.handler()
+	events := runner.HTTPEvents(h)
+
+	if runner.IsLambda(getenv) {
+		go pred.Run(ctx, cfg.ReloadInterval)
+		return runner.StartLambda(ctx, events)
+	}
+	switch cmd {
+	case "invoke":
+		event, err := readEvent(cfg.Event, stdin)
+		if err != nil {
+			return err
+		}
+		out, err := runner.Invoke(ctx, events, event)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", out)
+		return err
+	default:
+		go pred.Run(ctx, cfg.ReloadInterval)
+		srv := &runner.Server{
+			Addr: cfg.Addr, Handler: h, Events: events, Logger: log,
+			Ready: func(addr net.Addr) { log.Info("listening", "addr", addr.String(), "model", cfg.Model) },
+		}
+		return srv.ListenAndServe(ctx)
+	}
+}
+
+// readEvent reads an event file, or stdin for "-".
+func readEvent(path string, stdin io.Reader) ([]byte, error) {
+	const limit = runner.DefaultMaxInvokeBody
+	var r io.Reader
+	if path == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read event: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read event: over %d bytes", limit)
+	}
+	return b, nil
+}
+
+// usageError marks a mistake in the command line or environment.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,23 @@
+package main
+
+import "net/http"
+
+// addRoutes lists the whole HTTP API of predict, one line a route.
+func addRoutes(mux *http.ServeMux, a *api) {
+	r := router{mux: mux, a: a, methods: map[string][]string{}}
+	r.handle("POST /predict", a.predict())
+	r.handle("GET /{$}", a.form())
+	r.handle("GET /predictdata", a.form())
+	r.handle("POST /predictdata", a.predictForm())
+	r.handle("GET /healthz", a.healthz())
+	r.handle("GET /readyz", a.readyz())
+	r.handle("GET /v2", a.oipServer())
+	r.handle("GET /v2/health/live", a.oipLive())
+	r.handle("GET /v2/health/ready", a.oipReady())
+	r.handle("GET /v2/models/{model}", a.oipModel())
+	r.handle("GET /v2/models/{model}/ready", a.oipModelReady())
+	r.handle("POST /v2/models/{model}/infer", a.oipInfer())
+	r.handle("GET /metrics", a.metricsHandler())
+	r.handle("GET /openapi.json", a.openAPI())
+	r.fallbacks()
+}
