@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/runner"
@@ -54,7 +55,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Under Lambda the process is frozen between invocations, so logs go
+	// out unbuffered; a local server batches them (see bufferedLog).
+	logOut := stderr
+	if !runner.IsLambda(getenv) {
+		buf := newBufferedLog(stderr, 64<<10, 200*time.Millisecond)
+		defer buf.Close()
+		logOut = buf
+	}
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	store, err := openStore(cfg.Store)
 	if err != nil {
 		return err
