@@ -28,6 +28,28 @@ func (k Kind) String() string {
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
+// MarshalText writes the kind by name, so reports and metrics.json read
+// "category" or "score".
+func (k Kind) MarshalText() ([]byte, error) {
+	if k != Category && k != Score {
+		return nil, fmt.Errorf("unknown kind %d", k)
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText reads a kind by name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "category":
+		*k = Category
+	case "score":
+		*k = Score
+	default:
+		return fmt.Errorf("unknown kind %q (want category or score)", b)
+	}
+	return nil
+}
+
 // Column names one feature column and its kind.
 type Column struct {
 	Name string

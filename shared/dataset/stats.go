@@ -2,14 +2,15 @@ package dataset
 
 import (
 	"cmp"
+	"encoding/json"
 	"math"
 	"slices"
 )
 
 // Stats summarises a table for the training report.
 type Stats struct {
-	Rows    int
-	Columns []ColumnStats // the features, then the target, in schema order
+	Rows    int           `json:"rows"`
+	Columns []ColumnStats `json:"columns"` // the features, then the target, in schema order
 }
 
 // ColumnStats summarises one column. Scores (and the target) fill Mean,
@@ -29,8 +30,8 @@ type ColumnStats struct {
 
 // LevelCount is the number of rows with one level of a category.
 type LevelCount struct {
-	Level string
-	Count int
+	Level string `json:"level"`
+	Count int    `json:"count"`
 }
 
 // Describe returns the row count and per-column statistics of t.
@@ -100,4 +101,30 @@ func describeScore(name string, values []float64) ColumnStats {
 	}
 	cs.Std = math.Sqrt(ss / float64(n))
 	return cs
+}
+
+// MarshalJSON writes a score column's numbers (null where NaN: every
+// value missing) or a category column's counts, not both.
+func (c ColumnStats) MarshalJSON() ([]byte, error) {
+	type out struct {
+		Name    string       `json:"name"`
+		Kind    Kind         `json:"kind"`
+		Missing int          `json:"missing"`
+		Mean    *float64     `json:"mean,omitempty"`
+		Std     *float64     `json:"std,omitempty"`
+		Min     *float64     `json:"min,omitempty"`
+		Max     *float64     `json:"max,omitempty"`
+		Counts  []LevelCount `json:"counts,omitempty"`
+	}
+	o := out{Name: c.Name, Kind: c.Kind, Missing: c.Missing, Counts: c.Counts}
+	if c.Kind == Score {
+		num := func(f float64) *float64 {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil
+			}
+			return &f
+		}
+		o.Mean, o.Std, o.Min, o.Max = num(c.Mean), num(c.Std), num(c.Min), num(c.Max)
+	}
+	return json.Marshal(o)
 }

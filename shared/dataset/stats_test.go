@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
 	"strings"
@@ -60,5 +61,26 @@ func TestDescribeKeepsUnseenLevels(t *testing.T) {
 	got := Describe(tab).Columns[0].Counts
 	if want := []LevelCount{{"even", 2}, {"odd", 0}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v; want %v", got, want)
+	}
+}
+
+func TestColumnStatsJSON(t *testing.T) {
+	score, err := json.Marshal(ColumnStats{Name: "math_score", Kind: Score, Mean: 66, Std: 15, Min: 0, Max: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(score), `{"name":"math_score","kind":"score","missing":0,"mean":66,"std":15,"min":0,"max":100}`; got != want {
+		t.Fatalf("score column: got %s; want %s", got, want)
+	}
+	empty, err := json.Marshal(ColumnStats{Name: "s", Kind: Score, Missing: 3, Mean: math.NaN(), Std: math.NaN(), Min: math.NaN(), Max: math.NaN()})
+	if err != nil {
+		t.Fatalf("all-missing score column does not encode: %v", err)
+	}
+	if got, want := string(empty), `{"name":"s","kind":"score","missing":3}`; got != want {
+		t.Fatalf("all-missing column: got %s; want %s", got, want)
+	}
+	cat, _ := json.Marshal(ColumnStats{Name: "lunch", Kind: Category, Counts: []LevelCount{{"standard", 2}}})
+	if got, want := string(cat), `{"name":"lunch","kind":"category","missing":0,"counts":[{"level":"standard","count":2}]}`; got != want {
+		t.Fatalf("category column: got %s; want %s", got, want)
 	}
 }

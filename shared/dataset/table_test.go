@@ -68,3 +68,23 @@ func TestSchema(t *testing.T) {
 		t.Errorf("Students.check(): %v", err)
 	}
 }
+
+func TestKindText(t *testing.T) {
+	for _, k := range []Kind{Category, Score} {
+		b, err := k.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Kind
+		if err := back.UnmarshalText(b); err != nil || back != k {
+			t.Fatalf("round trip of %v: got %v, %v", k, back, err)
+		}
+	}
+	if _, err := Kind(9).MarshalText(); err == nil {
+		t.Fatal("MarshalText of an unknown kind: got nil; want an error")
+	}
+	var k Kind
+	if err := k.UnmarshalText([]byte("banana")); err == nil {
+		t.Fatal(`UnmarshalText("banana"): got nil; want an error`)
+	}
+}
