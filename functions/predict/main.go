@@ -134,7 +134,10 @@ func (u usageError) Unwrap() error { return u.error }
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0 // -h asked for the usage, which was printed
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1

@@ -64,11 +64,14 @@ type usageError struct{ error }
 
 func (u usageError) Unwrap() error { return u.error }
 
-// exitCode maps an error to the process exit status: 2 for usage, 1 for
+// exitCode maps an error to the process exit status: 0 for -h, 2 for usage, 1 for
 // everything else (bad data, no model reaching MIN_R2, a store failure).
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0 // -h asked for the usage, which was printed
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
