@@ -206,4 +206,3 @@ func post(t testing.TB, url, contentType, body string) (int, http.Header, []byte
 	}
 	return resp.StatusCode, resp.Header, b
 }
-
