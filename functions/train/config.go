@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/runner"
 )
 
 // config is every setting of a training run, read once.
@@ -22,12 +23,14 @@ type config struct {
 	Seed         uint64
 	MinR2        float64
 	Folds        int
+	Addr         string // serve only
+	Event        string // invoke only
 }
 
 // loadConfig reads defaults, then the environment, then flags, and names
 // every bad value in one error.
-func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5}
+func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5, Addr: runner.DefaultAddr}
 	var problems []string
 	env := func(name string, set func(string) error) {
 		if v := getenv(name); v != "" {
@@ -44,8 +47,19 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	env("TEST_FRACTION", fraction(&cfg.TestFraction))
 	env("SEED", seed(&cfg.Seed))
 	env("MIN_R2", r2(&cfg.MinR2))
+	addr := func(v string) error {
+		a, err := runner.ParseAddr(v)
+		if err != nil {
+			return err
+		}
+		cfg.Addr = a
+		return nil
+	}
+	if cmd == "serve" {
+		env("PORT", addr)
+	}
 
-	fs := flag.NewFlagSet("train run", flag.ContinueOnError)
+	fs := flag.NewFlagSet("train "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
@@ -55,6 +69,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Func("seed", "seed of every random choice (env SEED, default 42)", seed(&cfg.Seed))
 	fs.Func("min-r2", "never push a model whose held-out R² is below this (env MIN_R2, default 0.6)", r2(&cfg.MinR2))
 	fs.IntVar(&cfg.Folds, "folds", cfg.Folds, "cross-validation folds")
+	switch cmd {
+	case "serve":
+		fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)
+	case "invoke":
+		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, err
@@ -63,6 +83,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if cmd == "invoke" && cfg.Event == "" {
+		problems = append(problems, "invoke needs -event FILE (or - for stdin)")
 	}
 	if cfg.Folds < 2 {
 		problems = append(problems, fmt.Sprintf("-folds %d: need at least 2", cfg.Folds))

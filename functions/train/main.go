@@ -5,7 +5,14 @@
 //
 // Usage:
 //
-//	train [run] [flags]    one training run (the default)
+//	train [run] [flags]                 one training run (the default)
+//	train serve [flags]                 HTTP server on $PORT: POST /train, health, the invoke route
+//	train invoke -event FILE|- [flags]  run the Lambda handler once on an event
+//
+// Under Lambda (AWS_LAMBDA_RUNTIME_API set) the Lambda runtime loop
+// starts, taking EventBridge schedules, S3 ObjectCreated events, API
+// Gateway or Function URL requests to POST /train, and direct payloads of
+// run options.
 //
 // Flags override environment variables, which override defaults; see
 // README.md or `train run -h`.
@@ -17,17 +24,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/studentperf/studentperf/shared/runner"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "train: "+oneLine(err.Error()))
 		}
@@ -37,26 +48,78 @@ func main() {
 
 // run is the whole program behind main, with its inputs made explicit so
 // tests can call it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "run"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "run":
-		cfg, err := loadConfig(args, getenv, stderr)
-		if err != nil {
-			return err
-		}
-		store, err := openStore(cfg.Store)
-		if err != nil {
-			return err
-		}
+	if cmd != "run" && cmd != "serve" && cmd != "invoke" {
+		return usageError{fmt.Errorf("unknown command %q (want run, serve or invoke)", cmd)}
+	}
+	if runner.IsLambda(getenv) {
+		cmd = "lambda"
+	}
+	cfg, err := loadConfig(cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(cfg.Store)
+	if err != nil {
+		return err
+	}
+	if cmd == "run" {
 		_, err = train(ctx, cfg, store, stdout, time.Now)
 		return err
-	default:
-		return usageError{fmt.Errorf("unknown command %q (want run)", cmd)}
 	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	t := &trainer{cfg: cfg, store: store, log: log}
+	switch cmd {
+	case "lambda":
+		return runner.StartLambda(ctx, t.events())
+	case "invoke":
+		event, err := readEvent(cfg.Event, stdin)
+		if err != nil {
+			return err
+		}
+		out, err := runner.Invoke(ctx, t.events(), event)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", out)
+		return err
+	default:
+		srv := &runner.Server{
+			Addr: cfg.Addr, Handler: t.handler(), Events: t.events(), Logger: log,
+			// A training run on a large data set outlasts the default write
+			// timeout.
+			WriteTimeout: 15 * time.Minute,
+			Ready:        func(addr net.Addr) { log.Info("listening", "addr", addr.String()) },
+		}
+		return srv.ListenAndServe(ctx)
+	}
+}
+
+// readEvent reads an event file, or stdin for "-", up to Lambda's payload
+// limit.
+func readEvent(path string, stdin io.Reader) ([]byte, error) {
+	const limit = runner.DefaultMaxInvokeBody
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read event: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read event: over %d bytes", limit)
+	}
+	return b, nil
 }
 
 // usageError marks a mistake in the command line or environment.

@@ -45,7 +45,7 @@ func env(kv ...string) func(string) string {
 func runTrain(t testing.TB, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, getenv, &out, &errOut)
+	err := run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
 	return out.String() + errOut.String(), err
 }
 

@@ -11,6 +11,10 @@ import (
 // from a broken source with errors.Is(err, ErrInvalid).
 var ErrInvalid = errors.New("invalid data")
 
+// ErrBadURI reports a data URI that names nothing readable: empty, an
+// unsupported scheme, a bad synthetic row count, a directory.
+var ErrBadURI = errors.New("bad data URI")
+
 // Error is one problem found in the data. It reads like
 //
 //	line 7, column "reading_score", value "abc": not a number

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -47,14 +46,14 @@ func Open(ctx context.Context, uri string, opts SourceOptions) (io.ReadCloser, e
 	}
 	switch {
 	case uri == "":
-		return nil, errors.New("empty data URI")
+		return nil, fmt.Errorf("%w: empty data URI", ErrBadURI)
 	case uri == "sample":
 		return io.NopCloser(bytes.NewReader(sampleCSV)), nil
 	case strings.HasPrefix(uri, syntheticPrefix):
 		arg := strings.TrimPrefix(uri, syntheticPrefix)
 		n, err := strconv.Atoi(arg)
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("data URI %q: row count %q is not a positive integer (e.g. synthetic:10000)", uri, arg)
+			return nil, fmt.Errorf("%w: data URI %q: row count %q is not a positive integer (e.g. synthetic:10000)", ErrBadURI, uri, arg)
 		}
 		return openSynthetic(ctx, n, opts.Seed), nil
 	}
@@ -73,13 +72,13 @@ func Open(ctx context.Context, uri string, opts SourceOptions) (io.ReadCloser, e
 	for _, s := range slices.Sorted(maps.Keys(opts.Openers)) {
 		supported = append(supported, s+"://")
 	}
-	return nil, fmt.Errorf("unsupported data URI scheme %q (supported: %s)", scheme, strings.Join(supported, ", "))
+	return nil, fmt.Errorf("%w: unsupported data URI scheme %q (supported: %s)", ErrBadURI, scheme, strings.Join(supported, ", "))
 }
 
 // openFile opens a local file; its errors name the path.
 func openFile(path string) (io.ReadCloser, error) {
 	if path == "" {
-		return nil, errors.New("data URI has an empty path")
+		return nil, fmt.Errorf("%w: data URI has an empty path", ErrBadURI)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,7 +86,7 @@ func openFile(path string) (io.ReadCloser, error) {
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
-		return nil, fmt.Errorf("open %s: is a directory, not a CSV file", path)
+		return nil, fmt.Errorf("%w: open %s: is a directory, not a CSV file", ErrBadURI, path)
 	}
 	return f, nil
 }

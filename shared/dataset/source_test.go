@@ -257,3 +257,12 @@ func TestLoadErrorsNameTheURI(t *testing.T) {
 		t.Errorf("got %v; want an error starting with the URI", err)
 	}
 }
+
+func TestBadURIsWrapErrBadURI(t *testing.T) {
+	for _, uri := range []string{"", "synthetic:x", "ftp://host/file.csv", "file://", t.TempDir()} {
+		_, err := Open(context.Background(), uri, SourceOptions{})
+		if !errors.Is(err, ErrBadURI) {
+			t.Errorf("Open(%q): got %v; want ErrBadURI", uri, err)
+		}
+	}
+}

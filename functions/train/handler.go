@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/pusher"
+	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/runner"
+)
+
+// trainer runs training on request: from POST /train, an EventBridge
+// schedule, an S3 upload or a direct payload. One run at a time: a run
+// takes the process's CPU, and two would race for the same pointer.
+type trainer struct {
+	cfg   config
+	store pusher.Store
+	log   *slog.Logger
+	mu    sync.Mutex
+}
+
+// options are the run settings a request may change; absent members keep
+// the configured values.
+type options struct {
+	Data         *string  `json:"data,omitempty"`
+	TestData     *string  `json:"test_data,omitempty"`
+	TestFraction *float64 `json:"test_fraction,omitempty"`
+	Seed         *uint64  `json:"seed,omitempty"`
+	MinR2        *float64 `json:"min_r2,omitempty"`
+}
+
+// result is the answer to one run.
+type result struct {
+	Pushed          bool            `json:"pushed"`
+	Version         string          `json:"version,omitempty"`
+	PreviousVersion string          `json:"previous_version,omitempty"`
+	Reason          string          `json:"reason"`
+	Selected        string          `json:"selected"`
+	Test            regress.Metrics `json:"test"`
+	CV              model.CV        `json:"cv"`
+	Data            model.DataInfo  `json:"data"`
+	Seconds         float64         `json:"seconds"`
+}
+
+// errBadOptions reports a request whose options are malformed.
+var errBadOptions = errors.New("bad run options")
+
+// decodeOptions reads options strictly: unknown members and trailing data
+// are errors; an empty body is no options.
+func decodeOptions(body []byte) (options, error) {
+	var o options
+	if len(bytes.TrimSpace(body)) == 0 {
+		return o, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return o, fmt.Errorf("%w: %v (members: data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return o, fmt.Errorf("%w: trailing data after the JSON object", errBadOptions)
+	}
+	return o, nil
+}
+
+// apply returns the configuration with o's settings, checked like flags.
+func (o options) apply(cfg config) (config, error) {
+	var problems []string
+	if o.Data != nil {
+		cfg.Data = *o.Data
+		if cfg.Data == "" {
+			problems = append(problems, "data: must not be empty")
+		}
+	}
+	if o.TestData != nil {
+		cfg.TestData = *o.TestData
+	}
+	if o.TestFraction != nil {
+		if f := *o.TestFraction; !(f > 0 && f < 1) {
+			problems = append(problems, fmt.Sprintf("test_fraction %v: want a number strictly between 0 and 1", f))
+		}
+		cfg.TestFraction = *o.TestFraction
+	}
+	if o.Seed != nil {
+		cfg.Seed = *o.Seed
+	}
+	if o.MinR2 != nil {
+		if *o.MinR2 > 1 {
+			problems = append(problems, fmt.Sprintf("min_r2 %v: want a number at most 1", *o.MinR2))
+		}
+		cfg.MinR2 = *o.MinR2
+	}
+	if len(problems) > 0 {
+		return cfg, fmt.Errorf("%w: %s", errBadOptions, strings.Join(problems, "; "))
+	}
+	return cfg, nil
+}
+
+// run trains once with o applied.
+func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, error) {
+	cfg, err := o.apply(t.cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	start := time.Now()
+	t.log.Info("training started", "trigger", trigger, "data", cfg.Data, "seed", cfg.Seed)
+	var progress bytes.Buffer
+	out, err := train(ctx, cfg, t.store, &progress, time.Now)
+	if err != nil {
+		t.log.Error("training failed", "trigger", trigger, "err", err.Error())
+		return nil, err
+	}
+	d := out.Decision
+	r := &result{Pushed: d.Pushed, Version: d.Version, PreviousVersion: d.PreviousVersion, Reason: d.Reason,
+		Selected: out.Metrics.Selected, Test: out.Metrics.Test, CV: out.Metrics.CV, Data: out.Metrics.Data,
+		Seconds: time.Since(start).Seconds()}
+	t.log.Info("training finished", "trigger", trigger, "pushed", r.Pushed, "version", r.Version, "reason", r.Reason, "test_r2", r.Test.R2)
+	return r, nil
+}
+
+// statusOf is the one place that maps a training error to an HTTP status:
+// the caller's mistakes are 4xx, the store's failures 5xx.
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, errBadOptions), errors.Is(err, dataset.ErrInvalid),
+		errors.Is(err, dataset.ErrBadURI), errors.Is(err, fs.ErrNotExist):
+		return http.StatusBadRequest
+	case errors.Is(err, pusher.ErrBelowMinR2):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// maxOptionsBody bounds a POST /train body: options are a few members.
+const maxOptionsBody = 64 << 10
+
+// handler is train's HTTP API.
+func (t *trainer) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /train", t.trainHTTP)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no route for %s %s (train serves POST /train)", r.Method, r.URL.Path)})
+	})
+	return mux
+}
+
+func (t *trainer) trainHTTP(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": fmt.Sprintf("Content-Type %q; use application/json", ct)})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOptionsBody))
+	if err != nil {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body over %d bytes or unreadable: %v", maxOptionsBody, err)})
+		return
+	}
+	o, err := decodeOptions(body)
+	if err != nil {
+		writeJSON(w, statusOf(err), map[string]string{"error": err.Error()})
+		return
+	}
+	res, err := t.run(r.Context(), o, "http")
+	if err != nil {
+		writeJSON(w, statusOf(err), map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encode response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// events handles every Lambda event train accepts, told apart by shape:
+// API Gateway and Function URL requests go to the HTTP API; an
+// EventBridge scheduled event trains with the configured options (or the
+// event's detail, if it holds some); an S3 ObjectCreated event trains on
+// that object; anything else is a direct payload of options.
+func (t *trainer) events() runner.EventHandler {
+	httpEvents := runner.HTTPEvents(t.handler())
+	return func(ctx context.Context, event json.RawMessage) (any, error) {
+		var shape map[string]json.RawMessage
+		if err := json.Unmarshal(event, &shape); err != nil || shape == nil {
+			return nil, fmt.Errorf("%w: the event must be a JSON object", errBadOptions)
+		}
+		_, hasRequest := shape["requestContext"]
+		_, hasMethod := shape["httpMethod"]
+		_, hasRecords := shape["Records"]
+		_, hasDetailType := shape["detail-type"]
+		switch {
+		case hasRequest || hasMethod:
+			return httpEvents(ctx, event)
+		case hasRecords:
+			uri, err := s3ObjectURI(event)
+			if err != nil {
+				return nil, err
+			}
+			return t.run(ctx, options{Data: &uri}, "s3")
+		case hasDetailType:
+			var eb struct {
+				DetailType string          `json:"detail-type"`
+				Source     string          `json:"source"`
+				Detail     json.RawMessage `json:"detail"`
+			}
+			if err := json.Unmarshal(event, &eb); err != nil {
+				return nil, fmt.Errorf("%w: EventBridge event: %v", errBadOptions, err)
+			}
+			o, err := decodeOptions(bytes.TrimSpace(eb.Detail))
+			if err != nil && string(bytes.TrimSpace(eb.Detail)) != "null" {
+				return nil, fmt.Errorf("EventBridge %q detail: %w", eb.DetailType, err)
+			}
+			return t.run(ctx, o, "eventbridge:"+eb.DetailType)
+		default:
+			o, err := decodeOptions(event)
+			if err != nil {
+				return nil, fmt.Errorf("direct payload: %w", err)
+			}
+			return t.run(ctx, o, "direct")
+		}
+	}
+}
+
+// s3ObjectURI returns s3://BUCKET/KEY of the one ObjectCreated record of
+// an S3 event notification.
+func s3ObjectURI(event json.RawMessage) (string, error) {
+	var n struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+			EventName   string `json:"eventName"`
+			S3          struct {
+				Bucket struct {
+					Name string `json:"name"`
+				} `json:"bucket"`
+				Object struct {
+					Key string `json:"key"`
+				} `json:"object"`
+			} `json:"s3"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(event, &n); err != nil {
+		return "", fmt.Errorf("%w: S3 event: %v", errBadOptions, err)
+	}
+	if len(n.Records) != 1 {
+		return "", fmt.Errorf("%w: S3 event with %d records; want exactly 1 (one training run per object)", errBadOptions, len(n.Records))
+	}
+	rec := n.Records[0]
+	if rec.EventSource != "aws:s3" || !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
+		return "", fmt.Errorf("%w: record %q from %q is not an S3 ObjectCreated event", errBadOptions, rec.EventName, rec.EventSource)
+	}
+	// Keys arrive URL-encoded, spaces as '+'.
+	key, err := url.QueryUnescape(rec.S3.Object.Key)
+	if err != nil || key == "" || rec.S3.Bucket.Name == "" {
+		return "", fmt.Errorf("%w: S3 event without a valid bucket and key", errBadOptions)
+	}
+	return "s3://" + rec.S3.Bucket.Name + "/" + key, nil
+}
