@@ -116,10 +116,13 @@ func imputed(v, median float64) float64 {
 func fitCategorical(name string, codes []int32, levels []string) (Categorical, error) {
 	counts := make([]int, len(levels))
 	missing := 0
-	for _, c := range codes {
+	for r, c := range codes {
 		if c < 0 {
 			missing++
 			continue
+		}
+		if int(c) >= len(levels) {
+			return Categorical{}, fmt.Errorf("column %q row %d: code %d has no level", name, r+1, c)
 		}
 		counts[c]++
 	}
@@ -242,6 +245,9 @@ func (c *Categorical) Lookup(value string) (int, bool) {
 	if v == "" {
 		return c.MostFrequent, true
 	}
+	if i, ok := c.index[v]; ok {
+		return i, true // exact after trimming beats a case-folded match
+	}
 	for i, l := range c.Levels {
 		if strings.EqualFold(l, v) {
 			return i, true
@@ -340,6 +346,9 @@ func (t *Transform) codes(tab *dataset.Table) ([][]int, error) {
 				idx[r] = c.MostFrequent
 				continue
 			}
+			if int(code) >= len(remap) {
+				return nil, fmt.Errorf("column %q row %d: code %d has no level", c.Name, r+1, code)
+			}
 			if remap[code] < 0 {
 				return nil, Problems{{Field: c.Name, Value: col.Levels[code], Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
 			}
@@ -401,6 +410,9 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 		}
 		col := tab.Cols[ci]
 		for r, code := range col.Codes {
+			if int(code) >= len(col.Levels) {
+				return nil, fmt.Errorf("rows: column %q row %d: code %d has no level", c.Name, r+1, code)
+			}
 			if code >= 0 {
 				rows[r].Cat[i] = col.Levels[code]
 			}

@@ -14,8 +14,9 @@ type Metrics struct {
 }
 
 // Evaluate scores pred against y. R² is 1 − SSE/SST with SST taken around
-// the mean of y; when y is constant it is 1 for a perfect fit and 0
-// otherwise, as scikit-learn's r2_score does.
+// the mean of y; when SST is exactly 0 it is 1 for a perfect fit and 0
+// otherwise, as scikit-learn's r2_score does (like it, a constant y whose
+// mean is not exactly representable gives a tiny SST and a huge R²).
 func Evaluate(y, pred []float64) (Metrics, error) {
 	if len(y) != len(pred) {
 		return Metrics{}, errors.New("evaluate: targets and predictions differ in length")

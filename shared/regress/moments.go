@@ -139,8 +139,16 @@ func (m *moments) r2(model *Linear, shiftX []float64, shiftY float64) (float64, 
 	}
 	sse := m.syy - 2*wsxy + wgw - 2*d*(m.sy-wsx) + m.n*d*d
 	sst := m.syy - m.sy*m.sy/m.n
-	if sse < 0 {
-		sse = 0 // rounding on a perfect fit
+	// Both come from differences of sums, so each carries rounding of the
+	// order of eps·Σỹ². Below that they are 0: a constant validation fold
+	// (SST exactly 0 on the rows) must score 0, not ±1e16, and a perfect
+	// fit 1.
+	noise := 1e-10 * math.Max(m.syy, math.SmallestNonzeroFloat64)
+	if sst <= noise {
+		sst = 0
+	}
+	if sse <= noise {
+		sse = 0
 	}
 	v := r2(sse, sst)
 	if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -145,23 +145,13 @@ func Search(X *mat.Dense, y []float64, specs []Spec, opts Options) (*SearchResul
 		return nil, fmt.Errorf("search: need at least 2 folds, got %d", k)
 	case n < 2*k:
 		return nil, fmt.Errorf("search: %d rows are too few for %d folds", n, k)
+	case !(tie >= 0):
+		return nil, fmt.Errorf("search: tie tolerance %g must be a non-negative number", tie)
 	}
 	start := time.Now()
 
 	// One pass: the moments of each fold, shifted by the overall means.
-	shiftX := make([]float64, p)
-	var shiftY float64
-	for i := range n {
-		row := X.RawRowView(i)
-		for j := range p {
-			shiftX[j] += row[j]
-		}
-		shiftY += y[i]
-	}
-	for j := range p {
-		shiftX[j] /= float64(n)
-	}
-	shiftY /= float64(n)
+	shiftX, shiftY := means(X, y)
 	folds := make([]*moments, k)
 	for f, b := range foldBounds(n, k) {
 		folds[f] = newMoments(p)
@@ -187,6 +177,12 @@ func Search(X *mat.Dense, y []float64, specs []Spec, opts Options) (*SearchResul
 		trains[f] = s
 	}
 
+	// Progress reports a family once, after its last candidate.
+	last, count := map[string]int{}, map[string]int{}
+	for i, spec := range specs {
+		last[spec.Family] = i
+		count[spec.Family]++
+	}
 	res := &SearchResult{Folds: k, Results: make([]Result, len(specs))}
 	for i, spec := range specs {
 		r := Result{Spec: spec, FoldR2: make([]float64, k)}
@@ -203,14 +199,8 @@ func Search(X *mat.Dense, y []float64, specs []Spec, opts Options) (*SearchResul
 		r.FitSeconds = time.Since(t0).Seconds()
 		r.CVMean, r.CVStd = meanStd(r.FoldR2)
 		res.Results[i] = r
-		if opts.Progress != nil && (i == len(specs)-1 || specs[i+1].Family != spec.Family) {
-			count := 0
-			for _, s := range specs {
-				if s.Family == spec.Family {
-					count++
-				}
-			}
-			opts.Progress(spec.Family, count, time.Since(start))
+		if opts.Progress != nil && last[spec.Family] == i {
+			opts.Progress(spec.Family, count[spec.Family], time.Since(start))
 		}
 	}
 	res.Best = pick(res.Results, tie)
@@ -266,16 +256,39 @@ func meanStd(xs []float64) (mean, std float64) {
 	return mean, math.Sqrt(std / float64(len(xs)))
 }
 
+// means returns the column means of X and the mean of y, the shift that
+// keeps the moments' sums small.
+func means(X *mat.Dense, y []float64) ([]float64, float64) {
+	n, p := X.Dims()
+	shiftX := make([]float64, p)
+	var shiftY float64
+	for i := range n {
+		row := X.RawRowView(i)
+		for j := range p {
+			shiftX[j] += row[j]
+		}
+		shiftY += y[i]
+	}
+	for j := range p {
+		shiftX[j] /= float64(n)
+	}
+	return shiftX, shiftY / float64(n)
+}
+
 // Fit fits one spec on all rows of X and y.
 func Fit(X *mat.Dense, y []float64, spec Spec) (*Linear, error) {
 	n, p := X.Dims()
 	if len(y) != n {
 		return nil, fmt.Errorf("fit: %d targets for %d rows", len(y), n)
 	}
+	if n == 0 {
+		return nil, errors.New("fit: no rows")
+	}
+	shiftX, shiftY := means(X, y)
 	m := newMoments(p)
-	m.accumulate(X, y, 0, n, make([]float64, p), 0)
+	m.accumulate(X, y, 0, n, shiftX, shiftY)
 	m.mirror()
-	s, err := m.system(make([]float64, p), 0)
+	s, err := m.system(shiftX, shiftY)
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}

@@ -1,0 +1,390 @@
+package features_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+	"gonum.org/v1/gonum/mat"
+)
+
+// smallCSV has every kind of cell: missing scores and categories, levels
+// in no particular order.
+const smallCSV = `colour,a,size,b,y
+red,1,S,10,1
+blue,5,M,,2
+red,3,S,20,3
+,4,L,60,4
+green,,M,15,5
+`
+
+// encodeAll encodes every row of tab one at a time.
+func encodeAll(tb testing.TB, tr *features.Transform, tab *dataset.Table) *mat.Dense {
+	tb.Helper()
+	rows, err := tr.Rows(tab)
+	if err != nil {
+		tb.Fatalf("Rows: %v", err)
+	}
+	out := mat.NewDense(len(rows), tr.Width(), nil)
+	for i, r := range rows {
+		if err := tr.Encode(r, out.RawRowView(i)); err != nil {
+			tb.Fatalf("Encode(row %d %+v): %v", i+1, r, err)
+		}
+	}
+	return out
+}
+
+func TestEncodeAgreesWithMatrix(t *testing.T) {
+	train := table(t, small, smallCSV)
+	tr := fit(t, train)
+	// Another table with the same levels first seen in another order (so
+	// its codes differ from the training table's), one in another case,
+	// and missing cells.
+	other := table(t, small, `colour,a,size,b,y
+green,100,L,0,0
+RED,,M,,0
+,50,S,33,0
+blue,0,,7,0
+`)
+	for _, tt := range []struct {
+		name string
+		tab  *dataset.Table
+	}{{"training rows", train}, {"other rows", other}} {
+		t.Run(tt.name, func(t *testing.T) {
+			X, err := tr.Matrix(tt.tab)
+			if err != nil {
+				t.Fatalf("Matrix: %v", err)
+			}
+			if !mat.Equal(X, encodeAll(t, tr, tt.tab)) {
+				t.Errorf("Matrix:\n%v\nEncode, row by row:\n%v", mat.Formatted(X), mat.Formatted(encodeAll(t, tr, tt.tab)))
+			}
+		})
+	}
+
+	// And by hand, for the second row of other: RED matches red, the
+	// missing a is imputed with its median, M is M.
+	X, err := tr.Matrix(other)
+	if err != nil {
+		t.Fatalf("Matrix: %v", err)
+	}
+	a, b := tr.Numeric[0], tr.Numeric[1]
+	colour, size := tr.Categorical[0], tr.Categorical[1]
+	want := make([]float64, tr.Width())
+	want[0] = (a.Median - a.Mean) / a.Scale
+	want[1] = (b.Median - b.Mean) / b.Scale
+	want[2+slices.Index(colour.Levels, "red")] = 1 / colour.Scale[slices.Index(colour.Levels, "red")]
+	want[2+len(colour.Levels)+slices.Index(size.Levels, "M")] = 1 / size.Scale[slices.Index(size.Levels, "M")]
+	checkNear(t, "other row 2", X.RawRowView(1), want, exact)
+}
+
+func TestEncodeAgreesWithMatrixStudents(t *testing.T) {
+	tr := fit(t, readStudents(t, "train.csv"))
+	test := readStudents(t, "test.csv")
+	X, err := tr.Matrix(test)
+	if err != nil {
+		t.Fatalf("Matrix(test.csv): %v", err)
+	}
+	if !mat.Equal(X, encodeAll(t, tr, test)) {
+		t.Error("Matrix(test.csv) differs from encoding its rows one by one")
+	}
+}
+
+func TestEncodeErrors(t *testing.T) {
+	tr := fit(t, table(t, small, smallCSV))
+	valid := features.Row{Cat: []string{"red", "S"}, Num: []float64{1, 2}}
+	for _, tt := range []struct {
+		name string
+		row  features.Row
+		dst  int
+	}{
+		{"short destination", valid, tr.Width() - 1},
+		{"long destination", valid, tr.Width() + 1},
+		{"unknown category", features.Row{Cat: []string{"purple", "S"}, Num: []float64{1, 2}}, tr.Width()},
+		{"score out of range", features.Row{Cat: []string{"red", "S"}, Num: []float64{101, 2}}, tr.Width()},
+		{"too few categories", features.Row{Cat: []string{"red"}, Num: []float64{1, 2}}, tr.Width()},
+		{"too many scores", features.Row{Cat: []string{"red", "S"}, Num: []float64{1, 2, 3}}, tr.Width()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := make([]float64, tt.dst)
+			if err := tr.Encode(tt.row, dst); err == nil {
+				t.Errorf("Encode(%+v) into %d columns: nil error; want an error", tt.row, tt.dst)
+			}
+		})
+	}
+}
+
+func TestEncodeAllocatesNothing(t *testing.T) {
+	tr := fit(t, table(t, small, smallCSV))
+	dst := make([]float64, tr.Width())
+	for _, tt := range []struct {
+		name string
+		row  features.Row
+	}{
+		{"exact", features.Row{Cat: []string{"green", "M"}, Num: []float64{72, 74}}},
+		{"trimmed and case-folded", features.Row{Cat: []string{" Green ", "m"}, Num: []float64{0, 100}}},
+		{"missing", features.Row{Cat: []string{"", " "}, Num: []float64{math.NaN(), math.NaN()}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			allocs := testing.AllocsPerRun(100, func() { err = tr.Encode(tt.row, dst) })
+			if err != nil {
+				t.Fatalf("Encode: %v", err)
+			}
+			if allocs != 0 {
+				t.Errorf("Encode allocated %g times a row; want 0", allocs)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tr := fit(t, table(t, small, "colour,a,size,b,y\nred,1,S,1,0\nBlue,1,S,1,0\nred,1,S,1,0\ngreen Grey,1,S,1,0\n"))
+	c := &tr.Categorical[0] // levels Blue, green Grey, red; red most frequent
+	if !slices.Equal(c.Levels, []string{"Blue", "green Grey", "red"}) || c.MostFrequent != 2 {
+		t.Fatalf("levels %q, most frequent %d; want [Blue green Grey red], 2", c.Levels, c.MostFrequent)
+	}
+	for _, tt := range []struct {
+		value  string
+		want   int
+		wantOK bool
+	}{
+		{"red", 2, true},
+		{"Blue", 0, true},
+		{"green Grey", 1, true},
+		{"  red\t", 2, true},       // trimmed
+		{"RED", 2, true},           // case ignored
+		{"blue", 0, true},          // case ignored
+		{" GREEN GREY ", 1, true},  // both
+		{"", 2, true},              // missing: the most frequent
+		{"   ", 2, true},           // blank is missing too
+		{"purple", -1, false},      // unknown
+		{"greengrey", -1, false},   // inner spaces matter
+		{"green  Grey", -1, false}, // inner spaces are not collapsed
+		{"re d", -1, false},        // nor removed
+		{"redd", -1, false},        // no prefix matching
+	} {
+		got, ok := c.Lookup(tt.value)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("Lookup(%q) = %d, %v; want %d, %v", tt.value, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestCheckReportsEveryProblem(t *testing.T) {
+	tr := fit(t, table(t, small, smallCSV))
+	row := features.Row{
+		Cat: []string{"purple", "XL"},
+		Num: []float64{-1, math.Inf(1)},
+	}
+	err := tr.Check(row)
+	var ps features.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Check: got %v (%T); want features.Problems", err, err)
+	}
+	want := features.Problems{
+		{Field: "colour", Value: "purple", Reason: "unknown category", Allowed: []string{"blue", "green", "red"}},
+		{Field: "size", Value: "XL", Reason: "unknown category", Allowed: []string{"L", "M", "S"}},
+		{Field: "a", Value: "-1", Reason: "must be between 0 and 100"},
+		{Field: "b", Value: "+Inf", Reason: "must be a finite number"},
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("got %d problems %v; want %d", len(ps), ps, len(want))
+	}
+	for i := range want {
+		g, w := ps[i], want[i]
+		if g.Field != w.Field || g.Value != w.Value || g.Reason != w.Reason || !slices.Equal(g.Allowed, w.Allowed) {
+			t.Errorf("problem %d: got %+v; want %+v", i, g, w)
+		}
+	}
+	msg := err.Error()
+	for _, s := range []string{`field "colour", value "purple": unknown category (allowed: "blue", "green", "red")`, `field "b", value "+Inf": must be a finite number`, "; "} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("error %q; want it to contain %q", msg, s)
+		}
+	}
+
+	// Encode refuses the same row with the same problems.
+	if err := tr.Encode(row, make([]float64, tr.Width())); !errors.As(err, &ps) || len(ps) != 4 {
+		t.Errorf("Encode: got %v; want the 4 problems", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	tr := fit(t, table(t, small, smallCSV))
+	for _, tt := range []struct {
+		name     string
+		row      features.Row
+		problems int // -1: an error that is not Problems
+	}{
+		{"valid", features.Row{Cat: []string{"red", "S"}, Num: []float64{0, 100}}, 0},
+		{"missing everything", features.Row{Cat: []string{"", ""}, Num: []float64{math.NaN(), math.NaN()}}, 0},
+		{"case and spaces", features.Row{Cat: []string{" RED", "s "}, Num: []float64{50, 50}}, 0},
+		{"just above range", features.Row{Cat: []string{"red", "S"}, Num: []float64{100.0001, 50}}, 1},
+		{"negative infinity", features.Row{Cat: []string{"red", "S"}, Num: []float64{50, math.Inf(-1)}}, 1},
+		{"one unknown category", features.Row{Cat: []string{"red", "XS"}, Num: []float64{50, 50}}, 1},
+		{"wrong number of fields", features.Row{Cat: []string{"red"}, Num: []float64{50}}, -1},
+		{"nothing at all", features.Row{}, -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tr.Check(tt.row)
+			var ps features.Problems
+			switch {
+			case tt.problems == 0 && err != nil:
+				t.Errorf("Check: %v; want nil", err)
+			case tt.problems > 0 && (!errors.As(err, &ps) || len(ps) != tt.problems):
+				t.Errorf("Check: %v; want %d problems", err, tt.problems)
+			case tt.problems < 0 && (err == nil || errors.As(err, &ps)):
+				t.Errorf("Check: %v; want an error that is not a list of problems", err)
+			}
+		})
+	}
+}
+
+func TestMatrixErrors(t *testing.T) {
+	tr := fit(t, table(t, small, smallCSV))
+	noSize := dataset.Schema{Features: []dataset.Column{{Name: "colour", Kind: dataset.Category}, {Name: "a", Kind: dataset.Score}, {Name: "b", Kind: dataset.Score}}}
+	noB := dataset.Schema{Features: []dataset.Column{{Name: "colour", Kind: dataset.Category}, {Name: "a", Kind: dataset.Score}, {Name: "size", Kind: dataset.Category}}}
+	for _, tt := range []struct {
+		name     string
+		tab      *dataset.Table
+		problems bool // the error carries Problems
+	}{
+		{"unknown level", table(t, small, "colour,a,size,b,y\nred,1,S,1,0\npurple,1,S,1,0\n"), true},
+		{"missing category column", table(t, noSize, "colour,a,b\nred,1,1\n"), false},
+		{"missing score column", table(t, noB, "colour,a,size\nred,1,S\n"), false},
+		{"score out of range", &dataset.Table{Schema: small, Cols: []dataset.Col{
+			{Codes: []int32{0}, Levels: []string{"red"}}, {Values: []float64{150}},
+			{Codes: []int32{0}, Levels: []string{"S"}}, {Values: []float64{1}},
+		}, Target: []float64{0}}, true},
+		{"no rows", &dataset.Table{Schema: small, Cols: make([]dataset.Col, 4), Target: []float64{}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			X, err := tr.Matrix(tt.tab)
+			if err == nil {
+				t.Fatalf("Matrix = %v, nil error; want an error", X)
+			}
+			var ps features.Problems
+			if got := errors.As(err, &ps); got != tt.problems {
+				t.Errorf("error %q carries Problems: %v; want %v", err, got, tt.problems)
+			}
+		})
+	}
+	// The unknown level is named with its row.
+	_, err := tr.Matrix(table(t, small, "colour,a,size,b,y\nred,1,S,1,0\npurple,1,S,1,0\n"))
+	if err == nil || !strings.Contains(err.Error(), `"purple"`) || !strings.Contains(err.Error(), "row 2") {
+		t.Errorf("error %v; want it to name \"purple\" and row 2", err)
+	}
+}
+
+func TestRows(t *testing.T) {
+	tab := table(t, small, smallCSV)
+	tr := fit(t, tab)
+	rows, err := tr.Rows(tab)
+	if err != nil {
+		t.Fatalf("Rows: %v", err)
+	}
+	if len(rows) != 5 {
+		t.Fatalf("got %d rows; want 5", len(rows))
+	}
+	// Row 4 is ",4,L,60": colour missing stays "" (Encode imputes it).
+	r := rows[3]
+	if !slices.Equal(r.Cat, []string{"", "L"}) || !slices.Equal(r.Num, []float64{4, 60}) {
+		t.Errorf("row 4: got %+v; want Cat [\"\" L], Num [4 60]", r)
+	}
+	if r := rows[4]; !math.IsNaN(r.Num[0]) {
+		t.Errorf("row 5: a = %g; want NaN (missing)", r.Num[0])
+	}
+}
+
+// validTransform returns a fresh, valid, initialised transform built by
+// hand, for Init to check once it is corrupted.
+func validTransform() *features.Transform {
+	return &features.Transform{
+		Numeric: []features.Numeric{{Name: "a", Median: 3, Mean: 2.5, Scale: 1.5}},
+		Categorical: []features.Categorical{
+			{Name: "colour", Levels: []string{"blue", "red"}, MostFrequent: 1, Scale: []float64{0.5, 0.5}},
+		},
+	}
+}
+
+func TestInit(t *testing.T) {
+	if err := validTransform().Init(); err != nil {
+		t.Fatalf("Init(valid): %v", err)
+	}
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tt := range []struct {
+		name    string
+		corrupt func(*features.Transform)
+	}{
+		{"numeric: no name", func(t *features.Transform) { t.Numeric[0].Name = "" }},
+		{"numeric: NaN scale", func(t *features.Transform) { t.Numeric[0].Scale = nan }},
+		{"numeric: zero scale", func(t *features.Transform) { t.Numeric[0].Scale = 0 }},
+		{"numeric: negative scale", func(t *features.Transform) { t.Numeric[0].Scale = -1 }},
+		{"numeric: infinite scale", func(t *features.Transform) { t.Numeric[0].Scale = inf }},
+		{"numeric: NaN mean", func(t *features.Transform) { t.Numeric[0].Mean = nan }},
+		{"numeric: infinite median", func(t *features.Transform) { t.Numeric[0].Median = -inf }},
+		{"categorical: no name", func(t *features.Transform) { t.Categorical[0].Name = "" }},
+		{"categorical: no levels", func(t *features.Transform) {
+			t.Categorical[0].Levels, t.Categorical[0].Scale, t.Categorical[0].MostFrequent = nil, nil, 0
+		}},
+		{"categorical: duplicate level", func(t *features.Transform) { t.Categorical[0].Levels = []string{"red", "red"} }},
+		{"categorical: fewer scales than levels", func(t *features.Transform) { t.Categorical[0].Scale = []float64{0.5} }},
+		{"categorical: more scales than levels", func(t *features.Transform) { t.Categorical[0].Scale = []float64{0.5, 0.5, 0.5} }},
+		{"categorical: most frequent negative", func(t *features.Transform) { t.Categorical[0].MostFrequent = -1 }},
+		{"categorical: most frequent past the end", func(t *features.Transform) { t.Categorical[0].MostFrequent = 2 }},
+		{"categorical: NaN scale", func(t *features.Transform) { t.Categorical[0].Scale[1] = nan }},
+		{"categorical: zero scale", func(t *features.Transform) { t.Categorical[0].Scale[0] = 0 }},
+		{"categorical: infinite scale", func(t *features.Transform) { t.Categorical[0].Scale[0] = inf }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := validTransform()
+			tt.corrupt(tr)
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("Init panicked: %v", r)
+				}
+			}()
+			if err := tr.Init(); err == nil {
+				t.Errorf("Init(%+v): nil error; want an error", *tr)
+			}
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	// A transform saved in a model and decoded again encodes the same once
+	// Init has rebuilt its lookup tables.
+	tr := fit(t, table(t, small, smallCSV))
+	data, err := json.Marshal(tr)
+	if err != nil {
+		t.Fatalf("Marshal: %v", err)
+	}
+	var back features.Transform
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("Unmarshal: %v", err)
+	}
+	if err := back.Init(); err != nil {
+		t.Fatalf("Init(decoded): %v", err)
+	}
+	for _, r := range []features.Row{
+		{Cat: []string{"red", "S"}, Num: []float64{1, 2}},
+		{Cat: []string{" Green", ""}, Num: []float64{math.NaN(), 100}},
+	} {
+		want := make([]float64, tr.Width())
+		got := make([]float64, back.Width())
+		if err := tr.Encode(r, want); err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		if err := back.Encode(r, got); err != nil {
+			t.Fatalf("Encode(decoded): %v", err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("row %+v: decoded transform encodes %v; want %v", r, got, want)
+		}
+	}
+}

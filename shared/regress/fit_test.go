@@ -1,0 +1,453 @@
+package regress_test
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/studentperf/studentperf/shared/regress"
+	"gonum.org/v1/gonum/mat"
+)
+
+var olsSpec = regress.Spec{Name: "ols", Family: regress.OLS}
+
+func TestFitOLSRecoversKnownCoefficients(t *testing.T) {
+	// Noiseless: y is exactly linear in X, so OLS must give back the
+	// coefficients up to rounding.
+	pr := synthetic(200, 3, []float64{1.5, -2, 0.5, 4, -0.25}, 0, 1)
+	m, err := regress.Fit(pr.X, pr.y, olsSpec)
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	const tol = 1e-9
+	checkNear(t, "coef", m.Coef, pr.coef, tol)
+	if !near(m.Intercept, pr.intercept, tol) {
+		t.Errorf("intercept: got %.15g; want %g (tolerance %g)", m.Intercept, pr.intercept, tol)
+	}
+}
+
+func TestFitOLSMatchesQR(t *testing.T) {
+	// With noise the answer is the least-squares solution, which gonum's
+	// QR-based Dense.Solve finds on [1 X] independently of the package.
+	pr := synthetic(150, -7, []float64{0.3, 2, -1, 0}, 2, 2)
+	m, err := regress.Fit(pr.X, pr.y, olsSpec)
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	n, p := pr.X.Dims()
+	a := mat.NewDense(n, p+1, nil)
+	for i := range n {
+		a.Set(i, 0, 1)
+		for j := range p {
+			a.Set(i, j+1, pr.X.At(i, j))
+		}
+	}
+	var w mat.Dense
+	if err := w.Solve(a, mat.NewDense(n, 1, pr.y)); err != nil {
+		t.Fatalf("Dense.Solve: %v", err)
+	}
+	const tol = 1e-9
+	if !near(m.Intercept, w.At(0, 0), tol) {
+		t.Errorf("intercept: got %.15g; want %.15g", m.Intercept, w.At(0, 0))
+	}
+	checkNear(t, "coef", m.Coef, mat.Col(nil, 0, &w)[1:], tol)
+}
+
+func TestFitUncentredColumns(t *testing.T) {
+	// Columns far from 0 (think timestamps or incomes): the fit must not
+	// depend on where the columns sit. Search shifts the rows by their
+	// means before accumulating moments (see moments.go) and its refit
+	// matches QR to about 1e-11 here; Fit accumulates them unshifted, and
+	// the centring then cancels catastrophically: at offset 1e6 the
+	// coefficients are off by about 1e-3 (2.0009 for 1.9981), at 1e7 by 10%.
+	for _, off := range []float64{1e3, 1e5, 1e6, 1e7} {
+		n := 200
+		a, b, e := normals(n, 0, 1, 1), normals(n, 0, 1, 2), normals(n, 0, 1, 3)
+		X := mat.NewDense(n, 2, nil)
+		y := make([]float64, n)
+		A := mat.NewDense(n, 3, nil)
+		for i := range n {
+			X.SetRow(i, []float64{a[i] + off, b[i] - off})
+			A.SetRow(i, []float64{1, a[i] + off, b[i] - off})
+			y[i] = 2*a[i] - 3*b[i] + 0.1*e[i]
+		}
+		var w mat.Dense
+		if err := w.Solve(A, mat.NewDense(n, 1, y)); err != nil {
+			t.Fatalf("Dense.Solve: %v", err)
+		}
+		m, err := regress.Fit(X, y, olsSpec)
+		if err != nil {
+			t.Fatalf("offset %g: Fit: %v", off, err)
+		}
+		checkNear(t, fmt.Sprintf("offset %g: coef", off), m.Coef, mat.Col(nil, 0, &w)[1:], 1e-8)
+	}
+}
+
+// ridgeClosedForm solves (XcᵀXc + αI)w = Xcᵀyc with a general LU solve on
+// the centred rows, and returns the intercept ȳ − x̄ᵀw and w.
+func ridgeClosedForm(tb testing.TB, X *mat.Dense, y []float64, alpha float64) (float64, []float64) {
+	tb.Helper()
+	xc, yc, mx, my := centred(X, y)
+	_, p := X.Dims()
+	var a mat.Dense
+	a.Mul(xc.T(), xc)
+	for j := range p {
+		a.Set(j, j, a.At(j, j)+alpha)
+	}
+	var b mat.VecDense
+	b.MulVec(xc.T(), mat.NewVecDense(len(yc), yc))
+	var w mat.VecDense
+	if err := w.SolveVec(&a, &b); err != nil {
+		tb.Fatalf("SolveVec: %v", err)
+	}
+	coef := mat.Col(nil, 0, &w)
+	b0 := my
+	for j, v := range coef {
+		b0 -= mx[j] * v
+	}
+	return b0, coef
+}
+
+func TestFitRidgeMatchesClosedForm(t *testing.T) {
+	wide := synthetic(120, 4, []float64{1, -1, 2, 0.5, -3, 0}, 3, 3)
+	xh, yh := oneHot(90, 4)
+	for _, tt := range []struct {
+		name string
+		X    *mat.Dense
+		y    []float64
+	}{
+		{"numeric", wide.X, wide.y},
+		{"collinear one-hot", xh, yh}, // ridge is unique even where OLS is not
+	} {
+		for _, alpha := range []float64{1e-3, 0.1, 1, 10, 100, 1e4} {
+			m, err := regress.Fit(tt.X, tt.y, spec(regress.Ridge, alpha))
+			if err != nil {
+				t.Fatalf("%s, alpha %g: Fit: %v", tt.name, alpha, err)
+			}
+			b0, w := ridgeClosedForm(t, tt.X, tt.y, alpha)
+			const tol = 1e-8
+			checkNear(t, fmt.Sprintf("%s, alpha %g: coef", tt.name, alpha), m.Coef, w, tol)
+			if !near(m.Intercept, b0, tol) {
+				t.Errorf("%s, alpha %g: intercept got %.15g; want %.15g", tt.name, alpha, m.Intercept, b0)
+			}
+		}
+	}
+	// alpha 0 on a full-rank design is OLS.
+	m, err := regress.Fit(wide.X, wide.y, spec(regress.Ridge, 0))
+	if err != nil {
+		t.Fatalf("ridge alpha 0: %v", err)
+	}
+	o, err := regress.Fit(wide.X, wide.y, olsSpec)
+	if err != nil {
+		t.Fatalf("OLS: %v", err)
+	}
+	checkNear(t, "ridge(0) vs OLS coef", m.Coef, o.Coef, 1e-8)
+}
+
+// sparseProblem has unit-scale columns with different means, two of them
+// strongly correlated, and a target that depends on only some of them, so
+// that the lasso zeroes some coefficients and coordinate descent needs many
+// sweeps.
+func sparseProblem(n int, seed uint64) (*mat.Dense, []float64) {
+	const p = 6
+	z := make([][]float64, p)
+	for j := range z {
+		z[j] = normals(n, float64(j)-2, 1, seed+uint64(j))
+	}
+	eps := normals(n, 0, 1, seed+99)
+	X := mat.NewDense(n, p, nil)
+	y := make([]float64, n)
+	for i := range n {
+		x := []float64{z[0][i], 0.9*z[0][i] + 0.436*z[1][i], z[2][i], z[3][i], z[4][i], z[5][i]}
+		X.SetRow(i, x)
+		y[i] = 10 + 2*x[0] + 1*x[1] - 1.5*x[3] + 0.05*x[5] + eps[i]
+	}
+	return X, y
+}
+
+// kkt checks the optimality conditions of
+//
+//	‖yc − Xc·w‖²/(2n) + αρ‖w‖₁ + α(1−ρ)‖w‖²/2
+//
+// computed on the centred rows: with gⱼ = Xcⱼᵀ(yc − Xc·w)/n, a non-zero wⱼ
+// needs gⱼ = αρ·sign(wⱼ) + α(1−ρ)wⱼ and a zero one |gⱼ| ≤ αρ. It also
+// checks that the intercept is ȳ − x̄ᵀw. It returns how many coefficients
+// are zero.
+func kkt(tb testing.TB, name string, X *mat.Dense, y []float64, m *regress.Linear, alpha, rho float64) int {
+	tb.Helper()
+	const tol = 1e-6
+	xc, yc, mx, my := centred(X, y)
+	n, p := X.Dims()
+	r := make([]float64, n)
+	for i := range n {
+		r[i] = yc[i] - mat.Dot(xc.RowView(i), mat.NewVecDense(p, m.Coef))
+	}
+	zeros := 0
+	for j, w := range m.Coef {
+		g := mat.Dot(xc.ColView(j), mat.NewVecDense(n, r)) / float64(n)
+		if w == 0 {
+			zeros++
+			if math.Abs(g) > alpha*rho+tol {
+				tb.Errorf("%s: w[%d] = 0 but |gradient| %.3g > αρ %.3g", name, j, math.Abs(g), alpha*rho)
+			}
+			continue
+		}
+		want := alpha*rho*math.Copysign(1, w) + alpha*(1-rho)*w
+		if math.Abs(g-want) > tol {
+			tb.Errorf("%s: w[%d] = %.6g: gradient %.9g; want %.9g (tolerance %g)", name, j, w, g, want, tol)
+		}
+	}
+	b0 := my
+	for j, w := range m.Coef {
+		b0 -= mx[j] * w
+	}
+	if !near(m.Intercept, b0, 1e-9) {
+		tb.Errorf("%s: intercept %.15g; want ȳ − x̄ᵀw = %.15g", name, m.Intercept, b0)
+	}
+	return zeros
+}
+
+func TestFitElasticNetKKT(t *testing.T) {
+	xs, ys := sparseProblem(300, 5)
+	xh, yh := oneHot(200, 6)
+	var zeros, nonzeros int
+	for _, d := range []struct {
+		name string
+		X    *mat.Dense
+		y    []float64
+	}{{"sparse", xs, ys}, {"one-hot", xh, yh}} {
+		_, p := d.X.Dims()
+		for _, alpha := range []float64{100, 1, 0.3, 0.1, 0.01, 0.001} {
+			for _, rho := range []float64{1, 0.8, 0.5, 0.2} {
+				s := spec(regress.ElasticNet, alpha, rho)
+				if rho == 1 {
+					s = spec(regress.Lasso, alpha)
+				}
+				name := d.name + " " + s.Name
+				m, err := regress.Fit(d.X, d.y, s)
+				if err != nil {
+					t.Errorf("%s: Fit: %v", name, err)
+					continue
+				}
+				z := kkt(t, name, d.X, d.y, m, alpha, rho)
+				zeros += z
+				nonzeros += p - z
+			}
+		}
+	}
+	// Both branches of the conditions must have been exercised.
+	if zeros == 0 || nonzeros == 0 {
+		t.Errorf("got %d zero and %d non-zero coefficients in all; want some of each", zeros, nonzeros)
+	}
+	t.Logf("checked %d zero and %d non-zero coefficients", zeros, nonzeros)
+}
+
+func TestFitLassoZeroesEverythingAboveAlphaMax(t *testing.T) {
+	// Above α_max = max|Xcᵀyc|/n the lasso solution is all zeros and the
+	// model predicts the mean.
+	X, y := sparseProblem(100, 7)
+	xc, yc, _, my := centred(X, y)
+	_, p := X.Dims()
+	var alphaMax float64
+	for j := range p {
+		alphaMax = math.Max(alphaMax, math.Abs(mat.Dot(xc.ColView(j), mat.NewVecDense(len(yc), yc)))/float64(len(yc)))
+	}
+	m, err := regress.Fit(X, y, spec(regress.Lasso, alphaMax*1.001))
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	for j, w := range m.Coef {
+		if w != 0 {
+			t.Errorf("coef[%d] = %g; want 0 above alpha_max", j, w)
+		}
+	}
+	if !near(m.Intercept, my, 1e-12) {
+		t.Errorf("intercept %.15g; want the mean %.15g", m.Intercept, my)
+	}
+	m, err = regress.Fit(X, y, spec(regress.Lasso, alphaMax*0.9))
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	if nz := p - kkt(t, "lasso below alpha_max", X, y, m, alphaMax*0.9, 1); nz == 0 {
+		t.Errorf("below alpha_max: got all zero coefficients; want at least one non-zero")
+	}
+}
+
+// pinvSolution returns the minimum-norm least-squares solution of the
+// centred problem through gonum's SVD, and its intercept.
+func pinvSolution(tb testing.TB, X *mat.Dense, y []float64) (float64, []float64) {
+	tb.Helper()
+	xc, yc, mx, my := centred(X, y)
+	var svd mat.SVD
+	if !svd.Factorize(xc, mat.SVDThin) {
+		tb.Fatal("SVD did not converge")
+	}
+	var w mat.Dense
+	svd.SolveTo(&w, mat.NewDense(len(yc), 1, yc), svd.Rank(1e-8))
+	coef := mat.Col(nil, 0, &w)
+	b0 := my
+	for j, v := range coef {
+		b0 -= mx[j] * v
+	}
+	return b0, coef
+}
+
+func TestFitOLSCollinearMinimumNorm(t *testing.T) {
+	X, y := oneHot(80, 8)
+	m, err := regress.Fit(X, y, olsSpec)
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	b0, w := pinvSolution(t, X, y)
+	const tol = 1e-9
+	checkNear(t, "coef vs pinv", m.Coef, w, tol)
+	if !near(m.Intercept, b0, tol) {
+		t.Errorf("intercept: got %.15g; want %.15g", m.Intercept, b0)
+	}
+
+	// Predictions do not depend on which solution is taken: dropping the
+	// first level of each category makes the design full rank, and QR on it
+	// predicts the same.
+	keep := []int{0, 1, 3, 4, 6, 7, 8} // drop columns 2 and 5
+	n, _ := X.Dims()
+	a := mat.NewDense(n, len(keep)+1, nil)
+	for i := range n {
+		a.Set(i, 0, 1)
+		for k, j := range keep {
+			a.Set(i, k+1, X.At(i, j))
+		}
+	}
+	var full mat.Dense
+	if err := full.Solve(a, mat.NewDense(n, 1, y)); err != nil {
+		t.Fatalf("Dense.Solve on the reduced design: %v", err)
+	}
+	want := make([]float64, n)
+	for i := range n {
+		want[i] = mat.Dot(a.RowView(i), full.ColView(0))
+	}
+	checkNear(t, "predictions vs reduced design", predictAll(m, X), want, tol)
+
+}
+
+func TestFitOLSDuplicateColumnSplitsWeight(t *testing.T) {
+	// With column a duplicated, every split of a's weight fits equally
+	// well; the minimum-norm solution splits it evenly.
+	pr := synthetic(60, 1, []float64{3, -2}, 0.5, 9)
+	n, _ := pr.X.Dims()
+	dup := mat.NewDense(n, 3, nil)
+	for i := range n {
+		dup.SetRow(i, []float64{pr.X.At(i, 0), pr.X.At(i, 0), pr.X.At(i, 1)})
+	}
+	single, err := regress.Fit(pr.X, pr.y, olsSpec)
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	m, err := regress.Fit(dup, pr.y, olsSpec)
+	if err != nil {
+		t.Fatalf("Fit with duplicate: %v", err)
+	}
+	want := []float64{single.Coef[0] / 2, single.Coef[0] / 2, single.Coef[1]}
+	checkNear(t, "coef", m.Coef, want, 1e-9)
+	if !near(m.Intercept, single.Intercept, 1e-9) {
+		t.Errorf("intercept: got %.15g; want %.15g", m.Intercept, single.Intercept)
+	}
+}
+
+func TestFitConstantColumnGetsNoWeight(t *testing.T) {
+	pr := synthetic(50, 2, []float64{1.5}, 1, 10)
+	n, _ := pr.X.Dims()
+	X := mat.NewDense(n, 2, nil)
+	for i := range n {
+		X.SetRow(i, []float64{7, pr.X.At(i, 0)})
+	}
+	ref, err := regress.Fit(pr.X, pr.y, olsSpec)
+	if err != nil {
+		t.Fatalf("Fit: %v", err)
+	}
+	for _, s := range []regress.Spec{olsSpec, spec(regress.Ridge, 1), spec(regress.Lasso, 0.1), spec(regress.ElasticNet, 0.1, 0.5)} {
+		m, err := regress.Fit(X, pr.y, s)
+		if err != nil {
+			t.Errorf("%s: Fit: %v", s.Name, err)
+			continue
+		}
+		// Fit does not shift the columns before accumulating, so the
+		// centred cross-products of a constant column are rounding, not 0.
+		if math.Abs(m.Coef[0]) > 1e-9 {
+			t.Errorf("%s: constant column coefficient %g; want 0 (tolerance 1e-9)", s.Name, m.Coef[0])
+		}
+		if s.Family == regress.OLS && (!near(m.Coef[1], ref.Coef[0], 1e-9) || !near(m.Intercept, ref.Intercept, 1e-9)) {
+			t.Errorf("OLS with a constant column: got %g + %g·x; want %g + %g·x", m.Intercept, m.Coef[1], ref.Intercept, ref.Coef[0])
+		}
+	}
+
+	// No variation at all: every family predicts the mean.
+	allConst := mat.NewDense(4, 2, []float64{1, 2, 1, 2, 1, 2, 1, 2})
+	y := []float64{1, 2, 3, 6}
+	for _, s := range []regress.Spec{olsSpec, spec(regress.Ridge, 1), spec(regress.Lasso, 0.1), spec(regress.ElasticNet, 0.1, 0.5)} {
+		m, err := regress.Fit(allConst, y, s)
+		if err != nil {
+			t.Errorf("%s on constant columns: %v", s.Name, err)
+			continue
+		}
+		if m.Coef[0] != 0 || m.Coef[1] != 0 || !near(m.Intercept, 3, 1e-12) {
+			t.Errorf("%s on constant columns: got %+v; want intercept 3 and zero coefficients", s.Name, *m)
+		}
+	}
+}
+
+// badSpecs are candidates that must be refused, never fitted or panicked on.
+var badSpecs = []struct {
+	name string
+	spec regress.Spec
+	want string // in the error
+}{
+	{"unknown family", regress.Spec{Name: "x", Family: "svm"}, "unknown family"},
+	{"empty family", regress.Spec{Name: "x", Family: ""}, "unknown family"},
+	{"family in upper case", regress.Spec{Name: "x", Family: "OLS"}, "unknown family"},
+	{"ridge negative alpha", regress.Spec{Name: "r", Family: regress.Ridge, Params: map[string]float64{"alpha": -1}}, "alpha"},
+	{"ridge NaN alpha", regress.Spec{Name: "r", Family: regress.Ridge, Params: map[string]float64{"alpha": math.NaN()}}, "alpha"},
+	{"ridge without alpha", regress.Spec{Name: "r", Family: regress.Ridge}, "alpha"},
+	{"lasso negative alpha", regress.Spec{Name: "l", Family: regress.Lasso, Params: map[string]float64{"alpha": -0.1}}, "alpha"},
+	{"lasso alpha -Inf", regress.Spec{Name: "l", Family: regress.Lasso, Params: map[string]float64{"alpha": math.Inf(-1)}}, "alpha"},
+	{"elastic net negative alpha", regress.Spec{Name: "e", Family: regress.ElasticNet, Params: map[string]float64{"alpha": -1, "l1_ratio": 0.5}}, "alpha"},
+	{"elastic net l1_ratio above 1", regress.Spec{Name: "e", Family: regress.ElasticNet, Params: map[string]float64{"alpha": 1, "l1_ratio": 1.5}}, "l1_ratio"},
+	{"elastic net negative l1_ratio", regress.Spec{Name: "e", Family: regress.ElasticNet, Params: map[string]float64{"alpha": 1, "l1_ratio": -0.1}}, "l1_ratio"},
+	{"elastic net NaN l1_ratio", regress.Spec{Name: "e", Family: regress.ElasticNet, Params: map[string]float64{"alpha": 1, "l1_ratio": math.NaN()}}, "l1_ratio"},
+	{"elastic net without l1_ratio", regress.Spec{Name: "e", Family: regress.ElasticNet, Params: map[string]float64{"alpha": 1}}, "l1_ratio"},
+}
+
+func TestFitErrors(t *testing.T) {
+	pr := synthetic(20, 0, []float64{1, 2}, 1, 11)
+	for _, tt := range badSpecs {
+		t.Run(tt.name, func(t *testing.T) {
+			noPanic(t, "Fit", func() {
+				m, err := regress.Fit(pr.X, pr.y, tt.spec)
+				if err == nil {
+					t.Fatalf("Fit(%+v) = %+v, nil error; want an error", tt.spec, m)
+				}
+				if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.spec.Name) {
+					t.Errorf("error %q; want it to name %q and candidate %q", err, tt.want, tt.spec.Name)
+				}
+			})
+		})
+	}
+	for _, tt := range []struct {
+		name string
+		X    *mat.Dense
+		y    []float64
+	}{
+		{"too few targets", pr.X, pr.y[:19]},
+		{"too many targets", pr.X, append(append([]float64(nil), pr.y...), 1)},
+		{"one row", mat.NewDense(1, 2, []float64{1, 2}), []float64{3}},
+		{"no rows", &mat.Dense{}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			noPanic(t, "Fit", func() {
+				if m, err := regress.Fit(tt.X, tt.y, olsSpec); err == nil {
+					t.Errorf("Fit = %+v, nil error; want an error", m)
+				}
+			})
+		})
+	}
+}

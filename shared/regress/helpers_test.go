@@ -1,0 +1,209 @@
+package regress_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/regress"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// studentsFile returns the path of one file of the real data set, which
+// lives outside the repository and is never copied into it. Locally a
+// missing file skips the test (the data is not shipped with the code); in
+// CI (CI=true) it is a failure, so a broken checkout cannot pass silently.
+func studentsFile(tb testing.TB, name string) string {
+	tb.Helper()
+	path := filepath.Join("..", "..", "..", "shared", "data", "students", name)
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("real data: %v", err)
+		}
+		tb.Skipf("real data not available (%v); it is expected at %s", err, path)
+	}
+	return path
+}
+
+// readStudents reads one file of the real data set with the Students schema.
+func readStudents(tb testing.TB, name string) *dataset.Table {
+	tb.Helper()
+	f, err := os.Open(studentsFile(tb, name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	tab, err := dataset.Read(f, dataset.Students)
+	if err != nil {
+		tb.Fatalf("dataset.Read(%s): %v", name, err)
+	}
+	return tab
+}
+
+// normals returns n draws of N(mu, sigma²) from a seeded gonum source.
+func normals(n int, mu, sigma float64, seed uint64) []float64 {
+	d := distuv.Normal{Mu: mu, Sigma: sigma, Src: rand.NewPCG(seed, seed^0x5bd1e995)}
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = d.Rand()
+	}
+	return out
+}
+
+// problem is a synthetic regression problem y = intercept + X·coef + noise.
+type problem struct {
+	X         *mat.Dense
+	y         []float64
+	intercept float64
+	coef      []float64
+}
+
+// synthetic builds an n×len(coef) problem whose columns have different
+// means and scales (column j ~ N(10j, (j+1)²)), so that centring matters,
+// plus noise ~ N(0, noise²). The result depends only on its arguments.
+func synthetic(n int, intercept float64, coef []float64, noise float64, seed uint64) problem {
+	p := len(coef)
+	X := mat.NewDense(n, p, nil)
+	for j := range p {
+		col := normals(n, 10*float64(j), float64(j+1), seed+uint64(j)+1)
+		for i, v := range col {
+			X.Set(i, j, v)
+		}
+	}
+	eps := normals(n, 0, 1, seed+1000)
+	y := make([]float64, n)
+	for i := range n {
+		y[i] = intercept + mat.Dot(X.RowView(i), mat.NewVecDense(p, coef)) + noise*eps[i]
+	}
+	return problem{X: X, y: y, intercept: intercept, coef: coef}
+}
+
+// oneHot builds a design of two standardish numeric columns followed by
+// the indicators of two categories (levels 3 and 4), each indicator column
+// divided by scale[level] as features.Matrix does. With an intercept the
+// indicators of each category sum to a constant: the design is collinear.
+// y depends on every column, plus noise.
+func oneHot(n int, seed uint64) (X *mat.Dense, y []float64) {
+	a := normals(n, 0, 1, seed+1)
+	b := normals(n, 0, 1, seed+2)
+	ua := normals(n, 0, 1, seed+3)
+	ub := normals(n, 0, 1, seed+5)
+	eps := normals(n, 0, 1, seed+4)
+	const w = 2 + 3 + 4
+	X = mat.NewDense(n, w, nil)
+	y = make([]float64, n)
+	catA := []float64{0, 2, -1}
+	catB := []float64{1, 0, 3, -2}
+	for i := range n {
+		la, lb := level(ua[i], 3), level(ub[i], 4)
+		X.Set(i, 0, a[i])
+		X.Set(i, 1, b[i])
+		X.Set(i, 2+la, 1/(0.4+0.1*float64(la)))
+		X.Set(i, 5+lb, 1/(0.3+0.05*float64(lb)))
+		y[i] = 50 + 3*a[i] - 2*b[i] + catA[la] + catB[lb] + 0.5*eps[i]
+	}
+	return X, y
+}
+
+// level maps a standard normal draw to one of k equally likely levels.
+func level(z float64, k int) int {
+	u := 0.5 * (1 + math.Erf(z/math.Sqrt2))
+	return min(int(u*float64(k)), k-1)
+}
+
+// centred returns X and y with each column centred on its mean, and the
+// means.
+func centred(X *mat.Dense, y []float64) (xc *mat.Dense, yc []float64, mx []float64, my float64) {
+	n, p := X.Dims()
+	xc = mat.DenseCopyOf(X)
+	mx = make([]float64, p)
+	for j := range p {
+		for i := range n {
+			mx[j] += X.At(i, j)
+		}
+		mx[j] /= float64(n)
+		for i := range n {
+			xc.Set(i, j, X.At(i, j)-mx[j])
+		}
+	}
+	for _, v := range y {
+		my += v
+	}
+	my /= float64(n)
+	yc = make([]float64, n)
+	for i, v := range y {
+		yc[i] = v - my
+	}
+	return xc, yc, mx, my
+}
+
+// rows returns the rows [lo, hi) of X and y except when skip is true, in
+// which case it returns every row outside [lo, hi).
+func rows(X *mat.Dense, y []float64, lo, hi int, skip bool) (*mat.Dense, []float64) {
+	n, p := X.Dims()
+	var data, ys []float64
+	for i := range n {
+		if (i >= lo && i < hi) == skip {
+			continue
+		}
+		data = append(data, X.RawRowView(i)...)
+		ys = append(ys, y[i])
+	}
+	return mat.NewDense(len(ys), p, data), ys
+}
+
+// predictAll returns m's prediction for every row of X.
+func predictAll(m *regress.Linear, X *mat.Dense) []float64 {
+	n, _ := X.Dims()
+	out := make([]float64, n)
+	for i := range n {
+		out[i] = m.Predict(X.RawRowView(i))
+	}
+	return out
+}
+
+// near reports whether got is within tol of want, absolutely for values
+// up to 1 in size and relatively beyond.
+func near(got, want, tol float64) bool {
+	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
+}
+
+// checkNear fails tb for every element of got not near want.
+func checkNear(tb testing.TB, what string, got, want []float64, tol float64) {
+	tb.Helper()
+	if len(got) != len(want) {
+		tb.Fatalf("%s: got %d values; want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if !near(got[i], want[i], tol) {
+			tb.Errorf("%s[%d]: got %.15g; want %.15g (tolerance %g)", what, i, got[i], want[i], tol)
+		}
+	}
+}
+
+// spec returns a candidate of family with params given as name, value pairs.
+func spec(family string, params ...float64) regress.Spec {
+	s := regress.Spec{Family: family, Params: map[string]float64{}}
+	names := []string{"alpha", "l1_ratio"}
+	for i, v := range params {
+		s.Params[names[i]] = v
+	}
+	s.Name = fmt.Sprintf("%s%v", family, params)
+	return s
+}
+
+// noPanic runs f and turns a panic into a test failure.
+func noPanic(tb testing.TB, what string, f func()) {
+	tb.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			tb.Errorf("%s panicked: %v", what, r)
+		}
+	}()
+	f()
+}

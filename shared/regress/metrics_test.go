@@ -1,0 +1,99 @@
+package regress_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/studentperf/studentperf/shared/regress"
+)
+
+func TestEvaluate(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		y, pred []float64
+		want    regress.Metrics
+	}{
+		// SSE 1, SST 5.
+		{"one miss", []float64{1, 2, 3, 4}, []float64{1, 2, 3, 5}, regress.Metrics{R2: 0.8, RMSE: 0.5, MAE: 0.25, Rows: 4}},
+		// Errors 1, -2, 0, 2: SSE 9, SAE 5; mean 1.5, SST 17.
+		{"mixed signs", []float64{3, -1, 4, 0}, []float64{2, 1, 4, -2}, regress.Metrics{R2: 8.0 / 17, RMSE: 1.5, MAE: 1.25, Rows: 4}},
+		{"perfect", []float64{10, 20, 30}, []float64{10, 20, 30}, regress.Metrics{R2: 1, RMSE: 0, MAE: 0, Rows: 3}},
+		// Predicting the mean explains nothing.
+		{"mean", []float64{1, 2, 3, 6}, []float64{3, 3, 3, 3}, regress.Metrics{R2: 0, RMSE: math.Sqrt(14.0 / 4), MAE: 1.5, Rows: 4}},
+		// SSE 8, SST 2: worse than the mean.
+		{"worse than mean", []float64{0, 2}, []float64{2, 0}, regress.Metrics{R2: -3, RMSE: 2, MAE: 2, Rows: 2}},
+		// Constant y: r2_score gives 1 for a perfect fit and 0 otherwise.
+		{"constant y, perfect", []float64{5, 5, 5}, []float64{5, 5, 5}, regress.Metrics{R2: 1, RMSE: 0, MAE: 0, Rows: 3}},
+		{"constant y, imperfect", []float64{5, 5, 5}, []float64{5, 5, 8}, regress.Metrics{R2: 0, RMSE: math.Sqrt(3), MAE: 1, Rows: 3}},
+		{"one row, perfect", []float64{7}, []float64{7}, regress.Metrics{R2: 1, Rows: 1}},
+		{"one row, miss", []float64{7}, []float64{6}, regress.Metrics{R2: 0, RMSE: 1, MAE: 1, Rows: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := regress.Evaluate(tt.y, tt.pred)
+			if err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+			const tol = 1e-12
+			if math.Abs(got.R2-tt.want.R2) > tol || math.Abs(got.RMSE-tt.want.RMSE) > tol ||
+				math.Abs(got.MAE-tt.want.MAE) > tol || got.Rows != tt.want.Rows {
+				t.Errorf("got %+v; want %+v (tolerance %g)", got, tt.want, tol)
+			}
+		})
+	}
+}
+
+func TestEvaluateErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		y, pred []float64
+	}{
+		{"lengths differ", []float64{1, 2}, []float64{1}},
+		{"no predictions", []float64{1}, nil},
+		{"no rows", nil, nil},
+		{"empty rows", []float64{}, []float64{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			noPanic(t, "Evaluate", func() {
+				if got, err := regress.Evaluate(tt.y, tt.pred); err == nil {
+					t.Errorf("got %+v, nil error; want an error", got)
+				}
+			})
+		})
+	}
+}
+
+func TestLinearPredict(t *testing.T) {
+	m := &regress.Linear{Intercept: 1, Coef: []float64{2, -3}}
+	if got, want := m.Predict([]float64{4, 5}), -6.0; got != want {
+		t.Errorf("Predict: got %g; want %g", got, want)
+	}
+	if got, want := (&regress.Linear{Intercept: 2.5}).Predict(nil), 2.5; got != want {
+		t.Errorf("Predict without features: got %g; want %g", got, want)
+	}
+}
+
+func TestLinearValidate(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	for _, tt := range []struct {
+		name    string
+		m       regress.Linear
+		width   int
+		wantErr bool
+	}{
+		{"valid", regress.Linear{Intercept: 1, Coef: []float64{2, 3}}, 2, false},
+		{"no features", regress.Linear{Intercept: 1}, 0, false},
+		{"too few coefficients", regress.Linear{Intercept: 1, Coef: []float64{2}}, 2, true},
+		{"too many coefficients", regress.Linear{Intercept: 1, Coef: []float64{2, 3, 4}}, 2, true},
+		{"NaN intercept", regress.Linear{Intercept: nan, Coef: []float64{2}}, 1, true},
+		{"infinite intercept", regress.Linear{Intercept: -inf, Coef: []float64{2}}, 1, true},
+		{"NaN coefficient", regress.Linear{Intercept: 1, Coef: []float64{2, nan}}, 2, true},
+		{"infinite coefficient", regress.Linear{Intercept: 1, Coef: []float64{inf, 2}}, 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.m.Validate(tt.width)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Validate(%d) = %v; want error %v", tt.width, err, tt.wantErr)
+			}
+		})
+	}
+}
