@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 
-	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
 
@@ -89,10 +87,6 @@ func (a *api) predict() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		if err := checkRows(l.Model.Transform, req); err != nil {
-			writeError(w, err)
-			return
-		}
 		out := make([]float64, len(req.rows))
 		if err := l.Model.PredictBatch(req.rows, out); err != nil {
 			writeError(w, fmt.Errorf("%w: %v", errBadRequest, err))
@@ -124,26 +118,4 @@ func (a *api) readyz() http.HandlerFunc {
 		w.Header().Set("X-Model-Version", l.Version)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "model_version": l.Version})
 	}
-}
-
-// checkRows reports the problems of every row at once, each field named
-// instances[i].field in a batch.
-func checkRows(tr *features.Transform, req predictRequest) error {
-	var all features.Problems
-	for i, row := range req.rows {
-		var ps features.Problems
-		if !errors.As(tr.Check(row), &ps) {
-			continue
-		}
-		for _, p := range ps {
-			if req.batch {
-				p.Field = fmt.Sprintf("instances[%d].%s", i, p.Field)
-			}
-			all = append(all, p)
-		}
-	}
-	if len(all) > 0 {
-		return all
-	}
-	return nil
 }

@@ -23,10 +23,11 @@ type fieldSet struct {
 	slot  map[string]int // ≥0: category index; <0: -(score index)-1
 	nCat  int
 	nNum  int
+	tr    *features.Transform // the levels categories are checked against
 }
 
 func newFieldSet(m *model.Model) *fieldSet {
-	fs := &fieldSet{slot: map[string]int{}}
+	fs := &fieldSet{slot: map[string]int{}, tr: m.Transform}
 	for _, f := range m.Features {
 		fs.names = append(fs.names, f.Name)
 		if f.Kind == "category" {
@@ -42,6 +43,27 @@ func newFieldSet(m *model.Model) *fieldSet {
 
 func (fs *fieldSet) newRow() features.Row {
 	return features.Row{Cat: make([]string, fs.nCat), Num: make([]float64, fs.nNum)}
+}
+
+// category checks a category value against the model's levels, so that
+// decoders report it together with every other problem.
+func (fs *fieldSet) category(field string, slot int, v string) *features.Problem {
+	if strings.TrimSpace(v) == "" {
+		return &features.Problem{Field: field, Value: features.Clip(v), Reason: "must not be empty"}
+	}
+	c := &fs.tr.Categorical[slot]
+	if _, ok := c.Lookup(v); !ok {
+		return &features.Problem{Field: field, Value: features.Clip(v), Reason: "unknown category", Allowed: c.Levels}
+	}
+	return nil
+}
+
+// score checks a score value.
+func score(field, raw string, v float64) *features.Problem {
+	if v < features.MinScore || v > features.MaxScore {
+		return &features.Problem{Field: field, Value: features.Clip(raw), Reason: fmt.Sprintf("must be between %d and %d", features.MinScore, features.MaxScore)}
+	}
+	return nil
 }
 
 // maxDepth bounds nesting in request JSON.
@@ -204,7 +226,7 @@ func decodeField(dec *json.Decoder, fs *fieldSet, key, prefix string, row *featu
 	}
 	slot, ok := fs.slot[key]
 	if !ok {
-		return &features.Problem{Field: prefix + key, Value: clip(string(raw)), Reason: "unknown field (fields: " + strings.Join(fs.names, ", ") + ")"}, nil
+		return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "unknown field (fields: " + strings.Join(fs.names, ", ") + ")"}, nil
 	}
 	for i, n := range fs.names {
 		if n == key {
@@ -214,27 +236,21 @@ func decodeField(dec *json.Decoder, fs *fieldSet, key, prefix string, row *featu
 	if slot >= 0 {
 		var s string
 		if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return &features.Problem{Field: prefix + key, Value: clip(string(raw)), Reason: "must be a string"}, nil
+			return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "must be a string"}, nil
 		}
 		row.Cat[slot] = s
-		if strings.TrimSpace(s) == "" {
-			return &features.Problem{Field: prefix + key, Value: s, Reason: "must not be empty"}, nil
-		}
-		return nil, nil
+		return fs.category(prefix+key, slot, s), nil
 	}
 	j := -slot - 1
 	if len(raw) == 0 || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) {
-		return &features.Problem{Field: prefix + key, Value: clip(string(raw)), Reason: "must be a number"}, nil
+		return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "must be a number"}, nil
 	}
 	v, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil || math.IsInf(v, 0) {
-		return &features.Problem{Field: prefix + key, Value: clip(string(raw)), Reason: "must be a finite number"}, nil
+		return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "must be a finite number"}, nil
 	}
 	row.Num[j] = v
-	if v < features.MinScore || v > features.MaxScore {
-		return &features.Problem{Field: prefix + key, Value: string(raw), Reason: fmt.Sprintf("must be between %d and %d", features.MinScore, features.MaxScore)}, nil
-	}
-	return nil, nil
+	return score(prefix+key, string(raw), v), nil
 }
 
 func missing(fs *fieldSet, seen []bool, prefix string) features.Problems {
@@ -283,14 +299,6 @@ func syntaxError(err error) error {
 		return fmt.Errorf("%w: JSON ends unexpectedly", errBadRequest)
 	}
 	return fmt.Errorf("%w: invalid JSON: %v", errBadRequest, err)
-}
-
-// clip shortens a value echoed back in an error.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }
 
 // checkJSON validates a whole JSON document: one value, no trailing data,

@@ -94,9 +94,6 @@ func (a *api) predictForm() http.HandlerFunc {
 			return
 		}
 		row, err := decodeForm(values, fs)
-		if err == nil {
-			err = l.Model.Transform.Check(row)
-		}
 		if err != nil {
 			a.formErrorValues(w, r, l, values, err)
 			return
@@ -154,34 +151,54 @@ func decodeForm(values url.Values, fs *fieldSet) (features.Row, error) {
 			ps = append(ps, features.Problem{Field: formName(name), Reason: "required"})
 			continue
 		case len(vs) > 1:
-			ps = append(ps, features.Problem{Field: formName(name), Value: clip(strings.Join(vs, ",")), Reason: "given more than once"})
+			ps = append(ps, features.Problem{Field: formName(name), Value: features.Clip(strings.Join(vs, ",")), Reason: "given more than once"})
 			continue
 		}
 		v := vs[0]
 		slot := fs.slot[name]
 		if slot >= 0 {
 			row.Cat[slot] = v
+			if p := fs.category(formName(name), slot, v); p != nil {
+				ps = append(ps, *p)
+			}
 			continue
 		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		t := strings.TrimSpace(v)
+		f, err := strconv.ParseFloat(t, 64)
 		switch {
-		case err != nil || math.IsNaN(f) || math.IsInf(f, 0):
-			ps = append(ps, features.Problem{Field: formName(name), Value: clip(v), Reason: "must be a finite number"})
-		case f < features.MinScore || f > features.MaxScore:
-			ps = append(ps, features.Problem{Field: formName(name), Value: clip(v), Reason: fmt.Sprintf("must be between %d and %d", features.MinScore, features.MaxScore)})
+		case err != nil || !decimal(t) || math.IsNaN(f) || math.IsInf(f, 0):
+			ps = append(ps, features.Problem{Field: formName(name), Value: features.Clip(v), Reason: "must be a finite decimal number"})
 		default:
+			if p := score(formName(name), v, f); p != nil {
+				ps = append(ps, *p)
+				continue
+			}
 			row.Num[-slot-1] = f
 		}
 	}
 	for name, vs := range values {
 		if !known[name] {
-			ps = append(ps, features.Problem{Field: clip(name), Value: clip(strings.Join(vs, ",")), Reason: "unknown field"})
+			ps = append(ps, features.Problem{Field: features.Clip(name), Value: features.Clip(strings.Join(vs, ",")), Reason: "unknown field"})
 		}
 	}
 	if len(ps) > 0 {
 		return row, ps
 	}
 	return row, nil
+}
+
+// decimal reports a plain decimal number ("72", "72.5", "7e1"): what a
+// number input sends, and what the JSON routes accept. It rules out the
+// hexadecimal and underscore forms strconv also parses.
+func decimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // wantsHTML is true for browsers: they ask for text/html; API clients

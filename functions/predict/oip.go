@@ -80,7 +80,7 @@ func (a *api) oipReady() http.HandlerFunc {
 // checkModelName answers 404 for a model this server does not serve.
 func (a *api) checkModelName(r *http.Request) error {
 	if name := r.PathValue("model"); name != a.pred.Name() {
-		return fmt.Errorf("%w: model %q (this server serves %q)", errNotFound, clip(name), a.pred.Name())
+		return fmt.Errorf("%w: model %q (this server serves %q)", errNotFound, features.Clip(name), a.pred.Name())
 	}
 	return nil
 }
@@ -146,10 +146,6 @@ func (a *api) oipInfer() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		if err := checkRows(l.Model.Transform, predictRequest{batch: true, rows: rows}); err != nil {
-			writeError(w, err)
-			return
-		}
 		out := make([]float64, len(rows))
 		if err := l.Model.PredictBatch(rows, out); err != nil {
 			writeError(w, fmt.Errorf("%w: %v", errBadRequest, err))
@@ -179,7 +175,7 @@ func decodeInfer(body []byte, fs *fieldSet, maxBatch int) (oipInferRequest, []fe
 	}
 	for _, o := range req.Outputs {
 		if o.Name != oipOutput {
-			return req, nil, fmt.Errorf("%w: unknown output %q (the model has %q)", errBadRequest, clip(o.Name), oipOutput)
+			return req, nil, fmt.Errorf("%w: unknown output %q (the model has %q)", errBadRequest, features.Clip(o.Name), oipOutput)
 		}
 	}
 	if len(req.Inputs) == 0 {
@@ -192,7 +188,7 @@ func decodeInfer(body []byte, fs *fieldSet, maxBatch int) (oipInferRequest, []fe
 	for _, in := range req.Inputs {
 		slot, ok := fs.slot[in.Name]
 		if !ok {
-			ps = append(ps, features.Problem{Field: clip(in.Name), Reason: fmt.Sprintf("unknown input (inputs: %v)", fs.names)})
+			ps = append(ps, features.Problem{Field: features.Clip(in.Name), Reason: fmt.Sprintf("unknown input (inputs: %v)", fs.names)})
 			continue
 		}
 		if seen[in.Name] {
@@ -205,7 +201,7 @@ func decodeInfer(body []byte, fs *fieldSet, maxBatch int) (oipInferRequest, []fe
 			want = "BYTES"
 		}
 		if in.Datatype != want {
-			ps = append(ps, features.Problem{Field: in.Name, Value: clip(in.Datatype), Reason: "datatype must be " + want})
+			ps = append(ps, features.Problem{Field: in.Name, Value: features.Clip(in.Datatype), Reason: "datatype must be " + want})
 			continue
 		}
 		count, err := shapeCount(in.Shape)
@@ -226,7 +222,7 @@ func decodeInfer(body []byte, fs *fieldSet, maxBatch int) (oipInferRequest, []fe
 			ps = append(ps, features.Problem{Field: in.Name, Value: fmt.Sprint(in.Shape), Reason: fmt.Sprintf("shape must give %d rows like the other inputs", n)})
 			continue
 		}
-		if p := fillInput(in, slot, rows); p != nil {
+		if p := fillInput(fs, in, slot, rows); p != nil {
 			ps = append(ps, *p)
 		}
 	}
@@ -256,15 +252,15 @@ func shapeCount(shape []int64) (int64, error) {
 }
 
 // fillInput decodes one input's data into its column of rows.
-func fillInput(in oipInput, slot int, rows []features.Row) *features.Problem {
+func fillInput(fs *fieldSet, in oipInput, slot int, rows []features.Row) *features.Problem {
 	var flat []json.RawMessage
 	if err := json.Unmarshal(in.Data, &flat); err != nil {
-		return &features.Problem{Field: in.Name, Value: clip(string(in.Data)), Reason: "data must be an array"}
+		return &features.Problem{Field: in.Name, Value: features.Clip(string(in.Data)), Reason: "data must be an array"}
 	}
 	if len(flat) > 0 && len(bytes.TrimSpace(flat[0])) > 0 && bytes.TrimSpace(flat[0])[0] == '[' {
 		var nested [][]json.RawMessage
 		if err := json.Unmarshal(in.Data, &nested); err != nil {
-			return &features.Problem{Field: in.Name, Value: clip(string(in.Data)), Reason: "data must be a flat array or an array of one-element arrays"}
+			return &features.Problem{Field: in.Name, Value: features.Clip(string(in.Data)), Reason: "data must be a flat array or an array of one-element arrays"}
 		}
 		flat = flat[:0]
 		for _, inner := range nested {
@@ -282,17 +278,20 @@ func fillInput(in oipInput, slot int, rows []features.Row) *features.Problem {
 		if slot >= 0 {
 			var s string
 			if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil || strings.TrimSpace(s) == "" {
-				return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: clip(string(raw)), Reason: "must be a non-empty string"}
+				return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: features.Clip(string(raw)), Reason: "must be a non-empty string"}
 			}
 			rows[i].Cat[slot] = s
+			if p := fs.category(fmt.Sprintf("%s[%d]", in.Name, i), slot, s); p != nil {
+				return p
+			}
 			continue
 		}
 		var f float64
 		if len(raw) == 0 || raw[0] == 'n' || json.Unmarshal(raw, &f) != nil || math.IsInf(f, 0) {
-			return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: clip(string(raw)), Reason: "must be a finite number"}
+			return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: features.Clip(string(raw)), Reason: "must be a finite number"}
 		}
-		if f < features.MinScore || f > features.MaxScore {
-			return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: clip(string(raw)), Reason: fmt.Sprintf("must be between %d and %d", features.MinScore, features.MaxScore)}
+		if p := score(fmt.Sprintf("%s[%d]", in.Name, i), string(raw), f); p != nil {
+			return p
 		}
 		rows[i].Num[-slot-1] = f
 	}

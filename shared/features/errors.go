@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problem is one invalid field of a record.
@@ -42,4 +43,18 @@ func (ps Problems) Error() string {
 		parts[i] = p.String()
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Clip shortens a value echoed back in a problem (to 64 bytes and an
+// ellipsis), so that a huge bad value is not returned in full.
+func Clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

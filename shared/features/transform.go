@@ -266,7 +266,7 @@ func (t *Transform) Check(r Row) error {
 	for i := range t.Categorical {
 		c := &t.Categorical[i]
 		if _, ok := c.Lookup(r.Cat[i]); !ok {
-			ps = append(ps, Problem{Field: c.Name, Value: r.Cat[i], Reason: "unknown category", Allowed: c.Levels})
+			ps = append(ps, Problem{Field: c.Name, Value: Clip(r.Cat[i]), Reason: "unknown category", Allowed: c.Levels})
 		}
 	}
 	for i, n := range t.Numeric {
@@ -350,7 +350,7 @@ func (t *Transform) codes(tab *dataset.Table) ([][]int, error) {
 				return nil, fmt.Errorf("column %q row %d: code %d has no level", c.Name, r+1, code)
 			}
 			if remap[code] < 0 {
-				return nil, Problems{{Field: c.Name, Value: col.Levels[code], Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
+				return nil, Problems{{Field: c.Name, Value: Clip(col.Levels[code]), Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
 			}
 			idx[r] = remap[code]
 		}
