@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
 
@@ -82,8 +83,10 @@ func (a *api) predict() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		req, err := decodePredict(body, fs, a.limits.MaxBatch)
-		if err != nil {
+		var req predictRequest
+		if row, ok := decodeRecordFast(body, fs); ok {
+			req.rows = []features.Row{row}
+		} else if req, err = decodePredict(body, fs, a.limits.MaxBatch); err != nil {
 			writeError(w, err)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,15 @@ func FuzzDecodePredict(f *testing.F) {
 	}
 	fs := fuzzFields(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, fastOK := decodeRecordFast(body, fs)
 		req, err := decodePredict(body, fs, fuzzMaxBatch)
+		if fastOK {
+			// The fast path may only accept what the full decoder accepts,
+			// and must decode it the same.
+			if err != nil || req.batch || len(req.rows) != 1 || !slices.Equal(fast.Cat, req.rows[0].Cat) || !slices.Equal(fast.Num, req.rows[0].Num) {
+				t.Fatalf("fast path accepted %q as %+v; full decoder: %+v, %v", body, fast, req.rows, err)
+			}
+		}
 		if err != nil {
 			checkDecodeError(t, err)
 			return
