@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/pusher"
 	"github.com/studentperf/studentperf/shared/regress"
 )
@@ -43,29 +43,7 @@ func realData(t testing.TB, name string) string {
 // fitModel fits OLS on a data URI ("sample", "synthetic:N" or a path).
 func fitModel(t testing.TB, uri string, seed uint64) (*model.Model, *dataset.Table) {
 	t.Helper()
-	tab, info, err := dataset.Load(context.Background(), uri, dataset.Students, dataset.SourceOptions{Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := features.Fit(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	X, err := tr.Matrix(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lin, err := regress.Fit(X, tab.Target, regress.Spec{Name: regress.OLS, Family: regress.OLS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New("student-math-score", dataset.Students, tr,
-		model.Estimator{Name: regress.OLS, Family: regress.OLS, Linear: lin},
-		model.Provenance{Seed: seed, Folds: 5, Data: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tab
+	return modeltest.Fit(t, "student-math-score", uri, seed)
 }
 
 // pushModel pushes m into the directory store at root (bypassing the

@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "lambda":
 		return runner.StartLambda(ctx, t.events())
 	case "invoke":
-		event, err := readEvent(cfg.Event, stdin)
+		event, err := runner.ReadEvent(cfg.Event, stdin)
 		if err != nil {
 			return err
 		}
@@ -97,29 +97,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return srv.ListenAndServe(ctx)
 	}
-}
-
-// readEvent reads an event file, or stdin for "-", up to Lambda's payload
-// limit.
-func readEvent(path string, stdin io.Reader) ([]byte, error) {
-	const limit = runner.DefaultMaxInvokeBody
-	r := stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("read event: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read event: %w", err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("read event: over %d bytes", limit)
-	}
-	return b, nil
 }
 
 // usageError marks a mistake in the command line or environment.

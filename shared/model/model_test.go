@@ -3,6 +3,7 @@ package model_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -10,37 +11,13 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/modeltest"
 )
 
 // trained fits OLS on generated rows and returns the model and its table.
 func trained(t testing.TB, n int) (*model.Model, *dataset.Table) {
 	t.Helper()
-	var csv bytes.Buffer
-	if err := dataset.Generate(&csv, n, 3); err != nil {
-		t.Fatal(err)
-	}
-	tab, err := dataset.Read(&csv, dataset.Students)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := features.Fit(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	X, err := tr.Matrix(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lin, err := regress.Fit(X, tab.Target, regress.Spec{Name: "ols", Family: regress.OLS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New("m", dataset.Students, tr, model.Estimator{Name: "ols", Family: regress.OLS, Linear: lin}, model.Provenance{Seed: 3, Folds: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, tab
+	return modeltest.Fit(t, "m", fmt.Sprintf("synthetic:%d", n), 3)
 }
 
 var reference = features.Row{

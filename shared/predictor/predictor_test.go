@@ -1,44 +1,22 @@
 package predictor_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/predictor"
-	"github.com/studentperf/studentperf/shared/regress"
 )
 
 // encoded fits OLS on generated rows and returns model.json.
 func encoded(t *testing.T, seed uint64) []byte {
 	t.Helper()
-	var csv bytes.Buffer
-	if err := dataset.Generate(&csv, 300, seed); err != nil {
-		t.Fatal(err)
-	}
-	tab, err := dataset.Read(&csv, dataset.Students)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, _ := features.Fit(tab)
-	X, _ := tr.Matrix(tab)
-	lin, err := regress.Fit(X, tab.Target, regress.Spec{Name: "ols", Family: regress.OLS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New("m", dataset.Students, tr, model.Estimator{Name: "ols", Family: regress.OLS, Linear: lin}, model.Provenance{Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := model.Encode(m)
-	return b
+	return modeltest.Encoded(t, "m", "synthetic:300", seed)
 }
 
 func put(t *testing.T, d *modelstore.Dir, version string, data []byte, sha, prev string) {

@@ -1,44 +1,23 @@
 package pusher_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/pusher"
 	"github.com/studentperf/studentperf/shared/regress"
 )
 
 func candidate(t *testing.T, rows int, seed uint64, r2 float64) pusher.Candidate {
 	t.Helper()
-	var csv bytes.Buffer
-	if err := dataset.Generate(&csv, rows, seed); err != nil {
-		t.Fatal(err)
-	}
-	tab, err := dataset.Read(&csv, dataset.Students)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := features.Fit(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
-	X, _ := tr.Matrix(tab)
-	lin, err := regress.Fit(X, tab.Target, regress.Spec{Name: "ols", Family: regress.OLS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.New("m", dataset.Students, tr, model.Estimator{Name: "ols", Family: regress.OLS, Linear: lin}, model.Provenance{Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tab := modeltest.Fit(t, "m", fmt.Sprintf("synthetic:%d", rows), seed)
 	b, _ := model.Encode(m)
 	return pusher.Candidate{
 		Model: m, Bytes: b, Test: tab, Now: time.Unix(int64(seed), 0),

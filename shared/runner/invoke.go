@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"reflect"
 	"runtime"
 
@@ -219,4 +220,30 @@ func newRequestID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// ReadEvent reads the event of `FUNCTION invoke -event PATH`: a file, or
+// stdin for "-", up to DefaultMaxInvokeBody bytes (Lambda's payload limit).
+func ReadEvent(path string, stdin io.Reader) ([]byte, error) {
+	const limit = DefaultMaxInvokeBody
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read event: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	if r == nil {
+		return nil, errors.New("read event: no standard input")
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read event: %w", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read event: over %d bytes", limit)
+	}
+	return b, nil
 }
