@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/pusher"
+	"github.com/studentperf/studentperf/shared/realdata"
 	"github.com/studentperf/studentperf/shared/regress"
 )
 
@@ -30,14 +29,7 @@ const referenceScore = 66.1095
 // outside the repository: skipped locally when absent, fatal under CI.
 func realData(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", "students", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("real data %s missing under CI: %v", p, err)
-		}
-		t.Skipf("real data %s not available: %v", p, err)
-	}
-	return p
+	return realdata.Path(t, name)
 }
 
 // fitModel fits OLS on a data URI ("sample", "synthetic:N" or a path).

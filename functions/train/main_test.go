@@ -17,20 +17,14 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/realdata"
 )
 
 // realData returns the path of a file of the real data set, which lives
 // outside the repository.
 func realData(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", "students", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("real data %s missing under CI: %v", p, err)
-		}
-		t.Skipf("real data %s not available: %v", p, err)
-	}
-	return p
+	return realdata.Path(t, name)
 }
 
 // env is a fake getenv.

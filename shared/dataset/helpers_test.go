@@ -6,20 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/studentperf/studentperf/shared/realdata"
 )
 
 // realDataDir returns the directory of the real data set. Locally it skips
 // the test if the directory is missing; in CI (CI=true) that is a failure.
 func realDataDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data", "students")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("real data: %v", err)
-		}
-		t.Skipf("real data not available: %v", err)
-	}
-	return dir
+	return realdata.Dir(t)
 }
 
 // readRealFile reads one file of the real data set with the Students schema.

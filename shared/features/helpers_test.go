@@ -3,12 +3,12 @@ package features_test
 import (
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/realdata"
 )
 
 // small is the schema of the hand-made tables: categories and scores
@@ -48,14 +48,7 @@ func fit(tb testing.TB, tab *dataset.Table) *features.Transform {
 // missing file skips the test; in CI (CI=true) it is a failure.
 func studentsFile(tb testing.TB, name string) string {
 	tb.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "data", "students", name)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("real data: %v", err)
-		}
-		tb.Skipf("real data not available (%v); it is expected at %s", err, path)
-	}
-	return path
+	return realdata.Path(tb, name)
 }
 
 func readStudents(tb testing.TB, name string) *dataset.Table {

@@ -5,10 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/realdata"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -20,14 +20,7 @@ import (
 // CI (CI=true) it is a failure, so a broken checkout cannot pass silently.
 func studentsFile(tb testing.TB, name string) string {
 	tb.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "data", "students", name)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("real data: %v", err)
-		}
-		tb.Skipf("real data not available (%v); it is expected at %s", err, path)
-	}
-	return path
+	return realdata.Path(tb, name)
 }
 
 // readStudents reads one file of the real data set with the Students schema.
