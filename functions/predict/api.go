@@ -90,19 +90,29 @@ func (a *api) predict() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		out := make([]float64, len(req.rows))
-		if err := l.Model.PredictBatch(req.rows, out); err != nil {
-			writeError(w, fmt.Errorf("%w: %v", errBadRequest, err))
+		out, err := a.predictRows(w, l, req.rows)
+		if err != nil {
+			writeError(w, err)
 			return
 		}
-		a.metrics.predictions.Add(float64(len(out)))
-		w.Header().Set("X-Model-Version", l.Version)
 		if req.batch {
 			writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
 			return
 		}
 		writeJSON(w, http.StatusOK, predictResponse{MathScore: out[0], ModelVersion: l.Version})
 	}
+}
+
+// predictRows predicts decoded rows with the loaded model, counts them and
+// sets X-Model-Version; every prediction route ends here.
+func (a *api) predictRows(w http.ResponseWriter, l *predictor.Loaded, rows []features.Row) ([]float64, error) {
+	out := make([]float64, len(rows))
+	if err := l.Model.PredictBatch(rows, out); err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+	}
+	a.metrics.predictions.Add(float64(len(out)))
+	w.Header().Set("X-Model-Version", l.Version)
+	return out, nil
 }
 
 func (a *api) healthz() http.HandlerFunc {

@@ -98,14 +98,12 @@ func (a *api) predictForm() http.HandlerFunc {
 			a.formErrorValues(w, r, l, values, err)
 			return
 		}
-		y, err := l.Model.Predict(row)
+		out, err := a.predictRows(w, l, []features.Row{row})
 		if err != nil {
-			a.formErrorValues(w, r, l, values, fmt.Errorf("%w: %v", errBadRequest, err))
+			a.formErrorValues(w, r, l, values, err)
 			return
 		}
-		a.metrics.predictions.Inc()
-		w.Header().Set("X-Model-Version", l.Version)
-		renderForm(w, http.StatusOK, formData{Fields: fieldsOf(l, values), Score: strconv.FormatFloat(y, 'f', 2, 64), Version: l.Version})
+		renderForm(w, http.StatusOK, formData{Fields: fieldsOf(l, values), Score: strconv.FormatFloat(out[0], 'f', 2, 64), Version: l.Version})
 	}
 }
 

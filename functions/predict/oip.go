@@ -146,13 +146,11 @@ func (a *api) oipInfer() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		out := make([]float64, len(rows))
-		if err := l.Model.PredictBatch(rows, out); err != nil {
-			writeError(w, fmt.Errorf("%w: %v", errBadRequest, err))
+		out, err := a.predictRows(w, l, rows)
+		if err != nil {
+			writeError(w, err)
 			return
 		}
-		a.metrics.predictions.Add(float64(len(out)))
-		w.Header().Set("X-Model-Version", l.Version)
 		writeJSON(w, http.StatusOK, oipInferResponse{
 			ModelName: a.pred.Name(), ModelVersion: l.Version, ID: req.ID,
 			Outputs: []oipOutputTensor{{Name: oipOutput, Shape: []int64{int64(len(out))}, Datatype: "FP64", Data: out}},
