@@ -51,36 +51,10 @@ func rieReadEvents(t testing.TB) map[string][]byte {
 	return out
 }
 
-// rieResponse holds what every HTTP-shaped Lambda response has: API
-// Gateway REST (v1), HTTP API (v2) and Function URL.
-type rieResponse struct {
-	StatusCode        int                 `json:"statusCode"`
-	Headers           map[string]string   `json:"headers"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-}
-
-// header returns the first value of the header name, in either map, in
-// any case.
-func (r rieResponse) header(name string) string {
-	for k, v := range r.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	for k, vs := range r.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(vs) > 0 {
-			return vs[0]
-		}
-	}
-	return ""
-}
-
 // rieInvoke invokes the function with event and decodes the answer as an
 // HTTP response, failing on a function error; it returns the response with
 // its decoded body.
-func rieInvoke(t testing.TB, emu *lambdatest.Emulator, event []byte) (rieResponse, []byte) {
+func rieInvoke(t testing.TB, emu *lambdatest.Emulator, event []byte) (lambdaResponse, []byte) {
 	t.Helper()
 	status, answer := emu.Invoke(t, event)
 	if status != http.StatusOK {
@@ -93,7 +67,7 @@ func rieInvoke(t testing.TB, emu *lambdatest.Emulator, event []byte) (rieRespons
 	if json.Unmarshal(answer, &fnErr) == nil && (fnErr.ErrorType != "" || fnErr.ErrorMessage != "") {
 		t.Fatalf("function error: %s", answer)
 	}
-	var r rieResponse
+	var r lambdaResponse
 	if err := json.Unmarshal(answer, &r); err != nil {
 		t.Fatalf("response %s: %v", answer, err)
 	}

@@ -2,12 +2,12 @@ package features_test
 
 import (
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/realdata"
 )
 
@@ -53,16 +53,7 @@ func studentsFile(tb testing.TB, name string) string {
 
 func readStudents(tb testing.TB, name string) *dataset.Table {
 	tb.Helper()
-	f, err := os.Open(studentsFile(tb, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	tab, err := dataset.Read(f, dataset.Students)
-	if err != nil {
-		tb.Fatalf("dataset.Read(%s): %v", name, err)
-	}
-	return tab
+	return modeltest.Students(tb, name)
 }
 
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }

@@ -10,6 +10,7 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/realdata"
 	"github.com/studentperf/studentperf/shared/regress"
 )
 
@@ -52,4 +53,16 @@ func Encoded(tb testing.TB, name, uri string, seed uint64) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// Students reads one file of the real data set (stud.csv, train.csv,
+// test.csv) with the Students schema; realdata decides skip or fail when
+// it is absent.
+func Students(tb testing.TB, name string) *dataset.Table {
+	tb.Helper()
+	tab, _, err := dataset.Load(context.Background(), realdata.Path(tb, name), dataset.Students, dataset.SourceOptions{})
+	if err != nil {
+		tb.Fatalf("read %s: %v", name, err)
+	}
+	return tab
 }

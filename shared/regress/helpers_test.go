@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/realdata"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
@@ -23,19 +23,9 @@ func studentsFile(tb testing.TB, name string) string {
 	return realdata.Path(tb, name)
 }
 
-// readStudents reads one file of the real data set with the Students schema.
 func readStudents(tb testing.TB, name string) *dataset.Table {
 	tb.Helper()
-	f, err := os.Open(studentsFile(tb, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	tab, err := dataset.Read(f, dataset.Students)
-	if err != nil {
-		tb.Fatalf("dataset.Read(%s): %v", name, err)
-	}
-	return tab
+	return modeltest.Students(tb, name)
 }
 
 // normals returns n draws of N(mu, sigma²) from a seeded gonum source.
