@@ -63,7 +63,7 @@ go_stand_in() {
 		--env GOPATH=/go --env HOME=/root --env GOTOOLCHAIN=local \
 		--env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
 		--workingdir /go "$ctr"
-	buildah commit --quiet --timestamp 0 --omit-history "$ctr" "$name" >/dev/null
+	buildah commit --quiet --timestamp 0 "$ctr" "$name" >/dev/null
 	buildah rm "$ctr" >/dev/null
 	echo "$name"
 }
