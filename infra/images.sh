@@ -45,7 +45,7 @@ bud() { buildah build --isolation chroot --pull=never --layers --format oci "$@"
 # bundle (the build stage downloads modules through the proxy). Rebuilt only
 # when missing: it is tagged with the Go version.
 go_stand_in() {
-	local goroot version name ctr certs
+	local goroot version name ctr certs empty
 	goroot=$(go env GOROOT)
 	version=$(go env GOVERSION)
 	name=localhost/studentperf/golang:${version#go}
@@ -59,6 +59,9 @@ go_stand_in() {
 	ctr=$(buildah from --pull=never scratch)
 	buildah copy --quiet "$ctr" "$goroot" /usr/local/go >/dev/null
 	buildah copy --quiet "$ctr" "$certs" /etc/ssl/certs/ca-certificates.crt >/dev/null
+	empty=$(mktemp -d)
+	buildah copy --quiet --chmod 1777 "$ctr" "$empty" /tmp >/dev/null
+	rmdir "$empty"
 	buildah config --env PATH=/usr/local/go/bin:/go/bin:/usr/local/bin:/usr/bin:/bin \
 		--env GOPATH=/go --env HOME=/root --env GOTOOLCHAIN=local \
 		--env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
