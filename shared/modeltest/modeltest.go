@@ -7,6 +7,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
@@ -20,27 +21,17 @@ import (
 func Fit(tb testing.TB, name, uri string, seed uint64) (*model.Model, *dataset.Table) {
 	tb.Helper()
 	tab, info, err := dataset.Load(context.Background(), uri, dataset.Students, dataset.SourceOptions{Seed: seed})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, "load %s", uri)
 	tr, err := features.Fit(tab)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, "fit transforms on %s", uri)
 	X, err := tr.Matrix(tab)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, "design matrix of %s", uri)
 	lin, err := regress.Fit(X, tab.Target, regress.Spec{Name: regress.OLS, Family: regress.OLS})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, "fit OLS on %s", uri)
 	m, err := model.New(name, dataset.Students, tr,
 		model.Estimator{Name: regress.OLS, Family: regress.OLS, Linear: lin},
 		model.Provenance{Seed: seed, Folds: 5, Data: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, "new model")
 	return m, tab
 }
 
@@ -49,10 +40,21 @@ func Encoded(tb testing.TB, name, uri string, seed uint64) []byte {
 	tb.Helper()
 	m, _ := Fit(tb, name, uri, seed)
 	b, err := model.Encode(m)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err, "encode model")
 	return b
+}
+
+// Split loads the data behind uri ("sample", "synthetic:N", a path) and
+// splits it as train does by default: a fifth held out, shuffled with
+// seed. It stands in for the real data set's train.csv and test.csv in
+// tests that need a realistic split but not the original's figures.
+func Split(tb testing.TB, uri string, seed uint64) (train, test *dataset.Table) {
+	tb.Helper()
+	tab, _, err := dataset.Load(context.Background(), uri, dataset.Students, dataset.SourceOptions{Seed: seed})
+	require.NoError(tb, err, "load %s", uri)
+	train, test, err = dataset.Split(tab, 0.2, seed)
+	require.NoError(tb, err, "split %s", uri)
+	return train, test
 }
 
 // Students reads one file of the real data set (stud.csv, train.csv,
@@ -61,8 +63,6 @@ func Encoded(tb testing.TB, name, uri string, seed uint64) []byte {
 func Students(tb testing.TB, name string) *dataset.Table {
 	tb.Helper()
 	tab, _, err := dataset.Load(context.Background(), realdata.Path(tb, name), dataset.Students, dataset.SourceOptions{})
-	if err != nil {
-		tb.Fatalf("read %s: %v", name, err)
-	}
+	require.NoError(tb, err, "read %s", name)
 	return tab
 }
