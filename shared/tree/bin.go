@@ -1,0 +1,197 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+)
+
+// MaxBins is the largest number of bins of one feature; bin codes are bytes.
+const MaxBins = 255
+
+// MaxLevels is the most levels a categorical feature may have: a split
+// keeps the levels that go left in a 64-bit set.
+const MaxLevels = 64
+
+// Data is row-major input: Rows rows of len(Levels) features. Levels[j] is 0
+// for a numeric feature and the number of levels of a categorical one,
+// whose values are level indices.
+type Data struct {
+	X      []float64
+	Rows   int
+	Levels []int
+}
+
+// Cols is the number of features.
+func (d *Data) Cols() int { return len(d.Levels) }
+
+// Row returns row i.
+func (d *Data) Row(i int) []float64 { p := len(d.Levels); return d.X[i*p : (i+1)*p] }
+
+// Check reports inconsistent dimensions, NaN or infinite values and level
+// indices out of range.
+func (d *Data) Check() error {
+	p := len(d.Levels)
+	switch {
+	case p == 0:
+		return errors.New("data has no features")
+	case d.Rows <= 0:
+		return errors.New("data has no rows")
+	case len(d.X) != d.Rows*p:
+		return fmt.Errorf("data has %d values for %d rows of %d features", len(d.X), d.Rows, p)
+	}
+	for j, l := range d.Levels {
+		if l < 0 || l > MaxLevels {
+			return fmt.Errorf("feature %d: %d levels; want 0 (numeric) to %d", j, l, MaxLevels)
+		}
+	}
+	for i := range d.Rows {
+		for j, v := range d.Row(i) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("row %d feature %d: value %v is not a finite number", i+1, j, v)
+			}
+			if l := d.Levels[j]; l > 0 && (v < 0 || v >= float64(l) || v != math.Trunc(v)) {
+				return fmt.Errorf("row %d feature %d: level %v is not in [0, %d)", i+1, j, v, l)
+			}
+		}
+	}
+	return nil
+}
+
+// Binner maps feature values to bin codes. Edges[j] are the upper edges of
+// every bin of numeric feature j but the last: a value v is in bin b when
+// Edges[j][b-1] < v ≤ Edges[j][b]. A categorical feature's bin is its level.
+type Binner struct {
+	Edges  [][]float64
+	Levels []int
+}
+
+// FitBinner fits bin edges on the given rows of d (all rows when rows is
+// nil). With at most maxBins distinct values a numeric feature gets one bin
+// per value and edges halfway between them, which makes split finding exact;
+// otherwise edges are quantiles (midpoint interpolation), as scikit-learn's
+// HistGradientBoosting does.
+func FitBinner(d *Data, rows []int32, maxBins int) (*Binner, error) {
+	if maxBins < 2 || maxBins > MaxBins {
+		return nil, fmt.Errorf("fit bins: max bins %d must be in [2, %d]", maxBins, MaxBins)
+	}
+	if err := d.Check(); err != nil {
+		return nil, fmt.Errorf("fit bins: %w", err)
+	}
+	n := d.Rows
+	if rows != nil {
+		n = len(rows)
+	}
+	if n == 0 {
+		return nil, errors.New("fit bins: no rows")
+	}
+	p := d.Cols()
+	b := &Binner{Edges: make([][]float64, p), Levels: slices.Clone(d.Levels)}
+	col := make([]float64, n)
+	for j := range p {
+		if d.Levels[j] > 0 {
+			continue
+		}
+		for i := range n {
+			r := i
+			if rows != nil {
+				r = int(rows[i])
+			}
+			col[i] = d.X[r*p+j]
+		}
+		b.Edges[j] = edges(col, maxBins)
+	}
+	return b, nil
+}
+
+// edges sorts col in place and returns its bin edges.
+func edges(col []float64, maxBins int) []float64 {
+	slices.Sort(col)
+	distinct := slices.Compact(slices.Clone(col))
+	if len(distinct) <= maxBins {
+		e := make([]float64, len(distinct)-1)
+		for i := range e {
+			e[i] = distinct[i] + (distinct[i+1]-distinct[i])/2
+		}
+		return e
+	}
+	var e []float64
+	n := len(col)
+	for q := 1; q < maxBins; q++ {
+		// midpoint interpolation of the q/maxBins quantile
+		pos := float64(q) / float64(maxBins) * float64(n-1)
+		lo, hi := int(math.Floor(pos)), int(math.Ceil(pos))
+		v := col[lo] + (col[hi]-col[lo])/2
+		if len(e) == 0 || v > e[len(e)-1] {
+			e = append(e, v)
+		}
+	}
+	// A quantile equal to the largest value would leave the last bin empty.
+	for len(e) > 0 && e[len(e)-1] >= col[n-1] {
+		e = e[:len(e)-1]
+	}
+	return e
+}
+
+// Binned is data mapped to bin codes, row-major, with the binner's
+// thresholds.
+type Binned struct {
+	Codes  []uint8
+	Rows   int
+	NBins  []int // per feature
+	Levels []int // per feature: 0 numeric, else levels
+	Edges  [][]float64
+	offset []int // first histogram slot of each feature
+	total  int   // histogram slots
+}
+
+// Cols is the number of features.
+func (b *Binned) Cols() int { return len(b.NBins) }
+
+// Bin maps the given rows of d (all when rows is nil) to bin codes.
+func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
+	if err := d.Check(); err != nil {
+		return nil, fmt.Errorf("bin: %w", err)
+	}
+	p := d.Cols()
+	if p != len(b.Levels) {
+		return nil, fmt.Errorf("bin: data has %d features; the binner %d", p, len(b.Levels))
+	}
+	n := d.Rows
+	if rows != nil {
+		n = len(rows)
+	}
+	out := &Binned{Codes: make([]uint8, n*p), Rows: n, NBins: make([]int, p), Levels: b.Levels, Edges: b.Edges, offset: make([]int, p)}
+	for j := range p {
+		if l := b.Levels[j]; l > 0 {
+			if d.Levels[j] != l {
+				return nil, fmt.Errorf("bin: feature %d has %d levels; the binner %d", j, d.Levels[j], l)
+			}
+			out.NBins[j] = l
+		} else {
+			if d.Levels[j] != 0 {
+				return nil, fmt.Errorf("bin: feature %d is categorical; the binner's is numeric", j)
+			}
+			out.NBins[j] = len(b.Edges[j]) + 1
+		}
+		out.offset[j] = out.total
+		out.total += out.NBins[j]
+	}
+	for i := range n {
+		r := i
+		if rows != nil {
+			r = int(rows[i])
+		}
+		src, dst := d.X[r*p:(r+1)*p], out.Codes[i*p:(i+1)*p]
+		for j, v := range src {
+			if b.Levels[j] > 0 {
+				dst[j] = uint8(v)
+			} else {
+				dst[j] = uint8(sort.SearchFloat64s(b.Edges[j], v))
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,19 @@
+// Package tree grows regression trees on binned features and predicts with
+// them.
+//
+// The pipeline of one tree, one file per idea:
+//
+//	bin.go     Binner: bin edges fitted once on the training rows, reused by every tree
+//	hist.go    per-bin sums and counts of a node's rows; a child's histogram is its
+//	           parent's minus its sibling's, so only the smaller child is counted
+//	split.go   the best split of a node from its histogram (squared error, Friedman
+//	           MSE, Poisson) or from its sorted rows (absolute error); categories
+//	           split natively into two sets of levels
+//	grow.go    Grower: depth-first, or best-first under a leaf limit, from a growing
+//	           node type to the finished Tree
+//	predict.go Tree: a flat array of fixed-size Node records walked by index
+//
+// Inputs are row-major float64 rows: a numeric feature holds its value, a
+// categorical one holds its level index (0, 1, …). Missing values are the
+// caller's to impute; NaN is an error.
+package tree

@@ -1,0 +1,107 @@
+package tree
+
+import "sync"
+
+// binStat is the sum of the targets and the count of a node's rows in one
+// bin.
+type binStat struct {
+	Sum float64
+	N   int
+}
+
+// histogram holds a binStat per bin of every feature, feature after
+// feature (Binned.offset).
+type histogram []binStat
+
+// chunkRows is the size of the row chunks a histogram is built from: each
+// chunk's partial histogram may be built on its own goroutine, and the
+// partials are added in chunk order, so the sums do not depend on how many
+// goroutines there were.
+const chunkRows = 1 << 14
+
+// build counts rows into h, which must be zero.
+func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, pool *histPool) {
+	if len(rows) <= chunkRows || workers <= 1 && len(rows) <= chunkRows {
+		h.add(bd, y, rows)
+		return
+	}
+	chunks := (len(rows) + chunkRows - 1) / chunkRows
+	parts := make([]histogram, chunks)
+	for c := range parts {
+		parts[c] = pool.get()
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, chunks)
+	for c := range chunks {
+		next <- c
+	}
+	close(next)
+	for range max(1, min(workers, chunks)) {
+		wg.Go(func() {
+			for c := range next {
+				parts[c].add(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)])
+			}
+		})
+	}
+	wg.Wait()
+	for _, part := range parts {
+		for i := range h {
+			h[i].Sum += part[i].Sum
+			h[i].N += part[i].N
+		}
+		pool.put(part)
+	}
+}
+
+// add counts rows into h.
+func (h histogram) add(bd *Binned, y []float64, rows []int32) {
+	p := bd.Cols()
+	off := bd.offset
+	for _, r := range rows {
+		g := y[r]
+		codes := bd.Codes[int(r)*p : int(r)*p+p]
+		for j, c := range codes {
+			s := &h[off[j]+int(c)]
+			s.Sum += g
+			s.N++
+		}
+	}
+}
+
+// subtract turns h, a parent's histogram, into the histogram of the
+// sibling of child.
+func (h histogram) subtract(child histogram) {
+	for i := range h {
+		h[i].Sum -= child[i].Sum
+		h[i].N -= child[i].N
+	}
+}
+
+// histPool recycles histograms of one size. It is owned by one grower and
+// is safe for the goroutines of one build.
+type histPool struct {
+	mu   sync.Mutex
+	size int
+	free []histogram
+}
+
+func (p *histPool) get() histogram {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		h := p.free[n-1]
+		p.free = p.free[:n-1]
+		clear(h)
+		return h
+	}
+	return make(histogram, p.size)
+}
+
+func (p *histPool) put(h histogram) {
+	if h == nil {
+		return
+	}
+	p.mu.Lock()
+	p.free = append(p.free, h)
+	p.mu.Unlock()
+}

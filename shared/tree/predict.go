@@ -1,0 +1,132 @@
+package tree
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Node is one fixed-size record of a finished tree. A split node sends a
+// row left when its feature's value is ≤ Threshold (numeric) or its level
+// is in Cats (categorical, Cats ≠ 0); a leaf has Feature −1 and predicts
+// Value. Children come after their parent, so a walk always ends.
+type Node struct {
+	Feature   int32   `json:"f"`
+	Left      int32   `json:"l,omitempty"`
+	Right     int32   `json:"r,omitempty"`
+	Threshold float64 `json:"t,omitempty"`
+	Cats      uint64  `json:"c,omitempty"`
+	Value     float64 `json:"v,omitempty"`
+
+	bin uint8 // numeric threshold as a bin code, while training
+}
+
+// Tree is a finished regression tree: Nodes[0] is the root.
+type Tree struct {
+	Nodes []Node `json:"nodes"`
+}
+
+// Predict walks one row (numeric values and level indices, as in Data) to
+// its leaf. The row must have the features the tree was checked for.
+func (t *Tree) Predict(x []float64) float64 {
+	nodes := t.Nodes
+	i := int32(0)
+	for {
+		n := &nodes[i]
+		if n.Feature < 0 {
+			return n.Value
+		}
+		v := x[n.Feature]
+		var left bool
+		if n.Cats != 0 {
+			left = n.Cats>>uint64(v)&1 == 1
+		} else {
+			left = v <= n.Threshold
+		}
+		if left {
+			i = n.Left
+		} else {
+			i = n.Right
+		}
+	}
+}
+
+// PredictBinned walks row r of the data the tree was grown on.
+func (t *Tree) PredictBinned(bd *Binned, r int) float64 {
+	p := bd.Cols()
+	codes := bd.Codes[r*p : (r+1)*p]
+	nodes := t.Nodes
+	i := int32(0)
+	for {
+		n := &nodes[i]
+		if n.Feature < 0 {
+			return n.Value
+		}
+		c := codes[n.Feature]
+		var left bool
+		if n.Cats != 0 {
+			left = n.Cats>>c&1 == 1
+		} else {
+			left = c <= n.bin
+		}
+		if left {
+			i = n.Left
+		} else {
+			i = n.Right
+		}
+	}
+}
+
+// Scale multiplies every leaf value by f (a boosting learning rate).
+func (t *Tree) Scale(f float64) {
+	for i := range t.Nodes {
+		if t.Nodes[i].Feature < 0 {
+			t.Nodes[i].Value *= f
+		}
+	}
+}
+
+// Leaves counts the leaves.
+func (t *Tree) Leaves() int {
+	n := 0
+	for _, nd := range t.Nodes {
+		if nd.Feature < 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Check reports a tree that cannot predict rows with the given features
+// (levels as in Data): a bad index or child, a category split on a numeric
+// feature or outside the levels, a value that is not finite.
+func (t *Tree) Check(levels []int) error {
+	if len(t.Nodes) == 0 {
+		return errors.New("tree has no nodes")
+	}
+	for i, n := range t.Nodes {
+		if n.Feature < 0 {
+			if n.Feature != -1 || n.Left != 0 || n.Right != 0 || n.Threshold != 0 || n.Cats != 0 {
+				return fmt.Errorf("node %d: a leaf has feature -1 and nothing but a value", i)
+			}
+			if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) {
+				return fmt.Errorf("node %d: leaf value is not finite", i)
+			}
+			continue
+		}
+		if int(n.Feature) >= len(levels) {
+			return fmt.Errorf("node %d: feature %d of %d", i, n.Feature, len(levels))
+		}
+		if n.Left <= int32(i) || n.Right <= int32(i) || int(n.Left) >= len(t.Nodes) || int(n.Right) >= len(t.Nodes) {
+			return fmt.Errorf("node %d: children %d and %d must follow it within %d nodes", i, n.Left, n.Right, len(t.Nodes))
+		}
+		if l := levels[n.Feature]; l > 0 {
+			if n.Cats == 0 || n.Threshold != 0 || (l < 64 && n.Cats>>uint(l) != 0) {
+				return fmt.Errorf("node %d: categorical split needs a set of levels within %d", i, l)
+			}
+		} else if n.Cats != 0 || math.IsNaN(n.Threshold) || math.IsInf(n.Threshold, 0) {
+			return fmt.Errorf("node %d: numeric split needs a finite threshold", i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package tree
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Criterion is what a split minimises.
+type Criterion int
+
+// The criteria of scikit-learn's DecisionTreeRegressor.
+const (
+	SquaredError  Criterion = iota // sum of squared errors around the mean
+	FriedmanMSE                    // Friedman's improvement n_l·n_r/n·(mean_l − mean_r)²
+	AbsoluteError                  // sum of absolute errors around the median
+	Poisson                        // Poisson deviance around the mean; targets ≥ 0
+)
+
+var criterionNames = []string{"squared_error", "friedman_mse", "absolute_error", "poisson"}
+
+func (c Criterion) String() string {
+	if c >= 0 && int(c) < len(criterionNames) {
+		return criterionNames[c]
+	}
+	return fmt.Sprintf("Criterion(%d)", int(c))
+}
+
+// ParseCriterion reads a criterion by its scikit-learn name.
+func ParseCriterion(s string) (Criterion, error) {
+	if i := slices.Index(criterionNames, s); i >= 0 {
+		return Criterion(i), nil
+	}
+	return 0, fmt.Errorf("unknown criterion %q (want one of %v)", s, criterionNames)
+}
+
+// split is a candidate split of a node.
+type split struct {
+	ok      bool
+	feature int
+	bin     int    // numeric: rows with code ≤ bin go left
+	cats    uint64 // categorical: rows whose level is in the set go left
+	gain    float64
+}
+
+// minGain is the smallest gain, relative to the node's own score, that is
+// worth a split: below it the difference is rounding, and a pure node would
+// otherwise split on noise.
+const minGain = 1e-12
+
+// gain is the criterion's improvement from splitting (s, n) into (ls, ln)
+// and (rs, rn); ok is false for a split the criterion cannot take.
+func (g *Grower) gain(ls float64, ln int, rs float64, rn int, s float64, n int) (float64, bool) {
+	switch g.p.Criterion {
+	case FriedmanMSE:
+		d := ls/float64(ln) - rs/float64(rn)
+		return float64(ln) * float64(rn) / float64(n) * d * d, true
+	case Poisson:
+		// scikit-learn refuses a child whose targets sum to zero: its mean
+		// would be 0 and the deviance of any positive target infinite.
+		if ls <= 1e-9*s || rs <= 1e-9*s {
+			return 0, false
+		}
+		return ls*math.Log(ls/float64(ln)) + rs*math.Log(rs/float64(rn)) - s*math.Log(s/float64(n)), true
+	default:
+		l := g.p.L2
+		return ls*ls/(float64(ln)+l) + rs*rs/(float64(rn)+l) - s*s/(float64(n)+l), true
+	}
+}
+
+// threshold is the gain a split must beat: minGain of the node's score.
+func (g *Grower) threshold(s float64, n int) float64 {
+	return minGain * math.Max(1, math.Abs(s*s/float64(n)))
+}
+
+// bestSplit finds the best split of a node with sum s and n rows over the
+// given features from its histogram. Ties go to the earlier feature, then
+// the lower bin: only a strictly better gain replaces the best.
+func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
+	best := split{gain: g.threshold(s, n)}
+	msl := g.p.MinSamplesLeaf
+	bd := g.bd
+	for _, j := range feats {
+		hj := h[bd.offset[j] : bd.offset[j]+bd.NBins[j]]
+		if bd.Levels[j] > 0 {
+			g.bestCategorical(hj, j, s, n, &best)
+			continue
+		}
+		var ls float64
+		var ln int
+		for b := 0; b < len(hj)-1; b++ {
+			ls += hj[b].Sum
+			ln += hj[b].N
+			if hj[b].N == 0 || ln < msl {
+				continue
+			}
+			rn := n - ln
+			if rn < msl {
+				break
+			}
+			if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
+				best = split{ok: true, feature: j, bin: b, gain: gain}
+			}
+		}
+	}
+	return best
+}
+
+// bestCategorical sorts the levels present in the node by their mean
+// target and tries every split of that order into a prefix and the rest,
+// which finds the best two-set partition for squared error (Fisher, 1958).
+func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *split) {
+	var order [MaxLevels]int
+	k := 0
+	for l := range hj {
+		if hj[l].N > 0 {
+			order[k] = l
+			k++
+		}
+	}
+	levels := order[:k]
+	slices.SortStableFunc(levels, func(a, b int) int {
+		ma, mb := hj[a].Sum/float64(hj[a].N), hj[b].Sum/float64(hj[b].N)
+		switch {
+		case ma < mb:
+			return -1
+		case ma > mb:
+			return 1
+		}
+		return 0
+	})
+	msl := g.p.MinSamplesLeaf
+	var ls float64
+	var ln int
+	var set uint64
+	for i := 0; i < len(levels)-1; i++ {
+		l := levels[i]
+		ls += hj[l].Sum
+		ln += hj[l].N
+		set |= 1 << uint(l)
+		rn := n - ln
+		if ln < msl || rn < msl {
+			continue
+		}
+		if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
+			*best = split{ok: true, feature: j, cats: set, gain: gain}
+		}
+	}
+}
+
+// goesLeft reports where a row with bin code c of the split's feature goes.
+func (sp *split) goesLeft(c uint8, categorical bool) bool {
+	if categorical {
+		return sp.cats>>c&1 == 1
+	}
+	return int(c) <= sp.bin
+}
