@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/runner"
+	"github.com/studentperf/studentperf/shared/s3io"
 )
 
 // config is every setting of predict, read once.
@@ -23,6 +25,7 @@ type config struct {
 	Limits         Limits
 	LogLevel       slog.Level
 	Event          string // invoke only
+	S3Endpoint     string // AWS_ENDPOINT_URL_S3: an S3-compatible endpoint
 }
 
 // loadConfig reads defaults, then the environment, then flags, and names
@@ -49,6 +52,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	}
 	env("MODEL_STORE", str(&cfg.Store))
 	env("MODEL_NAME", str(&cfg.Model))
+	env(s3io.EndpointEnv, str(&cfg.S3Endpoint))
 	env("PORT", addr)
 	env("RELOAD_INTERVAL", func(v string) error {
 		d, err := time.ParseDuration(v)
@@ -115,12 +119,12 @@ func positive64(p *int64) func(string) error {
 	}
 }
 
-// openStore opens the model store named by uri; a URI it cannot open is
-// a usage error.
-func openStore(uri string) (*modelstore.Dir, error) {
-	d, err := modelstore.Open(uri)
+// openStore opens the model store the configuration names; a URI it
+// cannot open is a usage error.
+func openStore(ctx context.Context, cfg config) (modelstore.Store, error) {
+	s, err := modelstore.Open(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return d, nil
+	return s, nil
 }

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logOut = buf
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, err := openStore(cfg.Store)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/runner"
+	"github.com/studentperf/studentperf/shared/s3io"
 )
 
 // config is every setting of a training run, read once.
@@ -25,6 +28,9 @@ type config struct {
 	Folds        int
 	Addr         string // serve only
 	Event        string // invoke only
+	S3Endpoint   string // AWS_ENDPOINT_URL_S3: an S3-compatible endpoint
+
+	openers map[string]dataset.Opener // data sources beyond files and generated data (s3://)
 }
 
 // loadConfig reads defaults, then the environment, then flags, and names
@@ -42,6 +48,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
 	env("MODEL_STORE", str(&cfg.Store))
 	env("MODEL_NAME", str(&cfg.Model))
+	env(s3io.EndpointEnv, str(&cfg.S3Endpoint))
 	env("DATA_URI", str(&cfg.Data))
 	env("TEST_DATA_URI", str(&cfg.TestData))
 	env("TEST_FRACTION", fraction(&cfg.TestFraction))
@@ -135,12 +142,12 @@ func r2(p *float64) func(string) error {
 	}
 }
 
-// openStore opens the model store named by uri; a URI it cannot open is
-// a usage error.
-func openStore(uri string) (*modelstore.Dir, error) {
-	d, err := modelstore.Open(uri)
+// openStore opens the model store the configuration names; a URI it
+// cannot open is a usage error.
+func openStore(ctx context.Context, cfg config) (modelstore.Store, error) {
+	s, err := modelstore.Open(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return d, nil
+	return s, nil
 }

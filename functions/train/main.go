@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	store, err := openStore(cfg.Store)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,15 @@ type outcome struct {
 // error. Nothing touches the store before the push step.
 func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, now func() time.Time) (*outcome, error) {
 	start := now()
-	src := dataset.SourceOptions{Seed: cfg.Seed}
+	src := dataset.SourceOptions{Seed: cfg.Seed, Openers: cfg.openers}
+
+	// The model to beat, and the revision of current.json this run's push
+	// replaces: read before training, so that a run which another one
+	// overtakes while it trains loses the race instead of overwriting it.
+	base, err := pusher.ReadBase(ctx, store, cfg.Model)
+	if err != nil {
+		return nil, fmt.Errorf("read current: %w", err)
+	}
 
 	tab, info, err := dataset.Load(ctx, cfg.Data, dataset.Students, src)
 	if err != nil {
@@ -112,7 +120,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	decision, err := pusher.Push(ctx, store, cfg.Model, pusher.Candidate{
-		Model: m, Bytes: encoded, Test: testTab, Metrics: metrics, Now: now(),
+		Base: base, Model: m, Bytes: encoded, Test: testTab, Metrics: metrics, Now: now(),
 		Report: func(mt *model.Metrics) ([]byte, error) {
 			return report.Render(report.Input{Model: cfg.Model, Metrics: mt, Actual: testTab.Target, Predicted: testPred})
 		},

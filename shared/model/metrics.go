@@ -43,4 +43,7 @@ type PushInfo struct {
 	PreviousVersion string   `json:"previous_version,omitempty"`
 	PreviousTestR2  *float64 `json:"previous_test_r2,omitempty"`
 	Reason          string   `json:"reason"`
+	// ModelSHA256 is the sha256 of the version's model.json, so that a
+	// rollback can verify the bytes before pointing at them.
+	ModelSHA256 string `json:"model_sha256,omitempty"`
 }

@@ -2,6 +2,8 @@ package modelstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,6 +26,9 @@ func NewDir(root string) *Dir { return &Dir{root: filepath.Clean(root)} }
 // Root is the store's directory.
 func (d *Dir) Root() string { return d.root }
 
+// String is the store's directory.
+func (d *Dir) String() string { return d.root }
+
 func (d *Dir) modelDir(name string) (string, error) {
 	if err := CheckName("model", name); err != nil {
 		return "", err
@@ -33,18 +38,51 @@ func (d *Dir) modelDir(name string) (string, error) {
 
 // Current reads current.json of model name; ErrNotFound when there is none.
 func (d *Dir) Current(ctx context.Context, name string) (Pointer, error) {
-	dir, err := d.modelDir(name)
+	b, err := d.readCurrent(name)
 	if err != nil {
 		return Pointer{}, err
 	}
+	p, err := DecodePointer(b)
+	p.Rev = fileRev(b)
+	return p, err
+}
+
+// CurrentIfChanged is Current unless current.json still has revision rev.
+// A directory has no conditional read: the file is small, so it is read
+// and hashed.
+func (d *Dir) CurrentIfChanged(ctx context.Context, name, rev string) (Pointer, bool, error) {
+	b, err := d.readCurrent(name)
+	if err != nil {
+		return Pointer{}, false, err
+	}
+	if rev != "" && fileRev(b) == rev {
+		return Pointer{}, false, nil
+	}
+	p, err := DecodePointer(b)
+	p.Rev = fileRev(b)
+	return p, true, err
+}
+
+func (d *Dir) readCurrent(name string) ([]byte, error) {
+	dir, err := d.modelDir(name)
+	if err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(filepath.Join(dir, CurrentFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return Pointer{}, fmt.Errorf("model %q: %w", name, ErrNotFound)
+		return nil, fmt.Errorf("model %q: %w", name, ErrNotFound)
 	}
 	if err != nil {
-		return Pointer{}, fmt.Errorf("read current model: %w", err)
+		return nil, fmt.Errorf("read current model: %w", err)
 	}
-	return DecodePointer(b)
+	return b, nil
+}
+
+// fileRev is a directory's revision of current.json: a hash of its bytes,
+// as an ETag is on S3.
+func fileRev(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // ReadFile reads one file of a version.
@@ -179,11 +217,12 @@ func (d *Dir) DeleteVersion(ctx context.Context, name, version string) error {
 	return nil
 }
 
-// SetCurrent points model name at p.Version, provided the current version
-// is still prev ("" meaning no current model yet); otherwise ErrConflict.
-// The version must exist. current.json is written to a temporary file,
-// synced and renamed over the old one, under an exclusive lock on the
-// model's versions folder so two trainers cannot interleave.
+// SetCurrent points model name at p.Version, provided current.json is
+// still at revision prev (a Pointer's Rev; "" meaning no current.json
+// yet); otherwise ErrConflict. The version must exist. current.json is
+// written to a temporary file, synced and renamed over the old one, under
+// an exclusive lock on the model's versions folder so two trainers cannot
+// interleave.
 func (d *Dir) SetCurrent(ctx context.Context, name string, p Pointer, prev string) error {
 	dir, err := d.modelDir(name)
 	if err != nil {
@@ -207,19 +246,18 @@ func (d *Dir) SetCurrent(ctx context.Context, name string, p Pointer, prev strin
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 
-	cur, err := d.Current(ctx, name)
+	b, err := d.readCurrent(name)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		if prev != "" {
-			return fmt.Errorf("set current: expected version %q, found none: %w", prev, ErrConflict)
+			return fmt.Errorf("set current: expected revision %s, found no %s: %w", prev, CurrentFile, ErrConflict)
 		}
 	case err != nil:
-		if prev != "" {
-			return fmt.Errorf("set current: %w", err)
-		}
-		// An unreadable pointer with no expectation: replace it.
-	case cur.Version != prev:
-		return fmt.Errorf("set current: expected version %q, found %q: %w", prev, cur.Version, ErrConflict)
+		return fmt.Errorf("set current: %w", err)
+	case prev == "":
+		return fmt.Errorf("set current: expected no %s, found one (%s): %w", CurrentFile, describeCurrent(b), ErrConflict)
+	case fileRev(b) != prev:
+		return fmt.Errorf("set current: expected revision %s, found %s (%s): %w", prev, fileRev(b), describeCurrent(b), ErrConflict)
 	}
 	tmp, err := os.CreateTemp(dir, ".current-*.json")
 	if err != nil {
@@ -245,6 +283,15 @@ func (d *Dir) SetCurrent(ctx context.Context, name string, p Pointer, prev strin
 		return fmt.Errorf("set current: %w", err)
 	}
 	return syncDir(dir)
+}
+
+// describeCurrent names the version a current.json points at, for
+// conflict messages.
+func describeCurrent(b []byte) string {
+	if p, err := DecodePointer(b); err == nil {
+		return "version " + p.Version
+	}
+	return "unreadable"
 }
 
 func writeSynced(path string, data []byte) error {

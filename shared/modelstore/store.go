@@ -1,12 +1,15 @@
 package modelstore
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/studentperf/studentperf/shared/s3io"
 )
 
 // Errors every store implementation returns, wrapped with context.
@@ -27,7 +30,47 @@ type Pointer struct {
 	Created  time.Time `json:"created"`
 	Selected string    `json:"selected,omitempty"`
 	TestR2   *float64  `json:"test_r2,omitempty"`
+
+	// Rev identifies the bytes of current.json this pointer was read from:
+	// the object's ETag on S3, a hash of the file in a directory. It is
+	// not stored; SetCurrent takes it as the revision it expects to
+	// replace, and CurrentIfChanged as the one the caller already has.
+	Rev string `json:"-"`
 }
+
+// Store is a versioned model store: what Open returns. Its consumers
+// (the pusher, the predictor, train's versions and rollback commands)
+// each declare the few methods they use.
+type Store interface {
+	// Current reads current.json of model name; ErrNotFound when there
+	// is none.
+	Current(ctx context.Context, name string) (Pointer, error)
+	// CurrentIfChanged is Current unless current.json is still at
+	// revision rev, in which case it reports changed == false without
+	// reading the pointer's content.
+	CurrentIfChanged(ctx context.Context, name, rev string) (p Pointer, changed bool, err error)
+	// ReadFile reads one file of a version; ErrNotFound when absent.
+	ReadFile(ctx context.Context, name, version, file string) ([]byte, error)
+	// Versions lists the complete versions of name, oldest first.
+	Versions(ctx context.Context, name string) ([]string, error)
+	// WriteVersion writes the files of a new version; ErrExists when the
+	// version exists. A version is listed only once all its files are
+	// written.
+	WriteVersion(ctx context.Context, name, version string, files map[string][]byte) error
+	// SetCurrent points name at p.Version provided current.json is still
+	// at revision prev ("" meaning there is no current.json yet);
+	// otherwise ErrConflict. The version must exist (ErrNotFound).
+	SetCurrent(ctx context.Context, name string, p Pointer, prev string) error
+	// DeleteVersion removes a version that is not current.
+	DeleteVersion(ctx context.Context, name, version string) error
+	// String names the store for messages, as a URI.
+	String() string
+}
+
+var (
+	_ Store = (*Dir)(nil)
+	_ Store = (*S3)(nil)
+)
 
 var (
 	safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -90,13 +133,28 @@ func (p Pointer) validate() error {
 // ErrUnsupported reports a store URI this build cannot open.
 var ErrUnsupported = errors.New("unsupported model store")
 
-// Open opens the store a URI names: a directory path or file://DIR.
-// s3://BUCKET/PREFIX is refused with ErrUnsupported until the S3 store
-// lands.
-func Open(uri string) (*Dir, error) {
+// Options configures Open.
+type Options struct {
+	// S3Endpoint is an S3-compatible endpoint (AWS_ENDPOINT_URL_S3) for
+	// s3:// stores; empty means AWS itself.
+	S3Endpoint string
+}
+
+// Open opens the store a URI names: a directory path, file://DIR, or
+// s3://BUCKET/PREFIX (credentials and region from the AWS SDK's default
+// chain; nothing is sent until the first call).
+func Open(ctx context.Context, uri string, o Options) (Store, error) {
 	switch {
 	case strings.HasPrefix(uri, "s3://"):
-		return nil, fmt.Errorf("model store %q: %w: s3:// stores are not available in this build yet; use a directory", uri, ErrUnsupported)
+		u, err := s3io.ParseURI(uri)
+		if err != nil {
+			return nil, fmt.Errorf("model store: %w", err)
+		}
+		client, err := s3io.NewClient(ctx, s3io.Options{Endpoint: o.S3Endpoint})
+		if err != nil {
+			return nil, fmt.Errorf("model store %s: %w", uri, err)
+		}
+		return NewS3(client, u.Bucket, u.Key), nil
 	case strings.HasPrefix(uri, "file://"):
 		uri = strings.TrimPrefix(uri, "file://")
 	case strings.Contains(uri, "://"):

@@ -2,15 +2,22 @@ package predictor_test
 
 import (
 	"context"
-	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/predictor"
+	"github.com/studentperf/studentperf/shared/s3test"
 )
 
 // encoded fits OLS on generated rows and returns model.json.
@@ -19,52 +26,76 @@ func encoded(t *testing.T, seed uint64) []byte {
 	return modeltest.Encoded(t, "m", "synthetic:300", seed)
 }
 
-func put(t *testing.T, d *modelstore.Dir, version string, data []byte, sha, prev string) {
+// put writes a version and points current.json at it with the given
+// sha256 (the model's own, or a wrong one to plant a corrupt version).
+func put(t *testing.T, s modelstore.Store, version string, data []byte, sha string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := d.WriteVersion(ctx, "m", version, map[string][]byte{"model.json": data}); err != nil {
-		t.Fatal(err)
+	require.NoError(t, s.WriteVersion(ctx, "m", version, map[string][]byte{"model.json": data}))
+	prev := ""
+	if cur, err := s.Current(ctx, "m"); err == nil {
+		prev = cur.Rev
 	}
-	if err := d.SetCurrent(ctx, "m", modelstore.Pointer{Version: version, SHA256: sha, Model: "m", Created: time.Now()}, prev); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.SetCurrent(ctx, "m", modelstore.Pointer{Version: version, SHA256: sha, Model: "m", Created: time.Now()}, prev))
+}
+
+// counting counts the model downloads of a real store.
+type counting struct {
+	modelstore.Store
+	reads atomic.Int64
+}
+
+func (c *counting) ReadFile(ctx context.Context, name, version, file string) ([]byte, error) {
+	c.reads.Add(1)
+	return c.Store.ReadFile(ctx, name, version, file)
 }
 
 func TestReloadLifecycle(t *testing.T) {
 	ctx := context.Background()
-	d := modelstore.NewDir(t.TempDir())
+	d := &counting{Store: modelstore.NewDir(t.TempDir())}
 	var outcomes []string
 	p := predictor.New(d, "m", nil)
 	p.OnReload = func(o string) { outcomes = append(outcomes, o) }
 
-	if err := p.Reload(ctx); !errors.Is(err, predictor.ErrNoModel) || p.Current() != nil {
-		t.Fatalf("empty store: got %v, %v; want ErrNoModel and no model", err, p.Current())
-	}
+	require.ErrorIs(t, p.Reload(ctx), predictor.ErrNoModel)
+	assert.Nil(t, p.Current())
+
 	first := encoded(t, 1)
-	put(t, d, "v1", first, model.Sum(first), "")
-	if err := p.Reload(ctx); err != nil || p.Current().Version != "v1" {
-		t.Fatalf("first model: got %v; want v1 loaded", err)
-	}
-	if err := p.Reload(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// A version whose bytes do not match its pointer is refused; v1 stays.
+	put(t, d, "v1", first, model.Sum(first))
+	require.NoError(t, p.Reload(ctx))
+	require.Equal(t, "v1", p.Current().Version)
+	require.NoError(t, p.Reload(ctx))
+
+	// A version whose bytes do not match its pointer is refused, once:
+	// it is not downloaded again while the pointer still names it.
 	second := encoded(t, 2)
-	put(t, d, "v2", second, model.Sum(first), "v1")
-	if err := p.Reload(ctx); err == nil || !strings.Contains(err.Error(), "refused") {
-		t.Fatalf("corrupt model: got %v; want it refused", err)
-	}
-	if p.Current().Version != "v1" {
-		t.Fatalf("after a refused model: serving %q; want v1", p.Current().Version)
-	}
-	put(t, d, "v3", second, model.Sum(second), "v2")
-	if err := p.Reload(ctx); err != nil || p.Current().Version != "v3" {
-		t.Fatalf("good new model: got %v; want v3 loaded", err)
-	}
-	want := "unchanged loaded unchanged refused loaded"
-	if got := strings.Join(outcomes, " "); got != want {
-		t.Fatalf("outcomes: got %q; want %q", got, want)
-	}
+	put(t, d, "v2", second, model.Sum(first))
+	require.ErrorContains(t, p.Reload(ctx), "refused")
+	assert.Equal(t, "v1", p.Current().Version, "the last good model keeps serving")
+	assert.Equal(t, "v2", p.Status().Refused)
+	reads := d.reads.Load()
+	require.NoError(t, p.Reload(ctx))
+	assert.Equal(t, reads, d.reads.Load(), "a refused version is not downloaded again")
+
+	put(t, d, "v3", second, model.Sum(second))
+	require.NoError(t, p.Reload(ctx))
+	assert.Equal(t, "v3", p.Current().Version)
+	assert.Empty(t, p.Status().Refused)
+	assert.Equal(t, "unchanged loaded unchanged refused unchanged loaded", strings.Join(outcomes, " "))
+}
+
+func TestCorruptPointerIsRefused(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d := modelstore.NewDir(root)
+	b := encoded(t, 1)
+	put(t, d, "v1", b, model.Sum(b))
+	p := predictor.New(d, "m", nil)
+	require.NoError(t, p.Reload(ctx))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "m", "current.json"), []byte(`{"version": "v2", "sha256": "oops"}`), 0o644))
+	require.ErrorContains(t, p.Reload(ctx), "refused")
+	assert.Equal(t, "v1", p.Current().Version)
+	assert.Empty(t, p.Status().StoreErr, "the store answered; the pointer was bad")
 }
 
 func TestRunPicksUpANewModel(t *testing.T) {
@@ -72,16 +103,83 @@ func TestRunPicksUpANewModel(t *testing.T) {
 	p := predictor.New(d, "m", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { p.Run(ctx, 20*time.Millisecond); close(done) }()
+	// An interval far beyond the test: only the backoff while no model is
+	// loaded can find the model in time.
+	go func() { p.Run(ctx, time.Hour); close(done) }()
+	time.Sleep(3 * predictor.MinBackoff)
 	b := encoded(t, 1)
-	put(t, d, "v1", b, model.Sum(b), "")
-	deadline := time.Now().Add(5 * time.Second)
-	for p.Current() == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	put(t, d, "v1", b, model.Sum(b))
+	require.Eventually(t, func() bool { return p.Current() != nil }, 5*time.Second, 10*time.Millisecond,
+		"Run did not load the model")
 	cancel()
 	<-done
-	if p.Current() == nil || p.Current().Version != "v1" {
-		t.Fatal("Run did not load the model within 5s")
+	assert.Equal(t, "v1", p.Current().Version)
+}
+
+func TestReloadIfStale(t *testing.T) {
+	ctx := context.Background()
+	d := &counting{Store: modelstore.NewDir(t.TempDir())}
+	var checks atomic.Int64
+	p := predictor.New(d, "m", nil)
+	p.OnReload = func(string) { checks.Add(1) }
+	require.ErrorIs(t, p.ReloadIfStale(ctx, time.Hour), predictor.ErrNoModel, "no model: always checks")
+	b := encoded(t, 1)
+	put(t, d, "v1", b, model.Sum(b))
+	require.NoError(t, p.ReloadIfStale(ctx, time.Hour))
+	require.NotNil(t, p.Current())
+	n := checks.Load()
+	require.NoError(t, p.ReloadIfStale(ctx, time.Hour))
+	assert.Equal(t, n, checks.Load(), "a fresh check is not repeated")
+	time.Sleep(20 * time.Millisecond)
+	require.NoError(t, p.ReloadIfStale(ctx, 10*time.Millisecond))
+	assert.Equal(t, n+1, checks.Load(), "a stale check is")
+}
+
+// On S3 an unchanged pointer costs one conditional GET answered 304, and
+// no model download; a store going away keeps the model serving and says
+// so in Status; a store coming back is seen again.
+func TestS3ConditionalReloadAndOutage(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Setenv(t)
+	srv.Bucket(t, "models")
+	proxy := s3test.NewProxy(t, srv)
+	var modelGets, notModified atomic.Int64
+	proxy.OnRequest = func(r *http.Request) bool {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/model.json") {
+			modelGets.Add(1)
+		}
+		if r.Method == http.MethodGet && r.Header.Get("If-None-Match") != "" {
+			notModified.Add(1)
+		}
+		return true
 	}
+	ctx := context.Background()
+	s, err := modelstore.Open(ctx, "s3://models/prod", modelstore.Options{S3Endpoint: proxy.Endpoint()})
+	require.NoError(t, err)
+	b := encoded(t, 1)
+	put(t, s, "v1", b, model.Sum(b))
+
+	p := predictor.New(s, "m", nil)
+	require.NoError(t, p.Reload(ctx))
+	require.Equal(t, int64(1), modelGets.Load())
+	for range 3 {
+		require.NoError(t, p.Reload(ctx))
+	}
+	assert.Equal(t, int64(1), modelGets.Load(), "no download while current.json is unchanged")
+	assert.Equal(t, int64(3), notModified.Load(), "each check is a conditional GET")
+
+	proxy.Refuse(true)
+	err = p.Reload(ctx)
+	require.Error(t, err)
+	st := p.Status()
+	assert.NotEmpty(t, st.StoreErr)
+	assert.Equal(t, 1, st.Failures)
+	assert.Equal(t, "v1", p.Current().Version, "keeps serving while the store is away")
+
+	proxy.Refuse(false)
+	b2 := encoded(t, 2)
+	put(t, s, "v2", b2, model.Sum(b2))
+	require.NoError(t, p.Reload(ctx))
+	assert.Equal(t, "v2", p.Current().Version)
+	assert.Empty(t, p.Status().StoreErr)
 }

@@ -26,10 +26,42 @@ type Store interface {
 	DeleteVersion(ctx context.Context, name, version string) error
 }
 
-var _ Store = (*modelstore.Dir)(nil)
+var (
+	_ Store = (*modelstore.Dir)(nil)
+	_ Store = (*modelstore.S3)(nil)
+)
 
 // ErrBelowMinR2 reports a model whose held-out R² misses the minimum.
 var ErrBelowMinR2 = errors.New("model below the minimum R²")
+
+// ErrLostRace reports a push that lost to another run: current.json
+// changed between the moment this run read it (before training) and its
+// own conditional write. The loser's version is deleted; the winner stays
+// current.
+var ErrLostRace = errors.New("lost the race to update current.json")
+
+// Base is the store's current pointer as a run found it before training:
+// the model the run must beat, and the revision its conditional write
+// replaces.
+type Base struct {
+	Current *modelstore.Pointer // nil: the store has no current model
+}
+
+// ReadBase reads the current pointer of name. A missing pointer is an
+// empty Base; an unreadable one is an error (a reader cannot use it
+// either, and replacing it blindly could hide a fault).
+func ReadBase(ctx context.Context, s interface {
+	Current(ctx context.Context, name string) (modelstore.Pointer, error)
+}, name string) (Base, error) {
+	cur, err := s.Current(ctx, name)
+	switch {
+	case errors.Is(err, modelstore.ErrNotFound):
+		return Base{}, nil
+	case err != nil:
+		return Base{}, fmt.Errorf("read current model: %w", err)
+	}
+	return Base{Current: &cur}, nil
+}
 
 // DefaultTolerance is how much lower than the current model's held-out R²
 // a new model may score and still count as "not worse": rounding-level
@@ -44,6 +76,7 @@ type Policy struct {
 
 // Candidate is a trained model ready to push.
 type Candidate struct {
+	Base    Base // what was current before training (ReadBase)
 	Model   *model.Model
 	Bytes   []byte                               // model.json as encoded
 	Test    *dataset.Table                       // the held-out rows
@@ -62,31 +95,30 @@ type Decision struct {
 }
 
 // Push applies the gates and, when they pass, writes the candidate as the
-// new current version of name. It returns ErrBelowMinR2 when the model is
-// not good enough. A model rightly not pushed is not an error: the current
-// one scores better on the candidate's held-out rows (beyond Tolerance), or
-// it is the very same model (same sha256). On any error the store is as it
-// was.
+// new current version of name: the version's files first, then
+// current.json, conditional on it still being c.Base. It returns
+// ErrBelowMinR2 when the model is not good enough, and ErrLostRace when
+// another run changed current.json since c.Base was read. A model rightly
+// not pushed is not an error: the current one scores better on the
+// candidate's held-out rows (beyond Tolerance), or it is the very same
+// model (same sha256). On any error the store is as it was.
 func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Decision, error) {
 	r2 := c.Metrics.Test.R2
 	if !(r2 >= p.MinR2) {
 		return Decision{}, fmt.Errorf("%w: test R² %.4f < MIN_R2 %.4f", ErrBelowMinR2, r2, p.MinR2)
 	}
 	var d Decision
-	cur, err := s.Current(ctx, name)
-	switch {
-	case errors.Is(err, modelstore.ErrNotFound):
+	prevRev := ""
+	switch cur := c.Base.Current; {
+	case cur == nil:
 		d.Reason = "no current model"
-	case err != nil:
-		// An unreadable pointer: a reader cannot use it either.
-		return Decision{}, fmt.Errorf("read current model: %w", err)
 	case cur.SHA256 == model.Sum(c.Bytes):
 		d.PreviousVersion = cur.Version
 		d.Reason = fmt.Sprintf("current version %s is this very model (same sha256)", cur.Version)
 		return d, nil
 	default:
-		d.PreviousVersion = cur.Version
-		curR2, why := scoreCurrent(ctx, s, name, cur, c.Test)
+		d.PreviousVersion, prevRev = cur.Version, cur.Rev
+		curR2, why := scoreCurrent(ctx, s, name, *cur, c.Test)
 		if why != "" {
 			d.Reason = why
 			break
@@ -104,7 +136,7 @@ func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Dec
 	}
 	sha := model.Sum(c.Bytes)
 	version := modelstore.NewVersion(c.Now, sha)
-	c.Metrics.Push = &model.PushInfo{PreviousVersion: d.PreviousVersion, PreviousTestR2: d.PreviousR2, Reason: d.Reason}
+	c.Metrics.Push = &model.PushInfo{PreviousVersion: d.PreviousVersion, PreviousTestR2: d.PreviousR2, Reason: d.Reason, ModelSHA256: sha}
 	metrics, err := encodeMetrics(c.Metrics)
 	if err != nil {
 		return Decision{}, err
@@ -118,15 +150,40 @@ func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Dec
 		return Decision{}, fmt.Errorf("write version: %w", err)
 	}
 	ptr := modelstore.Pointer{Version: version, SHA256: sha, Model: name, Created: c.Now.UTC(), Selected: c.Metrics.Selected, TestR2: &r2}
-	if err := s.SetCurrent(ctx, name, ptr, d.PreviousVersion); err != nil {
+	if err := s.SetCurrent(ctx, name, ptr, prevRev); err != nil {
 		// Leave the store as it was: the version never became current.
-		if derr := s.DeleteVersion(context.WithoutCancel(ctx), name, version); derr != nil {
-			err = errors.Join(err, fmt.Errorf("clean up version %s: %w", version, derr))
+		bg := context.WithoutCancel(ctx)
+		derr := s.DeleteVersion(bg, name, version)
+		if derr != nil {
+			derr = fmt.Errorf("clean up version %s: %w", version, derr)
 		}
-		return Decision{}, fmt.Errorf("set current: %w", err)
+		if errors.Is(err, modelstore.ErrConflict) {
+			return Decision{}, errors.Join(lostRace(bg, s, name, d.PreviousVersion, version, derr == nil, err), derr)
+		}
+		return Decision{}, fmt.Errorf("set current: %w", errors.Join(err, derr))
 	}
 	d.Pushed, d.Version = true, version
 	return d, nil
+}
+
+// lostRace explains a lost conditional write: what this run started from,
+// what is current now, and what became of this run's version.
+func lostRace(ctx context.Context, s Store, name, from, version string, deleted bool, err error) error {
+	if from == "" {
+		from = "no current model"
+	} else {
+		from = "version " + from
+	}
+	now := "unknown"
+	if cur, cerr := s.Current(ctx, name); cerr == nil {
+		now = "version " + cur.Version
+	}
+	fate := "deleted"
+	if !deleted {
+		fate = "could not be deleted"
+	}
+	return fmt.Errorf("%w: another run replaced %s while this one trained (now %s); this run's version %s was %s and the winner stays current (%v)",
+		ErrLostRace, from, now, version, fate, err)
 }
 
 // scoreCurrent scores the current model on the candidate's held-out rows.

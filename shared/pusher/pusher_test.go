@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
@@ -18,12 +21,22 @@ import (
 func candidate(t *testing.T, rows int, seed uint64, r2 float64) pusher.Candidate {
 	t.Helper()
 	m, tab := modeltest.Fit(t, "m", fmt.Sprintf("synthetic:%d", rows), seed)
-	b, _ := model.Encode(m)
+	b, err := model.Encode(m)
+	require.NoError(t, err)
 	return pusher.Candidate{
 		Model: m, Bytes: b, Test: tab, Now: time.Unix(int64(seed), 0),
 		Metrics: &model.Metrics{Selected: "ols", Test: regress.Metrics{R2: r2, Rows: rows}},
 		Report:  func(*model.Metrics) ([]byte, error) { return []byte("<html>"), nil },
 	}
+}
+
+// push reads the base and pushes, as one training run does.
+func push(t *testing.T, s pusher.Store, c pusher.Candidate, p pusher.Policy) (pusher.Decision, error) {
+	t.Helper()
+	base, err := pusher.ReadBase(context.Background(), s, "m")
+	require.NoError(t, err)
+	c.Base = base
+	return pusher.Push(context.Background(), s, "m", c, p)
 }
 
 // failingStore is a directory store whose SetCurrent fails: a fake for an
@@ -36,46 +49,86 @@ func (failingStore) SetCurrent(context.Context, string, modelstore.Pointer, stri
 
 func TestFailedPointerUpdateRemovesTheNewVersion(t *testing.T) {
 	d := modelstore.NewDir(t.TempDir())
-	_, err := pusher.Push(context.Background(), failingStore{d}, "m", candidate(t, 300, 1, 0.9), pusher.Policy{MinR2: 0.5})
-	if err == nil || !strings.Contains(err.Error(), "injected") {
-		t.Fatalf("got %v; want the injected failure", err)
-	}
-	if vs, _ := d.Versions(context.Background(), "m"); len(vs) != 0 {
-		t.Fatalf("versions after a failed push: got %v; want none", vs)
-	}
+	_, err := push(t, failingStore{d}, candidate(t, 300, 1, 0.9), pusher.Policy{MinR2: 0.5})
+	require.ErrorContains(t, err, "injected")
+	assert.NotErrorIs(t, err, pusher.ErrLostRace)
+	vs, err := d.Versions(context.Background(), "m")
+	require.NoError(t, err)
+	assert.Empty(t, vs, "versions after a failed push")
 }
 
 func TestGates(t *testing.T) {
 	ctx := context.Background()
 	d := modelstore.NewDir(t.TempDir())
-	if _, err := pusher.Push(ctx, d, "m", candidate(t, 300, 1, 0.4), pusher.Policy{MinR2: 0.5}); !errors.Is(err, pusher.ErrBelowMinR2) {
-		t.Fatalf("below MIN_R2: got %v; want ErrBelowMinR2", err)
-	}
+	_, err := push(t, d, candidate(t, 300, 1, 0.4), pusher.Policy{MinR2: 0.5})
+	require.ErrorIs(t, err, pusher.ErrBelowMinR2)
+
 	first := candidate(t, 300, 1, 0.9)
-	dec, err := pusher.Push(ctx, d, "m", first, pusher.Policy{MinR2: 0.5})
-	if err != nil || !dec.Pushed {
-		t.Fatalf("first push: %+v, %v", dec, err)
-	}
-	dec, err = pusher.Push(ctx, d, "m", first, pusher.Policy{MinR2: 0.5})
-	if err != nil || dec.Pushed || !strings.Contains(dec.Reason, "same sha256") {
-		t.Fatalf("identical model: %+v, %v; want not pushed", dec, err)
-	}
+	dec, err := push(t, d, first, pusher.Policy{MinR2: 0.5})
+	require.NoError(t, err)
+	require.True(t, dec.Pushed, "first push: %+v", dec)
+
+	dec, err = push(t, d, first, pusher.Policy{MinR2: 0.5})
+	require.NoError(t, err)
+	assert.False(t, dec.Pushed, "identical model")
+	assert.Contains(t, dec.Reason, "same sha256")
+
 	// A model from other data: its claimed R² is compared with the current
 	// model's R² on the candidate's own held-out rows.
 	other := candidate(t, 300, 2, 0.0001)
-	dec, err = pusher.Push(ctx, d, "m", other, pusher.Policy{MinR2: 0})
-	if err != nil || dec.Pushed || dec.PreviousR2 == nil {
-		t.Fatalf("worse model: %+v, %v; want not pushed with the current R²", dec, err)
-	}
+	dec, err = push(t, d, other, pusher.Policy{MinR2: 0})
+	require.NoError(t, err)
+	assert.False(t, dec.Pushed, "worse model")
+	require.NotNil(t, dec.PreviousR2, "the current model's R² is reported")
+
 	better := candidate(t, 300, 3, 1)
-	dec, err = pusher.Push(ctx, d, "m", better, pusher.Policy{MinR2: 0})
-	if err != nil || !dec.Pushed || dec.PreviousVersion == "" {
-		t.Fatalf("better model: %+v, %v; want pushed over the previous version", dec, err)
-	}
-	cur, _ := d.Current(ctx, "m")
-	if cur.Version != dec.Version || cur.SHA256 != model.Sum(better.Bytes) {
-		t.Fatalf("current: got %+v; want version %s", cur, dec.Version)
-	}
+	dec, err = push(t, d, better, pusher.Policy{MinR2: 0})
+	require.NoError(t, err)
+	require.True(t, dec.Pushed, "better model: %+v", dec)
+	assert.NotEmpty(t, dec.PreviousVersion)
+	cur, err := d.Current(ctx, "m")
+	require.NoError(t, err)
+	assert.Equal(t, dec.Version, cur.Version)
+	assert.Equal(t, model.Sum(better.Bytes), cur.SHA256)
+
+	metrics, err := d.ReadFile(ctx, "m", dec.Version, "metrics.json")
+	require.NoError(t, err)
+	assert.Contains(t, string(metrics), `"model_sha256": "`+cur.SHA256+`"`, "metrics.json records the model's sha256 for rollback")
+}
+
+// Two runs start from the same base; the second to push loses, its
+// version is deleted and the first stays current.
+func TestLostRace(t *testing.T) {
+	ctx := context.Background()
+	d := modelstore.NewDir(t.TempDir())
+	a, b := candidate(t, 300, 1, 0.9), candidate(t, 300, 2, 0.9)
+	base, err := pusher.ReadBase(ctx, d, "m")
+	require.NoError(t, err)
+	a.Base, b.Base = base, base
+
+	won, err := pusher.Push(ctx, d, "m", a, pusher.Policy{MinR2: 0.5})
+	require.NoError(t, err)
+	require.True(t, won.Pushed)
+	_, err = pusher.Push(ctx, d, "m", b, pusher.Policy{MinR2: 0.5})
+	require.ErrorIs(t, err, pusher.ErrLostRace)
+	assert.Contains(t, err.Error(), "now version "+won.Version)
+	assert.Contains(t, err.Error(), "was deleted")
+
+	vs, err := d.Versions(ctx, "m")
+	require.NoError(t, err)
+	assert.Equal(t, []string{won.Version}, vs, "the loser's version is gone")
+	cur, err := d.Current(ctx, "m")
+	require.NoError(t, err)
+	assert.Equal(t, won.Version, cur.Version)
+}
+
+func TestUnreadablePointerIsAnError(t *testing.T) {
+	d := modelstore.NewDir(t.TempDir())
+	require.NoError(t, d.WriteVersion(context.Background(), "m", "v1", map[string][]byte{"model.json": []byte("x")}))
+	// A pointer naming a version with a malformed sha256.
+	writeFile(t, d.Root()+"/m/current.json", `{"version":"v1","sha256":"nope"}`)
+	_, err := pusher.ReadBase(context.Background(), d, "m")
+	require.ErrorContains(t, err, "read current model")
 }
 
 func TestReloadCheckCatchesBytesThatPredictDifferently(t *testing.T) {
@@ -83,10 +136,14 @@ func TestReloadCheckCatchesBytesThatPredictDifferently(t *testing.T) {
 	other := candidate(t, 300, 2, 0.9)
 	c.Bytes = other.Bytes // bytes that decode fine but are another model
 	d := modelstore.NewDir(t.TempDir())
-	if _, err := pusher.Push(context.Background(), d, "m", c, pusher.Policy{MinR2: 0.5}); err == nil || !strings.Contains(err.Error(), "reload check") {
-		t.Fatalf("got %v; want a reload check failure", err)
-	}
-	if vs, _ := d.Versions(context.Background(), "m"); len(vs) != 0 {
-		t.Fatalf("versions: got %v; want none", vs)
-	}
+	_, err := push(t, d, c, pusher.Policy{MinR2: 0.5})
+	require.ErrorContains(t, err, "reload check")
+	vs, err := d.Versions(context.Background(), "m")
+	require.NoError(t, err)
+	assert.Empty(t, vs)
+}
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
 }

@@ -1,78 +1,91 @@
 // Package storetest is the conformance suite every model store
-// implementation must pass: the directory store now, the S3 store next.
+// implementation passes: the directory store and the S3 store run the
+// same subtests, so what one store promises the other keeps.
 package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/studentperf/studentperf/shared/modelstore"
 )
 
-// Store is the behaviour under test.
-type Store interface {
-	Current(ctx context.Context, name string) (modelstore.Pointer, error)
-	ReadFile(ctx context.Context, name, version, file string) ([]byte, error)
-	Versions(ctx context.Context, name string) ([]string, error)
-	WriteVersion(ctx context.Context, name, version string, files map[string][]byte) error
-	SetCurrent(ctx context.Context, name string, p modelstore.Pointer, prev string) error
-	DeleteVersion(ctx context.Context, name, version string) error
-}
-
 const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
+func ptr(v string) modelstore.Pointer { return modelstore.Pointer{Version: v, SHA256: sha, Model: "m"} }
+
 // Run runs the suite; newStore returns an empty store for each subtest.
-func Run(t *testing.T, newStore func(t *testing.T) Store) {
+func Run(t *testing.T, newStore func(t *testing.T) modelstore.Store) {
 	ctx := context.Background()
 	t.Run("EmptyStore", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.Current(ctx, "m"); !errors.Is(err, modelstore.ErrNotFound) {
-			t.Fatalf("Current on empty store: got %v; want ErrNotFound", err)
-		}
+		_, err := s.Current(ctx, "m")
+		require.ErrorIs(t, err, modelstore.ErrNotFound, "Current on an empty store")
+		_, _, err = s.CurrentIfChanged(ctx, "m", "")
+		require.ErrorIs(t, err, modelstore.ErrNotFound, "CurrentIfChanged on an empty store")
 		vs, err := s.Versions(ctx, "m")
-		if err != nil || len(vs) != 0 {
-			t.Fatalf("Versions on empty store: got %v, %v; want none", vs, err)
-		}
-		if _, err := s.ReadFile(ctx, "m", "v1", "model.json"); !errors.Is(err, modelstore.ErrNotFound) {
-			t.Fatalf("ReadFile on empty store: got %v; want ErrNotFound", err)
-		}
+		require.NoError(t, err)
+		assert.Empty(t, vs, "Versions on an empty store")
+		_, err = s.ReadFile(ctx, "m", "v1", "model.json")
+		require.ErrorIs(t, err, modelstore.ErrNotFound, "ReadFile on an empty store")
 	})
 	t.Run("WriteReadAndPoint", func(t *testing.T) {
 		s := newStore(t)
-		files := map[string][]byte{"model.json": []byte(`{"a":1}`), "metrics.json": []byte(`{}`)}
-		if err := s.WriteVersion(ctx, "m", "v1", files); err != nil {
-			t.Fatalf("WriteVersion: %v", err)
-		}
+		files := map[string][]byte{"model.json": []byte(`{"a":1}`), "metrics.json": []byte(`{}`), "report.html": []byte("<html>")}
+		require.NoError(t, s.WriteVersion(ctx, "m", "v1", files))
 		for name, want := range files {
 			got, err := s.ReadFile(ctx, "m", "v1", name)
-			if err != nil || string(got) != string(want) {
-				t.Fatalf("ReadFile %s: got %q, %v; want %q", name, got, err, want)
-			}
+			require.NoError(t, err, name)
+			assert.Equal(t, string(want), string(got), name)
 		}
-		p := modelstore.Pointer{Version: "v1", SHA256: sha, Model: "m", Created: time.Unix(1, 0).UTC()}
-		if err := s.SetCurrent(ctx, "m", p, ""); err != nil {
-			t.Fatalf("SetCurrent: %v", err)
-		}
+		p := ptr("v1")
+		p.Created = time.Unix(1, 0).UTC()
+		require.NoError(t, s.SetCurrent(ctx, "m", p, ""))
 		got, err := s.Current(ctx, "m")
-		if err != nil || got.Version != "v1" || got.SHA256 != sha || !got.Created.Equal(p.Created) {
-			t.Fatalf("Current: got %+v, %v; want %+v", got, err, p)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, "v1", got.Version)
+		assert.Equal(t, sha, got.SHA256)
+		assert.True(t, got.Created.Equal(p.Created), "Created: got %v; want %v", got.Created, p.Created)
+		assert.NotEmpty(t, got.Rev, "Current must report the pointer's revision")
+	})
+	t.Run("CurrentIfChanged", func(t *testing.T) {
+		s := newStore(t)
+		mustWrite(t, s, "m", "v1", "1")
+		mustWrite(t, s, "m", "v2", "2")
+		require.NoError(t, s.SetCurrent(ctx, "m", ptr("v1"), ""))
+		cur, err := s.Current(ctx, "m")
+		require.NoError(t, err)
+
+		_, changed, err := s.CurrentIfChanged(ctx, "m", cur.Rev)
+		require.NoError(t, err)
+		assert.False(t, changed, "the pointer has not changed since it was read")
+
+		p, changed, err := s.CurrentIfChanged(ctx, "m", "")
+		require.NoError(t, err)
+		assert.True(t, changed, "no revision given: always changed")
+		assert.Equal(t, "v1", p.Version)
+
+		require.NoError(t, s.SetCurrent(ctx, "m", ptr("v2"), cur.Rev))
+		p, changed, err = s.CurrentIfChanged(ctx, "m", cur.Rev)
+		require.NoError(t, err)
+		assert.True(t, changed, "repointed since it was read")
+		assert.Equal(t, "v2", p.Version)
+		assert.NotEqual(t, cur.Rev, p.Rev, "a new pointer has a new revision")
 	})
 	t.Run("VersionsAreImmutable", func(t *testing.T) {
 		s := newStore(t)
 		mustWrite(t, s, "m", "v1", "first")
 		err := s.WriteVersion(ctx, "m", "v1", map[string][]byte{"model.json": []byte("second")})
-		if !errors.Is(err, modelstore.ErrExists) {
-			t.Fatalf("rewrite of v1: got %v; want ErrExists", err)
-		}
-		got, _ := s.ReadFile(ctx, "m", "v1", "model.json")
-		if string(got) != "first" {
-			t.Fatalf("v1 after rejected rewrite: got %q; want %q", got, "first")
-		}
+		require.ErrorIs(t, err, modelstore.ErrExists, "rewrite of v1")
+		got, err := s.ReadFile(ctx, "m", "v1", "model.json")
+		require.NoError(t, err)
+		assert.Equal(t, "first", string(got), "v1 after a refused rewrite")
 	})
 	t.Run("VersionsSortByName", func(t *testing.T) {
 		s := newStore(t)
@@ -82,106 +95,100 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 			mustWrite(t, s, "m", v, v)
 		}
 		vs, err := s.Versions(ctx, "m")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []string{names[1], names[0], names[2]}
-		if fmt.Sprint(vs) != fmt.Sprint(want) {
-			t.Fatalf("Versions: got %v; want %v", vs, want)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, []string{names[1], names[0], names[2]}, vs)
 	})
 	t.Run("SetCurrentIsConditional", func(t *testing.T) {
 		s := newStore(t)
 		mustWrite(t, s, "m", "v1", "1")
 		mustWrite(t, s, "m", "v2", "2")
-		p1 := modelstore.Pointer{Version: "v1", SHA256: sha, Model: "m"}
-		p2 := modelstore.Pointer{Version: "v2", SHA256: sha, Model: "m"}
-		if err := s.SetCurrent(ctx, "m", p1, "v0"); !errors.Is(err, modelstore.ErrConflict) {
-			t.Fatalf("SetCurrent expecting v0 on empty pointer: got %v; want ErrConflict", err)
-		}
-		if err := s.SetCurrent(ctx, "m", p1, ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetCurrent(ctx, "m", p2, ""); !errors.Is(err, modelstore.ErrConflict) {
-			t.Fatalf("SetCurrent expecting none while v1 is current: got %v; want ErrConflict", err)
-		}
-		if err := s.SetCurrent(ctx, "m", p2, "v1"); err != nil {
-			t.Fatal(err)
-		}
-		if cur, _ := s.Current(ctx, "m"); cur.Version != "v2" {
-			t.Fatalf("current: got %q; want v2", cur.Version)
-		}
+		mustWrite(t, s, "m", "v3", "3")
+		require.ErrorIs(t, s.SetCurrent(ctx, "m", ptr("v1"), `"no-such-revision"`), modelstore.ErrConflict,
+			"expecting a revision while there is no pointer")
+		require.NoError(t, s.SetCurrent(ctx, "m", ptr("v1"), ""))
+		first, err := s.Current(ctx, "m")
+		require.NoError(t, err)
+		require.ErrorIs(t, s.SetCurrent(ctx, "m", ptr("v2"), ""), modelstore.ErrConflict,
+			"expecting no pointer while v1 is current")
+		require.NoError(t, s.SetCurrent(ctx, "m", ptr("v2"), first.Rev))
+		require.ErrorIs(t, s.SetCurrent(ctx, "m", ptr("v3"), first.Rev), modelstore.ErrConflict,
+			"a stale revision must lose")
+		cur, err := s.Current(ctx, "m")
+		require.NoError(t, err)
+		assert.Equal(t, "v2", cur.Version)
 	})
 	t.Run("SetCurrentNeedsTheVersion", func(t *testing.T) {
 		s := newStore(t)
-		err := s.SetCurrent(ctx, "m", modelstore.Pointer{Version: "nope", SHA256: sha, Model: "m"}, "")
-		if !errors.Is(err, modelstore.ErrNotFound) {
-			t.Fatalf("SetCurrent to a missing version: got %v; want ErrNotFound", err)
-		}
+		require.ErrorIs(t, s.SetCurrent(ctx, "m", ptr("nope"), ""), modelstore.ErrNotFound)
+		_, err := s.Current(ctx, "m")
+		require.ErrorIs(t, err, modelstore.ErrNotFound, "a refused SetCurrent writes no pointer")
 	})
 	t.Run("ConcurrentSetCurrentOneWins", func(t *testing.T) {
 		s := newStore(t)
 		const n = 8
-		for i := range n {
+		for i := range 2 * n {
 			mustWrite(t, s, "m", fmt.Sprintf("v%d", i), "x")
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				errs[i] = s.SetCurrent(ctx, "m", modelstore.Pointer{Version: fmt.Sprintf("v%d", i), SHA256: sha, Model: "m"}, "")
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, modelstore.ErrConflict):
-				t.Fatalf("concurrent SetCurrent: %v", err)
+		// Twice: from no pointer (If-None-Match) and from a revision
+		// (If-Match). Each round points at versions of its own: a pointer
+		// with the very bytes of the current one has its revision too, so
+		// it would rightly pass the condition.
+		prev := ""
+		for round := range 2 {
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := range n {
+				wg.Go(func() { errs[i] = s.SetCurrent(ctx, "m", ptr(fmt.Sprintf("v%d", round*n+i)), prev) })
 			}
-		}
-		if wins != 1 {
-			t.Fatalf("concurrent SetCurrent from the same base: %d succeeded; want exactly 1", wins)
+			wg.Wait()
+			wins := 0
+			for _, err := range errs {
+				if err == nil {
+					wins++
+				} else {
+					require.ErrorIs(t, err, modelstore.ErrConflict, "round %d", round)
+				}
+			}
+			require.Equal(t, 1, wins, "round %d: concurrent SetCurrent from the same revision", round)
+			cur, err := s.Current(ctx, "m")
+			require.NoError(t, err)
+			prev = cur.Rev
 		}
 	})
 	t.Run("DeleteVersion", func(t *testing.T) {
 		s := newStore(t)
 		mustWrite(t, s, "m", "v1", "1")
 		mustWrite(t, s, "m", "v2", "2")
-		if err := s.SetCurrent(ctx, "m", modelstore.Pointer{Version: "v1", SHA256: sha, Model: "m"}, ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.DeleteVersion(ctx, "m", "v1"); err == nil {
-			t.Fatal("DeleteVersion of the current version: got nil; want an error")
-		}
-		if err := s.DeleteVersion(ctx, "m", "v2"); err != nil {
-			t.Fatal(err)
-		}
-		if vs, _ := s.Versions(ctx, "m"); fmt.Sprint(vs) != "[v1]" {
-			t.Fatalf("Versions after delete: got %v; want [v1]", vs)
-		}
+		require.NoError(t, s.SetCurrent(ctx, "m", ptr("v1"), ""))
+		require.Error(t, s.DeleteVersion(ctx, "m", "v1"), "DeleteVersion of the current version")
+		require.NoError(t, s.DeleteVersion(ctx, "m", "v2"))
+		vs, err := s.Versions(ctx, "m")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"v1"}, vs)
+		_, err = s.ReadFile(ctx, "m", "v2", "model.json")
+		require.ErrorIs(t, err, modelstore.ErrNotFound)
+		// The name is free again.
+		mustWrite(t, s, "m", "v2", "again")
 	})
 	t.Run("RejectsUnsafeNames", func(t *testing.T) {
 		s := newStore(t)
 		for _, bad := range []string{"", "..", "a/b", "../x", ".hidden", "a\x00b"} {
-			if err := s.WriteVersion(ctx, bad, "v1", map[string][]byte{"f": nil}); err == nil {
-				t.Errorf("WriteVersion with model %q: got nil; want an error", bad)
-			}
-			if err := s.WriteVersion(ctx, "m", bad, map[string][]byte{"f": nil}); err == nil {
-				t.Errorf("WriteVersion with version %q: got nil; want an error", bad)
-			}
-			if err := s.WriteVersion(ctx, "m", "v9", map[string][]byte{bad: nil}); err == nil {
-				t.Errorf("WriteVersion with file %q: got nil; want an error", bad)
-			}
+			assert.Error(t, s.WriteVersion(ctx, bad, "v1", map[string][]byte{"f": nil}), "model %q", bad)
+			assert.Error(t, s.WriteVersion(ctx, "m", bad, map[string][]byte{"f": nil}), "version %q", bad)
+			assert.Error(t, s.WriteVersion(ctx, "m", "v9", map[string][]byte{bad: nil}), "file %q", bad)
+			_, err := s.ReadFile(ctx, "m", "v1", bad)
+			assert.Error(t, err, "ReadFile of file %q", bad)
+			_, err = s.Current(ctx, bad)
+			assert.Error(t, err, "Current of model %q", bad)
 		}
+		vs, err := s.Versions(ctx, "m")
+		require.NoError(t, err)
+		assert.Empty(t, vs, "nothing was written")
 	})
 }
 
-func mustWrite(t *testing.T, s Store, name, version, body string) {
+func mustWrite(t *testing.T, s modelstore.Store, name, version, body string) {
 	t.Helper()
-	if err := s.WriteVersion(context.Background(), name, version, map[string][]byte{"model.json": []byte(body)}); err != nil {
-		t.Fatalf("WriteVersion %s: %v", version, err)
-	}
+	require.NoError(t, s.WriteVersion(context.Background(), name, version, map[string][]byte{"model.json": []byte(body), "metrics.json": []byte("{}")}),
+		"WriteVersion %s", version)
 }
