@@ -47,9 +47,13 @@ func pushModel(t testing.TB, root string, m *model.Model, tab *dataset.Table, no
 		t.Fatal(err)
 	}
 	d := modelstore.NewDir(root)
+	base, err := pusher.ReadBase(context.Background(), d, m.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Score the candidate far above any current model so it always wins.
 	dec, err := pusher.Push(context.Background(), d, m.Name, pusher.Candidate{
-		Model: m, Bytes: b, Test: tab, Now: now,
+		Base: base, Model: m, Bytes: b, Test: tab, Now: now,
 		Metrics: &model.Metrics{Selected: m.Estimator.Name, Test: regress.Metrics{R2: 2}},
 		Report:  func(*model.Metrics) ([]byte, error) { return []byte("<html></html>"), nil },
 	}, pusher.Policy{MinR2: -1})
