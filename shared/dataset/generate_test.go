@@ -3,52 +3,36 @@ package dataset
 import (
 	"bytes"
 	"errors"
-	"math"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestGenerateDeterministic(t *testing.T) {
 	gen := func(n int, seed uint64) []byte {
 		t.Helper()
 		var b bytes.Buffer
-		if err := Generate(&b, n, seed); err != nil {
-			t.Fatalf("Generate(%d, %d): %v", n, seed, err)
-		}
+		require.NoError(t, Generate(&b, n, seed), "Generate(%d, %d)", n, seed)
 		return b.Bytes()
 	}
 	a, b, c := gen(5000, 3), gen(5000, 3), gen(5000, 4)
-	if !bytes.Equal(a, b) {
-		t.Errorf("Generate(5000, 3) twice: got different bytes; want the same")
-	}
-	if bytes.Equal(a, c) {
-		t.Errorf("Generate(5000, 3) and (5000, 4): got the same bytes; want different")
-	}
+	assert.True(t, bytes.Equal(a, b), "Generate(5000, 3) twice: got different bytes; want the same")
+	assert.False(t, bytes.Equal(a, c), "Generate(5000, 3) and (5000, 4): got the same bytes; want different")
 	// A longer run starts with the shorter one.
-	if long := gen(6000, 3); !bytes.HasPrefix(long, a) {
-		t.Errorf("Generate(6000, 3) does not start with Generate(5000, 3)")
-	}
+	assert.True(t, bytes.HasPrefix(gen(6000, 3), a), "Generate(6000, 3) does not start with Generate(5000, 3)")
 }
 
 func TestGenerateShape(t *testing.T) {
 	var b bytes.Buffer
-	if err := Generate(&b, 0, 1); err != nil {
-		t.Fatalf("Generate(0): %v", err)
-	}
-	if got := b.String(); got != genHeader {
-		t.Errorf("Generate(0): got %q; want just the header %q", got, genHeader)
-	}
-	if err := Generate(&b, -1, 1); err == nil {
-		t.Errorf("Generate(-1): got nil error; want one")
-	}
+	require.NoError(t, Generate(&b, 0, 1), "Generate(0)")
+	assert.Equal(t, genHeader, b.String(), "Generate(0): want just the header")
+	assert.Error(t, Generate(&b, -1, 1), "Generate(-1)")
 	b.Reset()
-	if err := Generate(&b, 20000, 9); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Generate(&b, 20000, 9))
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	if got := len(lines); got != 20001 {
-		t.Fatalf("got %d lines; want 20001", got)
-	}
+	require.Len(t, lines, 20001)
 	allowed := [5]map[string]bool{}
 	for f, fd := range genFields {
 		allowed[f] = map[string]bool{}
@@ -58,13 +42,9 @@ func TestGenerateShape(t *testing.T) {
 	}
 	for i, line := range lines[1:] {
 		fields := strings.Split(line, ",")
-		if len(fields) != 8 {
-			t.Fatalf("line %d: got %d fields; want 8", i+2, len(fields))
-		}
+		require.Len(t, fields, 8, "line %d", i+2)
 		for f := range 5 {
-			if !allowed[f][fields[f]] {
-				t.Fatalf("line %d: unexpected category %q", i+2, fields[f])
-			}
+			require.True(t, allowed[f][fields[f]], "line %d: unexpected category %q", i+2, fields[f])
 		}
 	}
 }
@@ -81,9 +61,7 @@ func (w *failWriter) Write(p []byte) (int, error) {
 
 func TestGenerateWriteError(t *testing.T) {
 	err := Generate(&failWriter{n: 2}, 100000, 1)
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Fatalf("got %v; want the writer's error", err)
-	}
+	require.ErrorContains(t, err, "disk full", "want the writer's error")
 }
 
 // TestGenerateResemblesRealData compares Generate(100000, 7) with the real
@@ -115,35 +93,25 @@ func TestGenerateResemblesRealData(t *testing.T) {
 		{"test_preparation_course", "completed", 0.358},
 	}
 	for _, f := range freq {
-		if got := levelShare(t, gen, f.col, f.level); math.Abs(got-f.want) > 0.03 {
-			t.Errorf("%s = %q: got share %.3f; want %.3f ± 0.03", f.col, f.level, got, f.want)
-		}
+		assert.InDelta(t, f.want, levelShare(t, gen, f.col, f.level), 0.03, "share of %s = %q", f.col, f.level)
 	}
 
 	m, r, w := scores(t, gen, "math_score"), scores(t, gen, "reading_score"), scores(t, gen, "writing_score")
-	within := func(what string, got, want, tol float64) {
-		t.Helper()
-		if math.Abs(got-want) > tol {
-			t.Errorf("%s: got %.3f; want %.3f ± %v", what, got, want, tol)
-		}
-	}
 	// Means and spreads (real: 66.1/69.2/68.1, sd 15.2/14.6/15.2).
-	within("mean math", meanOf(m), 66.089, 3)
-	within("mean reading", meanOf(r), 69.169, 3)
-	within("mean writing", meanOf(w), 68.054, 3)
-	within("sd math", stdOf(m), 15.155, 1.5)
-	within("sd reading", stdOf(r), 14.593, 1.5)
-	within("sd writing", stdOf(w), 15.188, 1.5)
+	assert.InDelta(t, 66.089, meanOf(m), 3, "mean math")
+	assert.InDelta(t, 69.169, meanOf(r), 3, "mean reading")
+	assert.InDelta(t, 68.054, meanOf(w), 3, "mean writing")
+	assert.InDelta(t, 15.155, stdOf(m), 1.5, "sd math")
+	assert.InDelta(t, 14.593, stdOf(r), 1.5, "sd reading")
+	assert.InDelta(t, 15.188, stdOf(w), 1.5, "sd writing")
 	// Correlations (real: 0.955, 0.818, 0.803).
-	if got := corrOf(r, w); got <= 0.9 {
-		t.Errorf("corr(reading, writing): got %.3f; want > 0.9", got)
-	}
-	within("corr(math, reading)", corrOf(m, r), 0.818, 0.03)
-	within("corr(math, writing)", corrOf(m, w), 0.803, 0.03)
+	assert.Greater(t, corrOf(r, w), 0.9, "corr(reading, writing)")
+	assert.InDelta(t, 0.818, corrOf(m, r), 0.03, "corr(math, reading)")
+	assert.InDelta(t, 0.803, corrOf(m, w), 0.03, "corr(math, writing)")
 	// How well a linear model predicts math (real, in sample: 0.877).
-	if got := linearR2(t, gen); got < 0.85 || got > 0.89 {
-		t.Errorf("R² of math on the other fields: got %.4f; want 0.85 to 0.89", got)
-	}
+	r2 := linearR2(t, gen)
+	assert.GreaterOrEqual(t, r2, 0.85, "R² of math on the other fields")
+	assert.LessOrEqual(t, r2, 0.89, "R² of math on the other fields")
 
 	// Group effects on math, as differences of group means (real values).
 	groupMean := func(col, level string, y []float64) float64 {
@@ -172,13 +140,7 @@ func TestGenerateResemblesRealData(t *testing.T) {
 		{"test_preparation_course", "completed", "none", w, "writing", 9.9},
 		{"race_ethnicity", "group E", "group C", m, "math", 9.4},
 	} {
-		within(e.col+" "+e.hi+" vs "+e.lo+" on "+e.name, groupMean(e.col, e.hi, e.y)-groupMean(e.col, e.lo, e.y), e.want, 1)
-	}
-}
-
-// TestRealDataLinearR2 pins the number TestGenerateResemblesRealData aims at.
-func TestRealDataLinearR2(t *testing.T) {
-	if got := linearR2(t, readRealFile(t, "stud.csv")); math.Abs(got-0.877) > 0.001 {
-		t.Errorf("R² of math on the other fields in stud.csv: got %.4f; want 0.877 ± 0.001", got)
+		assert.InDelta(t, e.want, groupMean(e.col, e.hi, e.y)-groupMean(e.col, e.lo, e.y), 1,
+			"%s %s vs %s on %s", e.col, e.hi, e.lo, e.name)
 	}
 }

@@ -4,31 +4,19 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/stretchr/testify/require"
 )
 
-// realDataDir returns the directory of the real data set. Locally it skips
-// the test if the directory is missing; in CI (CI=true) that is a failure.
-func realDataDir(t testing.TB) string {
+// readFile reads a CSV file with the Students schema.
+func readFile(t testing.TB, path string) *Table {
 	t.Helper()
-	return realdata.Dir(t)
-}
-
-// readRealFile reads one file of the real data set with the Students schema.
-func readRealFile(t testing.TB, name string) *Table {
-	t.Helper()
-	f, err := os.Open(filepath.Join(realDataDir(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, err := os.Open(path)
+	require.NoError(t, err)
 	defer f.Close()
 	tab, err := Read(f, Students)
-	if err != nil {
-		t.Fatalf("Read(%s): %v", name, err)
-	}
+	require.NoError(t, err, "Read(%s)", path)
 	return tab
 }
 
@@ -36,13 +24,9 @@ func readRealFile(t testing.TB, name string) *Table {
 func generated(t testing.TB, n int, seed uint64) *Table {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Generate(&buf, n, seed); err != nil {
-		t.Fatalf("Generate: %v", err)
-	}
+	require.NoError(t, Generate(&buf, n, seed), "Generate")
 	tab, err := Read(&buf, Students)
-	if err != nil {
-		t.Fatalf("Read(Generate(%d, %d)): %v", n, seed, err)
-	}
+	require.NoError(t, err, "Read(Generate(%d, %d))", n, seed)
 	return tab
 }
 
@@ -53,9 +37,7 @@ func scores(t testing.TB, tab *Table, name string) []float64 {
 		return tab.Target
 	}
 	i := tab.Schema.Index(name)
-	if i < 0 {
-		t.Fatalf("no column %q", name)
-	}
+	require.GreaterOrEqual(t, i, 0, "no column %q", name)
 	return tab.Cols[i].Values
 }
 
@@ -157,9 +139,7 @@ func linearR2(t testing.TB, tab *Table) float64 {
 			}
 		}
 		xtx[c], xtx[p] = xtx[p], xtx[c]
-		if xtx[c][c] == 0 {
-			t.Fatalf("singular design matrix at column %d", c)
-		}
+		require.NotZero(t, xtx[c][c], "singular design matrix at column %d", c)
 		for r := range width {
 			if r == c {
 				continue

@@ -3,9 +3,11 @@ package dataset
 import (
 	"errors"
 	"math"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const header = "gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,math_score,reading_score,writing_score\n"
@@ -89,23 +91,13 @@ func TestReadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tab, err := Read(strings.NewReader(tt.in), tt.schema)
-			if err == nil {
-				t.Fatalf("got table with %d rows, nil error; want %q", tab.Len(), tt.msg)
-			}
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("errors.Is(%v, ErrInvalid) = false; want true", err)
-			}
+			_, err := Read(strings.NewReader(tt.in), tt.schema)
+			require.Error(t, err, "want %q", tt.msg)
+			assert.ErrorIs(t, err, ErrInvalid)
 			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("got %T (%v); want *Error", err, err)
-			}
-			if *e != tt.want {
-				t.Errorf("got %#v; want %#v", *e, tt.want)
-			}
-			if got := err.Error(); got != tt.msg {
-				t.Errorf("got message %q; want %q", got, tt.msg)
-			}
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tt.want, *e)
+			assert.EqualError(t, err, tt.msg)
 		})
 	}
 }
@@ -128,12 +120,8 @@ func (r *failingReader) Read(p []byte) (int, error) {
 func TestReadSourceFailureIsNotInvalid(t *testing.T) {
 	boom := errors.New("connection reset")
 	_, err := Read(&failingReader{data: header + row1, err: boom}, Students)
-	if !errors.Is(err, boom) {
-		t.Fatalf("got %v; want it to wrap %v", err, boom)
-	}
-	if errors.Is(err, ErrInvalid) {
-		t.Errorf("got %v wrapping ErrInvalid; want a read failure not to", err)
-	}
+	require.ErrorIs(t, err, boom)
+	assert.NotErrorIs(t, err, ErrInvalid, "a read failure is not bad data")
 }
 
 func TestReadBadSchema(t *testing.T) {
@@ -145,8 +133,8 @@ func TestReadBadSchema(t *testing.T) {
 		{Features: []Column{{"a", Score}}, Target: "a"},
 	} {
 		_, err := Read(strings.NewReader("a\n1\n"), s)
-		if err == nil || errors.Is(err, ErrInvalid) {
-			t.Errorf("Read with schema %+v: got %v; want a non-ErrInvalid schema error", s, err)
+		if assert.Error(t, err, "Read with schema %+v", s) {
+			assert.NotErrorIs(t, err, ErrInvalid, "Read with schema %+v: a bad schema is not bad data", s)
 		}
 	}
 }
@@ -154,9 +142,7 @@ func TestReadBadSchema(t *testing.T) {
 // wantRows12 checks that tab holds the rows of row1 and row2, in that order.
 func wantRows12(t *testing.T, tab *Table) {
 	t.Helper()
-	if got := tab.Len(); got != 2 {
-		t.Fatalf("got %d rows; want 2", got)
-	}
+	require.Equal(t, 2, tab.Len())
 	wantLevels := [][]string{
 		{"female", "male"},
 		{"group B", "group A"},
@@ -166,22 +152,12 @@ func wantRows12(t *testing.T, tab *Table) {
 	}
 	for j, want := range wantLevels {
 		c := tab.Cols[j]
-		if !slices.Equal(c.Levels, want) {
-			t.Errorf("column %s: got levels %q; want %q", Students.Features[j].Name, c.Levels, want)
-		}
-		if !slices.Equal(c.Codes, []int32{0, 1}) {
-			t.Errorf("column %s: got codes %v; want [0 1]", Students.Features[j].Name, c.Codes)
-		}
+		assert.Equal(t, want, c.Levels, "column %s: levels", Students.Features[j].Name)
+		assert.Equal(t, []int32{0, 1}, c.Codes, "column %s: codes", Students.Features[j].Name)
 	}
-	if got, want := tab.Cols[5].Values, []float64{72, 57}; !slices.Equal(got, want) {
-		t.Errorf("reading_score: got %v; want %v", got, want)
-	}
-	if got, want := tab.Cols[6].Values, []float64{74, 44}; !slices.Equal(got, want) {
-		t.Errorf("writing_score: got %v; want %v", got, want)
-	}
-	if got, want := tab.Target, []float64{72, 47}; !slices.Equal(got, want) {
-		t.Errorf("target: got %v; want %v", got, want)
-	}
+	assert.Equal(t, []float64{72, 57}, tab.Cols[5].Values, "reading_score")
+	assert.Equal(t, []float64{74, 44}, tab.Cols[6].Values, "writing_score")
+	assert.Equal(t, []float64{72, 47}, tab.Target, "target")
 }
 
 func TestReadFormats(t *testing.T) {
@@ -213,9 +189,7 @@ func TestReadFormats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tab, err := Read(strings.NewReader(tt.in), Students)
-			if err != nil {
-				t.Fatalf("Read: %v", err)
-			}
+			require.NoError(t, err)
 			wantRows12(t, tab)
 		})
 	}
@@ -227,31 +201,15 @@ func TestReadMissingCells(t *testing.T) {
 		"male, ,associate's degree,free/reduced,completed,47,57,\n" +
 		"female,group B,\"\",standard,none,0,100,0\n"
 	tab, err := Read(strings.NewReader(in), Students)
-	if err != nil {
-		t.Fatalf("Read: %v", err)
-	}
-	if got, want := tab.Cols[0].Codes, []int32{-1, 0, 1}; !slices.Equal(got, want) {
-		t.Errorf("gender codes: got %v; want %v", got, want)
-	}
-	if got, want := tab.Cols[0].Levels, []string{"male", "female"}; !slices.Equal(got, want) {
-		t.Errorf("gender levels: got %q; want %q", got, want)
-	}
-	if got, want := tab.Cols[1].Codes, []int32{0, -1, 0}; !slices.Equal(got, want) {
-		t.Errorf("race codes: got %v; want %v", got, want)
-	}
-	if got, want := tab.Cols[2].Codes, []int32{0, 1, -1}; !slices.Equal(got, want) {
-		t.Errorf("parental codes: got %v; want %v", got, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []int32{-1, 0, 1}, tab.Cols[0].Codes, "gender codes")
+	assert.Equal(t, []string{"male", "female"}, tab.Cols[0].Levels, "gender levels")
+	assert.Equal(t, []int32{0, -1, 0}, tab.Cols[1].Codes, "race codes")
+	assert.Equal(t, []int32{0, 1, -1}, tab.Cols[2].Codes, "parental codes")
 	r, w := tab.Cols[5].Values, tab.Cols[6].Values
-	if !math.IsNaN(r[0]) || r[1] != 57 || r[2] != 100 {
-		t.Errorf("reading: got %v; want [NaN 57 100]", r)
-	}
-	if w[0] != 74 || !math.IsNaN(w[1]) || w[2] != 0 {
-		t.Errorf("writing: got %v; want [74 NaN 0]", w)
-	}
-	if got, want := tab.Target, []float64{72, 47, 0}; !slices.Equal(got, want) {
-		t.Errorf("target: got %v; want %v", got, want)
-	}
+	assert.True(t, math.IsNaN(r[0]) && r[1] == 57 && r[2] == 100, "reading: got %v; want [NaN 57 100]", r)
+	assert.True(t, w[0] == 74 && math.IsNaN(w[1]) && w[2] == 0, "writing: got %v; want [74 NaN 0]", w)
+	assert.Equal(t, []float64{72, 47, 0}, tab.Target, "target")
 }
 
 func TestReadWithoutTarget(t *testing.T) {
@@ -260,30 +218,19 @@ func TestReadWithoutTarget(t *testing.T) {
 	in := "lunch,gender,race_ethnicity,parental_level_of_education,test_preparation_course,reading_score,writing_score\n" +
 		"standard,female,group B,bachelor's degree,none,72,74\n"
 	tab, err := Read(strings.NewReader(in), s)
-	if err != nil {
-		t.Fatalf("Read: %v", err)
-	}
-	if tab.Target != nil {
-		t.Errorf("got target %v; want nil", tab.Target)
-	}
-	if got := tab.Len(); got != 1 {
-		t.Errorf("got %d rows; want 1", got)
-	}
+	require.NoError(t, err)
+	assert.Nil(t, tab.Target)
+	assert.Equal(t, 1, tab.Len())
 	// A target column present in the data is simply ignored, even if bad.
 	tab, err = Read(strings.NewReader(header+"female,group B,bachelor's degree,standard,none,,72,74\n"), s)
-	if err != nil {
-		t.Fatalf("Read with an ignored empty target: %v", err)
-	}
-	if tab.Target != nil {
-		t.Errorf("got target %v; want nil", tab.Target)
-	}
+	require.NoError(t, err, "Read with an ignored empty target")
+	assert.Nil(t, tab.Target)
 }
 
 func TestReadDuplicateExtraColumnIsHarmless(t *testing.T) {
 	in := "id,id," + header + "1,2," + row1
-	if _, err := Read(strings.NewReader(in), Students); err != nil {
-		t.Fatalf("Read: %v", err)
-	}
+	_, err := Read(strings.NewReader(in), Students)
+	require.NoError(t, err)
 }
 
 func TestErrorMessage(t *testing.T) {
@@ -298,8 +245,6 @@ func TestErrorMessage(t *testing.T) {
 		{Error{Line: 1, Column: "c", Value: "v", Reason: "r"}, `line 1, column "c", value "v": r`},
 	}
 	for _, tt := range tests {
-		if got := tt.e.Error(); got != tt.want {
-			t.Errorf("got %q; want %q", got, tt.want)
-		}
+		assert.Equal(t, tt.want, tt.e.Error())
 	}
 }

@@ -14,57 +14,39 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestOpenSample(t *testing.T) {
 	rc, err := Open(context.Background(), "sample", SourceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer rc.Close()
 	got, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, Sample()) {
-		t.Errorf("Open(sample) and Sample() differ")
-	}
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(got, Sample()), "Open(sample) and Sample() differ")
 }
 
 func TestSampleIsGenerated(t *testing.T) {
 	var want bytes.Buffer
-	if err := Generate(&want, 1000, 1); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(Sample(), want.Bytes()) {
-		t.Fatalf("sample.csv is not Generate(1000, 1); run go generate ./shared/dataset")
-	}
+	require.NoError(t, Generate(&want, 1000, 1))
+	require.True(t, bytes.Equal(Sample(), want.Bytes()), "sample.csv is not Generate(1000, 1); run go generate ./shared/dataset")
 	s := Sample()
 	s[0] = 'X'
-	if Sample()[0] == 'X' {
-		t.Errorf("Sample() returned the embedded bytes themselves; want a copy")
-	}
+	assert.NotEqual(t, byte('X'), Sample()[0], "Sample() returned the embedded bytes themselves; want a copy")
 }
 
 func TestOpenSyntheticMatchesGenerate(t *testing.T) {
 	rc, err := Open(context.Background(), "synthetic:25000", SourceOptions{Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("reading synthetic:25000: %v", err)
-	}
-	if err := rc.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
+	require.NoError(t, err, "reading synthetic:25000")
+	assert.NoError(t, rc.Close(), "Close")
 	var want bytes.Buffer
-	if err := Generate(&want, 25000, 5); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want.Bytes()) {
-		t.Errorf("synthetic:25000 with seed 5: got %d bytes different from Generate(25000, 5) (%d bytes)", len(got), want.Len())
-	}
+	require.NoError(t, Generate(&want, 25000, 5))
+	assert.True(t, bytes.Equal(got, want.Bytes()),
+		"synthetic:25000 with seed 5: got %d bytes different from Generate(25000, 5) (%d bytes)", len(got), want.Len())
 }
 
 // waitGoroutines waits until at most want goroutines run, or fails.
@@ -72,9 +54,8 @@ func waitGoroutines(t *testing.T, want int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > want {
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d goroutines; want at most %d (generator leaked?)", runtime.NumGoroutine(), want)
-		}
+		require.False(t, time.Now().After(deadline),
+			"got %d goroutines; want at most %d (generator leaked?)", runtime.NumGoroutine(), want)
 		time.Sleep(10 * time.Millisecond)
 	}
 }
@@ -82,51 +63,38 @@ func waitGoroutines(t *testing.T, want int) {
 func TestOpenSyntheticCloseMidStream(t *testing.T) {
 	before := runtime.NumGoroutine()
 	rc, err := Open(context.Background(), "synthetic:10000000", SourceOptions{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	buf := make([]byte, 100<<10)
-	if _, err := io.ReadFull(rc, buf); err != nil {
-		t.Fatalf("reading the first 100 KiB: %v", err)
-	}
+	_, err = io.ReadFull(rc, buf)
+	require.NoError(t, err, "reading the first 100 KiB")
 	// Close waits for the generator to return, so no settling is needed;
 	// waitGoroutines only tolerates unrelated runtime goroutines.
 	sr := rc.(*syntheticReader)
-	if err := rc.Close(); err != nil {
-		t.Errorf("Close: %v", err)
-	}
+	assert.NoError(t, rc.Close(), "Close")
 	select {
 	case <-sr.done:
 	default:
-		t.Fatalf("generator still running after Close")
+		require.Fail(t, "generator still running after Close")
 	}
 	waitGoroutines(t, before)
-	if err := rc.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
-	if _, err := rc.Read(buf); err == nil {
-		t.Errorf("Read after Close: got nil error; want one")
-	}
+	assert.NoError(t, rc.Close(), "second Close")
+	_, err = rc.Read(buf)
+	assert.Error(t, err, "Read after Close")
 }
 
 func TestOpenSyntheticContextCancel(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	rc, err := Open(ctx, "synthetic:10000000", SourceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer rc.Close()
-	if _, err := io.ReadFull(rc, make([]byte, 1000)); err != nil {
-		t.Fatal(err)
-	}
+	_, err = io.ReadFull(rc, make([]byte, 1000))
+	require.NoError(t, err)
 	cancel()
 	// The generator stops without anyone reading or closing.
 	<-rc.(*syntheticReader).done
 	_, err = io.Copy(io.Discard, rc)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("reading after cancel: got %v; want context.Canceled", err)
-	}
+	assert.ErrorIs(t, err, context.Canceled, "reading after cancel")
 	rc.Close()
 	waitGoroutines(t, before)
 }
@@ -159,19 +127,15 @@ func TestOpenErrors(t *testing.T) {
 			rc, err := Open(context.Background(), tt.uri, opts)
 			if err == nil {
 				rc.Close()
-				t.Fatalf("Open(%q): got nil error; want one", tt.uri)
 			}
+			require.Error(t, err, "Open(%q)", tt.uri)
 			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("Open(%q): got %q; want it to contain %q", tt.uri, err, w)
-				}
+				assert.ErrorContains(t, err, w, "Open(%q)", tt.uri)
 			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("Open(%q): got %v; want it to wrap %v", tt.uri, err, tt.is)
+			if tt.is != nil {
+				assert.ErrorIs(t, err, tt.is, "Open(%q)", tt.uri)
 			}
-			if errors.Is(err, ErrInvalid) {
-				t.Errorf("Open(%q): got %v wrapping ErrInvalid; a bad URI is not bad data", tt.uri, err)
-			}
+			assert.NotErrorIs(t, err, ErrInvalid, "Open(%q): a bad URI is not bad data", tt.uri)
 		})
 	}
 }
@@ -179,9 +143,8 @@ func TestOpenErrors(t *testing.T) {
 func TestOpenCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Open(ctx, "sample", SourceOptions{}); !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v; want context.Canceled", err)
-	}
+	_, err := Open(ctx, "sample", SourceOptions{})
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestOpenCustomScheme(t *testing.T) {
@@ -191,78 +154,65 @@ func TestOpenCustomScheme(t *testing.T) {
 		return io.NopCloser(strings.NewReader(header + row1 + row2)), nil
 	}}}
 	tab, info, err := Load(context.Background(), "MEM://x/y.csv", Students, opts)
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	if gotURI != "MEM://x/y.csv" {
-		t.Errorf("opener got URI %q; want %q", gotURI, "MEM://x/y.csv")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "MEM://x/y.csv", gotURI, "URI the opener got")
 	wantRows12(t, tab)
 	sum := sha256.Sum256([]byte(header + row1 + row2))
-	want := Info{URI: "MEM://x/y.csv", Rows: 2, SHA256: hex.EncodeToString(sum[:])}
-	if info != want {
-		t.Errorf("got %+v; want %+v", info, want)
-	}
+	assert.Equal(t, Info{URI: "MEM://x/y.csv", Rows: 2, SHA256: hex.EncodeToString(sum[:])}, info)
 }
 
 func TestLoadSample(t *testing.T) {
 	tab, info, err := Load(context.Background(), "sample", Students, SourceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sum := sha256.Sum256(Sample())
-	want := Info{URI: "sample", Rows: 1000, SHA256: hex.EncodeToString(sum[:])}
-	if info != want || tab.Len() != 1000 {
-		t.Errorf("got %+v with %d rows; want %+v", info, tab.Len(), want)
-	}
+	assert.Equal(t, Info{URI: "sample", Rows: 1000, SHA256: hex.EncodeToString(sum[:])}, info)
+	assert.Equal(t, 1000, tab.Len())
 }
 
 func TestLoadSynthetic(t *testing.T) {
 	tab, info, err := Load(context.Background(), "synthetic:3000", Students, SourceOptions{Seed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var b bytes.Buffer
-	if err := Generate(&b, 3000, 42); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, Generate(&b, 3000, 42))
 	sum := sha256.Sum256(b.Bytes())
-	if want := (Info{URI: "synthetic:3000", Rows: 3000, SHA256: hex.EncodeToString(sum[:])}); info != want {
-		t.Errorf("got %+v; want %+v", info, want)
-	}
-	if tab.Len() != 3000 {
-		t.Errorf("got %d rows; want 3000", tab.Len())
+	assert.Equal(t, Info{URI: "synthetic:3000", Rows: 3000, SHA256: hex.EncodeToString(sum[:])}, info)
+	assert.Equal(t, 3000, tab.Len())
+}
+
+func TestLoadFile(t *testing.T) {
+	// A file by path and as file://: the Info names the URI as given and
+	// hashes the file's bytes.
+	raw := []byte(header + row1 + row2)
+	path := filepath.Join(t.TempDir(), "two.csv")
+	require.NoError(t, os.WriteFile(path, raw, 0o600))
+	sum := sha256.Sum256(raw)
+	for _, uri := range []string{path, "file://" + path} {
+		tab, info, err := Load(context.Background(), uri, Students, SourceOptions{})
+		require.NoError(t, err, "Load(%q)", uri)
+		assert.Equal(t, Info{URI: uri, Rows: 2, SHA256: hex.EncodeToString(sum[:])}, info, "Load(%q)", uri)
+		wantRows12(t, tab)
 	}
 }
 
 func TestLoadErrorsNameTheURI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.csv")
-	if err := os.WriteFile(path, []byte(header+"female,group B,x,standard,none,72,abc,74\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, []byte(header+"female,group B,x,standard,none,72,abc,74\n"), 0o600))
 	_, _, err := Load(context.Background(), path, Students, SourceOptions{})
-	if !errors.Is(err, ErrInvalid) {
-		t.Fatalf("got %v; want ErrInvalid", err)
-	}
+	require.ErrorIs(t, err, ErrInvalid)
 	var e *Error
-	if !errors.As(err, &e) || e.Line != 2 || e.Column != "reading_score" {
-		t.Errorf("got %#v; want an *Error at line 2, column reading_score", err)
+	if assert.ErrorAs(t, err, &e) {
+		assert.Equal(t, 2, e.Line, "line of the error")
+		assert.Equal(t, "reading_score", e.Column, "column of the error")
 	}
-	want := "load " + path + `: line 2, column "reading_score", value "abc": not a number`
-	if err.Error() != want {
-		t.Errorf("got %q; want %q", err, want)
-	}
+	assert.EqualError(t, err, "load "+path+`: line 2, column "reading_score", value "abc": not a number`)
 	_, _, err = Load(context.Background(), "synthetic:x", Students, SourceOptions{})
-	if err == nil || !strings.HasPrefix(err.Error(), "load synthetic:x: ") {
-		t.Errorf("got %v; want an error starting with the URI", err)
-	}
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "load synthetic:x: "), "got %q; want an error starting with the URI", err)
 }
 
 func TestBadURIsWrapErrBadURI(t *testing.T) {
 	for _, uri := range []string{"", "synthetic:x", "ftp://host/file.csv", "file://", t.TempDir()} {
 		_, err := Open(context.Background(), uri, SourceOptions{})
-		if !errors.Is(err, ErrBadURI) {
-			t.Errorf("Open(%q): got %v; want ErrBadURI", uri, err)
-		}
+		assert.ErrorIs(t, err, ErrBadURI, "Open(%q)", uri)
 	}
 }

@@ -1,11 +1,12 @@
 package dataset
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // indexTable returns a table of n rows whose target is the row number.
@@ -38,74 +39,63 @@ func TestSplit(t *testing.T) {
 		tab := indexTable(tt.n)
 		train, test, err := Split(tab, tt.fraction, 42)
 		if tt.want == 0 {
-			if !errors.Is(err, ErrInvalid) {
-				t.Errorf("Split(%d rows, %v): got %v; want ErrInvalid", tt.n, tt.fraction, err)
-			}
+			assert.ErrorIs(t, err, ErrInvalid, "Split(%d rows, %v)", tt.n, tt.fraction)
 			continue
 		}
-		if err != nil {
-			t.Fatalf("Split(%d rows, %v): %v", tt.n, tt.fraction, err)
-		}
-		if train.Len() != tt.wantTrain || test.Len() != tt.want {
-			t.Errorf("Split(%d rows, %v): got %d/%d; want %d/%d", tt.n, tt.fraction, train.Len(), test.Len(), tt.wantTrain, tt.want)
-		}
+		require.NoError(t, err, "Split(%d rows, %v)", tt.n, tt.fraction)
+		assert.Equal(t, tt.wantTrain, train.Len(), "Split(%d rows, %v): train rows", tt.n, tt.fraction)
+		assert.Equal(t, tt.want, test.Len(), "Split(%d rows, %v): test rows", tt.n, tt.fraction)
 		// Disjoint and complete; every row intact.
 		seen := make([]int, tt.n)
 		for _, part := range []*Table{train, test} {
 			for i, y := range part.Target {
 				r := int(y)
 				seen[r]++
-				if part.Cols[0].Codes[i] != int32(r%2) || part.Cols[1].Values[i] != float64(r)/2 {
-					t.Errorf("row %d was not kept together", r)
-				}
+				assert.Equal(t, int32(r%2), part.Cols[0].Codes[i], "row %d was not kept together", r)
+				assert.Equal(t, float64(r)/2, part.Cols[1].Values[i], "row %d was not kept together", r)
 			}
 		}
 		for r, k := range seen {
-			if k != 1 {
-				t.Errorf("Split(%d rows, %v): row %d appears %d times; want once", tt.n, tt.fraction, r, k)
-			}
+			assert.Equal(t, 1, k, "Split(%d rows, %v): times row %d appears", tt.n, tt.fraction, r)
 		}
 	}
 }
 
 func TestSplitDeterministic(t *testing.T) {
 	tab := indexTable(1000)
-	train1, test1, _ := Split(tab, 0.2, 7)
-	train2, test2, _ := Split(tab, 0.2, 7)
-	_, test3, _ := Split(tab, 0.2, 8)
-	if !slices.Equal(train1.Target, train2.Target) || !slices.Equal(test1.Target, test2.Target) {
-		t.Errorf("two splits with seed 7 differ")
+	split := func(seed uint64) (train, test *Table) {
+		t.Helper()
+		train, test, err := Split(tab, 0.2, seed)
+		require.NoError(t, err)
+		return train, test
 	}
-	if slices.Equal(test1.Target, test3.Target) {
-		t.Errorf("splits with seeds 7 and 8 are equal")
-	}
+	train1, test1 := split(7)
+	train2, test2 := split(7)
+	_, test3 := split(8)
+	assert.Equal(t, train1.Target, train2.Target, "two splits with seed 7: train")
+	assert.Equal(t, test1.Target, test2.Target, "two splits with seed 7: test")
+	assert.NotEqual(t, test1.Target, test3.Target, "splits with seeds 7 and 8 are equal")
 	// The documented recipe: test is the start of the permutation, train
 	// the rest, both in permutation order.
 	perm := rand.New(rand.NewPCG(7, 7)).Perm(1000)
 	for i, r := range perm {
-		var got float64
-		if i < 200 {
-			got = test1.Target[i]
-		} else {
-			got = train1.Target[i-200]
+		got, at := test1.Target, i
+		if i >= 200 {
+			got, at = train1.Target, i-200
 		}
-		if got != float64(r) {
-			t.Fatalf("position %d of the permutation: got row %v; want %d", i, got, r)
-		}
+		require.Equal(t, float64(r), got[at], "position %d of the permutation", i)
 	}
 }
 
 func TestSplitBadFraction(t *testing.T) {
 	tab := indexTable(10)
 	for _, f := range []float64{0, 1, -0.1, 1.5, math.NaN()} {
-		if _, _, err := Split(tab, f, 1); err == nil || errors.Is(err, ErrInvalid) {
-			t.Errorf("Split(fraction %v): got %v; want a non-ErrInvalid error", f, err)
-		}
+		_, _, err := Split(tab, f, 1)
+		require.Error(t, err, "Split(fraction %v)", f)
+		assert.NotErrorIs(t, err, ErrInvalid, "Split(fraction %v): a bad fraction is not bad data", f)
 	}
-	if _, _, err := Split(indexTable(1), 0.5, 1); !errors.Is(err, ErrInvalid) {
-		t.Errorf("Split(1 row): got %v; want ErrInvalid", err)
-	}
-	if _, _, err := Split(indexTable(0), 0.5, 1); !errors.Is(err, ErrInvalid) {
-		t.Errorf("Split(0 rows): got %v; want ErrInvalid", err)
-	}
+	_, _, err := Split(indexTable(1), 0.5, 1)
+	assert.ErrorIs(t, err, ErrInvalid, "Split(1 row)")
+	_, _, err = Split(indexTable(0), 0.5, 1)
+	assert.ErrorIs(t, err, ErrInvalid, "Split(0 rows)")
 }
