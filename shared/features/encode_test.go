@@ -2,14 +2,15 @@ package features_test
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -23,20 +24,34 @@ red,3,S,20,3
 green,,M,15,5
 `
 
+// referenceRow is the Python original's example record in the Students
+// transform's order: gender, race_ethnicity, parental_level_of_education,
+// lunch, test_preparation_course; reading_score, writing_score.
+var referenceRow = features.Row{
+	Cat: []string{"female", "group B", "bachelor's degree", "standard", "none"},
+	Num: []float64{72, 74},
+}
+
 // encodeAll encodes every row of tab one at a time.
 func encodeAll(tb testing.TB, tr *features.Transform, tab *dataset.Table) *mat.Dense {
 	tb.Helper()
 	rows, err := tr.Rows(tab)
-	if err != nil {
-		tb.Fatalf("Rows: %v", err)
-	}
+	require.NoError(tb, err, "Rows")
 	out := mat.NewDense(len(rows), tr.Width(), nil)
 	for i, r := range rows {
-		if err := tr.Encode(r, out.RawRowView(i)); err != nil {
-			tb.Fatalf("Encode(row %d %+v): %v", i+1, r, err)
-		}
+		require.NoError(tb, tr.Encode(r, out.RawRowView(i)), "Encode(row %d %+v)", i+1, r)
 	}
 	return out
+}
+
+// checkEncodeAgreesWithMatrix checks that Matrix(tab) equals encoding its
+// rows one by one.
+func checkEncodeAgreesWithMatrix(t *testing.T, tr *features.Transform, tab *dataset.Table) {
+	t.Helper()
+	X, err := tr.Matrix(tab)
+	require.NoError(t, err, "Matrix")
+	byRow := encodeAll(t, tr, tab)
+	assert.True(t, mat.Equal(X, byRow), "Matrix:\n%v\nEncode, row by row:\n%v", mat.Formatted(X), mat.Formatted(byRow))
 }
 
 func TestEncodeAgreesWithMatrix(t *testing.T) {
@@ -55,23 +70,13 @@ blue,0,,7,0
 		name string
 		tab  *dataset.Table
 	}{{"training rows", train}, {"other rows", other}} {
-		t.Run(tt.name, func(t *testing.T) {
-			X, err := tr.Matrix(tt.tab)
-			if err != nil {
-				t.Fatalf("Matrix: %v", err)
-			}
-			if !mat.Equal(X, encodeAll(t, tr, tt.tab)) {
-				t.Errorf("Matrix:\n%v\nEncode, row by row:\n%v", mat.Formatted(X), mat.Formatted(encodeAll(t, tr, tt.tab)))
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkEncodeAgreesWithMatrix(t, tr, tt.tab) })
 	}
 
 	// And by hand, for the second row of other: RED matches red, the
 	// missing a is imputed with its median, M is M.
 	X, err := tr.Matrix(other)
-	if err != nil {
-		t.Fatalf("Matrix: %v", err)
-	}
+	require.NoError(t, err)
 	a, b := tr.Numeric[0], tr.Numeric[1]
 	colour, size := tr.Categorical[0], tr.Categorical[1]
 	want := make([]float64, tr.Width())
@@ -79,19 +84,31 @@ blue,0,,7,0
 	want[1] = (b.Median - b.Mean) / b.Scale
 	want[2+slices.Index(colour.Levels, "red")] = 1 / colour.Scale[slices.Index(colour.Levels, "red")]
 	want[2+len(colour.Levels)+slices.Index(size.Levels, "M")] = 1 / size.Scale[slices.Index(size.Levels, "M")]
-	checkNear(t, "other row 2", X.RawRowView(1), want, exact)
+	assert.InDeltaSlice(t, want, X.RawRowView(1), exact, "other row 2")
 }
 
 func TestEncodeAgreesWithMatrixStudents(t *testing.T) {
-	tr := fit(t, readStudents(t, "train.csv"))
-	test := readStudents(t, "test.csv")
-	X, err := tr.Matrix(test)
-	if err != nil {
-		t.Fatalf("Matrix(test.csv): %v", err)
+	// The embedded sample, split as train splits it.
+	train, test := modeltest.Split(t, "sample", 42)
+	tr := fit(t, train)
+	checkEncodeAgreesWithMatrix(t, tr, test)
+
+	// The reference record by hand from the fitted parameters: each score
+	// standardised, each category's one indicator divided by its scale.
+	want := make([]float64, tr.Width())
+	for j, n := range tr.Numeric {
+		want[j] = (referenceRow.Num[j] - n.Mean) / n.Scale
 	}
-	if !mat.Equal(X, encodeAll(t, tr, test)) {
-		t.Error("Matrix(test.csv) differs from encoding its rows one by one")
+	k := len(tr.Numeric)
+	for i, c := range tr.Categorical {
+		l := slices.Index(c.Levels, referenceRow.Cat[i])
+		require.GreaterOrEqual(t, l, 0, "level %q of %s not in the sample", referenceRow.Cat[i], c.Name)
+		want[k+l] = 1 / c.Scale[l]
+		k += len(c.Levels)
 	}
+	got := make([]float64, tr.Width())
+	require.NoError(t, tr.Encode(referenceRow, got))
+	assert.InDeltaSlice(t, want, got, exact, "encoded reference record")
 }
 
 func TestEncodeErrors(t *testing.T) {
@@ -111,9 +128,7 @@ func TestEncodeErrors(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dst := make([]float64, tt.dst)
-			if err := tr.Encode(tt.row, dst); err == nil {
-				t.Errorf("Encode(%+v) into %d columns: nil error; want an error", tt.row, tt.dst)
-			}
+			assert.Error(t, tr.Encode(tt.row, dst), "Encode(%+v) into %d columns", tt.row, tt.dst)
 		})
 	}
 }
@@ -132,12 +147,8 @@ func TestEncodeAllocatesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
 			allocs := testing.AllocsPerRun(100, func() { err = tr.Encode(tt.row, dst) })
-			if err != nil {
-				t.Fatalf("Encode: %v", err)
-			}
-			if allocs != 0 {
-				t.Errorf("Encode allocated %g times a row; want 0", allocs)
-			}
+			require.NoError(t, err, "Encode")
+			assert.Zero(t, allocs, "allocations of Encode per row")
 		})
 	}
 }
@@ -145,9 +156,8 @@ func TestEncodeAllocatesNothing(t *testing.T) {
 func TestLookup(t *testing.T) {
 	tr := fit(t, table(t, small, "colour,a,size,b,y\nred,1,S,1,0\nBlue,1,S,1,0\nred,1,S,1,0\ngreen Grey,1,S,1,0\n"))
 	c := &tr.Categorical[0] // levels Blue, green Grey, red; red most frequent
-	if !slices.Equal(c.Levels, []string{"Blue", "green Grey", "red"}) || c.MostFrequent != 2 {
-		t.Fatalf("levels %q, most frequent %d; want [Blue green Grey red], 2", c.Levels, c.MostFrequent)
-	}
+	require.Equal(t, []string{"Blue", "green Grey", "red"}, c.Levels)
+	require.Equal(t, 2, c.MostFrequent)
 	for _, tt := range []struct {
 		value  string
 		want   int
@@ -169,9 +179,8 @@ func TestLookup(t *testing.T) {
 		{"redd", -1, false},        // no prefix matching
 	} {
 		got, ok := c.Lookup(tt.value)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("Lookup(%q) = %d, %v; want %d, %v", tt.value, got, ok, tt.want, tt.wantOK)
-		}
+		assert.Equal(t, tt.want, got, "Lookup(%q) level", tt.value)
+		assert.Equal(t, tt.wantOK, ok, "Lookup(%q) ok", tt.value)
 	}
 }
 
@@ -183,35 +192,22 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 	}
 	err := tr.Check(row)
 	var ps features.Problems
-	if !errors.As(err, &ps) {
-		t.Fatalf("Check: got %v (%T); want features.Problems", err, err)
-	}
+	require.ErrorAs(t, err, &ps)
 	want := features.Problems{
 		{Field: "colour", Value: "purple", Reason: "unknown category", Allowed: []string{"blue", "green", "red"}},
 		{Field: "size", Value: "XL", Reason: "unknown category", Allowed: []string{"L", "M", "S"}},
 		{Field: "a", Value: "-1", Reason: "must be between 0 and 100"},
 		{Field: "b", Value: "+Inf", Reason: "must be a finite number"},
 	}
-	if len(ps) != len(want) {
-		t.Fatalf("got %d problems %v; want %d", len(ps), ps, len(want))
-	}
-	for i := range want {
-		g, w := ps[i], want[i]
-		if g.Field != w.Field || g.Value != w.Value || g.Reason != w.Reason || !slices.Equal(g.Allowed, w.Allowed) {
-			t.Errorf("problem %d: got %+v; want %+v", i, g, w)
-		}
-	}
-	msg := err.Error()
+	assert.Equal(t, want, ps)
 	for _, s := range []string{`field "colour", value "purple": unknown category (allowed: "blue", "green", "red")`, `field "b", value "+Inf": must be a finite number`, "; "} {
-		if !strings.Contains(msg, s) {
-			t.Errorf("error %q; want it to contain %q", msg, s)
-		}
+		assert.ErrorContains(t, err, s)
 	}
 
 	// Encode refuses the same row with the same problems.
-	if err := tr.Encode(row, make([]float64, tr.Width())); !errors.As(err, &ps) || len(ps) != 4 {
-		t.Errorf("Encode: got %v; want the 4 problems", err)
-	}
+	err = tr.Encode(row, make([]float64, tr.Width()))
+	require.ErrorAs(t, err, &ps, "Encode")
+	assert.Len(t, ps, 4, "Encode: want the 4 problems")
 }
 
 func TestCheck(t *testing.T) {
@@ -234,12 +230,14 @@ func TestCheck(t *testing.T) {
 			err := tr.Check(tt.row)
 			var ps features.Problems
 			switch {
-			case tt.problems == 0 && err != nil:
-				t.Errorf("Check: %v; want nil", err)
-			case tt.problems > 0 && (!errors.As(err, &ps) || len(ps) != tt.problems):
-				t.Errorf("Check: %v; want %d problems", err, tt.problems)
-			case tt.problems < 0 && (err == nil || errors.As(err, &ps)):
-				t.Errorf("Check: %v; want an error that is not a list of problems", err)
+			case tt.problems == 0:
+				assert.NoError(t, err)
+			case tt.problems > 0:
+				require.ErrorAs(t, err, &ps)
+				assert.Len(t, ps, tt.problems)
+			default:
+				require.Error(t, err)
+				assert.NotErrorAs(t, err, &ps, "want an error that is not a list of problems")
 			}
 		})
 	}
@@ -265,40 +263,30 @@ func TestMatrixErrors(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			X, err := tr.Matrix(tt.tab)
-			if err == nil {
-				t.Fatalf("Matrix = %v, nil error; want an error", X)
-			}
+			require.Error(t, err, "Matrix = %v", X)
 			var ps features.Problems
-			if got := errors.As(err, &ps); got != tt.problems {
-				t.Errorf("error %q carries Problems: %v; want %v", err, got, tt.problems)
+			if tt.problems {
+				assert.ErrorAs(t, err, &ps)
+			} else {
+				assert.NotErrorAs(t, err, &ps)
 			}
 		})
 	}
 	// The unknown level is named with its row.
 	_, err := tr.Matrix(table(t, small, "colour,a,size,b,y\nred,1,S,1,0\npurple,1,S,1,0\n"))
-	if err == nil || !strings.Contains(err.Error(), `"purple"`) || !strings.Contains(err.Error(), "row 2") {
-		t.Errorf("error %v; want it to name \"purple\" and row 2", err)
-	}
+	assert.ErrorContains(t, err, `"purple"`)
+	assert.ErrorContains(t, err, "row 2")
 }
 
 func TestRows(t *testing.T) {
 	tab := table(t, small, smallCSV)
 	tr := fit(t, tab)
 	rows, err := tr.Rows(tab)
-	if err != nil {
-		t.Fatalf("Rows: %v", err)
-	}
-	if len(rows) != 5 {
-		t.Fatalf("got %d rows; want 5", len(rows))
-	}
+	require.NoError(t, err)
+	require.Len(t, rows, 5)
 	// Row 4 is ",4,L,60": colour missing stays "" (Encode imputes it).
-	r := rows[3]
-	if !slices.Equal(r.Cat, []string{"", "L"}) || !slices.Equal(r.Num, []float64{4, 60}) {
-		t.Errorf("row 4: got %+v; want Cat [\"\" L], Num [4 60]", r)
-	}
-	if r := rows[4]; !math.IsNaN(r.Num[0]) {
-		t.Errorf("row 5: a = %g; want NaN (missing)", r.Num[0])
-	}
+	assert.Equal(t, features.Row{Cat: []string{"", "L"}, Num: []float64{4, 60}}, rows[3], "row 4")
+	assert.True(t, math.IsNaN(rows[4].Num[0]), "row 5: a = %g; want NaN (missing)", rows[4].Num[0])
 }
 
 // validTransform returns a fresh, valid, initialised transform built by
@@ -313,9 +301,7 @@ func validTransform() *features.Transform {
 }
 
 func TestInit(t *testing.T) {
-	if err := validTransform().Init(); err != nil {
-		t.Fatalf("Init(valid): %v", err)
-	}
+	require.NoError(t, validTransform().Init(), "Init(valid)")
 	nan, inf := math.NaN(), math.Inf(1)
 	for _, tt := range []struct {
 		name    string
@@ -344,14 +330,9 @@ func TestInit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := validTransform()
 			tt.corrupt(tr)
-			defer func() {
-				if r := recover(); r != nil {
-					t.Errorf("Init panicked: %v", r)
-				}
-			}()
-			if err := tr.Init(); err == nil {
-				t.Errorf("Init(%+v): nil error; want an error", *tr)
-			}
+			var err error
+			require.NotPanics(t, func() { err = tr.Init() })
+			assert.Error(t, err, "Init(%+v)", *tr)
 		})
 	}
 }
@@ -361,30 +342,18 @@ func TestJSONRoundTrip(t *testing.T) {
 	// Init has rebuilt its lookup tables.
 	tr := fit(t, table(t, small, smallCSV))
 	data, err := json.Marshal(tr)
-	if err != nil {
-		t.Fatalf("Marshal: %v", err)
-	}
+	require.NoError(t, err)
 	var back features.Transform
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("Unmarshal: %v", err)
-	}
-	if err := back.Init(); err != nil {
-		t.Fatalf("Init(decoded): %v", err)
-	}
+	require.NoError(t, json.Unmarshal(data, &back))
+	require.NoError(t, back.Init(), "Init(decoded)")
 	for _, r := range []features.Row{
 		{Cat: []string{"red", "S"}, Num: []float64{1, 2}},
 		{Cat: []string{" Green", ""}, Num: []float64{math.NaN(), 100}},
 	} {
 		want := make([]float64, tr.Width())
 		got := make([]float64, back.Width())
-		if err := tr.Encode(r, want); err != nil {
-			t.Fatalf("Encode: %v", err)
-		}
-		if err := back.Encode(r, got); err != nil {
-			t.Fatalf("Encode(decoded): %v", err)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("row %+v: decoded transform encodes %v; want %v", r, got, want)
-		}
+		require.NoError(t, tr.Encode(r, want))
+		require.NoError(t, back.Encode(r, got), "Encode(decoded)")
+		assert.Equal(t, want, got, "row %+v: the decoded transform encodes differently", r)
 	}
 }

@@ -1,14 +1,12 @@
 package features_test
 
 import (
-	"math"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/modeltest"
-	"github.com/studentperf/studentperf/shared/realdata"
 )
 
 // small is the schema of the hand-made tables: categories and scores
@@ -23,13 +21,14 @@ var small = dataset.Schema{
 	Target: "y",
 }
 
+// exact is the tolerance of values computed two ways in float64.
+const exact = 1e-12
+
 // table reads CSV text with schema s.
 func table(tb testing.TB, s dataset.Schema, csv string) *dataset.Table {
 	tb.Helper()
 	tab, err := dataset.Read(strings.NewReader(csv), s)
-	if err != nil {
-		tb.Fatalf("dataset.Read: %v", err)
-	}
+	require.NoError(tb, err, "dataset.Read")
 	return tab
 }
 
@@ -37,35 +36,6 @@ func table(tb testing.TB, s dataset.Schema, csv string) *dataset.Table {
 func fit(tb testing.TB, tab *dataset.Table) *features.Transform {
 	tb.Helper()
 	tr, err := features.Fit(tab)
-	if err != nil {
-		tb.Fatalf("Fit: %v", err)
-	}
+	require.NoError(tb, err, "Fit")
 	return tr
-}
-
-// studentsFile returns the path of one file of the real data set, which
-// lives outside the repository and is never copied into it. Locally a
-// missing file skips the test; in CI (CI=true) it is a failure.
-func studentsFile(tb testing.TB, name string) string {
-	tb.Helper()
-	return realdata.Path(tb, name)
-}
-
-func readStudents(tb testing.TB, name string) *dataset.Table {
-	tb.Helper()
-	return modeltest.Students(tb, name)
-}
-
-func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
-
-func checkNear(tb testing.TB, what string, got, want []float64, tol float64) {
-	tb.Helper()
-	if len(got) != len(want) {
-		tb.Fatalf("%s: got %d values; want %d", what, len(got), len(want))
-	}
-	for i := range got {
-		if !near(got[i], want[i], tol) {
-			tb.Errorf("%s[%d]: got %.15g; want %.15g (tolerance %g)", what, i, got[i], want[i], tol)
-		}
-	}
 }
