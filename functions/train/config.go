@@ -29,6 +29,13 @@ type config struct {
 	Addr         string // serve only
 	Event        string // invoke only
 	S3Endpoint   string // AWS_ENDPOINT_URL_S3: an S3-compatible endpoint
+	JSON         bool   // versions only: print JSON
+	To           string // rollback only: the target version
+
+	// What a request may ask of serve, invoke and Lambda (see guard).
+	Token        string   // TRAIN_TOKEN: bearer token for POST /train and the invoke route
+	DataAllow    []string // TRAIN_DATA_ALLOW: where requested data may come from
+	SyntheticMax int      // TRAIN_SYNTHETIC_MAX: most generated rows a request may ask for
 
 	openers map[string]dataset.Opener // data sources beyond files and generated data (s3://)
 }
@@ -36,7 +43,8 @@ type config struct {
 // loadConfig reads defaults, then the environment, then flags, and names
 // every bad value in one error.
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5, Addr: runner.DefaultAddr}
+	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5,
+		Addr: defaultServeAddr, SyntheticMax: defaultSyntheticMax}
 	var problems []string
 	env := func(name string, set func(string) error) {
 		if v := getenv(name); v != "" {
@@ -59,12 +67,35 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		if err != nil {
 			return err
 		}
+		// A bare port listens on loopback only: train serve takes data
+		// sources and gates from its callers, so reaching it from another
+		// host must be asked for (0.0.0.0:8080, :8080) and needs a token.
+		if strings.HasPrefix(a, ":") && !strings.Contains(v, ":") {
+			a = "127.0.0.1" + a
+		}
 		cfg.Addr = a
 		return nil
 	}
 	if cmd == "serve" {
 		env("PORT", addr)
 	}
+	env("TRAIN_TOKEN", str(&cfg.Token))
+	env("TRAIN_DATA_ALLOW", func(v string) error {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				cfg.DataAllow = append(cfg.DataAllow, p)
+			}
+		}
+		return nil
+	})
+	env("TRAIN_SYNTHETIC_MAX", func(v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return errors.New("want a whole number of rows, 0 or more")
+		}
+		cfg.SyntheticMax = n
+		return nil
+	})
 
 	fs := flag.NewFlagSet("train "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,9 +109,13 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	fs.IntVar(&cfg.Folds, "folds", cfg.Folds, "cross-validation folds")
 	switch cmd {
 	case "serve":
-		fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)
+		fs.Func("addr", "listen port or address (env PORT, default 127.0.0.1:8080; a bare port is on loopback)", addr)
 	case "invoke":
 		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
+	case "versions":
+		fs.BoolVar(&cfg.JSON, "json", false, "print a JSON array instead of a table")
+	case "rollback":
+		fs.StringVar(&cfg.To, "to", "", "the version to make current (default: the newest complete version older than the current one)")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,6 +138,18 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	if cfg.Data == "" {
 		problems = append(problems, "no training data: set -data or DATA_URI")
 	}
+	if cfg.To != "" {
+		if err := modelstore.CheckName("version", cfg.To); err != nil {
+			problems = append(problems, "-to: "+err.Error())
+		}
+	}
+	if cmd == "serve" && cfg.Token == "" && !runner.IsLoopback(cfg.Addr) {
+		problems = append(problems, fmt.Sprintf("train serve on %s is reachable from other hosts: set TRAIN_TOKEN (callers then send Authorization: Bearer TOKEN), or listen on 127.0.0.1", cfg.Addr))
+	}
+	if len(cfg.DataAllow) == 0 {
+		cfg.DataAllow = defaultAllow(cfg.Data, cfg.TestData)
+	}
+	cfg.openers = map[string]dataset.Opener{"s3": s3io.Opener(s3io.Options{Endpoint: cfg.S3Endpoint})}
 	if len(problems) > 0 {
 		return config{}, usageError{errors.New("config: " + strings.Join(problems, "; "))}
 	}

@@ -17,9 +17,11 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/pusher"
 	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/runner"
+	"github.com/studentperf/studentperf/shared/s3io"
 )
 
 // trainer runs training on request: from POST /train, an EventBridge
@@ -27,14 +29,17 @@ import (
 // takes the process's CPU, and two would race for the same pointer.
 type trainer struct {
 	cfg   config
-	store pusher.Store
+	store modelstore.Store
 	log   *slog.Logger
+	guard guard
 	mu    sync.Mutex
 }
 
 // options are the run settings a request may change; absent members keep
-// the configured values.
+// the configured values. A direct payload may also name a command.
 type options struct {
+	Command      string   `json:"command,omitempty"` // run (default), rollback or versions: direct payloads only
+	To           string   `json:"to,omitempty"`      // rollback only
 	Data         *string  `json:"data,omitempty"`
 	TestData     *string  `json:"test_data,omitempty"`
 	TestFraction *float64 `json:"test_fraction,omitempty"`
@@ -68,7 +73,7 @@ func decodeOptions(body []byte) (options, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("%w: %v (members: data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
+		return o, fmt.Errorf("%w: %v (members: command, to, data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return o, fmt.Errorf("%w: trailing data after the JSON object", errBadOptions)
@@ -109,8 +114,15 @@ func (o options) apply(cfg config) (config, error) {
 	return cfg, nil
 }
 
-// run trains once with o applied.
+// run trains once with o applied, once the guard allows o.
 func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, error) {
+	if o.Command != "" || o.To != "" {
+		return nil, fmt.Errorf("%w: command and to are members of direct payloads only", errBadOptions)
+	}
+	if err := t.guard.checkOptions(o); err != nil {
+		t.log.Warn("training request refused", "trigger", trigger, "err", err.Error())
+		return nil, err
+	}
 	cfg, err := o.apply(t.cfg)
 	if err != nil {
 		return nil, err
@@ -137,11 +149,18 @@ func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, 
 // the caller's mistakes are 4xx, the store's failures 5xx.
 func statusOf(err error) int {
 	switch {
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden
 	case errors.Is(err, errBadOptions), errors.Is(err, dataset.ErrInvalid),
-		errors.Is(err, dataset.ErrBadURI), errors.Is(err, fs.ErrNotExist):
+		errors.Is(err, dataset.ErrBadURI), errors.Is(err, fs.ErrNotExist),
+		errors.Is(err, s3io.ErrBadURI), errors.Is(err, s3io.ErrNotFound):
 		return http.StatusBadRequest
-	case errors.Is(err, pusher.ErrBelowMinR2):
+	case errors.Is(err, pusher.ErrBelowMinR2), errors.Is(err, errRollback):
 		return http.StatusUnprocessableEntity
+	case errors.Is(err, pusher.ErrLostRace), errors.Is(err, modelstore.ErrConflict):
+		return http.StatusConflict
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable
 	}
@@ -151,8 +170,18 @@ func statusOf(err error) int {
 // maxOptionsBody bounds a POST /train body: options are a few members.
 const maxOptionsBody = 64 << 10
 
-// handler is train's HTTP API.
+// handler is what train serve answers: the routes and the invoke route,
+// behind the bearer token when one is configured.
 func (t *trainer) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(runner.InvokePath, runner.InvokeHandler(t.events(), 0))
+	mux.Handle("/", t.routes())
+	return t.guard.authorize(mux)
+}
+
+// routes is train's HTTP API, as served locally and to API Gateway and
+// Function URL events.
+func (t *trainer) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /train", t.trainHTTP)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -206,7 +235,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // event's detail, if it holds some); an S3 ObjectCreated event trains on
 // that object; anything else is a direct payload of options.
 func (t *trainer) events() runner.EventHandler {
-	httpEvents := runner.HTTPEvents(t.handler())
+	httpEvents := runner.HTTPEvents(t.guard.authorize(t.routes()))
 	return func(ctx context.Context, event json.RawMessage) (any, error) {
 		var shape map[string]json.RawMessage
 		if err := json.Unmarshal(event, &shape); err != nil || shape == nil {
@@ -223,6 +252,10 @@ func (t *trainer) events() runner.EventHandler {
 			uri, err := s3ObjectURI(event)
 			if err != nil {
 				return nil, err
+			}
+			if !strings.HasSuffix(strings.ToLower(uri), ".csv") {
+				t.log.Info("S3 upload ignored", "object", uri)
+				return ignored{Ignored: true, Reason: fmt.Sprintf("%s is not a .csv object: train runs on CSV uploads only", uri)}, nil
 			}
 			return t.run(ctx, options{Data: &uri}, "s3")
 		case hasDetailType:
@@ -244,9 +277,45 @@ func (t *trainer) events() runner.EventHandler {
 			if err != nil {
 				return nil, fmt.Errorf("direct payload: %w", err)
 			}
-			return t.run(ctx, o, "direct")
+			return t.command(ctx, o)
 		}
 	}
+}
+
+// ignored answers an event that rightly starts no run.
+type ignored struct {
+	Ignored bool   `json:"ignored"`
+	Reason  string `json:"reason"`
+}
+
+// command runs a direct payload's command: a training run (the default),
+// a rollback or the list of versions.
+func (t *trainer) command(ctx context.Context, o options) (any, error) {
+	switch o.Command {
+	case "", "run":
+		o.Command = ""
+		return t.run(ctx, o, "direct")
+	case "versions", "rollback":
+		if o.Data != nil || o.TestData != nil || o.TestFraction != nil || o.Seed != nil || o.MinR2 != nil || o.Command == "versions" && o.To != "" {
+			return nil, fmt.Errorf("%w: command %q takes no run options", errBadOptions, o.Command)
+		}
+		t.mu.Lock() // not while a run pushes
+		defer t.mu.Unlock()
+		if o.Command == "versions" {
+			return listVersions(ctx, t.store, t.cfg.Model)
+		}
+		if o.To != "" {
+			if err := modelstore.CheckName("version", o.To); err != nil {
+				return nil, fmt.Errorf("%w: to: %v", errBadOptions, err)
+			}
+		}
+		res, err := rollback(ctx, t.store, t.cfg.Model, o.To)
+		if err == nil {
+			t.log.Info("rolled back", "from", res.From, "to", res.To)
+		}
+		return res, err
+	}
+	return nil, fmt.Errorf("%w: unknown command %q (want run, rollback or versions)", errBadOptions, o.Command)
 }
 
 // s3ObjectURI returns s3://BUCKET/KEY of the one ObjectCreated record of

@@ -8,11 +8,14 @@
 //	train [run] [flags]                 one training run (the default)
 //	train serve [flags]                 HTTP server on $PORT: POST /train, health, the invoke route
 //	train invoke -event FILE|- [flags]  run the Lambda handler once on an event
+//	train versions [-json]              the store's versions, newest first, * on the current one
+//	train rollback [-to VERSION]        repoint current.json at an older, verified version
 //
 // Under Lambda (AWS_LAMBDA_RUNTIME_API set) the Lambda runtime loop
 // starts, taking EventBridge schedules, S3 ObjectCreated events, API
 // Gateway or Function URL requests to POST /train, and direct payloads of
-// run options.
+// run options or of a command ({"command": "rollback", "to": "…"},
+// {"command": "versions"}).
 //
 // Flags override environment variables, which override defaults; see
 // README.md or `train run -h`.
@@ -20,6 +23,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,8 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd != "run" && cmd != "serve" && cmd != "invoke" {
-		return usageError{fmt.Errorf("unknown command %q (want run, serve or invoke)", cmd)}
+	switch cmd {
+	case "run", "serve", "invoke", "versions", "rollback":
+	default:
+		return usageError{fmt.Errorf("unknown command %q (want run, serve, invoke, versions or rollback)", cmd)}
 	}
 	if runner.IsLambda(getenv) {
 		cmd = "lambda"
@@ -67,12 +73,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	if cmd == "run" {
+	switch cmd {
+	case "run":
 		_, err = train(ctx, cfg, store, stdout, time.Now)
+		return err
+	case "versions":
+		vs, err := listVersions(ctx, store, cfg.Model)
+		if err != nil {
+			return err
+		}
+		if cfg.JSON {
+			return json.NewEncoder(stdout).Encode(vs)
+		}
+		return printVersions(stdout, vs)
+	case "rollback":
+		res, err := rollback(ctx, store, cfg.Model, cfg.To)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "rolled back %s/%s from %s to %s (sha256 %s)\n", store, cfg.Model, res.From, res.To, res.SHA256)
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	t := &trainer{cfg: cfg, store: store, log: log}
+	t := &trainer{cfg: cfg, store: store, log: log, guard: newGuard(cfg)}
 	switch cmd {
 	case "lambda":
 		return runner.StartLambda(ctx, t.events())
@@ -89,7 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	default:
 		srv := &runner.Server{
-			Addr: cfg.Addr, Handler: t.handler(), Events: t.events(), Logger: log,
+			// The invoke route is part of t.handler, behind the same token.
+			Addr: cfg.Addr, Handler: t.handler(), Logger: log,
 			// A training run on a large data set outlasts the default write
 			// timeout.
 			WriteTimeout: 15 * time.Minute,

@@ -7,25 +7,21 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/realdata"
 )
-
-// realData returns the path of a file of the real data set, which lives
-// outside the repository.
-func realData(t testing.TB, name string) string {
-	t.Helper()
-	return realdata.Path(t, name)
-}
 
 // env is a fake getenv.
 func env(kv ...string) func(string) string {
@@ -41,6 +37,28 @@ func runTrain(t testing.TB, getenv func(string) string, args ...string) (string,
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
 	return out.String() + errOut.String(), err
+}
+
+// generated writes n generated rows (seeded) as a CSV file and returns
+// its path.
+func generated(t testing.TB, n int, seed uint64) string {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, dataset.Generate(&b, n, seed))
+	path := filepath.Join(t.TempDir(), "data.csv")
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+	return path
+}
+
+// head writes the header and the first n rows of a CSV file to a new file.
+func head(t testing.TB, path string, n int) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.SplitAfter(string(b), "\n")
+	small := filepath.Join(t.TempDir(), "small.csv")
+	require.NoError(t, os.WriteFile(small, []byte(strings.Join(lines[:n+1], "")), 0o644))
+	return small
 }
 
 // snapshot maps every path under root to the sha256 of its content ("dir"
@@ -65,60 +83,36 @@ func snapshot(t testing.TB, root string) map[string]string {
 		snap[rel] = hex.EncodeToString(s[:])
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return snap
 }
 
 func sameTree(t testing.TB, before, after map[string]string) {
 	t.Helper()
-	for p, h := range before {
-		if after[p] != h {
-			t.Errorf("store changed at %s", p)
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			t.Errorf("store gained %s", p)
-		}
-	}
+	assert.Equal(t, before, after, "the store must be byte for byte unchanged")
 }
 
 func currentModel(t testing.TB, store string) (modelstore.Pointer, []byte) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(store, "student-math-score", "current.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p, err := modelstore.DecodePointer(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	data, err := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "model.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return p, data
 }
 
 func TestRunOnSamplePushesAVerifiedModel(t *testing.T) {
 	store := t.TempDir()
 	out, err := runTrain(t, env("MODEL_STORE", store))
-	if err != nil {
-		t.Fatalf("train on the sample: %v\n%s", err, out)
-	}
+	require.NoError(t, err, out)
 	p, data := currentModel(t, store)
-	if got := model.Sum(data); got != p.SHA256 {
-		t.Fatalf("current.json sha256 %s; model.json hashes to %s", p.SHA256, got)
-	}
-	if _, err := model.Load(data, p.SHA256); err != nil {
-		t.Fatalf("load pushed model: %v", err)
-	}
+	require.Equal(t, p.SHA256, model.Sum(data), "current.json's sha256 is model.json's")
+	_, err = model.Load(data, p.SHA256)
+	require.NoError(t, err, "load the pushed model")
 	for _, f := range []string{"metrics.json", "report.html"} {
-		if _, err := os.Stat(filepath.Join(store, "student-math-score", "versions", p.Version, f)); err != nil {
-			t.Errorf("version lacks %s: %v", f, err)
-		}
+		assert.FileExists(t, filepath.Join(store, "student-math-score", "versions", p.Version, f))
 	}
 	var m struct {
 		Selected string
@@ -139,17 +133,20 @@ func TestRunOnSamplePushesAVerifiedModel(t *testing.T) {
 		}
 		Seed int
 	}
-	b, _ := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "metrics.json"))
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	if m.Selected == "" || m.Test.Rows != 200 || m.CV.Folds != 5 || len(m.Candidates) < 4 || m.Data.Rows != 1000 || m.Data.SHA256 == "" || m.Seed != 42 || m.CV.R2Mean < 0.8 || m.CV.R2Std <= 0 {
-		t.Fatalf("metrics.json lacks contract members: %s", b)
-	}
+	b, err := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "metrics.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &m))
+	assert.NotEmpty(t, m.Selected)
+	assert.Equal(t, 200, m.Test.Rows)
+	assert.Equal(t, 5, m.CV.Folds)
+	assert.GreaterOrEqual(t, len(m.Candidates), 4)
+	assert.Equal(t, 1000, m.Data.Rows)
+	assert.NotEmpty(t, m.Data.SHA256)
+	assert.Equal(t, 42, m.Seed)
+	assert.Greater(t, m.CV.R2Mean, 0.8)
+	assert.Positive(t, m.CV.R2Std)
 	for _, want := range []string{"selected:", "test: R²", "pushed:", "search: ols"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("summary lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "the summary")
 	}
 }
 
@@ -157,52 +154,43 @@ func TestSameDataAndSeedGiveIdenticalModelBytes(t *testing.T) {
 	var models [][]byte
 	for range 2 {
 		store := t.TempDir()
-		if out, err := runTrain(t, env(), "-store", store, "-data", "synthetic:3000", "-seed", "7"); err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
+		out, err := runTrain(t, env(), "-store", store, "-data", "synthetic:3000", "-seed", "7")
+		require.NoError(t, err, out)
 		_, data := currentModel(t, store)
 		models = append(models, data)
 	}
-	if !bytes.Equal(models[0], models[1]) {
-		t.Fatal("two runs with the same data and seed wrote different model.json")
-	}
+	require.Equal(t, models[0], models[1], "two runs with the same data and seed wrote different model.json")
 	store := t.TempDir()
-	if out, err := runTrain(t, env(), "-store", store, "-data", "synthetic:3000", "-seed", "8"); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if _, other := currentModel(t, store); bytes.Equal(other, models[0]) {
-		t.Fatal("another seed wrote the same model.json: the seed is not used")
-	}
+	out, err := runTrain(t, env(), "-store", store, "-data", "synthetic:3000", "-seed", "8")
+	require.NoError(t, err, out)
+	_, other := currentModel(t, store)
+	assert.NotEqual(t, models[0], other, "another seed wrote the same model.json: the seed is not used")
 }
 
+// TestOriginalSplitMatchesThePythonOriginal checks the original's figures
+// on its exact split, from the real data beside the checkout.
 func TestOriginalSplitMatchesThePythonOriginal(t *testing.T) {
 	store := t.TempDir()
-	out, err := runTrain(t, env(), "-store", store, "-data", realData(t, "train.csv"), "-test-data", realData(t, "test.csv"))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out, err := runTrain(t, env(), "-store", store, "-data", realdata.Path(t, "train.csv"), "-test-data", realdata.Path(t, "test.csv"))
+	require.NoError(t, err, out)
 	p, data := currentModel(t, store)
 	m, err := model.Load(data, p.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var metrics model.Metrics
-	b, _ := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "metrics.json"))
-	if err := json.Unmarshal(b, &metrics); err != nil {
-		t.Fatal(err)
-	}
+	b, err := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "metrics.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &metrics))
 	// The original's best (LinearRegression): 0.8804 / 5.394 / 4.215.
-	if metrics.Test.R2 < 0.880 || metrics.Test.RMSE > 5.40 || metrics.Test.MAE > 4.22 {
-		t.Fatalf("test metrics %+v; want R² ≥ 0.880, RMSE ≤ 5.40, MAE ≤ 4.22", metrics.Test)
-	}
+	assert.GreaterOrEqual(t, metrics.Test.R2, 0.880)
+	assert.LessOrEqual(t, metrics.Test.RMSE, 5.40)
+	assert.LessOrEqual(t, metrics.Test.MAE, 4.22)
 	// sklearn's LinearRegression predicts 66.1095 for the reference record.
 	got, err := m.Predict(features.Row{
 		Cat: []string{"female", "group B", "bachelor's degree", "standard", "none"},
 		Num: []float64{72, 74},
 	})
-	if err != nil || math.Abs(got-66.1095) > 0.01 {
-		t.Fatalf("reference record: got %v, %v; want 66.11 ± 0.01", got, err)
-	}
+	require.NoError(t, err)
+	assert.InDelta(t, 66.1095, got, 0.01, "reference record")
 }
 
 func TestBadDataFailsAndLeavesTheStoreAlone(t *testing.T) {
@@ -225,29 +213,20 @@ func TestBadDataFailsAndLeavesTheStoreAlone(t *testing.T) {
 		{"header only", header, []string{"no"}},
 	}
 	store := t.TempDir()
-	if out, err := runTrain(t, env(), "-store", store, "-data", "synthetic:2000"); err != nil {
-		t.Fatalf("seed the store: %v\n%s", err, out)
-	}
+	out, err := runTrain(t, env(), "-store", store, "-data", "synthetic:2000")
+	require.NoError(t, err, "seed the store: %s", out)
 	before := snapshot(t, store)
 	dir := t.TempDir()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
-			if err := os.WriteFile(path, []byte(c.csv), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, os.WriteFile(path, []byte(c.csv), 0o644))
 			_, err := runTrain(t, env(), "-store", store, "-data", path)
-			if err == nil {
-				t.Fatal("got success; want an error")
-			}
-			if exitCode(err) == 0 {
-				t.Fatalf("exit code 0 for %v", err)
-			}
+			require.Error(t, err)
+			assert.NotZero(t, exitCode(err), "exit code for %v", err)
 			msg := oneLine(err.Error())
 			for _, w := range c.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q lacks %q", msg, w)
-				}
+				assert.Contains(t, msg, w)
 			}
 			sameTree(t, before, snapshot(t, store))
 		})
@@ -258,100 +237,98 @@ func TestBelowMinR2IsAFailureAndPushesNothing(t *testing.T) {
 	store := t.TempDir()
 	before := snapshot(t, store)
 	out, err := runTrain(t, env("MIN_R2", "0.99"), "-store", store)
-	if err == nil || !strings.Contains(err.Error(), "MIN_R2") {
-		t.Fatalf("got %v; want a MIN_R2 failure\n%s", err, out)
-	}
+	require.ErrorContains(t, err, "MIN_R2", out)
 	sameTree(t, before, snapshot(t, store))
 }
 
 func TestWorseOrIdenticalModelIsNotPushed(t *testing.T) {
-	train, test := realData(t, "train.csv"), realData(t, "test.csv")
+	train, test := generated(t, 800, 1), generated(t, 200, 2)
 	store := t.TempDir()
-	if out, err := runTrain(t, env(), "-store", store, "-data", train, "-test-data", test); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out, err := runTrain(t, env(), "-store", store, "-data", train, "-test-data", test)
+	require.NoError(t, err, out)
 	before := snapshot(t, store)
 
 	// The same run again: the current model is this very model.
-	out, err := runTrain(t, env(), "-store", store, "-data", train, "-test-data", test)
-	if err != nil || !strings.Contains(out, "not pushed") {
-		t.Fatalf("identical retrain: %v; want 'not pushed'\n%s", err, out)
-	}
+	out, err = runTrain(t, env(), "-store", store, "-data", train, "-test-data", test)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "not pushed", "identical retrain")
 	sameTree(t, before, snapshot(t, store))
 
-	// A model fitted on 40 rows scores worse on the same held-out rows.
-	b, _ := os.ReadFile(train)
-	lines := strings.SplitAfter(string(b), "\n")
-	small := filepath.Join(t.TempDir(), "small.csv")
-	os.WriteFile(small, []byte(strings.Join(lines[:41], "")), 0o644)
-	out, err = runTrain(t, env("MIN_R2", "0"), "-store", store, "-data", small, "-test-data", test)
-	if err != nil || !strings.Contains(out, "not pushed: current version") {
-		t.Fatalf("worse model: %v; want 'not pushed: current version …'\n%s", err, out)
-	}
+	// A model fitted on 100 rows scores worse on the same held-out rows.
+	out, err = runTrain(t, env("MIN_R2", "0"), "-store", store, "-data", head(t, train, 100), "-test-data", test)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "not pushed: current version", "worse model")
 	sameTree(t, before, snapshot(t, store))
 }
 
 func TestBetterModelReplacesCurrent(t *testing.T) {
-	train, test := realData(t, "train.csv"), realData(t, "test.csv")
-	b, _ := os.ReadFile(train)
-	lines := strings.SplitAfter(string(b), "\n")
-	small := filepath.Join(t.TempDir(), "small.csv")
-	os.WriteFile(small, []byte(strings.Join(lines[:41], "")), 0o644)
+	train, test := generated(t, 800, 1), generated(t, 200, 2)
 	store := t.TempDir()
-	if out, err := runTrain(t, env("MIN_R2", "0"), "-store", store, "-data", small, "-test-data", test); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	out, err := runTrain(t, env("MIN_R2", "0"), "-store", store, "-data", head(t, train, 100), "-test-data", test)
+	require.NoError(t, err, out)
 	first, _ := currentModel(t, store)
-	out, err := runTrain(t, env(), "-store", store, "-data", train, "-test-data", test)
-	if err != nil || !strings.Contains(out, "pushed: ") || strings.Contains(out, "not pushed") {
-		t.Fatalf("better model: %v; want it pushed\n%s", err, out)
-	}
+	out, err = runTrain(t, env(), "-store", store, "-data", train, "-test-data", test)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "pushed: ")
+	assert.NotContains(t, out, "not pushed")
 	second, _ := currentModel(t, store)
-	if second.Version <= first.Version {
-		t.Fatalf("new version %q does not sort after %q", second.Version, first.Version)
-	}
+	assert.Greater(t, second.Version, first.Version, "the new version sorts after the old")
 }
 
 func TestConfigErrorsNameEveryBadValue(t *testing.T) {
-	_, err := runTrain(t, env("TEST_FRACTION", "1.5", "SEED", "-3", "MIN_R2", "x"), "-store", t.TempDir())
-	if err == nil || exitCode(err) != 2 {
-		t.Fatalf("got %v; want a usage error", err)
+	_, err := runTrain(t, env("TEST_FRACTION", "1.5", "SEED", "-3", "MIN_R2", "x", "TRAIN_SYNTHETIC_MAX", "lots"), "-store", t.TempDir())
+	require.Error(t, err)
+	assert.Equal(t, 2, exitCode(err), "a usage error")
+	for _, w := range []string{"TEST_FRACTION", "SEED", "MIN_R2", "TRAIN_SYNTHETIC_MAX"} {
+		assert.Contains(t, err.Error(), w)
 	}
-	for _, w := range []string{"TEST_FRACTION", "SEED", "MIN_R2"} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not name %s", err, w)
-		}
-	}
-	if _, err := runTrain(t, env(), "-store", "s3://bucket/prefix"); err == nil {
-		t.Error("s3 store: got nil; want an error until the S3 store exists")
-	}
-	if _, err := runTrain(t, env(), "bogus"); err == nil || exitCode(err) != 2 {
-		t.Errorf("unknown command: got %v; want a usage error", err)
+	for _, args := range [][]string{
+		{"-store", "gs://bucket/prefix"},
+		{"-store", "s3://Not_A_Bucket/p"},
+		{"bogus"},
+		{"rollback", "-to", "../escape"},
+	} {
+		_, err := runTrain(t, env(), args...)
+		require.Error(t, err, "%v", args)
+		assert.Equal(t, 2, exitCode(err), "%v: %v", args, err)
 	}
 }
 
 // TestBinaryExitCodeAndOneLineError runs the real binary once, as a user
 // would.
 func TestBinaryExitCodeAndOneLineError(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "train")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildTrain(t)
 	bad := filepath.Join(t.TempDir(), "bad.csv")
-	os.WriteFile(bad, []byte("gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,math_score,reading_score,writing_score\nfemale,group B,x,standard,none,72,7x2,74\n"), 0o644)
+	require.NoError(t, os.WriteFile(bad, []byte("gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,math_score,reading_score,writing_score\nfemale,group B,x,standard,none,72,7x2,74\n"), 0o644))
 	cmd := exec.Command(bin, "run", "-store", t.TempDir(), "-data", bad)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() == 0 {
-		t.Fatalf("exit: got %v; want a non-zero exit", err)
-	}
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.NotZero(t, ee.ExitCode())
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	if len(lines) != 1 || !strings.Contains(lines[0], "line 2") || !strings.Contains(lines[0], "reading_score") || !strings.Contains(lines[0], "7x2") {
-		t.Fatalf("stderr: got %q; want one line naming line 2, reading_score and 7x2", stderr.String())
+	require.Len(t, lines, 1, "stderr: %q", stderr.String())
+	for _, w := range []string{"line 2", "reading_score", "7x2"} {
+		assert.Contains(t, lines[0], w)
 	}
+}
+
+// buildTrain builds this command once per test binary.
+func buildTrain(t testing.TB) string {
+	t.Helper()
+	trainBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "train-bin-")
+		if err != nil {
+			trainBin.err = err
+			return
+		}
+		trainBin.path = filepath.Join(dir, "train")
+		out, err := exec.Command("go", "build", "-o", trainBin.path, ".").CombinedOutput()
+		if err != nil {
+			trainBin.err = &buildError{err, out}
+		}
+	})
+	require.NoError(t, trainBin.err)
+	return trainBin.path
 }

@@ -172,3 +172,18 @@ func isDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// IsLoopback reports whether a listen address (see ParseAddr) is reachable
+// from this host only: localhost or a loopback IP. An empty host (":8080")
+// listens on every interface and is not.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
