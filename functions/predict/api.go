@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -33,7 +34,10 @@ type servedFields struct {
 
 func newAPI(pred *predictor.Predictor, limits Limits, log *slog.Logger) *api {
 	a := &api{pred: pred, limits: limits, log: log, metrics: newMetrics()}
-	pred.OnReload = a.metrics.reloaded
+	pred.OnReload = func(outcome string) {
+		a.metrics.reloaded(outcome)
+		a.metrics.storeHealth(pred.Status())
+	}
 	return a
 }
 
@@ -121,14 +125,46 @@ func (a *api) healthz() http.HandlerFunc {
 	}
 }
 
+// readiness is the body of /readyz: ready while a verified model is
+// loaded, with what the last look at the store found.
+type readiness struct {
+	Status       string `json:"status"` // "ready" or "not ready"
+	ModelVersion string `json:"model_version,omitempty"`
+	Error        string `json:"error,omitempty"`
+	// Store is "ok" when the last check reached the store, "unreachable"
+	// when it failed (the loaded model keeps serving), "unknown" before
+	// the first check.
+	Store        string `json:"store"`
+	StoreError   string `json:"store_error,omitempty"`
+	LastCheck    string `json:"last_check,omitempty"`
+	Refused      string `json:"refused_version,omitempty"`
+	StoreFailing int    `json:"store_failures,omitempty"`
+}
+
 func (a *api) readyz() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		st := a.pred.Status()
+		body := readiness{Status: "ready", Store: "ok", StoreError: st.StoreErr, Refused: st.Refused, StoreFailing: st.Failures}
+		switch {
+		case st.Checked.IsZero():
+			body.Store = "unknown"
+		case st.StoreErr != "":
+			body.Store = "unreachable"
+		}
+		if !st.Checked.IsZero() {
+			body.LastCheck = st.Checked.UTC().Format(time.RFC3339Nano)
+		}
 		l, _, err := a.current()
 		if err != nil {
-			writeError(w, err)
+			body.Status, body.Error = "not ready", err.Error()
+			if st.StoreErr != "" {
+				body.Error = "model store unreachable: " + st.StoreErr
+			}
+			writeJSON(w, http.StatusServiceUnavailable, body)
 			return
 		}
+		body.ModelVersion = l.Version
 		w.Header().Set("X-Model-Version", l.Version)
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "model_version": l.Version})
+		writeJSON(w, http.StatusOK, body)
 	}
 }

@@ -253,7 +253,11 @@ func TestCorruptVersionRefused(t *testing.T) {
 	if err := d.WriteVersion(ctx, modelName, newVersion, map[string][]byte{"model.json": b}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.SetCurrent(ctx, modelName, modelstore.Pointer{Version: newVersion, SHA256: bad, Model: modelName, Created: time.Now()}, version); err != nil {
+	cur, err := d.Current(ctx, modelName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetCurrent(ctx, modelName, modelstore.Pointer{Version: newVersion, SHA256: bad, Model: modelName, Created: time.Now()}, cur.Rev); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, `"refused" in the log`, func() bool { return strings.Contains(logs.String(), "refused") })

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,8 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	events := runner.HTTPEvents(h)
 
 	if runner.IsLambda(getenv) {
-		go pred.Run(ctx, cfg.ReloadInterval)
-		return runner.StartLambda(ctx, events)
+		// A Lambda process is frozen between invocations: no background
+		// loop; each invocation first checks the store if the last check
+		// is older than RELOAD_INTERVAL.
+		return runner.StartLambda(ctx, reloadFirst(pred, cfg.ReloadInterval, log, events))
 	}
 	switch cmd {
 	case "invoke":
@@ -100,6 +103,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			Ready: func(addr net.Addr) { log.Info("listening", "addr", addr.String(), "model", cfg.Model) },
 		}
 		return srv.ListenAndServe(ctx)
+	}
+}
+
+// reloadFirst checks the store before an invocation when the last check is
+// stale; a failed check is logged and the loaded model answers.
+func reloadFirst(pred *predictor.Predictor, interval time.Duration, log *slog.Logger, h runner.EventHandler) runner.EventHandler {
+	return func(ctx context.Context, event json.RawMessage) (any, error) {
+		if err := pred.ReloadIfStale(ctx, interval); err != nil && !errors.Is(err, predictor.ErrNoModel) {
+			log.Warn("model reload failed", "err", err.Error())
+		}
+		return h(ctx, event)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/studentperf/studentperf/shared/predictor"
 )
 
 // metrics are the server's Prometheus series, in a registry of its own so
@@ -17,6 +19,8 @@ type metrics struct {
 	predictions prometheus.Counter
 	reloads     *prometheus.CounterVec
 	info        *prometheus.GaugeVec
+	storeUp     prometheus.Gauge
+	storeFails  prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -38,13 +42,28 @@ func newMetrics() *metrics {
 		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "predict_model_info", Help: "1 for the model version being served.",
 		}, []string{"version"}),
+		storeUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "predict_model_store_up", Help: "1 when the last check reached the model store, 0 when it failed (the loaded model keeps serving).",
+		}),
+		storeFails: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "predict_model_store_errors_total", Help: "Model store checks that could not reach the store.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.predictions, m.reloads, m.info,
+	m.reg.MustRegister(m.requests, m.latency, m.predictions, m.reloads, m.info, m.storeUp, m.storeFails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 func (m *metrics) reloaded(outcome string) { m.reloads.WithLabelValues(outcome).Inc() }
+
+func (m *metrics) storeHealth(st predictor.Status) {
+	if st.StoreErr != "" {
+		m.storeUp.Set(0)
+		m.storeFails.Inc()
+		return
+	}
+	m.storeUp.Set(1)
+}
 
 func (m *metrics) modelInfo(version string) {
 	m.info.Reset()
