@@ -32,6 +32,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/studentperf/studentperf/shared/modelstore"
 )
 
 // InstallCommand is the shell command that installs versitygw (the
@@ -49,6 +51,12 @@ func InstallCommand() string {
 	}
 	return ""
 }
+
+// A test binary that imports this package never asks the EC2 instance
+// metadata service for credentials: the SDK's default chain would
+// otherwise try 169.254.169.254, an address off this machine, whenever a
+// test's environment lacks credentials.
+func init() { os.Setenv("AWS_EC2_METADATA_DISABLED", "true") }
 
 // The credentials and region of every test server.
 const (
@@ -175,6 +183,12 @@ func (s *Server) Client() *s3.Client {
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 	})
+}
+
+// Store returns a model store under s3://bucket/prefix on the server,
+// through Client (for a test's own setup and checks).
+func (s *Server) Store(bucket, prefix string) *modelstore.S3 {
+	return modelstore.NewS3(s.Client(), bucket, prefix)
 }
 
 // Bucket creates a bucket and returns its name.
