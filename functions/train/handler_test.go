@@ -176,7 +176,7 @@ func TestServeTrainsOverHTTP(t *testing.T) {
 	}{
 		{`{"data":"synthetic:3000","seed":3}`, 200},
 		{`{"data":"synthetic:3000","seed":3}`, 200}, // the same model: not pushed, still 200
-		{`{}`, 200},                               // the configured data
+		{`{}`, 200}, // the configured data
 		{`{"data":`, 400},
 		{`{"seeds":3}`, 400},
 		{`{"data":"` + filepath.Join(dataDir, "nonexistent.csv") + `"}`, 400},
