@@ -124,14 +124,26 @@ func TestS3EventForANonCSVIsIgnored(t *testing.T) {
 // server runs train serve on a free loopback port and returns its URL.
 func server(t *testing.T, kv ...string) string {
 	t.Helper()
+	return serverWith(t, env(kv...))
+}
+
+// serverWith is server with a getenv of its own; PORT is set here.
+func serverWith(t *testing.T, getenv func(string) string) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	withPort := func(k string) string {
+		if k == "PORT" {
+			return addr
+		}
+		return getenv(k)
+	}
 	go func() {
-		done <- run(ctx, []string{"serve"}, env(append(kv, "PORT", addr)...), nil, io.Discard, io.Discard)
+		done <- run(ctx, []string{"serve"}, withPort, nil, io.Discard, io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()
