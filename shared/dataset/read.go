@@ -1,14 +1,12 @@
 package dataset
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Read parses CSV data with a header row into a table in schema s.
@@ -27,65 +25,10 @@ import (
 // target) that is not a finite number in [0, 100]. Failures of r itself are
 // returned wrapped, without ErrInvalid.
 func Read(r io.Reader, s Schema) (*Table, error) {
-	if err := s.check(); err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
-	}
-	cr := csv.NewReader(br)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1 // raggedness is checked below, with a better message
-	cr.LazyQuotes = false
-	cr.TrimLeadingSpace = true // allows `a, "b"`; trailing spaces are trimmed below
-
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, &Error{Reason: "empty file"}
-	}
+	rr, err := NewRowReader(r, s)
 	if err != nil {
-		return nil, csvError(err)
+		return nil, err
 	}
-	headerLine, _ := cr.FieldPos(0)
-	nfields := len(header)
-
-	// Where each schema column sits in a record.
-	want := make(map[string]int, len(s.Features)+1) // name -> index into s.Features, or -1 for the target
-	for i, c := range s.Features {
-		want[c.Name] = i
-	}
-	if s.Target != "" {
-		want[s.Target] = -1
-	}
-	pos := make(map[string]int, len(want)) // name -> field index
-	for i, h := range header {
-		name := strings.TrimSpace(h)
-		if _, ok := want[name]; !ok {
-			continue // an extra column, even a duplicated one, is harmless
-		}
-		if _, dup := pos[name]; dup {
-			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("duplicate column %q", name)}
-		}
-		pos[name] = i
-	}
-	featPos := make([]int, len(s.Features))
-	for i, c := range s.Features {
-		p, ok := pos[c.Name]
-		if !ok {
-			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", c.Name)}
-		}
-		featPos[i] = p
-	}
-	targetPos := -1
-	if s.Target != "" {
-		p, ok := pos[s.Target]
-		if !ok {
-			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", s.Target)}
-		}
-		targetPos = p
-	}
-
 	t := &Table{Schema: s, Cols: make([]Col, len(s.Features))}
 	index := make([]map[string]int32, len(s.Features)) // category level -> code
 	for i, c := range s.Features {
@@ -100,62 +43,46 @@ func Read(r io.Reader, s Schema) (*Table, error) {
 	if s.Target != "" {
 		t.Target = []float64{}
 	}
-
 	rows := 0
 	for {
-		rec, err := cr.Read()
+		rec, err := rr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) != nfields {
-			return nil, &Error{Line: line, Reason: fmt.Sprintf("has %d fields, header has %d", len(rec), nfields)}
+		if len(rec.Problems) > 0 {
+			return nil, rec.Problems[0]
 		}
+		ci, ni := 0, 0
 		for i, c := range s.Features {
-			cell := strings.TrimSpace(rec[featPos[i]])
 			col := &t.Cols[i]
 			if c.Kind == Category {
+				cell := rec.Cat[ci]
+				ci++
 				code := int32(-1)
 				if cell != "" {
 					var ok bool
 					if code, ok = index[i][cell]; !ok {
 						code = int32(len(col.Levels))
-						// Clone: cell points into the csv.Reader's line buffer.
-						level := strings.Clone(cell)
-						index[i][level] = code
-						col.Levels = append(col.Levels, level)
+						index[i][cell] = code
+						col.Levels = append(col.Levels, cell)
 					}
 				}
 				col.Codes = append(col.Codes, code)
 				continue
 			}
-			v := math.NaN()
-			if cell != "" {
-				var reason string
-				if v, reason = parseScore(cell); reason != "" {
-					return nil, &Error{Line: line, Column: c.Name, Value: cell, Reason: reason}
-				}
-			}
-			col.Values = append(col.Values, v)
+			col.Values = append(col.Values, rec.Num[ni])
+			ni++
 		}
-		if targetPos >= 0 {
-			cell := strings.TrimSpace(rec[targetPos])
-			if cell == "" {
-				return nil, &Error{Line: line, Column: s.Target, Reason: "missing target value"}
-			}
-			v, reason := parseScore(cell)
-			if reason != "" {
-				return nil, &Error{Line: line, Column: s.Target, Value: cell, Reason: reason}
-			}
-			t.Target = append(t.Target, v)
+		if s.Target != "" {
+			t.Target = append(t.Target, rec.Target)
 		}
 		rows++
 	}
 	if rows == 0 {
-		return nil, &Error{Line: headerLine, Reason: "header has no data rows"}
+		return nil, &Error{Line: rr.HeaderLine(), Reason: "header has no data rows"}
 	}
 	return t, nil
 }

@@ -1,0 +1,201 @@
+package dataset
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// RowReader reads CSV records one at a time in a Schema, in constant
+// memory: the one CSV reader behind Read (training) and batch scoring.
+//
+// The header is matched as Read documents: columns by name in any order,
+// extra columns ignored, a BOM, CRLF, quotes and spaces tolerated. Each
+// record comes back with its cells parsed and checked; a record with bad
+// cells carries every problem found in it, and reading can go on past it.
+type RowReader struct {
+	cr        *csv.Reader
+	schema    Schema
+	header    []string // as read, trimmed
+	nfields   int
+	featPos   []int // field index of each schema feature
+	targetPos int   // field index of the target, or -1
+	intern    []map[string]string
+	rec       Record
+	line      int
+}
+
+// Record is one data row. Its slices are reused by the next call to Next:
+// copy what must outlive it.
+type Record struct {
+	Line   int       // 1-based line the record starts on
+	Fields []string  // every field of the record, as read (untrimmed)
+	Cat    []string  // the category features in schema order, trimmed; "" is missing
+	Num    []float64 // the score features in schema order; NaN is missing
+	Target float64   // the target, when the schema has one
+	// Problems lists what is wrong with the record, every bad cell; when
+	// it is not empty, Cat, Num and Target are not to be used.
+	Problems []*Error
+}
+
+// maxInterned bounds the distinct values of one category column that are
+// interned (kept as shared strings so a row costs no allocation); values
+// beyond it are copied per row.
+const maxInterned = 1024
+
+// NewRowReader reads the header of r and returns a reader of its records.
+// A header problem (empty input, a missing or duplicated schema column,
+// malformed CSV) is an *Error wrapping ErrInvalid.
+func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
+		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1 // raggedness is checked below, with a better message
+	cr.TrimLeadingSpace = true // allows `a, "b"`; trailing spaces are trimmed below
+
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, &Error{Reason: "empty file"}
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	headerLine, _ := cr.FieldPos(0)
+	rr := &RowReader{cr: cr, schema: s, nfields: len(header), targetPos: -1, line: headerLine}
+	want := make(map[string]bool, len(s.Features)+1)
+	for _, c := range s.Features {
+		want[c.Name] = true
+	}
+	if s.Target != "" {
+		want[s.Target] = true
+	}
+	pos := make(map[string]int, len(want))
+	for i, h := range header {
+		name := strings.TrimSpace(h)
+		rr.header = append(rr.header, name)
+		if !want[name] {
+			continue // an extra column, even a duplicated one, is harmless
+		}
+		if _, dup := pos[name]; dup {
+			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("duplicate column %q", name)}
+		}
+		pos[name] = i
+	}
+	ncat, nnum := 0, 0
+	for _, c := range s.Features {
+		p, ok := pos[c.Name]
+		if !ok {
+			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", c.Name)}
+		}
+		rr.featPos = append(rr.featPos, p)
+		if c.Kind == Category {
+			ncat++
+		} else {
+			nnum++
+		}
+	}
+	if s.Target != "" {
+		p, ok := pos[s.Target]
+		if !ok {
+			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", s.Target)}
+		}
+		rr.targetPos = p
+	}
+	rr.rec.Cat, rr.rec.Num = make([]string, ncat), make([]float64, nnum)
+	rr.intern = make([]map[string]string, ncat)
+	for i := range rr.intern {
+		rr.intern[i] = make(map[string]string)
+	}
+	return rr, nil
+}
+
+// Header returns the header's column names, trimmed, in file order.
+func (rr *RowReader) Header() []string { return rr.header }
+
+// HeaderLine is the line the header ends on.
+func (rr *RowReader) HeaderLine() int { return rr.line }
+
+// Next returns the next record, or io.EOF after the last. A record with bad
+// cells or a malformed line comes back with its Problems, and the next call
+// reads on. Any other error is a failure of the underlying reader, and
+// final.
+func (rr *RowReader) Next() (*Record, error) {
+	rec := &rr.rec
+	rec.Problems = rec.Problems[:0]
+	fields, err := rr.cr.Read()
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		// encoding/csv reads on after a syntax error, from the next line.
+		rec.Line, rec.Fields = pe.StartLine, nil
+		rec.Problems = append(rec.Problems, csvError(err).(*Error))
+		return rec, nil
+	}
+	rec.Line, _ = rr.cr.FieldPos(0)
+	rec.Fields = fields
+	if len(fields) != rr.nfields {
+		rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Reason: fmt.Sprintf("has %d fields, header has %d", len(fields), rr.nfields)})
+		return rec, nil
+	}
+	ci, ni := 0, 0
+	for i, c := range rr.schema.Features {
+		cell := strings.TrimSpace(fields[rr.featPos[i]])
+		if c.Kind == Category {
+			rec.Cat[ci] = rr.internCat(ci, cell)
+			ci++
+			continue
+		}
+		v := math.NaN()
+		if cell != "" {
+			var reason string
+			if v, reason = parseScore(cell); reason != "" {
+				rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: c.Name, Value: strings.Clone(cell), Reason: reason})
+			}
+		}
+		rec.Num[ni] = v
+		ni++
+	}
+	if rr.targetPos >= 0 {
+		cell := strings.TrimSpace(fields[rr.targetPos])
+		if cell == "" {
+			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Reason: "missing target value"})
+		} else if v, reason := parseScore(cell); reason != "" {
+			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Value: strings.Clone(cell), Reason: reason})
+		} else {
+			rec.Target = v
+		}
+	}
+	return rec, nil
+}
+
+// internCat returns cell as a string that outlives the reader's buffer:
+// a shared copy for the first maxInterned distinct values of a column.
+func (rr *RowReader) internCat(col int, cell string) string {
+	if cell == "" {
+		return ""
+	}
+	m := rr.intern[col]
+	if s, ok := m[cell]; ok {
+		return s
+	}
+	s := strings.Clone(cell)
+	if len(m) < maxInterned {
+		m[s] = s
+	}
+	return s
+}
