@@ -1,0 +1,182 @@
+// Package batch scores CSV files with a model, in constant memory: records
+// stream in through dataset's RowReader and out, with a math_score column
+// added, through encoding/csv. Bad rows either stop the job (naming the
+// line, column and value) or go to an errors file with their reasons while
+// the job goes on. Outputs appear only when the whole job succeeded (see
+// Create).
+package batch
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/model"
+)
+
+// Column is the name of the score column added to every row; PredColumn
+// is used instead when the input already has a math_score column (the
+// actual scores of a labelled file), so neither hides the other.
+const (
+	Column     = "math_score"
+	PredColumn = "predicted_math_score"
+)
+
+// Options configures Score.
+type Options struct {
+	// Errors, when set, receives the bad rows as CSV (line, error, then the
+	// row's own fields) and the job goes on; when nil the first bad row
+	// stops the job.
+	Errors io.Writer
+	// Progress, when set, is called about every ProgressEvery with the rows
+	// read so far.
+	Progress      func(rows int, elapsed time.Duration)
+	ProgressEvery time.Duration
+}
+
+// Result counts what a job did.
+type Result struct {
+	Rows   int `json:"rows"`   // data rows read
+	Scored int `json:"scored"` // rows written with a score
+	Bad    int `json:"bad"`    // rows written to the errors file
+}
+
+// ErrBadRow wraps the error of a row that stopped a job.
+var ErrBadRow = errors.New("bad row")
+
+// Score reads CSV with a header from r, scores every row with m and writes
+// the input's columns plus the score to w. It returns when r is read to
+// the end, ctx is done, or (without Options.Errors) at the first bad row.
+func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Options) (Result, error) {
+	var res Result
+	s := m.Schema()
+	s.Target = "" // a target column in the input is neither needed nor checked
+	rr, err := dataset.NewRowReader(r, s)
+	if err != nil {
+		return res, fmt.Errorf("%w: %w", ErrBadRow, err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	out := csv.NewWriter(bw)
+	header := rr.Header()
+	col := Column
+	if slices.Contains(header, Column) {
+		col = PredColumn
+	}
+	if err := out.Write(append(slices.Clone(header), col)); err != nil {
+		return res, fmt.Errorf("write: %w", err)
+	}
+	var errs *csv.Writer
+	if o.Errors != nil {
+		errs = csv.NewWriter(o.Errors)
+		if err := errs.Write(append([]string{"line", "error"}, header...)); err != nil {
+			return res, fmt.Errorf("write errors: %w", err)
+		}
+	}
+	row := features.Row{}
+	fields := make([]string, 0, len(header)+1)
+	var scoreBuf []byte
+	start, last := time.Now(), time.Now()
+	every := o.ProgressEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	for {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Rows++
+		if res.Rows&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			if o.Progress != nil && time.Since(last) >= every {
+				last = time.Now()
+				o.Progress(res.Rows, last.Sub(start))
+			}
+		}
+		problem := rowProblem(rec)
+		var y float64
+		if problem == "" {
+			row.Cat, row.Num = rec.Cat, rec.Num
+			if y, err = m.Predict(row); err != nil {
+				problem = lineProblem(rec.Line, err)
+			}
+		}
+		if problem != "" {
+			if errs == nil {
+				return res, fmt.Errorf("%w: %s", ErrBadRow, problem)
+			}
+			res.Bad++
+			if err := errs.Write(append([]string{strconv.Itoa(rec.Line), problem}, rec.Fields...)); err != nil {
+				return res, fmt.Errorf("write errors: %w", err)
+			}
+			continue
+		}
+		scoreBuf = strconv.AppendFloat(scoreBuf[:0], y, 'g', -1, 64)
+		fields = append(append(fields[:0], rec.Fields...), string(scoreBuf))
+		if err := out.Write(fields); err != nil {
+			return res, fmt.Errorf("write: %w", err)
+		}
+		res.Scored++
+	}
+	out.Flush()
+	if err := out.Error(); err != nil {
+		return res, fmt.Errorf("write: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return res, fmt.Errorf("write: %w", err)
+	}
+	if errs != nil {
+		errs.Flush()
+		if err := errs.Error(); err != nil {
+			return res, fmt.Errorf("write errors: %w", err)
+		}
+	}
+	if o.Progress != nil {
+		o.Progress(res.Rows, time.Since(start))
+	}
+	return res, nil
+}
+
+// rowProblem is every problem the reader found in a record, on one line.
+func rowProblem(rec *dataset.Record) string {
+	if len(rec.Problems) == 0 {
+		return ""
+	}
+	parts := make([]string, len(rec.Problems))
+	for i, p := range rec.Problems {
+		parts[i] = p.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// lineProblem phrases a model's refusal of a row (an unknown category, say)
+// as the reader phrases its problems: line, column, value, reason.
+func lineProblem(line int, err error) string {
+	var ps features.Problems
+	if !errors.As(err, &ps) {
+		return fmt.Sprintf("line %d: %v", line, err)
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		e := &dataset.Error{Line: line, Column: p.Field, Value: p.Value, Reason: p.Reason}
+		parts[i] = e.Error()
+		if len(p.Allowed) > 0 {
+			parts[i] += " (allowed: " + strings.Join(p.Allowed, ", ") + ")"
+		}
+	}
+	return strings.Join(parts, "; ")
+}
