@@ -7,7 +7,9 @@ import (
 	"runtime/debug"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/regress"
 )
 
@@ -34,12 +36,20 @@ type Feature struct {
 	Kind string `json:"kind"` // "category" or "score"
 }
 
-// Estimator is the fitted regressor.
+// Estimator is the fitted regressor: exactly one of Linear, Trees and
+// KNN. A linear model encodes as before the other members existed, so
+// format 1 files still decode and a linear model's bytes are unchanged.
 type Estimator struct {
 	Name   string             `json:"name"`
 	Family string             `json:"family"`
 	Params map[string]float64 `json:"params"`
-	Linear *regress.Linear    `json:"linear"`
+	Linear *regress.Linear    `json:"linear,omitempty"`
+	// Trees read the TreeData layout: raw scores, then level indices.
+	Trees *ensemble.Ensemble `json:"trees,omitempty"`
+	// KNN reads the KNNRow layout: standardised scores, then 0/1
+	// indicators per level (unscaled, so that a category counts as much
+	// as about one standard deviation of a score).
+	KNN *knn.Model `json:"knn,omitempty"`
 }
 
 // Provenance is what is needed to reproduce the model.
@@ -134,14 +144,7 @@ func (m *Model) init() error {
 	if nCat != len(m.Transform.Categorical) || nNum != len(m.Transform.Numeric) {
 		return errors.New("features and transform differ")
 	}
-	if m.Estimator.Linear == nil {
-		return fmt.Errorf("estimator %q has no fitted model", m.Estimator.Name)
-	}
-	if err := m.Estimator.Linear.Validate(m.Transform.Width()); err != nil {
-		return fmt.Errorf("estimator: %w", err)
-	}
-	m.pred = compileLinear(m.Transform, m.Estimator.Linear)
-	return nil
+	return m.compile()
 }
 
 // Schema returns the dataset schema the model reads.

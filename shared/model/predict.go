@@ -43,6 +43,12 @@ func compileLinear(tr *features.Transform, lin *regress.Linear) linearPredictor 
 // returns features.Problems listing every bad field. It allocates nothing
 // for a valid row.
 func (m *Model) Predict(r features.Row) (float64, error) {
+	switch {
+	case m.Estimator.Trees != nil:
+		return m.predictTrees(r)
+	case m.Estimator.KNN != nil:
+		return m.predictKNN(r)
+	}
 	p := &m.pred
 	if len(r.Cat) != len(p.cat) || len(r.Num) != len(p.num) {
 		return 0, p.tr.Check(r)

@@ -1,0 +1,168 @@
+package ensemble
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/studentperf/studentperf/shared/tree"
+)
+
+// How an ensemble combines its trees.
+const (
+	Sum    = "sum"    // Base + Σ trees (gradient boosting; learning rate folded into the leaves)
+	Mean   = "mean"   // the trees' mean (random forest)
+	Median = "median" // the weighted median of the trees (AdaBoost.R2)
+)
+
+// Ensemble is a fitted tree ensemble.
+type Ensemble struct {
+	Combine string      `json:"combine"`
+	Base    float64     `json:"base,omitempty"`
+	Weights []float64   `json:"weights,omitempty"` // Median only: one per tree
+	Trees   []tree.Tree `json:"trees"`
+}
+
+// stackTrees is how many trees a median prediction sorts on the stack;
+// larger ensembles allocate.
+const stackTrees = 512
+
+// Predict returns the prediction for one row (numeric values and level
+// indices, as in tree.Data). It allocates nothing for a sum or mean, nor
+// for a median of up to 512 trees.
+func (e *Ensemble) Predict(x []float64) float64 {
+	switch e.Combine {
+	case Mean:
+		var s float64
+		for i := range e.Trees {
+			s += e.Trees[i].Predict(x)
+		}
+		return s / float64(len(e.Trees))
+	case Median:
+		var buf [stackTrees]pair
+		ps := buf[:0]
+		if len(e.Trees) > stackTrees {
+			ps = make([]pair, 0, len(e.Trees))
+		}
+		for i := range e.Trees {
+			ps = append(ps, pair{e.Trees[i].Predict(x), e.Weights[i]})
+		}
+		return weightedMedian(ps)
+	default:
+		s := e.Base
+		for i := range e.Trees {
+			s += e.Trees[i].Predict(x)
+		}
+		return s
+	}
+}
+
+type pair struct{ pred, weight float64 }
+
+// weightedMedian sorts ps by prediction and returns the first prediction
+// at which the cumulative weight reaches half the total, as scikit-learn's
+// AdaBoostRegressor does.
+func weightedMedian(ps []pair) float64 {
+	slices.SortFunc(ps, func(a, b pair) int {
+		switch {
+		case a.pred < b.pred:
+			return -1
+		case a.pred > b.pred:
+			return 1
+		}
+		return 0
+	})
+	var total float64
+	for _, p := range ps {
+		total += p.weight
+	}
+	var c float64
+	for _, p := range ps {
+		c += p.weight
+		if c >= total/2 {
+			return p.pred
+		}
+	}
+	return ps[len(ps)-1].pred
+}
+
+// Staged writes into dst[i] the prediction of the first counts[i] trees
+// (all of them when counts[i] is larger: a boosting that stopped early).
+// counts must be increasing; scratch may be nil.
+func (e *Ensemble) Staged(x []float64, counts []int, dst []float64, scratch []float64) []float64 {
+	m := len(e.Trees)
+	preds := slices.Grow(scratch[:0], m)[:m]
+	for i := range e.Trees {
+		preds[i] = e.Trees[i].Predict(x)
+	}
+	switch e.Combine {
+	case Median:
+		ps := make([]pair, 0, m)
+		for i, c := range counts {
+			ps = ps[:0]
+			for t := range min(c, m) {
+				ps = append(ps, pair{preds[t], e.Weights[t]})
+			}
+			dst[i] = weightedMedian(ps)
+		}
+	default:
+		s := 0.0
+		t := 0
+		for i, c := range counts {
+			for ; t < min(c, m); t++ {
+				s += preds[t]
+			}
+			if e.Combine == Mean {
+				dst[i] = s / float64(t)
+			} else {
+				dst[i] = e.Base + s
+			}
+		}
+	}
+	return preds
+}
+
+// Truncate keeps the first n trees (fewer when the ensemble has fewer).
+func (e *Ensemble) Truncate(n int) {
+	if n < len(e.Trees) {
+		e.Trees = e.Trees[:n]
+		if e.Weights != nil {
+			e.Weights = e.Weights[:n]
+		}
+	}
+}
+
+// Check reports an ensemble that cannot predict rows with the given
+// features (levels as in tree.Data).
+func (e *Ensemble) Check(levels []int) error {
+	switch e.Combine {
+	case Sum, Mean, Median:
+	default:
+		return fmt.Errorf("ensemble: unknown combination %q", e.Combine)
+	}
+	if len(e.Trees) == 0 {
+		return errors.New("ensemble has no trees")
+	}
+	if math.IsNaN(e.Base) || math.IsInf(e.Base, 0) {
+		return errors.New("ensemble: base is not finite")
+	}
+	if e.Combine == Median {
+		if len(e.Weights) != len(e.Trees) {
+			return fmt.Errorf("ensemble: %d weights for %d trees", len(e.Weights), len(e.Trees))
+		}
+		for i, w := range e.Weights {
+			if !(w >= 0) || math.IsInf(w, 0) {
+				return fmt.Errorf("ensemble: weight %d is %v; want a finite number ≥ 0", i, w)
+			}
+		}
+	} else if e.Weights != nil {
+		return fmt.Errorf("ensemble: weights apply to %q only", Median)
+	}
+	for i := range e.Trees {
+		if err := e.Trees[i].Check(levels); err != nil {
+			return fmt.Errorf("ensemble: tree %d: %w", i, err)
+		}
+	}
+	return nil
+}

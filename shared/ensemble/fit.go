@@ -1,0 +1,257 @@
+package ensemble
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/studentperf/studentperf/shared/tree"
+)
+
+// Forest configures a random forest.
+type Forest struct {
+	Trees     int         // number of trees
+	Bootstrap bool        // draw each tree's rows with replacement; else every row
+	Tree      tree.Params // MaxFeatures subsamples features at each split
+}
+
+// Boost configures gradient boosting of the squared error.
+type Boost struct {
+	Trees        int
+	LearningRate float64 // in (0, 1]
+	Subsample    float64 // fraction of rows drawn without replacement per tree, in (0, 1]
+	Tree         tree.Params
+}
+
+// AdaBoost configures AdaBoost.R2 with the linear loss.
+type AdaBoost struct {
+	Trees        int
+	LearningRate float64 // in (0, 1]
+	Tree         tree.Params
+}
+
+func checkCount(n int) error {
+	if n <= 0 {
+		return fmt.Errorf("number of trees %d must be positive", n)
+	}
+	return nil
+}
+
+func checkRate(name string, r float64) error {
+	if !(r > 0 && r <= 1) {
+		return fmt.Errorf("%s %v must be in (0, 1]", name, r)
+	}
+	return nil
+}
+
+func checkTargets(bd *tree.Binned, y []float64) error {
+	if bd == nil || bd.Rows == 0 {
+		return errors.New("no rows")
+	}
+	if len(y) != bd.Rows {
+		return fmt.Errorf("%d targets for %d rows", len(y), bd.Rows)
+	}
+	return nil
+}
+
+// FitForest fits a random forest. Tree i draws from its own stream of
+// seed, so a forest's first n trees do not depend on how many follow.
+func FitForest(bd *tree.Binned, y []float64, p Forest, seed uint64) (*Ensemble, error) {
+	if err := checkCount(p.Trees); err != nil {
+		return nil, fmt.Errorf("forest: %w", err)
+	}
+	if err := checkTargets(bd, y); err != nil {
+		return nil, fmt.Errorf("forest: %w", err)
+	}
+	g, err := tree.NewGrower(bd, p.Tree)
+	if err != nil {
+		return nil, fmt.Errorf("forest: %w", err)
+	}
+	e := &Ensemble{Combine: Mean, Trees: make([]tree.Tree, 0, p.Trees)}
+	rows := make([]int32, bd.Rows)
+	for i := range p.Trees {
+		rng := rand.New(rand.NewPCG(seed, uint64(i)))
+		for r := range rows {
+			if p.Bootstrap {
+				rows[r] = int32(rng.IntN(bd.Rows))
+			} else {
+				rows[r] = int32(r)
+			}
+		}
+		t, _, err := g.Grow(y, rows, rng)
+		if err != nil {
+			return nil, fmt.Errorf("forest: tree %d: %w", i+1, err)
+		}
+		e.Trees = append(e.Trees, *t)
+	}
+	return e, nil
+}
+
+// FitBoost fits gradient boosting of the squared error: it starts from the
+// mean and fits each tree to the residuals of the rows drawn for it.
+func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, error) {
+	if err := checkCount(p.Trees); err != nil {
+		return nil, fmt.Errorf("boost: %w", err)
+	}
+	if err := checkRate("learning rate", p.LearningRate); err != nil {
+		return nil, fmt.Errorf("boost: %w", err)
+	}
+	if err := checkRate("subsample", p.Subsample); err != nil {
+		return nil, fmt.Errorf("boost: %w", err)
+	}
+	if err := checkTargets(bd, y); err != nil {
+		return nil, fmt.Errorf("boost: %w", err)
+	}
+	if p.Tree.Criterion == tree.AbsoluteError || p.Tree.Criterion == tree.Poisson {
+		return nil, fmt.Errorf("boost: residuals need squared error or friedman_mse, not %s", p.Tree.Criterion)
+	}
+	g, err := tree.NewGrower(bd, p.Tree)
+	if err != nil {
+		return nil, fmt.Errorf("boost: %w", err)
+	}
+	n := bd.Rows
+	var base float64
+	for _, v := range y {
+		base += v
+	}
+	base /= float64(n)
+	if math.IsNaN(base) || math.IsInf(base, 0) {
+		return nil, errors.New("boost: targets are not finite")
+	}
+	resid := make([]float64, n)
+	for i, v := range y {
+		resid[i] = v - base
+	}
+	e := &Ensemble{Combine: Sum, Base: base, Trees: make([]tree.Tree, 0, p.Trees)}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	inBag := max(1, int(p.Subsample*float64(n)))
+	rows := make([]int32, inBag)
+	var out []bool // rows left out of the current tree
+	if inBag < n {
+		out = make([]bool, n)
+	}
+	for it := range p.Trees {
+		if inBag < n {
+			for i := range inBag { // a partial Fisher–Yates shuffle
+				j := i + rng.IntN(n-i)
+				perm[i], perm[j] = perm[j], perm[i]
+			}
+		}
+		copy(rows, perm[:inBag])
+		t, leaves, err := g.Grow(resid, rows, rng)
+		if err != nil {
+			return nil, fmt.Errorf("boost: tree %d: %w", it+1, err)
+		}
+		t.Scale(p.LearningRate)
+		for _, lf := range leaves {
+			v := t.Nodes[lf.Node].Value
+			for _, r := range rows[lf.Lo:lf.Hi] {
+				resid[r] -= v
+			}
+		}
+		if out != nil {
+			for i := range out {
+				out[i] = true
+			}
+			for _, r := range rows {
+				out[r] = false
+			}
+			for r, o := range out {
+				if o {
+					resid[r] -= t.PredictBinned(bd, r)
+				}
+			}
+		}
+		e.Trees = append(e.Trees, *t)
+	}
+	return e, nil
+}
+
+// FitAdaBoost fits AdaBoost.R2 (Drucker, 1997) as scikit-learn's
+// AdaBoostRegressor does: each tree fits a weighted bootstrap of the rows,
+// the linear loss reweights them, and boosting stops early on a perfect
+// tree or one whose weighted error reaches one half.
+func FitAdaBoost(bd *tree.Binned, y []float64, p AdaBoost, seed uint64) (*Ensemble, error) {
+	if err := checkCount(p.Trees); err != nil {
+		return nil, fmt.Errorf("adaboost: %w", err)
+	}
+	if err := checkRate("learning rate", p.LearningRate); err != nil {
+		return nil, fmt.Errorf("adaboost: %w", err)
+	}
+	if err := checkTargets(bd, y); err != nil {
+		return nil, fmt.Errorf("adaboost: %w", err)
+	}
+	g, err := tree.NewGrower(bd, p.Tree)
+	if err != nil {
+		return nil, fmt.Errorf("adaboost: %w", err)
+	}
+	n := bd.Rows
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 1 / float64(n)
+	}
+	cdf := make([]float64, n)
+	rows := make([]int32, n)
+	errs := make([]float64, n)
+	e := &Ensemble{Combine: Median}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	for it := range p.Trees {
+		var c float64
+		for i, v := range w {
+			c += v
+			cdf[i] = c
+		}
+		for i := range rows {
+			u := rng.Float64() * c
+			rows[i] = int32(min(n-1, sort.SearchFloat64s(cdf, u)))
+		}
+		t, _, err := g.Grow(y, rows, rng)
+		if err != nil {
+			return nil, fmt.Errorf("adaboost: tree %d: %w", it+1, err)
+		}
+		var emax float64
+		for r := range n {
+			errs[r] = math.Abs(t.PredictBinned(bd, r) - y[r])
+			emax = math.Max(emax, errs[r])
+		}
+		var est float64
+		for r := range n {
+			if emax > 0 {
+				errs[r] /= emax
+			}
+			est += w[r] * errs[r]
+		}
+		if est <= 0 { // a perfect tree: it alone decides
+			e.Trees = append(e.Trees, *t)
+			e.Weights = append(e.Weights, 1)
+			break
+		}
+		if est >= 0.5 {
+			if len(e.Trees) == 0 {
+				e.Trees = append(e.Trees, *t)
+				e.Weights = append(e.Weights, 1)
+			}
+			break
+		}
+		beta := est / (1 - est)
+		e.Trees = append(e.Trees, *t)
+		e.Weights = append(e.Weights, p.LearningRate*math.Log(1/beta))
+		if it < p.Trees-1 {
+			var s float64
+			for r := range n {
+				w[r] *= math.Pow(beta, (1-errs[r])*p.LearningRate)
+				s += w[r]
+			}
+			for r := range n {
+				w[r] /= s
+			}
+		}
+	}
+	return e, nil
+}

@@ -1,0 +1,201 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/tree"
+)
+
+// maxInputs bounds the width of a tree or kNN input row, which a
+// prediction builds on the stack.
+const maxInputs = 256
+
+// compile checks that the estimator has exactly one fitted member that
+// fits the transform, and prepares its predictor.
+func (m *Model) compile() error {
+	e := &m.Estimator
+	n := 0
+	for _, set := range []bool{e.Linear != nil, e.Trees != nil, e.KNN != nil} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return fmt.Errorf("estimator %q has no fitted model", e.Name)
+	case n > 1:
+		return fmt.Errorf("estimator %q has more than one fitted model", e.Name)
+	case e.Linear != nil:
+		if err := e.Linear.Validate(m.Transform.Width()); err != nil {
+			return fmt.Errorf("estimator: %w", err)
+		}
+		m.pred = compileLinear(m.Transform, e.Linear)
+	case e.Trees != nil:
+		levels := TreeLevels(m.Transform)
+		if len(levels) > maxInputs {
+			return fmt.Errorf("estimator: %d inputs; trees take at most %d", len(levels), maxInputs)
+		}
+		if err := e.Trees.Check(levels); err != nil {
+			return fmt.Errorf("estimator: %w", err)
+		}
+	case e.KNN != nil:
+		w := m.Transform.Width()
+		if w > maxInputs {
+			return fmt.Errorf("estimator: %d inputs; kNN takes at most %d", w, maxInputs)
+		}
+		if err := e.KNN.Check(w); err != nil {
+			return fmt.Errorf("estimator: knn: %w", err)
+		}
+	}
+	return nil
+}
+
+// TreeLevels is the feature layout of tree inputs: one 0 (numeric) per
+// score, then the number of levels of each category.
+func TreeLevels(tr *features.Transform) []int {
+	levels := make([]int, 0, len(tr.Numeric)+len(tr.Categorical))
+	for range tr.Numeric {
+		levels = append(levels, 0)
+	}
+	for _, c := range tr.Categorical {
+		levels = append(levels, len(c.Levels))
+	}
+	return levels
+}
+
+// treeRow writes r in the tree layout into x: imputed raw scores, then
+// level indices. It reports whether r is valid.
+func treeRow(tr *features.Transform, r features.Row, x []float64) bool {
+	k := len(tr.Numeric)
+	for j := range tr.Numeric {
+		v, ok := score(tr, j, r.Num[j])
+		if !ok {
+			return false
+		}
+		x[j] = v
+	}
+	for i := range tr.Categorical {
+		l, ok := tr.Categorical[i].Lookup(r.Cat[i])
+		if !ok {
+			return false
+		}
+		x[k+i] = float64(l)
+	}
+	return true
+}
+
+// KNNRow writes r in the kNN layout into x (Transform.Width wide):
+// standardised scores, then one 0/1 indicator per level. It reports
+// whether r is valid.
+func KNNRow(tr *features.Transform, r features.Row, x []float64) bool {
+	for j, n := range tr.Numeric {
+		v, ok := score(tr, j, r.Num[j])
+		if !ok {
+			return false
+		}
+		x[j] = (v - n.Mean) / n.Scale
+	}
+	k := len(tr.Numeric)
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		l, ok := c.Lookup(r.Cat[i])
+		if !ok {
+			return false
+		}
+		for j := range c.Levels {
+			x[k+j] = 0
+		}
+		x[k+l] = 1
+		k += len(c.Levels)
+	}
+	return true
+}
+
+// score imputes a missing score and rejects one out of range.
+func score(tr *features.Transform, j int, v float64) (float64, bool) {
+	if v != v { // NaN: missing
+		return tr.Numeric[j].Median, true
+	}
+	return v, v >= features.MinScore && v <= features.MaxScore
+}
+
+// predictTrees and predictKNN are Predict for the other families; they
+// allocate nothing for a valid row.
+func (m *Model) predictTrees(r features.Row) (float64, error) {
+	tr := m.Transform
+	var buf [maxInputs]float64
+	x := buf[:len(tr.Numeric)+len(tr.Categorical)]
+	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !treeRow(tr, r, x) {
+		return 0, problem(tr, r)
+	}
+	return m.Estimator.Trees.Predict(x), nil
+}
+
+func (m *Model) predictKNN(r features.Row) (float64, error) {
+	tr := m.Transform
+	var buf [maxInputs]float64
+	x := buf[:tr.Width()]
+	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !KNNRow(tr, r, x) {
+		return 0, problem(tr, r)
+	}
+	return m.Estimator.KNN.Predict(x), nil
+}
+
+// problem is the error of a row a predictor refused.
+func problem(tr *features.Transform, r features.Row) error {
+	if err := tr.Check(r); err != nil {
+		return err
+	}
+	return errors.New("row refused by the predictor")
+}
+
+// TreeData converts a table into tree input in the layout of TreeLevels
+// (scores imputed, categories as level indices of the transform).
+func TreeData(tr *features.Transform, tab *dataset.Table) (*tree.Data, error) {
+	levels := TreeLevels(tr)
+	p, n := len(levels), tab.Len()
+	d := &tree.Data{Rows: n, Levels: levels, X: make([]float64, n*p)}
+	for j, num := range tr.Numeric {
+		ci := tab.Schema.Index(num.Name)
+		if ci < 0 {
+			return nil, fmt.Errorf("tree data: table has no column %q", num.Name)
+		}
+		for r, v := range tab.Cols[ci].Values {
+			x, ok := score(tr, j, v)
+			if !ok {
+				return nil, fmt.Errorf("tree data: row %d: %w", r+1, features.Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: "not a score in range"}})
+			}
+			d.X[r*p+j] = x
+		}
+	}
+	k := len(tr.Numeric)
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		ci := tab.Schema.Index(c.Name)
+		if ci < 0 {
+			return nil, fmt.Errorf("tree data: table has no column %q", c.Name)
+		}
+		col := tab.Cols[ci]
+		remap := make([]int, len(col.Levels))
+		for j, l := range col.Levels {
+			var ok bool
+			if remap[j], ok = c.Lookup(l); !ok {
+				remap[j] = -1
+			}
+		}
+		for r, code := range col.Codes {
+			l := c.MostFrequent
+			if code >= 0 {
+				if int(code) >= len(remap) || remap[code] < 0 {
+					return nil, fmt.Errorf("tree data: row %d: column %q: unknown category", r+1, c.Name)
+				}
+				l = remap[code]
+			}
+			d.X[r*p+k+i] = float64(l)
+		}
+	}
+	return d, nil
+}
