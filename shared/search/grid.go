@@ -42,10 +42,10 @@ var nEst = []float64{8, 16, 32, 64, 128, 256}
 // linear family and the kNN grid of its notebook.
 func DefaultGrid() Grid {
 	return Grid{
-		Linear: {{}},
-		KNN:    {{"k": {1, 2, 3, 5, 7, 10, 15, 20, 30, 50}, "weights": {0, 1}}},
-		Tree:   {{"criterion": {0, 1, 2, 3}}},
-		Forest: {{counts: nEst}},
+		Linear:   {{}},
+		KNN:      {{"k": {1, 2, 3, 5, 7, 10, 15, 20, 30, 50}, "weights": {0, 1}}},
+		Tree:     {{"criterion": {0, 1, 2, 3}}},
+		Forest:   {{counts: nEst}},
 		AdaBoost: {{"learning_rate": {0.1, 0.01, 0.5, 0.001}, counts: nEst}},
 		Boost: {
 			// scikit-learn's GradientBoostingRegressor: depth 3
@@ -61,12 +61,12 @@ func DefaultGrid() Grid {
 // params lists each family's parameters and their defaults (scikit-learn's
 // where it has one; 0 is unlimited or all).
 var params = map[string]map[string]float64{
-	Linear: {},
-	KNN:    {"k": 5, "weights": 0},
-	Tree:   {"criterion": 0, "max_depth": 0, "min_samples_leaf": 1, "min_samples_split": 2, "max_leaves": 0, "max_features": 0, "max_bins": 255},
-	Forest: {counts: 100, "criterion": 0, "max_depth": 0, "min_samples_leaf": 1, "min_samples_split": 2, "max_features": 0, "bootstrap": 1, "max_bins": 255},
+	Linear:   {},
+	KNN:      {"k": 5, "weights": 0},
+	Tree:     {"criterion": 0, "max_depth": 0, "min_samples_leaf": 1, "min_samples_split": 2, "max_leaves": 0, "max_features": 0, "max_bins": 255},
+	Forest:   {counts: 100, "criterion": 0, "max_depth": 0, "min_samples_leaf": 1, "min_samples_split": 2, "max_features": 0, "bootstrap": 1, "max_bins": 255},
 	AdaBoost: {counts: 50, "learning_rate": 1, "max_depth": 3, "max_bins": 255},
-	Boost: {counts: 100, "learning_rate": 0.1, "subsample": 1, "max_depth": 3, "max_leaves": 0, "min_samples_leaf": 1, "l2": 0, "max_bins": 255},
+	Boost:    {counts: 100, "learning_rate": 0.1, "subsample": 1, "max_depth": 3, "max_leaves": 0, "min_samples_leaf": 1, "l2": 0, "max_bins": 255},
 }
 
 // Names of the non-numeric values: criteria and kNN weights.
