@@ -11,6 +11,10 @@ import (
 	"github.com/studentperf/studentperf/shared/predictor"
 )
 
+// DefaultMaxBody is the default MAX_BODY_BYTES: 6 MiB, Lambda's limit for
+// a synchronous payload, so that a batch of MAX_BATCH rows fits.
+const DefaultMaxBody = 6 << 20
+
 // Limits bound what one request may ask for.
 type Limits struct {
 	MaxBody  int64 // bytes of a request body

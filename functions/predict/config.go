@@ -25,6 +25,8 @@ type config struct {
 	Limits         Limits
 	LogLevel       slog.Level
 	Event          string // invoke only
+	In, Out, Errs  string // batch only: input, output and errors URIs
+	BatchPrefix    string // BATCH_OUTPUT_PREFIX: where an S3-triggered batch writes
 	S3Endpoint     string // AWS_ENDPOINT_URL_S3: an S3-compatible endpoint
 }
 
@@ -32,7 +34,7 @@ type config struct {
 // every bad value in one error.
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Store: "./models", Model: "student-math-score", Addr: runner.DefaultAddr, ReloadInterval: 30 * time.Second,
-		Limits: Limits{MaxBody: 1 << 20, MaxBatch: 10000}}
+		Limits: Limits{MaxBody: DefaultMaxBody, MaxBatch: 10000}}
 	var problems []string
 	env := func(name string, set func(string) error) {
 		if v := getenv(name); v != "" {
@@ -64,6 +66,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	})
 	env("MAX_BODY_BYTES", positive64(&cfg.Limits.MaxBody))
 	env("MAX_BATCH", positive(&cfg.Limits.MaxBatch))
+	env("BATCH_OUTPUT_PREFIX", str(&cfg.BatchPrefix))
 	env("LOG_LEVEL", func(v string) error { return cfg.LogLevel.UnmarshalText([]byte(v)) })
 
 	fs := flag.NewFlagSet("predict "+cmd, flag.ContinueOnError)
@@ -71,10 +74,17 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
 	fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)
-	fs.Func("max-body", "largest request body in bytes (env MAX_BODY_BYTES, default 1048576)", positive64(&cfg.Limits.MaxBody))
+	fs.Func("max-body", "largest request body in bytes (env MAX_BODY_BYTES, default 6291456)", positive64(&cfg.Limits.MaxBody))
 	fs.Func("max-batch", "most rows in one request (env MAX_BATCH, default 10000)", positive(&cfg.Limits.MaxBatch))
-	if cmd == "invoke" {
+	switch cmd {
+	case "invoke":
 		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
+	case "batch":
+		fs.StringVar(&cfg.In, "in", "", "input CSV: a path, file://PATH, s3://BUCKET/KEY or - for stdin")
+		fs.StringVar(&cfg.Out, "out", "", "output CSV (the input plus math_score): a path, file://PATH, s3://BUCKET/KEY or - for stdout")
+		fs.StringVar(&cfg.Errs, "errors", "", "write bad rows here with their reasons and go on (default: the first bad row stops the job)")
+	default:
+		fs.StringVar(&cfg.BatchPrefix, "out", cfg.BatchPrefix, "s3://BUCKET/PREFIX where an S3-triggered batch writes under Lambda (env BATCH_OUTPUT_PREFIX)")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -84,6 +94,12 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	}
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if cmd == "batch" && (cfg.In == "" || cfg.Out == "") {
+		problems = append(problems, "batch needs -in URI and -out URI")
+	}
+	if cfg.BatchPrefix != "" && !strings.HasPrefix(cfg.BatchPrefix, "s3://") {
+		problems = append(problems, fmt.Sprintf("BATCH_OUTPUT_PREFIX %q: want s3://BUCKET/PREFIX", cfg.BatchPrefix))
 	}
 	if cmd == "invoke" && cfg.Event == "" {
 		problems = append(problems, "invoke needs -event FILE (or - for stdin)")

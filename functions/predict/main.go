@@ -7,6 +7,8 @@
 //
 //	predict [serve] [flags]          HTTP server on $PORT (default 8080)
 //	predict invoke -event FILE|-     run the Lambda handler once on an event
+//	predict batch -in URI -out URI [-errors URI]
+//	                                 score a CSV file or S3 object in constant memory
 //
 // Under Lambda (AWS_LAMBDA_RUNTIME_API set) the command is ignored and the
 // Lambda runtime loop starts.
@@ -49,8 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd != "serve" && cmd != "invoke" {
-		return usageError{fmt.Errorf("unknown command %q (want serve or invoke)", cmd)}
+	if cmd != "serve" && cmd != "invoke" && cmd != "batch" {
+		return usageError{fmt.Errorf("unknown command %q (want serve, invoke or batch)", cmd)}
 	}
 	cfg, err := loadConfig(cmd, args, getenv, stderr)
 	if err != nil {
@@ -70,13 +72,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	pred := predictor.New(store, cfg.Model, log)
+	bio := batchIO(cfg, stdin, stdout)
+	if cmd == "batch" && !runner.IsLambda(getenv) {
+		return runBatch(ctx, pred, bio, cfg, stderr)
+	}
 	a := newAPI(pred, cfg.Limits, log)
 	if err := pred.Reload(ctx); err != nil {
 		// Serve anyway: readiness says 503 until a verified model arrives.
 		log.Warn("no model loaded at start", "err", err.Error(), "store", cfg.Store, "model", cfg.Model)
 	}
 	h := a.handler()
-	events := runner.HTTPEvents(h)
+	events := withBatchEvents(runner.HTTPEvents(h), pred, bio, cfg.BatchPrefix, log)
 
 	if runner.IsLambda(getenv) {
 		// A Lambda process is frozen between invocations: no background

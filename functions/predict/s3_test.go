@@ -1,8 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"encoding/json"
+	"github.com/studentperf/studentperf/shared/dataset"
 	"io"
 	"net/http"
 	"os"
@@ -202,9 +209,12 @@ func TestS3LambdaParity(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.Setenv(t)
 	srv.Bucket(t, "models")
+	srv.Bucket(t, "studentperf-data")
 	pushS3(t, srv.Store("models", "prod"), "sample", 1)
+	toScore := generated(t, 2000, 11)
+	srv.Put(t, "studentperf-data", "to-score/next term.csv", toScore)
 	fn := lambdatest.BuildFunction(t, ".")
-	env := s3ServerEnv(srv)
+	env := s3ServerEnv(srv, "BATCH_OUTPUT_PREFIX", "s3://studentperf-data/scored/")
 	var kv []string
 	for k, v := range env {
 		kv = append(kv, k+"="+v)
@@ -226,6 +236,69 @@ func TestS3LambdaParity(t *testing.T) {
 			assert.JSONEq(t, normalizeAnswer(t, fromLocal), normalizeAnswer(t, fromRIE))
 		})
 	}
+	// The batch event scored the uploaded object into the output prefix,
+	// with the scores the JSON API gives the same rows.
+	var ans batchAnswer
+	_, fromRIE := emu.Invoke(t, readEventFile(t, "predict-s3-batch.json"))
+	require.NoError(t, json.Unmarshal(fromRIE, &ans), "%s", fromRIE)
+	assert.Equal(t, "s3://studentperf-data/to-score/next term.csv", ans.Input)
+	assert.Equal(t, "s3://studentperf-data/scored/next term.out.csv", ans.Output)
+	assert.Equal(t, 2000, ans.Scored)
+	out, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: ptr("studentperf-data"), Key: ptr("scored/next term.out.csv")})
+	require.NoError(t, err)
+	scored, err := io.ReadAll(out.Body)
+	out.Body.Close()
+	require.NoError(t, err)
+	assertScoresMatchAPI(t, base, toScore, scored)
+}
+
+func ptr(s string) *string { return &s }
+
+// assertScoresMatchAPI checks that each scored row's math_score is what
+// POST /predict answers for the row as a JSON record, bit for bit.
+func assertScoresMatchAPI(t *testing.T, base string, in, scored []byte) {
+	t.Helper()
+	inRecs, err := csv.NewReader(bytes.NewReader(in)).ReadAll()
+	require.NoError(t, err)
+	outRecs, err := csv.NewReader(bytes.NewReader(scored)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, outRecs, len(inRecs))
+	col := len(outRecs[0]) - 1
+	var instances []map[string]any
+	for _, rec := range inRecs[1:] {
+		inst := map[string]any{}
+		for j, name := range inRecs[0] {
+			switch name {
+			case "reading_score", "writing_score":
+				v, err := strconv.ParseFloat(rec[j], 64)
+				require.NoError(t, err)
+				inst[name] = v
+			case "math_score":
+			default:
+				inst[name] = rec[j]
+			}
+		}
+		instances = append(instances, inst)
+	}
+	body, err := json.Marshal(map[string]any{"instances": instances})
+	require.NoError(t, err)
+	status, _, resp := send(t, "POST", base+"/predict", ctHeader("application/json"), string(body))
+	require.Equal(t, http.StatusOK, status, "%s", resp)
+	var got struct{ Predictions []float64 }
+	require.NoError(t, json.Unmarshal(resp, &got))
+	require.Len(t, got.Predictions, len(outRecs)-1)
+	for i, rec := range outRecs[1:] {
+		v, err := strconv.ParseFloat(rec[col], 64)
+		require.NoError(t, err)
+		require.Equal(t, got.Predictions[i], v, "row %d", i+1)
+	}
+}
+
+func generated(t *testing.T, n int, seed uint64) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, dataset.Generate(&b, n, seed))
+	return b.Bytes()
 }
 
 var requestIDs = regexp.MustCompile(`(?i)"(x-request-id|request_id|requestId)"\s*:\s*"[^"]*"`)

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/studentperf/studentperf/shared/batch"
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/predictor"
+	"github.com/studentperf/studentperf/shared/runner"
+	"github.com/studentperf/studentperf/shared/s3io"
+)
+
+// batchIO opens batch inputs and outputs; the S3 client is made once, on
+// first use.
+func batchIO(cfg config, stdin io.Reader, stdout io.Writer) batch.IO {
+	var (
+		once   sync.Once
+		client *s3.Client
+		err    error
+	)
+	s3client := func(ctx context.Context) (s3io.Uploader, error) {
+		once.Do(func() {
+			client, err = s3io.NewClient(context.WithoutCancel(ctx), s3io.Options{Endpoint: cfg.S3Endpoint})
+		})
+		return client, err
+	}
+	return batch.IO{
+		Stdin: stdin, Stdout: stdout, S3: s3client,
+		Source: dataset.SourceOptions{Openers: map[string]dataset.Opener{"s3": s3io.Opener(s3io.Options{Endpoint: cfg.S3Endpoint})}},
+	}
+}
+
+// runBatch is `predict batch`: the store's current model scores one file.
+func runBatch(ctx context.Context, pred *predictor.Predictor, bio batch.IO, cfg config, stderr io.Writer) error {
+	if err := pred.Reload(ctx); err != nil {
+		return fmt.Errorf("load model: %w", err)
+	}
+	l := pred.Current()
+	res, err := bio.Run(ctx, l.Model, batch.Job{In: cfg.In, Out: cfg.Out, Errors: cfg.Errs}, batch.Options{
+		ProgressEvery: 5 * time.Second,
+		Progress: func(rows int, elapsed time.Duration) {
+			fmt.Fprintf(stderr, "batch: %d rows in %.1fs (%.0f rows/s)\n", rows, elapsed.Seconds(), float64(rows)/max(elapsed.Seconds(), 1e-9))
+		},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "batch: %d rows scored with model %s into %s", res.Scored, l.Version, cfg.Out)
+	if cfg.Errs != "" {
+		fmt.Fprintf(stderr, "; %d bad rows in %s", res.Bad, cfg.Errs)
+	}
+	fmt.Fprintln(stderr)
+	return nil
+}
+
+// batchAnswer is the answer to an S3-triggered batch.
+type batchAnswer struct {
+	Input        string `json:"input"`
+	Output       string `json:"output,omitempty"`
+	Errors       string `json:"errors,omitempty"`
+	ModelVersion string `json:"model_version,omitempty"`
+	batch.Result
+	Ignored bool   `json:"ignored,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// s3Record is one record of an S3 event notification.
+type s3Record struct {
+	EventSource string `json:"eventSource"`
+	EventName   string `json:"eventName"`
+	S3          struct {
+		Bucket struct {
+			Name string `json:"name"`
+		} `json:"bucket"`
+		Object struct {
+			Key string `json:"key"`
+		} `json:"object"`
+	} `json:"s3"`
+}
+
+// errBatchEvent reports an S3 event predict cannot act on.
+var errBatchEvent = errors.New("S3 batch event")
+
+// withBatchEvents answers S3 ObjectCreated events (a CSV uploaded for
+// scoring) itself and passes every other event to h. The object is scored
+// into prefix as BASE.out.csv; bad rows go to BASE.errors.csv beside it and
+// the job goes on, since no one is there to fix an input mid-run.
+func withBatchEvents(h runner.EventHandler, pred *predictor.Predictor, bio batch.IO, prefix string, log *slog.Logger) runner.EventHandler {
+	return func(ctx context.Context, event json.RawMessage) (any, error) {
+		var shape struct {
+			Records []s3Record `json:"Records"`
+		}
+		if json.Unmarshal(event, &shape) != nil || !slices.ContainsFunc(shape.Records, func(r s3Record) bool { return r.EventSource == "aws:s3" }) {
+			return h(ctx, event) // not an S3 notification: an HTTP event, or unrecognised
+		}
+		if len(shape.Records) != 1 {
+			return nil, fmt.Errorf("%w: %d records; want exactly 1 (one batch per object)", errBatchEvent, len(shape.Records))
+		}
+		rec := shape.Records[0]
+		if rec.EventSource != "aws:s3" || !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
+			return nil, fmt.Errorf("%w: record %q from %q is not an S3 ObjectCreated event", errBatchEvent, rec.EventName, rec.EventSource)
+		}
+		key, err := url.QueryUnescape(rec.S3.Object.Key) // keys arrive URL-encoded, spaces as '+'
+		if err != nil || key == "" || rec.S3.Bucket.Name == "" {
+			return nil, fmt.Errorf("%w: no valid bucket and key", errBatchEvent)
+		}
+		in := "s3://" + rec.S3.Bucket.Name + "/" + key
+		base := path.Base(key)
+		switch lower := strings.ToLower(base); {
+		case !strings.HasSuffix(lower, ".csv"):
+			return batchAnswer{Input: in, Ignored: true, Reason: in + " is not a .csv object"}, nil
+		case strings.HasSuffix(lower, ".out.csv"), strings.HasSuffix(lower, ".errors.csv"):
+			// Our own outputs, should the trigger's prefix cover the output prefix.
+			return batchAnswer{Input: in, Ignored: true, Reason: in + " is a batch output"}, nil
+		}
+		if prefix == "" {
+			return nil, fmt.Errorf("%w: %s: BATCH_OUTPUT_PREFIX is not set, so there is nowhere to write the scores", errBatchEvent, in)
+		}
+		if err := pred.ReloadIfStale(ctx, 0); err != nil && pred.Current() == nil {
+			return nil, fmt.Errorf("load model: %w", err)
+		}
+		l := pred.Current()
+		stem := strings.TrimSuffix(base, base[len(base)-len(".csv"):])
+		dir := strings.TrimSuffix(prefix, "/") + "/"
+		ans := batchAnswer{Input: in, Output: dir + stem + ".out.csv", Errors: dir + stem + ".errors.csv", ModelVersion: l.Version}
+		res, err := bio.Run(ctx, l.Model, batch.Job{In: in, Out: ans.Output, Errors: ans.Errors}, batch.Options{})
+		if err != nil {
+			log.Error("batch failed", "input", in, "err", err.Error())
+			return nil, err
+		}
+		ans.Result = res
+		log.Info("batch scored", "input", in, "output", ans.Output, "rows", res.Rows, "bad", res.Bad, "model_version", l.Version)
+		return ans, nil
+	}
+}
