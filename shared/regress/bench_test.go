@@ -5,8 +5,11 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/modeltest"
+	"github.com/studentperf/studentperf/shared/realdata"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
 )
@@ -17,13 +20,9 @@ const benchFolds = 5
 func design(tb testing.TB, tab *dataset.Table) *mat.Dense {
 	tb.Helper()
 	tr, err := features.Fit(tab)
-	if err != nil {
-		tb.Fatalf("features.Fit: %v", err)
-	}
+	require.NoError(tb, err, "features.Fit")
 	X, err := tr.Matrix(tab)
-	if err != nil {
-		tb.Fatalf("Matrix: %v", err)
-	}
+	require.NoError(tb, err, "Matrix")
 	return X
 }
 
@@ -45,11 +44,11 @@ func reportSearch(b *testing.B, runs, rows int, res *regress.SearchResult) {
 // BenchmarkLinearSearchStud times the model search of the training
 // pipeline on the real data: every candidate of LinearFamily, 5 folds.
 func BenchmarkLinearSearchStud(b *testing.B) {
-	path := studentsFile(b, "stud.csv")
+	path := realdata.Path(b, "stud.csv")
 	specs := regress.LinearFamily()
 
 	b.Run("search", func(b *testing.B) {
-		tab := readStudents(b, "stud.csv")
+		tab := modeltest.Students(b, "stud.csv")
 		X := design(b, tab)
 		b.ReportAllocs()
 		var res *regress.SearchResult
@@ -88,13 +87,9 @@ func BenchmarkLinearSearchStud(b *testing.B) {
 func BenchmarkSearchSynthetic1M(b *testing.B) {
 	const n = 1_000_000
 	var buf bytes.Buffer
-	if err := dataset.Generate(&buf, n, 1); err != nil {
-		b.Fatalf("Generate: %v", err)
-	}
+	require.NoError(b, dataset.Generate(&buf, n, 1), "Generate")
 	tab, err := dataset.Read(&buf, dataset.Students)
-	if err != nil {
-		b.Fatalf("Read: %v", err)
-	}
+	require.NoError(b, err, "Read")
 	X := design(b, tab)
 	specs := regress.LinearFamily()
 	b.ReportAllocs()

@@ -3,9 +3,10 @@ package regress_test
 import (
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
 )
@@ -17,14 +18,10 @@ func TestFitOLSRecoversKnownCoefficients(t *testing.T) {
 	// coefficients up to rounding.
 	pr := synthetic(200, 3, []float64{1.5, -2, 0.5, 4, -0.25}, 0, 1)
 	m, err := regress.Fit(pr.X, pr.y, olsSpec)
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
+	require.NoError(t, err, "Fit")
 	const tol = 1e-9
 	checkNear(t, "coef", m.Coef, pr.coef, tol)
-	if !near(m.Intercept, pr.intercept, tol) {
-		t.Errorf("intercept: got %.15g; want %g (tolerance %g)", m.Intercept, pr.intercept, tol)
-	}
+	assertNear(t, pr.intercept, m.Intercept, tol, "intercept")
 }
 
 func TestFitOLSMatchesQR(t *testing.T) {
@@ -32,9 +29,7 @@ func TestFitOLSMatchesQR(t *testing.T) {
 	// QR-based Dense.Solve finds on [1 X] independently of the package.
 	pr := synthetic(150, -7, []float64{0.3, 2, -1, 0}, 2, 2)
 	m, err := regress.Fit(pr.X, pr.y, olsSpec)
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
+	require.NoError(t, err, "Fit")
 	n, p := pr.X.Dims()
 	a := mat.NewDense(n, p+1, nil)
 	for i := range n {
@@ -44,13 +39,9 @@ func TestFitOLSMatchesQR(t *testing.T) {
 		}
 	}
 	var w mat.Dense
-	if err := w.Solve(a, mat.NewDense(n, 1, pr.y)); err != nil {
-		t.Fatalf("Dense.Solve: %v", err)
-	}
+	require.NoError(t, w.Solve(a, mat.NewDense(n, 1, pr.y)), "Dense.Solve")
 	const tol = 1e-9
-	if !near(m.Intercept, w.At(0, 0), tol) {
-		t.Errorf("intercept: got %.15g; want %.15g", m.Intercept, w.At(0, 0))
-	}
+	assertNear(t, w.At(0, 0), m.Intercept, tol, "intercept")
 	checkNear(t, "coef", m.Coef, mat.Col(nil, 0, &w)[1:], tol)
 }
 
@@ -73,13 +64,9 @@ func TestFitUncentredColumns(t *testing.T) {
 			y[i] = 2*a[i] - 3*b[i] + 0.1*e[i]
 		}
 		var w mat.Dense
-		if err := w.Solve(A, mat.NewDense(n, 1, y)); err != nil {
-			t.Fatalf("Dense.Solve: %v", err)
-		}
+		require.NoError(t, w.Solve(A, mat.NewDense(n, 1, y)), "Dense.Solve")
 		m, err := regress.Fit(X, y, olsSpec)
-		if err != nil {
-			t.Fatalf("offset %g: Fit: %v", off, err)
-		}
+		require.NoError(t, err, "offset %g: Fit", off)
 		checkNear(t, fmt.Sprintf("offset %g: coef", off), m.Coef, mat.Col(nil, 0, &w)[1:], 1e-8)
 	}
 }
@@ -98,9 +85,7 @@ func ridgeClosedForm(tb testing.TB, X *mat.Dense, y []float64, alpha float64) (f
 	var b mat.VecDense
 	b.MulVec(xc.T(), mat.NewVecDense(len(yc), yc))
 	var w mat.VecDense
-	if err := w.SolveVec(&a, &b); err != nil {
-		tb.Fatalf("SolveVec: %v", err)
-	}
+	require.NoError(tb, w.SolveVec(&a, &b), "SolveVec")
 	coef := mat.Col(nil, 0, &w)
 	b0 := my
 	for j, v := range coef {
@@ -122,26 +107,18 @@ func TestFitRidgeMatchesClosedForm(t *testing.T) {
 	} {
 		for _, alpha := range []float64{1e-3, 0.1, 1, 10, 100, 1e4} {
 			m, err := regress.Fit(tt.X, tt.y, spec(regress.Ridge, alpha))
-			if err != nil {
-				t.Fatalf("%s, alpha %g: Fit: %v", tt.name, alpha, err)
-			}
+			require.NoError(t, err, "%s, alpha %g: Fit", tt.name, alpha)
 			b0, w := ridgeClosedForm(t, tt.X, tt.y, alpha)
 			const tol = 1e-8
 			checkNear(t, fmt.Sprintf("%s, alpha %g: coef", tt.name, alpha), m.Coef, w, tol)
-			if !near(m.Intercept, b0, tol) {
-				t.Errorf("%s, alpha %g: intercept got %.15g; want %.15g", tt.name, alpha, m.Intercept, b0)
-			}
+			assertNear(t, b0, m.Intercept, tol, "%s, alpha %g: intercept", tt.name, alpha)
 		}
 	}
 	// alpha 0 on a full-rank design is OLS.
 	m, err := regress.Fit(wide.X, wide.y, spec(regress.Ridge, 0))
-	if err != nil {
-		t.Fatalf("ridge alpha 0: %v", err)
-	}
+	require.NoError(t, err, "ridge alpha 0")
 	o, err := regress.Fit(wide.X, wide.y, olsSpec)
-	if err != nil {
-		t.Fatalf("OLS: %v", err)
-	}
+	require.NoError(t, err, "OLS")
 	checkNear(t, "ridge(0) vs OLS coef", m.Coef, o.Coef, 1e-8)
 }
 
@@ -188,23 +165,17 @@ func kkt(tb testing.TB, name string, X *mat.Dense, y []float64, m *regress.Linea
 		g := mat.Dot(xc.ColView(j), mat.NewVecDense(n, r)) / float64(n)
 		if w == 0 {
 			zeros++
-			if math.Abs(g) > alpha*rho+tol {
-				tb.Errorf("%s: w[%d] = 0 but |gradient| %.3g > αρ %.3g", name, j, math.Abs(g), alpha*rho)
-			}
+			assert.LessOrEqual(tb, math.Abs(g), alpha*rho+tol, "%s: w[%d] = 0: |gradient| must be at most αρ %.3g (tolerance %g)", name, j, alpha*rho, tol)
 			continue
 		}
 		want := alpha*rho*math.Copysign(1, w) + alpha*(1-rho)*w
-		if math.Abs(g-want) > tol {
-			tb.Errorf("%s: w[%d] = %.6g: gradient %.9g; want %.9g (tolerance %g)", name, j, w, g, want, tol)
-		}
+		assert.InDelta(tb, want, g, tol, "%s: w[%d] = %.6g: gradient", name, j, w)
 	}
 	b0 := my
 	for j, w := range m.Coef {
 		b0 -= mx[j] * w
 	}
-	if !near(m.Intercept, b0, 1e-9) {
-		tb.Errorf("%s: intercept %.15g; want ȳ − x̄ᵀw = %.15g", name, m.Intercept, b0)
-	}
+	assertNear(tb, b0, m.Intercept, 1e-9, "%s: intercept; want ȳ − x̄ᵀw", name)
 	return zeros
 }
 
@@ -226,8 +197,7 @@ func TestFitElasticNetKKT(t *testing.T) {
 				}
 				name := d.name + " " + s.Name
 				m, err := regress.Fit(d.X, d.y, s)
-				if err != nil {
-					t.Errorf("%s: Fit: %v", name, err)
+				if !assert.NoError(t, err, "%s: Fit", name) {
 					continue
 				}
 				z := kkt(t, name, d.X, d.y, m, alpha, rho)
@@ -237,9 +207,8 @@ func TestFitElasticNetKKT(t *testing.T) {
 		}
 	}
 	// Both branches of the conditions must have been exercised.
-	if zeros == 0 || nonzeros == 0 {
-		t.Errorf("got %d zero and %d non-zero coefficients in all; want some of each", zeros, nonzeros)
-	}
+	assert.Positive(t, zeros, "zero coefficients in all: both branches of the conditions must be exercised")
+	assert.Positive(t, nonzeros, "non-zero coefficients in all: both branches of the conditions must be exercised")
 	t.Logf("checked %d zero and %d non-zero coefficients", zeros, nonzeros)
 }
 
@@ -254,24 +223,13 @@ func TestFitLassoZeroesEverythingAboveAlphaMax(t *testing.T) {
 		alphaMax = math.Max(alphaMax, math.Abs(mat.Dot(xc.ColView(j), mat.NewVecDense(len(yc), yc)))/float64(len(yc)))
 	}
 	m, err := regress.Fit(X, y, spec(regress.Lasso, alphaMax*1.001))
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
-	for j, w := range m.Coef {
-		if w != 0 {
-			t.Errorf("coef[%d] = %g; want 0 above alpha_max", j, w)
-		}
-	}
-	if !near(m.Intercept, my, 1e-12) {
-		t.Errorf("intercept %.15g; want the mean %.15g", m.Intercept, my)
-	}
+	require.NoError(t, err, "Fit")
+	assert.Equal(t, make([]float64, p), m.Coef, "coefficients above alpha_max")
+	assertNear(t, my, m.Intercept, 1e-12, "intercept; want the mean")
 	m, err = regress.Fit(X, y, spec(regress.Lasso, alphaMax*0.9))
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
-	if nz := p - kkt(t, "lasso below alpha_max", X, y, m, alphaMax*0.9, 1); nz == 0 {
-		t.Errorf("below alpha_max: got all zero coefficients; want at least one non-zero")
-	}
+	require.NoError(t, err, "Fit")
+	nz := p - kkt(t, "lasso below alpha_max", X, y, m, alphaMax*0.9, 1)
+	assert.Positive(t, nz, "below alpha_max: non-zero coefficients")
 }
 
 // pinvSolution returns the minimum-norm least-squares solution of the
@@ -280,9 +238,7 @@ func pinvSolution(tb testing.TB, X *mat.Dense, y []float64) (float64, []float64)
 	tb.Helper()
 	xc, yc, mx, my := centred(X, y)
 	var svd mat.SVD
-	if !svd.Factorize(xc, mat.SVDThin) {
-		tb.Fatal("SVD did not converge")
-	}
+	require.True(tb, svd.Factorize(xc, mat.SVDThin), "SVD did not converge")
 	var w mat.Dense
 	svd.SolveTo(&w, mat.NewDense(len(yc), 1, yc), svd.Rank(1e-8))
 	coef := mat.Col(nil, 0, &w)
@@ -296,15 +252,11 @@ func pinvSolution(tb testing.TB, X *mat.Dense, y []float64) (float64, []float64)
 func TestFitOLSCollinearMinimumNorm(t *testing.T) {
 	X, y := oneHot(80, 8)
 	m, err := regress.Fit(X, y, olsSpec)
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
+	require.NoError(t, err, "Fit")
 	b0, w := pinvSolution(t, X, y)
 	const tol = 1e-9
 	checkNear(t, "coef vs pinv", m.Coef, w, tol)
-	if !near(m.Intercept, b0, tol) {
-		t.Errorf("intercept: got %.15g; want %.15g", m.Intercept, b0)
-	}
+	assertNear(t, b0, m.Intercept, tol, "intercept")
 
 	// Predictions do not depend on which solution is taken: dropping the
 	// first level of each category makes the design full rank, and QR on it
@@ -319,9 +271,7 @@ func TestFitOLSCollinearMinimumNorm(t *testing.T) {
 		}
 	}
 	var full mat.Dense
-	if err := full.Solve(a, mat.NewDense(n, 1, y)); err != nil {
-		t.Fatalf("Dense.Solve on the reduced design: %v", err)
-	}
+	require.NoError(t, full.Solve(a, mat.NewDense(n, 1, y)), "Dense.Solve on the reduced design")
 	want := make([]float64, n)
 	for i := range n {
 		want[i] = mat.Dot(a.RowView(i), full.ColView(0))
@@ -340,18 +290,12 @@ func TestFitOLSDuplicateColumnSplitsWeight(t *testing.T) {
 		dup.SetRow(i, []float64{pr.X.At(i, 0), pr.X.At(i, 0), pr.X.At(i, 1)})
 	}
 	single, err := regress.Fit(pr.X, pr.y, olsSpec)
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
+	require.NoError(t, err, "Fit")
 	m, err := regress.Fit(dup, pr.y, olsSpec)
-	if err != nil {
-		t.Fatalf("Fit with duplicate: %v", err)
-	}
+	require.NoError(t, err, "Fit with duplicate")
 	want := []float64{single.Coef[0] / 2, single.Coef[0] / 2, single.Coef[1]}
 	checkNear(t, "coef", m.Coef, want, 1e-9)
-	if !near(m.Intercept, single.Intercept, 1e-9) {
-		t.Errorf("intercept: got %.15g; want %.15g", m.Intercept, single.Intercept)
-	}
+	assertNear(t, single.Intercept, m.Intercept, 1e-9, "intercept")
 }
 
 func TestFitConstantColumnGetsNoWeight(t *testing.T) {
@@ -362,22 +306,18 @@ func TestFitConstantColumnGetsNoWeight(t *testing.T) {
 		X.SetRow(i, []float64{7, pr.X.At(i, 0)})
 	}
 	ref, err := regress.Fit(pr.X, pr.y, olsSpec)
-	if err != nil {
-		t.Fatalf("Fit: %v", err)
-	}
+	require.NoError(t, err, "Fit")
 	for _, s := range []regress.Spec{olsSpec, spec(regress.Ridge, 1), spec(regress.Lasso, 0.1), spec(regress.ElasticNet, 0.1, 0.5)} {
 		m, err := regress.Fit(X, pr.y, s)
-		if err != nil {
-			t.Errorf("%s: Fit: %v", s.Name, err)
+		if !assert.NoError(t, err, "%s: Fit", s.Name) {
 			continue
 		}
 		// Fit does not shift the columns before accumulating, so the
 		// centred cross-products of a constant column are rounding, not 0.
-		if math.Abs(m.Coef[0]) > 1e-9 {
-			t.Errorf("%s: constant column coefficient %g; want 0 (tolerance 1e-9)", s.Name, m.Coef[0])
-		}
-		if s.Family == regress.OLS && (!near(m.Coef[1], ref.Coef[0], 1e-9) || !near(m.Intercept, ref.Intercept, 1e-9)) {
-			t.Errorf("OLS with a constant column: got %g + %g·x; want %g + %g·x", m.Intercept, m.Coef[1], ref.Intercept, ref.Coef[0])
+		assert.InDelta(t, 0, m.Coef[0], 1e-9, "%s: constant column coefficient", s.Name)
+		if s.Family == regress.OLS {
+			assertNear(t, ref.Coef[0], m.Coef[1], 1e-9, "OLS with a constant column: coefficient of x")
+			assertNear(t, ref.Intercept, m.Intercept, 1e-9, "OLS with a constant column: intercept")
 		}
 	}
 
@@ -386,13 +326,11 @@ func TestFitConstantColumnGetsNoWeight(t *testing.T) {
 	y := []float64{1, 2, 3, 6}
 	for _, s := range []regress.Spec{olsSpec, spec(regress.Ridge, 1), spec(regress.Lasso, 0.1), spec(regress.ElasticNet, 0.1, 0.5)} {
 		m, err := regress.Fit(allConst, y, s)
-		if err != nil {
-			t.Errorf("%s on constant columns: %v", s.Name, err)
+		if !assert.NoError(t, err, "%s on constant columns", s.Name) {
 			continue
 		}
-		if m.Coef[0] != 0 || m.Coef[1] != 0 || !near(m.Intercept, 3, 1e-12) {
-			t.Errorf("%s on constant columns: got %+v; want intercept 3 and zero coefficients", s.Name, *m)
-		}
+		assert.Equal(t, []float64{0, 0}, m.Coef, "%s on constant columns: coefficients", s.Name)
+		assertNear(t, 3, m.Intercept, 1e-12, "%s on constant columns: intercept", s.Name)
 	}
 }
 
@@ -421,15 +359,11 @@ func TestFitErrors(t *testing.T) {
 	pr := synthetic(20, 0, []float64{1, 2}, 1, 11)
 	for _, tt := range badSpecs {
 		t.Run(tt.name, func(t *testing.T) {
-			noPanic(t, "Fit", func() {
-				m, err := regress.Fit(pr.X, pr.y, tt.spec)
-				if err == nil {
-					t.Fatalf("Fit(%+v) = %+v, nil error; want an error", tt.spec, m)
-				}
-				if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.spec.Name) {
-					t.Errorf("error %q; want it to name %q and candidate %q", err, tt.want, tt.spec.Name)
-				}
-			})
+			var err error
+			require.NotPanics(t, func() { _, err = regress.Fit(pr.X, pr.y, tt.spec) })
+			require.Error(t, err, "Fit(%+v)", tt.spec)
+			assert.ErrorContains(t, err, tt.want)
+			assert.ErrorContains(t, err, tt.spec.Name, "the error must name the candidate")
 		})
 	}
 	for _, tt := range []struct {
@@ -443,11 +377,9 @@ func TestFitErrors(t *testing.T) {
 		{"no rows", &mat.Dense{}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			noPanic(t, "Fit", func() {
-				if m, err := regress.Fit(tt.X, tt.y, olsSpec); err == nil {
-					t.Errorf("Fit = %+v, nil error; want an error", m)
-				}
-			})
+			var err error
+			require.NotPanics(t, func() { _, err = regress.Fit(tt.X, tt.y, olsSpec) })
+			assert.Error(t, err)
 		})
 	}
 }

@@ -6,27 +6,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/modeltest"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
-
-// studentsFile returns the path of one file of the real data set, which
-// lives outside the repository and is never copied into it. Locally a
-// missing file skips the test (the data is not shipped with the code); in
-// CI (CI=true) it is a failure, so a broken checkout cannot pass silently.
-func studentsFile(tb testing.TB, name string) string {
-	tb.Helper()
-	return realdata.Path(tb, name)
-}
-
-func readStudents(tb testing.TB, name string) *dataset.Table {
-	tb.Helper()
-	return modeltest.Students(tb, name)
-}
 
 // normals returns n draws of N(mu, sigma²) from a seeded gonum source.
 func normals(n int, mu, sigma float64, seed uint64) []float64 {
@@ -150,22 +135,19 @@ func predictAll(m *regress.Linear, X *mat.Dense) []float64 {
 	return out
 }
 
-// near reports whether got is within tol of want, absolutely for values
-// up to 1 in size and relatively beyond.
-func near(got, want, tol float64) bool {
-	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))
+// assertNear asserts that got is within tol of want, absolutely for
+// values up to 1 in size and relatively beyond.
+func assertNear(tb testing.TB, want, got, tol float64, msgAndArgs ...any) bool {
+	tb.Helper()
+	return assert.InDelta(tb, want, got, tol*math.Max(1, math.Abs(want)), msgAndArgs...)
 }
 
-// checkNear fails tb for every element of got not near want.
+// checkNear asserts every element of got is near want (see assertNear).
 func checkNear(tb testing.TB, what string, got, want []float64, tol float64) {
 	tb.Helper()
-	if len(got) != len(want) {
-		tb.Fatalf("%s: got %d values; want %d", what, len(got), len(want))
-	}
+	require.Len(tb, got, len(want), what)
 	for i := range got {
-		if !near(got[i], want[i], tol) {
-			tb.Errorf("%s[%d]: got %.15g; want %.15g (tolerance %g)", what, i, got[i], want[i], tol)
-		}
+		assertNear(tb, want[i], got[i], tol, "%s[%d]", what, i)
 	}
 }
 
@@ -178,15 +160,4 @@ func spec(family string, params ...float64) regress.Spec {
 	}
 	s.Name = fmt.Sprintf("%s%v", family, params)
 	return s
-}
-
-// noPanic runs f and turns a panic into a test failure.
-func noPanic(tb testing.TB, what string, f func()) {
-	tb.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			tb.Errorf("%s panicked: %v", what, r)
-		}
-	}()
-	f()
 }

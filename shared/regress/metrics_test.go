@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/regress"
 )
 
@@ -30,14 +32,12 @@ func TestEvaluate(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := regress.Evaluate(tt.y, tt.pred)
-			if err != nil {
-				t.Fatalf("Evaluate: %v", err)
-			}
+			require.NoError(t, err)
 			const tol = 1e-12
-			if math.Abs(got.R2-tt.want.R2) > tol || math.Abs(got.RMSE-tt.want.RMSE) > tol ||
-				math.Abs(got.MAE-tt.want.MAE) > tol || got.Rows != tt.want.Rows {
-				t.Errorf("got %+v; want %+v (tolerance %g)", got, tt.want, tol)
-			}
+			assert.InDelta(t, tt.want.R2, got.R2, tol, "R²")
+			assert.InDelta(t, tt.want.RMSE, got.RMSE, tol, "RMSE")
+			assert.InDelta(t, tt.want.MAE, got.MAE, tol, "MAE")
+			assert.Equal(t, tt.want.Rows, got.Rows, "rows")
 		})
 	}
 }
@@ -53,23 +53,17 @@ func TestEvaluateErrors(t *testing.T) {
 		{"empty rows", []float64{}, []float64{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			noPanic(t, "Evaluate", func() {
-				if got, err := regress.Evaluate(tt.y, tt.pred); err == nil {
-					t.Errorf("got %+v, nil error; want an error", got)
-				}
-			})
+			var err error
+			require.NotPanics(t, func() { _, err = regress.Evaluate(tt.y, tt.pred) })
+			assert.Error(t, err)
 		})
 	}
 }
 
 func TestLinearPredict(t *testing.T) {
 	m := &regress.Linear{Intercept: 1, Coef: []float64{2, -3}}
-	if got, want := m.Predict([]float64{4, 5}), -6.0; got != want {
-		t.Errorf("Predict: got %g; want %g", got, want)
-	}
-	if got, want := (&regress.Linear{Intercept: 2.5}).Predict(nil), 2.5; got != want {
-		t.Errorf("Predict without features: got %g; want %g", got, want)
-	}
+	assert.Equal(t, -6.0, m.Predict([]float64{4, 5}), "Predict")
+	assert.Equal(t, 2.5, (&regress.Linear{Intercept: 2.5}).Predict(nil), "Predict without features")
 }
 
 func TestLinearValidate(t *testing.T) {
@@ -91,8 +85,10 @@ func TestLinearValidate(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.m.Validate(tt.width)
-			if (err != nil) != tt.wantErr {
-				t.Errorf("Validate(%d) = %v; want error %v", tt.width, err, tt.wantErr)
+			if tt.wantErr {
+				assert.Error(t, err, "Validate(%d)", tt.width)
+			} else {
+				assert.NoError(t, err, "Validate(%d)", tt.width)
 			}
 		})
 	}

@@ -10,10 +10,14 @@ package regress_test
 // still run.
 
 import (
+	"math"
 	"testing"
 
 	"github.com/sjwhitworth/golearn/base"
 	"github.com/sjwhitworth/golearn/linear_models"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
 )
@@ -30,12 +34,8 @@ func golearnGrid(tb testing.TB, names []string, X *mat.Dense, cols []int, y []fl
 	}
 	class := base.NewFloatAttribute("math_score")
 	classSpec := g.AddAttribute(class)
-	if err := g.AddClassAttribute(class); err != nil {
-		tb.Fatalf("AddClassAttribute: %v", err)
-	}
-	if err := g.Extend(n); err != nil {
-		tb.Fatalf("Extend(%d): %v", n, err)
-	}
+	require.NoError(tb, g.AddClassAttribute(class), "AddClassAttribute")
+	require.NoError(tb, g.Extend(n), "Extend(%d)", n)
 	for i := range n {
 		for k, j := range cols {
 			// PackFloatToBytes stores the float64's bits: no rounding.
@@ -46,8 +46,18 @@ func golearnGrid(tb testing.TB, names []string, X *mat.Dense, cols []int, y []fl
 	return g
 }
 
+func init() { golearnOracle = checkGolearnOLS }
+
+// TestOracleGolearnOLS runs the oracle on the embedded sample, split as
+// train splits it; TestOriginalFigures runs it on the original's split.
 func TestOracleGolearnOLS(t *testing.T) {
-	f := fitTrainTest(t)
+	train, test := modeltest.Split(t, "sample", 42)
+	checkGolearnOLS(t, fitSplit(t, train, test))
+}
+
+// checkGolearnOLS fits golearn's and regress's OLS on f's training rows
+// and checks that they predict f's test rows alike.
+func checkGolearnOLS(t *testing.T, f fitted) {
 
 	// golearn factorises [1 X] with an unpivoted QR and divides by R's
 	// diagonal, so it cannot take the full one-hot design: with the
@@ -70,23 +80,15 @@ func TestOracleGolearnOLS(t *testing.T) {
 		}
 		k += len(c.Levels)
 	}
-	if want := f.tr.Width() - len(f.tr.Categorical); len(cols) != want {
-		t.Fatalf("reduced design has %d columns; want %d", len(cols), want)
-	}
+	require.Len(t, cols, f.tr.Width()-len(f.tr.Categorical), "columns of the reduced design")
 
 	lr := linear_models.NewLinearRegression()
-	if err := lr.Fit(golearnGrid(t, names, f.xTrain, cols, f.train.Target)); err != nil {
-		t.Fatalf("golearn Fit: %v", err)
-	}
+	require.NoError(t, lr.Fit(golearnGrid(t, names, f.xTrain, cols, f.train.Target)), "golearn Fit")
 	test := golearnGrid(t, names, f.xTest, cols, f.test.Target)
 	pred, err := lr.Predict(test)
-	if err != nil {
-		t.Fatalf("golearn Predict: %v", err)
-	}
+	require.NoError(t, err, "golearn Predict")
 	predClass, err := pred.GetAttribute(pred.AllClassAttributes()[0])
-	if err != nil {
-		t.Fatalf("prediction attribute: %v", err)
-	}
+	require.NoError(t, err, "prediction attribute")
 	_, n := pred.Size()
 	want := make([]float64, n)
 	for i := range n {
@@ -94,24 +96,14 @@ func TestOracleGolearnOLS(t *testing.T) {
 	}
 
 	m, err := regress.Fit(f.xTrain, f.train.Target, regress.Spec{Name: "ols", Family: regress.OLS})
-	if err != nil {
-		t.Fatalf("regress Fit: %v", err)
-	}
+	require.NoError(t, err, "regress Fit")
 	got := predictAll(m, f.xTest)
-	if len(got) != n {
-		t.Fatalf("golearn predicted %d rows; regress %d", n, len(got))
-	}
+	require.Len(t, got, n, "rows golearn predicted")
 	const tol = 1e-6
 	var worst float64
 	for i := range got {
-		d := got[i] - want[i]
-		if d < 0 {
-			d = -d
-		}
-		worst = max(worst, d)
-		if d > tol {
-			t.Errorf("test row %d: regress predicts %.10f; golearn %.10f (tolerance %g)", i+1, got[i], want[i], tol)
-		}
+		worst = max(worst, math.Abs(got[i]-want[i]))
+		assert.InDelta(t, want[i], got[i], tol, "test row %d: regress vs golearn", i+1)
 	}
 	t.Logf("largest difference from golearn over %d test rows: %.3g", n, worst)
 }

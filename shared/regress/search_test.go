@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/regress"
 	"gonum.org/v1/gonum/mat"
 )
@@ -30,19 +31,13 @@ func bruteForceCV(tb testing.TB, X *mat.Dense, y []float64, spec regress.Spec, k
 		xt, yt := rows(X, y, lo, hi, true)
 		xv, yv := rows(X, y, lo, hi, false)
 		m, err := regress.Fit(xt, yt, spec)
-		if err != nil {
-			tb.Fatalf("%s, fold %d: Fit: %v", spec.Name, f+1, err)
-		}
+		require.NoError(tb, err, "%s, fold %d: Fit", spec.Name, f+1)
 		got, err := regress.Evaluate(yv, predictAll(m, xv))
-		if err != nil {
-			tb.Fatalf("%s, fold %d: Evaluate: %v", spec.Name, f+1, err)
-		}
+		require.NoError(tb, err, "%s, fold %d: Evaluate", spec.Name, f+1)
 		out[f] = got.R2
 		lo = hi
 	}
-	if lo != n {
-		tb.Fatalf("folds cover %d of %d rows", lo, n)
-	}
+	require.Equal(tb, n, lo, "rows the folds cover")
 	return out
 }
 
@@ -63,17 +58,13 @@ func TestSearchMatchesBruteForceCV(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			specs := regress.LinearFamily()
 			res, err := regress.Search(d.X, d.y, specs, regress.Options{Folds: d.k})
-			if err != nil {
-				t.Fatalf("Search: %v", err)
-			}
-			if res.Folds != d.k || len(res.Results) != len(specs) {
-				t.Fatalf("got %d folds and %d results; want %d and %d", res.Folds, len(res.Results), d.k, len(specs))
-			}
+			require.NoError(t, err, "Search")
+			require.Equal(t, d.k, res.Folds, "folds")
+			require.Len(t, res.Results, len(specs), "results")
 			for i, s := range specs {
 				r := res.Results[i]
-				if r.Name != s.Name || r.Family != s.Family {
-					t.Errorf("result %d is %q (%s); want %q (%s)", i, r.Name, r.Family, s.Name, s.Family)
-				}
+				assert.Equal(t, s.Name, r.Name, "result %d", i)
+				assert.Equal(t, s.Family, r.Family, "result %d", i)
 				checkNear(t, s.Name+" fold R²", r.FoldR2, bruteForceCV(t, d.X, d.y, s, d.k), 1e-9)
 				var mean, ss float64
 				for _, v := range r.FoldR2 {
@@ -83,28 +74,20 @@ func TestSearchMatchesBruteForceCV(t *testing.T) {
 				for _, v := range r.FoldR2 {
 					ss += (v - mean) * (v - mean)
 				}
-				if !near(r.CVMean, mean, 1e-12) || !near(r.CVStd, math.Sqrt(ss/float64(d.k)), 1e-12) {
-					t.Errorf("%s: mean %g, std %g; want the folds' mean %g and population std %g",
-						s.Name, r.CVMean, r.CVStd, mean, math.Sqrt(ss/float64(d.k)))
-				}
-				if r.FitSeconds < 0 {
-					t.Errorf("%s: negative fit time %g", s.Name, r.FitSeconds)
-				}
+				assertNear(t, mean, r.CVMean, 1e-12, "%s: CV mean; want the folds' mean", s.Name)
+				assertNear(t, math.Sqrt(ss/float64(d.k)), r.CVStd, 1e-12, "%s: CV std; want the folds' population std", s.Name)
+				assert.GreaterOrEqual(t, r.FitSeconds, 0.0, "%s: fit time", s.Name)
 			}
 
 			// The winner has the best mean (ties aside) and is refitted on
 			// every row, as Fit would.
 			best := res.Results[res.Best]
 			for i, r := range res.Results {
-				if r.CVMean > best.CVMean+1e-4 {
-					t.Errorf("result %d (%s) has mean %g, beating the winner %s (%g) by more than the tie tolerance",
-						i, r.Name, r.CVMean, best.Name, best.CVMean)
-				}
+				assert.LessOrEqual(t, r.CVMean, best.CVMean+1e-4,
+					"result %d (%s) beats the winner %s (%g) by more than the tie tolerance", i, r.Name, best.Name, best.CVMean)
 			}
 			m, err := regress.Fit(d.X, d.y, specs[res.Best])
-			if err != nil {
-				t.Fatalf("Fit(%s): %v", specs[res.Best].Name, err)
-			}
+			require.NoError(t, err, "Fit(%s)", specs[res.Best].Name)
 			checkNear(t, "refitted predictions", predictAll(res.Model, d.X), predictAll(m, d.X), 1e-9)
 		})
 	}
@@ -122,12 +105,8 @@ func TestSearchKnownFoldScores(t *testing.T) {
 	}
 	y[9] = 20
 	res, err := regress.Search(mat.NewDense(10, 1, x), y, []regress.Spec{olsSpec}, regress.Options{Folds: 2})
-	if err != nil {
-		t.Fatalf("Search: %v", err)
-	}
-	if got, want := res.Results[0].FoldR2[1], 1-4/59.2; !near(got, want, 1e-12) {
-		t.Errorf("second fold R²: got %.15g; want %.15g", got, want)
-	}
+	require.NoError(t, err, "Search")
+	assertNear(t, 1-4/59.2, res.Results[0].FoldR2[1], 1e-12, "second fold R²")
 }
 
 func TestSearchConstantValidationFold(t *testing.T) {
@@ -142,15 +121,12 @@ func TestSearchConstantValidationFold(t *testing.T) {
 		y := []float64{c, c, c, c, c, 1, 4, 2, 8, 5}
 		X := mat.NewDense(10, 1, x)
 		res, err := regress.Search(X, y, []regress.Spec{olsSpec}, regress.Options{Folds: 2})
-		if err != nil {
-			t.Errorf("c = %g: Search: %v", c, err)
+		if !assert.NoError(t, err, "c = %g: Search", c) {
 			continue
 		}
 		got := res.Results[0].FoldR2
 		for f, v := range got {
-			if v > 1 {
-				t.Errorf("c = %g: fold %d R² %g > 1", c, f+1, v)
-			}
+			assert.LessOrEqual(t, v, 1.0, "c = %g: fold %d R²", c, f+1)
 		}
 		checkNear(t, fmt.Sprintf("c = %g: fold R²", c), got, bruteForceCV(t, X, y, olsSpec, 2), 1e-9)
 	}
@@ -177,16 +153,12 @@ func TestSearchTieGoesToSimplest(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := regress.Search(pr.X, pr.y, tt.specs, regress.Options{TieTolerance: tt.tie})
-			if err != nil {
-				t.Fatalf("Search: %v", err)
+			require.NoError(t, err, "Search")
+			means := make([]float64, len(res.Results))
+			for i, r := range res.Results {
+				means[i] = r.CVMean
 			}
-			if res.Best != tt.want {
-				means := make([]float64, len(res.Results))
-				for i, r := range res.Results {
-					means[i] = r.CVMean
-				}
-				t.Errorf("best %d (%s); want %d (%s); CV means %.12g", res.Best, tt.specs[res.Best].Name, tt.want, tt.specs[tt.want].Name, means)
-			}
+			assert.Equal(t, tt.want, res.Best, "best: want %s; CV means %.12g", tt.specs[tt.want].Name, means)
 		})
 	}
 }
@@ -198,21 +170,18 @@ func TestSearchNegativeTieTolerance(t *testing.T) {
 	// falls back to the first.
 	pr := synthetic(100, 5, []float64{2, -1}, 0, 14)
 	res, err := regress.Search(pr.X, pr.y, []regress.Spec{spec(regress.Ridge, 1e6), olsSpec}, regress.Options{TieTolerance: -0.5})
-	if err == nil && res.Best != 1 {
-		t.Errorf("TieTolerance -0.5: best %d (%s, CV mean %.4f) over OLS (CV mean %.4f); want OLS or an error",
-			res.Best, res.Results[res.Best].Name, res.Results[res.Best].CVMean, res.Results[1].CVMean)
+	if err == nil {
+		assert.Equal(t, 1, res.Best, "TieTolerance -0.5: best %s (CV mean %.4f) over OLS (CV mean %.4f); want OLS or an error",
+			res.Results[res.Best].Name, res.Results[res.Best].CVMean, res.Results[1].CVMean)
 	}
 }
 
 func TestSearchDefaultsToFiveFolds(t *testing.T) {
 	pr := synthetic(50, 0, []float64{1}, 1, 15)
 	res, err := regress.Search(pr.X, pr.y, []regress.Spec{olsSpec}, regress.Options{})
-	if err != nil {
-		t.Fatalf("Search: %v", err)
-	}
-	if res.Folds != 5 || len(res.Results[0].FoldR2) != 5 {
-		t.Errorf("got %d folds (%d scores); want 5", res.Folds, len(res.Results[0].FoldR2))
-	}
+	require.NoError(t, err, "Search")
+	assert.Equal(t, 5, res.Folds, "folds")
+	assert.Len(t, res.Results[0].FoldR2, 5, "fold scores")
 }
 
 func TestSearchProgress(t *testing.T) {
@@ -226,19 +195,12 @@ func TestSearchProgress(t *testing.T) {
 	_, err := regress.Search(pr.X, pr.y, regress.LinearFamily(), regress.Options{
 		Progress: func(family string, candidates int, elapsed time.Duration) {
 			calls = append(calls, call{family, candidates})
-			if elapsed < last {
-				t.Errorf("%s: elapsed %v went back from %v", family, elapsed, last)
-			}
+			assert.GreaterOrEqual(t, elapsed, last, "%s: elapsed went back", family)
 			last = elapsed
 		},
 	})
-	if err != nil {
-		t.Fatalf("Search: %v", err)
-	}
-	want := []call{{regress.OLS, 1}, {regress.Ridge, 5}, {regress.Lasso, 4}, {regress.ElasticNet, 12}}
-	if !slices.Equal(calls, want) {
-		t.Errorf("progress calls %v; want %v", calls, want)
-	}
+	require.NoError(t, err, "Search")
+	assert.Equal(t, []call{{regress.OLS, 1}, {regress.Ridge, 5}, {regress.Lasso, 4}, {regress.ElasticNet, 12}}, calls, "progress calls")
 }
 
 func TestSearchProgressInterleavedFamilies(t *testing.T) {
@@ -254,51 +216,34 @@ func TestSearchProgressInterleavedFamilies(t *testing.T) {
 			calls = append(calls, fmt.Sprintf("%s:%d", family, candidates))
 		},
 	})
-	if err != nil {
-		t.Fatalf("Search: %v", err)
-	}
-	if want := []string{"ridge:1", "ols:2"}; !slices.Equal(calls, want) {
-		t.Errorf("progress calls %q; want %q", calls, want)
-	}
+	require.NoError(t, err, "Search")
+	assert.Equal(t, []string{"ridge:1", "ols:2"}, calls, "progress calls")
 }
 
 func TestLinearFamily(t *testing.T) {
 	specs := regress.LinearFamily()
-	if len(specs) != 22 {
-		t.Errorf("got %d candidates; want 22 (1 OLS, 5 ridge, 4 lasso, 12 elastic net)", len(specs))
-	}
-	if specs[0].Family != regress.OLS {
-		t.Errorf("first candidate %q; want OLS, the simplest", specs[0].Name)
-	}
+	assert.Len(t, specs, 22, "1 OLS, 5 ridge, 4 lasso, 12 elastic net")
+	assert.Equal(t, regress.OLS, specs[0].Family, "first candidate: want OLS, the simplest")
 	order := map[string]int{regress.OLS: 0, regress.Ridge: 1, regress.Lasso: 2, regress.ElasticNet: 3}
 	names := map[string]bool{}
 	pr := synthetic(30, 0, []float64{1, 1}, 1, 17)
 	for i, s := range specs {
-		if names[s.Name] {
-			t.Errorf("duplicate candidate name %q", s.Name)
-		}
+		assert.False(t, names[s.Name], "duplicate candidate name %q", s.Name)
 		names[s.Name] = true
-		if _, ok := order[s.Family]; !ok {
-			t.Errorf("%q: unknown family %q", s.Name, s.Family)
-		}
+		assert.Contains(t, order, s.Family, "%q: unknown family", s.Name)
 		if i > 0 {
 			prev := specs[i-1]
-			switch {
-			case order[s.Family] < order[prev.Family]:
-				t.Errorf("%q comes after %q: families out of order", s.Name, prev.Name)
-			case s.Family == prev.Family && s.Params["alpha"] > prev.Params["alpha"]:
-				t.Errorf("%q comes after %q: penalties must go from strongest to weakest", s.Name, prev.Name)
+			assert.GreaterOrEqual(t, order[s.Family], order[prev.Family], "%q comes after %q: families out of order", s.Name, prev.Name)
+			if s.Family == prev.Family {
+				assert.LessOrEqual(t, s.Params["alpha"], prev.Params["alpha"], "%q comes after %q: penalties must go from strongest to weakest", s.Name, prev.Name)
 			}
 		}
-		if _, err := regress.Fit(pr.X, pr.y, s); err != nil {
-			t.Errorf("%q does not fit: %v", s.Name, err)
-		}
+		_, err := regress.Fit(pr.X, pr.y, s)
+		assert.NoError(t, err, "%q does not fit", s.Name)
 	}
 	// A fresh grid each call: changing one must not change the next.
 	specs[1].Params["alpha"] = -1
-	if a := regress.LinearFamily()[1].Params["alpha"]; a != 100 {
-		t.Errorf("LinearFamily()[1] alpha %g after changing an earlier grid; want 100", a)
-	}
+	assert.Equal(t, 100.0, regress.LinearFamily()[1].Params["alpha"], "LinearFamily()[1] alpha after changing an earlier grid")
 }
 
 func TestSearchErrors(t *testing.T) {
@@ -323,31 +268,22 @@ func TestSearchErrors(t *testing.T) {
 		{"bad candidate after good ones", pr.X, pr.y, []regress.Spec{olsSpec, spec(regress.Ridge, -1)}, regress.Options{}, "alpha"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			noPanic(t, "Search", func() {
-				res, err := regress.Search(tt.X, tt.y, tt.specs, tt.opts)
-				if err == nil {
-					t.Fatalf("Search = %+v, nil error; want an error", res)
-				}
-				if res != nil {
-					t.Errorf("Search returned a result with error %v", err)
-				}
-				if !strings.Contains(err.Error(), tt.want) {
-					t.Errorf("error %q; want it to mention %q", err, tt.want)
-				}
-			})
+			var res *regress.SearchResult
+			var err error
+			require.NotPanics(t, func() { res, err = regress.Search(tt.X, tt.y, tt.specs, tt.opts) })
+			require.Error(t, err, "Search = %+v", res)
+			assert.Nil(t, res, "Search returned a result with an error")
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
 	for _, tt := range badSpecs {
 		t.Run("candidate: "+tt.name, func(t *testing.T) {
-			noPanic(t, "Search", func() {
-				if res, err := regress.Search(pr.X, pr.y, []regress.Spec{tt.spec}, regress.Options{}); err == nil {
-					t.Errorf("Search(%+v) = %+v, nil error; want an error", tt.spec, res)
-				}
-			})
+			var err error
+			require.NotPanics(t, func() { _, err = regress.Search(pr.X, pr.y, []regress.Spec{tt.spec}, regress.Options{}) })
+			assert.Error(t, err, "Search(%+v)", tt.spec)
 		})
 	}
 	// The boundary: exactly two rows a fold is enough.
-	if _, err := regress.Search(pr.X, pr.y, ok, regress.Options{Folds: 10}); err != nil {
-		t.Errorf("20 rows in 10 folds: %v", err)
-	}
+	_, err := regress.Search(pr.X, pr.y, ok, regress.Options{Folds: 10})
+	assert.NoError(t, err, "20 rows in 10 folds")
 }
