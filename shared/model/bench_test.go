@@ -2,6 +2,8 @@ package model_test
 
 import (
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkPredict is one prediction through the served path: category
@@ -25,9 +27,7 @@ func BenchmarkPredict(b *testing.B) {
 func BenchmarkPredictBatch10k(b *testing.B) {
 	m, tab := trained(b, 10000)
 	rows, err := m.Transform.Rows(tab)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	out := make([]float64, len(rows))
 	b.ReportAllocs()
 	for b.Loop() {

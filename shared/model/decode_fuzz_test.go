@@ -3,6 +3,7 @@ package model_test
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/model"
 )
 
@@ -11,9 +12,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	m, _ := trained(f, 200)
 	good, err := model.Encode(m)
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add(good)
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"format":1,"name":"m","features":[],"transform":{"numeric":[],"categorical":[]},"estimator":{"linear":{"intercept":1,"coef":[]}}}`))
@@ -23,8 +22,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		m.Predict(reference)
-		if _, err := model.Encode(m); err != nil {
-			t.Fatalf("a decoded model does not encode: %v", err)
-		}
+		_, err = model.Encode(m)
+		require.NoError(t, err, "a decoded model does not encode")
 	})
 }

@@ -2,12 +2,13 @@ package model_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
@@ -28,61 +29,42 @@ var reference = features.Row{
 func TestEncodeDecodeRoundTripIsExact(t *testing.T) {
 	m, tab := trained(t, 500)
 	b, err := model.Encode(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	back, err := model.Load(b, model.Sum(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := model.Encode(back)
-	if !bytes.Equal(b, again) {
-		t.Fatal("re-encoding a decoded model changed its bytes")
-	}
+	require.NoError(t, err)
+	again, err := model.Encode(back)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(b, again), "re-encoding a decoded model changed its bytes")
 	want, err := m.PredictTable(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, err := back.PredictTable(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
 	for i := range want {
-		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-			t.Fatalf("row %d: decoded model predicts %v; original %v", i, got[i], want[i])
-		}
+		require.Equal(t, math.Float64bits(want[i]), math.Float64bits(got[i]),
+			"row %d: decoded model predicts %v; original %v", i, got[i], want[i])
 	}
 }
 
 func TestPredictAgreesWithTransformThenEstimator(t *testing.T) {
 	m, tab := trained(t, 500)
 	rows, err := m.Transform.Rows(tab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	x := make([]float64, m.Transform.Width())
 	for i, r := range rows[:50] {
-		if err := m.Transform.Encode(r, x); err != nil {
-			t.Fatal(err)
-		}
-		want := m.Estimator.Linear.Predict(x)
+		require.NoError(t, m.Transform.Encode(r, x))
 		got, err := m.Predict(r)
-		if err != nil || math.Abs(got-want) > 1e-9 {
-			t.Fatalf("row %d: Predict %v, %v; transform+estimator %v", i, got, err, want)
-		}
+		require.NoError(t, err, "row %d", i)
+		require.InDelta(t, m.Estimator.Linear.Predict(x), got, 1e-9, "row %d: Predict vs transform+estimator", i)
 	}
 }
 
 func TestPredictAllocatesNothing(t *testing.T) {
 	m, _ := trained(t, 300)
-	allocs := testing.AllocsPerRun(1000, func() {
-		if _, err := m.Predict(reference); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if allocs != 0 {
-		t.Fatalf("Predict allocates %v times per row; want 0", allocs)
-	}
+	var err error
+	allocs := testing.AllocsPerRun(1000, func() { _, err = m.Predict(reference) })
+	require.NoError(t, err)
+	assert.Zero(t, allocs, "allocations of Predict per row")
 }
 
 func TestPredictReportsEveryProblem(t *testing.T) {
@@ -90,57 +72,51 @@ func TestPredictReportsEveryProblem(t *testing.T) {
 	// Trimmed, case-insensitive category matching is accepted.
 	ok := features.Row{Cat: []string{" FEMALE ", "Group b", "bachelor's degree", "standard", "none"}, Num: []float64{72, 74}}
 	a, err := m.Predict(ok)
-	b, _ := m.Predict(reference)
-	if err != nil || a != b {
-		t.Fatalf("trimmed, case-folded categories: got %v, %v; want %v", a, err, b)
-	}
+	require.NoError(t, err, "trimmed, case-folded categories")
+	b, err := m.Predict(reference)
+	require.NoError(t, err)
+	assert.Equal(t, b, a, "trimmed, case-folded categories predict as the exact ones")
+
 	bad := features.Row{Cat: []string{"robot", "group B", "bachelor's degree", "caviar", "none"}, Num: []float64{101, math.Inf(1)}}
 	_, err = m.Predict(bad)
 	var ps features.Problems
-	if !errors.As(err, &ps) {
-		t.Fatalf("got %v; want features.Problems", err)
-	}
+	require.ErrorAs(t, err, &ps)
 	fields := []string{}
 	for _, p := range ps {
 		fields = append(fields, p.Field)
 	}
-	if got := strings.Join(fields, ","); got != "gender,lunch,reading_score,writing_score" {
-		t.Fatalf("problem fields: got %s; want gender,lunch,reading_score,writing_score", got)
-	}
-	if len(ps[0].Allowed) != 2 || ps[0].Value != "robot" {
-		t.Fatalf("gender problem: got %+v; want the value and the 2 allowed levels", ps[0])
-	}
-	if _, err := m.Predict(features.Row{Cat: []string{"female"}, Num: []float64{1}}); err == nil {
-		t.Fatal("short row: got nil; want an error")
-	}
+	assert.Equal(t, []string{"gender", "lunch", "reading_score", "writing_score"}, fields, "problem fields")
+	assert.Equal(t, "robot", ps[0].Value, "gender problem value")
+	assert.Len(t, ps[0].Allowed, 2, "gender problem: the 2 allowed levels")
+
+	_, err = m.Predict(features.Row{Cat: []string{"female"}, Num: []float64{1}})
+	assert.Error(t, err, "short row")
 }
 
 func TestPredictBatch(t *testing.T) {
 	m, _ := trained(t, 300)
 	rows := []features.Row{reference, reference}
 	out := make([]float64, 2)
-	if err := m.PredictBatch(rows, out); err != nil || out[0] != out[1] {
-		t.Fatalf("batch: %v, %v", out, err)
-	}
+	require.NoError(t, m.PredictBatch(rows, out), "batch")
+	want, err := m.Predict(reference)
+	require.NoError(t, err)
+	assert.Equal(t, []float64{want, want}, out, "batch of the reference row twice")
+
 	rows[1] = features.Row{Cat: []string{"x", "group B", "bachelor's degree", "standard", "none"}, Num: []float64{1, 2}}
-	if err := m.PredictBatch(rows, out); err == nil || !strings.Contains(err.Error(), "row 2") {
-		t.Fatalf("bad second row: got %v; want an error naming row 2", err)
-	}
-	if err := m.PredictBatch(rows, out[:1]); err == nil {
-		t.Fatal("short destination: got nil; want an error")
-	}
+	assert.ErrorContains(t, m.PredictBatch(rows, out), "row 2", "bad second row")
+	assert.Error(t, m.PredictBatch(rows, out[:1]), "short destination")
 }
 
 func TestLoadRejectsCorruptModels(t *testing.T) {
 	m, _ := trained(t, 300)
-	good, _ := model.Encode(m)
-	if _, err := model.Load(good, strings.Repeat("0", 64)); !errors.Is(err, model.ErrChecksum) {
-		t.Fatalf("wrong sha256: got %v; want ErrChecksum", err)
-	}
+	good, err := model.Encode(m)
+	require.NoError(t, err)
+	_, err = model.Load(good, model.Sum(good))
+	require.NoError(t, err, "the fixture itself loads")
+	_, err = model.Load(good, strings.Repeat("0", 64))
+	require.ErrorIs(t, err, model.ErrChecksum, "wrong sha256")
 	mutate := func(old, new string) []byte {
-		if !bytes.Contains(good, []byte(old)) {
-			t.Fatalf("fixture lacks %q", old)
-		}
+		require.Contains(t, string(good), old, "fixture lacks it")
 		return bytes.Replace(good, []byte(old), []byte(new), 1)
 	}
 	cases := map[string][]byte{
@@ -153,8 +129,7 @@ func TestLoadRejectsCorruptModels(t *testing.T) {
 		"renamed column": mutate(`"name": "gender"`, `"name": "sex"`),
 	}
 	for name, data := range cases {
-		if _, err := model.Load(data, model.Sum(data)); err == nil {
-			t.Errorf("%s: got nil; want an error", name)
-		}
+		_, err := model.Load(data, model.Sum(data))
+		assert.Error(t, err, name)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/report"
@@ -21,28 +23,18 @@ func TestRenderShowsTheDecisionAndEscapes(t *testing.T) {
 		Push: &model.PushInfo{Reason: "no current model"},
 	}
 	page, err := report.Render(report.Input{Model: "student-math-score", Metrics: m, Actual: []float64{50, 60, 70}, Predicted: []float64{52, 58, 71}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s := string(page)
 	for _, want := range []string{"<svg", "0.8804", "5.3940", "no current model", "ols", "&lt;script&gt;"} {
-		if !strings.Contains(s, want) {
-			t.Errorf("report lacks %q", want)
-		}
+		assert.Contains(t, s, want, "report lacks it")
 	}
-	if strings.Contains(s, "<script>alert") {
-		t.Error("a candidate name reached the page unescaped")
-	}
-	if strings.Count(s, "<circle") != 3 {
-		t.Errorf("scatter: got %d points; want 3", strings.Count(s, "<circle"))
-	}
+	assert.NotContains(t, s, "<script>alert", "a candidate name reached the page unescaped")
+	assert.Equal(t, 3, strings.Count(s, "<circle"), "points in the scatter")
 }
 
 func TestRenderRejectsMismatchedInput(t *testing.T) {
-	if _, err := report.Render(report.Input{Metrics: &model.Metrics{}, Actual: []float64{1}}); err == nil {
-		t.Error("targets without predictions: got nil; want an error")
-	}
-	if _, err := report.Render(report.Input{}); err == nil {
-		t.Error("no metrics: got nil; want an error")
-	}
+	_, err := report.Render(report.Input{Metrics: &model.Metrics{}, Actual: []float64{1}})
+	assert.Error(t, err, "targets without predictions")
+	_, err = report.Render(report.Input{})
+	assert.Error(t, err, "no metrics")
 }
