@@ -4,15 +4,16 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestClassify(t *testing.T) {
 	read := func(name string) string {
 		t.Helper()
 		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			t.Fatalf("read fixture: %v", err)
-		}
+		require.NoError(t, err, "read fixture")
 		return string(b)
 	}
 	tests := []struct {
@@ -41,12 +42,8 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := classify([]byte(tt.event))
-			if err != nil {
-				t.Fatalf("classify: %v", err)
-			}
-			if got != tt.want {
-				t.Errorf("classify = %v; want %v", got, tt.want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }

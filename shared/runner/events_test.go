@@ -12,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/runner"
 )
 
@@ -56,9 +57,7 @@ func echoHandler() http.Handler {
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
+	require.NoError(t, err, "read fixture")
 	return b
 }
 
@@ -66,20 +65,15 @@ func readTestdata(t testing.TB, name string) []byte {
 func wantEcho(t testing.TB, body string) {
 	t.Helper()
 	var got echo
-	if err := json.Unmarshal([]byte(body), &got); err != nil {
-		t.Fatalf("response body %q: %v", body, err)
-	}
-	want := echo{
+	require.NoError(t, json.Unmarshal([]byte(body), &got), "response body %q", body)
+	assert.Equal(t, echo{
 		Method:      "POST",
 		Path:        "/predict",
 		Query:       "verbose=true",
 		ContentType: "application/json",
 		TraceID:     "Root=1-6745d8a9-3c4f1e2a7b9d0c5e8f1a2b3c",
 		Body:        predictBody,
-	}
-	if got != want {
-		t.Errorf("echo = %+v; want %+v", got, want)
-	}
+	}, got, "echo")
 }
 
 func TestHTTPEventsSamplePayloads(t *testing.T) {
@@ -95,60 +89,32 @@ func TestHTTPEventsSamplePayloads(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			resp, err := h(t.Context(), readTestdata(t, tt.file))
-			if err != nil {
-				t.Fatalf("HTTPEvents: %v", err)
-			}
+			require.NoError(t, err, "HTTPEvents")
 			if tt.v1 {
 				r, ok := resp.(events.APIGatewayProxyResponse)
-				if !ok {
-					t.Fatalf("response is %T; want events.APIGatewayProxyResponse", resp)
-				}
-				if r.StatusCode != http.StatusCreated {
-					t.Errorf("statusCode = %d; want %d", r.StatusCode, http.StatusCreated)
-				}
-				if got := r.MultiValueHeaders["X-Echo"]; len(got) != 1 || got[0] != "yes" {
-					t.Errorf("multiValueHeaders[X-Echo] = %q; want [yes]", got)
-				}
-				if got := r.MultiValueHeaders["Content-Type"]; len(got) != 1 || got[0] != "application/json" {
-					t.Errorf("multiValueHeaders[Content-Type] = %q; want [application/json]", got)
-				}
-				if r.IsBase64Encoded {
-					t.Error("isBase64Encoded = true; want false")
-				}
+				require.True(t, ok, "response is %T; want events.APIGatewayProxyResponse", resp)
+				assert.Equal(t, http.StatusCreated, r.StatusCode, "statusCode")
+				assert.Equal(t, []string{"yes"}, r.MultiValueHeaders["X-Echo"], "multiValueHeaders[X-Echo]")
+				assert.Equal(t, []string{"application/json"}, r.MultiValueHeaders["Content-Type"], "multiValueHeaders[Content-Type]")
+				assert.False(t, r.IsBase64Encoded, "isBase64Encoded")
 				wantEcho(t, r.Body)
 			} else {
 				r, ok := resp.(events.APIGatewayV2HTTPResponse)
-				if !ok {
-					t.Fatalf("response is %T; want events.APIGatewayV2HTTPResponse", resp)
-				}
-				if r.StatusCode != http.StatusCreated {
-					t.Errorf("statusCode = %d; want %d", r.StatusCode, http.StatusCreated)
-				}
-				if got := r.Headers["X-Echo"]; got != "yes" {
-					t.Errorf("headers[X-Echo] = %q; want yes", got)
-				}
-				if got := r.Headers["Content-Type"]; got != "application/json" {
-					t.Errorf("headers[Content-Type] = %q; want application/json", got)
-				}
-				if r.IsBase64Encoded {
-					t.Error("isBase64Encoded = true; want false")
-				}
+				require.True(t, ok, "response is %T; want events.APIGatewayV2HTTPResponse", resp)
+				assert.Equal(t, http.StatusCreated, r.StatusCode, "statusCode")
+				assert.Equal(t, "yes", r.Headers["X-Echo"], "headers[X-Echo]")
+				assert.Equal(t, "application/json", r.Headers["Content-Type"], "headers[Content-Type]")
+				assert.False(t, r.IsBase64Encoded, "isBase64Encoded")
 				wantEcho(t, r.Body)
 			}
 
 			// What Lambda sends back is the marshalled value: check the members API Gateway reads.
 			b, err := json.Marshal(resp)
-			if err != nil {
-				t.Fatalf("marshal response: %v", err)
-			}
+			require.NoError(t, err, "marshal response")
 			var wire map[string]json.RawMessage
-			if err := json.Unmarshal(b, &wire); err != nil {
-				t.Fatalf("unmarshal response: %v", err)
-			}
+			require.NoError(t, json.Unmarshal(b, &wire), "unmarshal response")
 			for _, k := range []string{"statusCode", "body"} {
-				if _, ok := wire[k]; !ok {
-					t.Errorf("marshalled response %s has no %q", b, k)
-				}
+				assert.Contains(t, wire, k, "marshalled response %s", b)
 			}
 		})
 	}
@@ -157,26 +123,19 @@ func TestHTTPEventsSamplePayloads(t *testing.T) {
 func TestHTTPEventsHandlerWritesNothing(t *testing.T) {
 	h := runner.HTTPEvents(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	resp, err := h(t.Context(), readTestdata(t, "http-api-v2.json"))
-	if err != nil {
-		t.Fatalf("HTTPEvents: %v", err)
-	}
+	require.NoError(t, err, "HTTPEvents")
 	r, ok := resp.(events.APIGatewayV2HTTPResponse)
-	if !ok {
-		t.Fatalf("response is %T; want events.APIGatewayV2HTTPResponse", resp)
-	}
-	if r.StatusCode != http.StatusOK || r.Body != "" {
-		t.Errorf("response = %d %q; want 200 with an empty body", r.StatusCode, r.Body)
-	}
+	require.True(t, ok, "response is %T; want events.APIGatewayV2HTTPResponse", resp)
+	assert.Equal(t, http.StatusOK, r.StatusCode)
+	assert.Empty(t, r.Body)
 }
 
 func TestHTTPEventsNilHandler(t *testing.T) {
 	resp, err := runner.HTTPEvents(nil)(t.Context(), readTestdata(t, "http-api-v2.json"))
-	if err != nil {
-		t.Fatalf("HTTPEvents: %v", err)
-	}
-	if r, ok := resp.(events.APIGatewayV2HTTPResponse); !ok || r.StatusCode != http.StatusNotFound {
-		t.Errorf("response = %+v; want a 404 events.APIGatewayV2HTTPResponse", resp)
-	}
+	require.NoError(t, err, "HTTPEvents")
+	r, ok := resp.(events.APIGatewayV2HTTPResponse)
+	require.True(t, ok, "response is %T; want events.APIGatewayV2HTTPResponse", resp)
+	assert.Equal(t, http.StatusNotFound, r.StatusCode)
 }
 
 func TestHTTPEventsPassesContext(t *testing.T) {
@@ -186,12 +145,9 @@ func TestHTTPEventsPassesContext(t *testing.T) {
 		got = r.Context().Value(key{})
 	}))
 	ctx := context.WithValue(t.Context(), key{}, "value")
-	if _, err := h(ctx, readTestdata(t, "apigw-rest-v1.json")); err != nil {
-		t.Fatalf("HTTPEvents: %v", err)
-	}
-	if got != "value" {
-		t.Errorf("request context value = %v; want value", got)
-	}
+	_, err := h(ctx, readTestdata(t, "apigw-rest-v1.json"))
+	require.NoError(t, err, "HTTPEvents")
+	assert.Equal(t, "value", got, "request context value")
 }
 
 func TestHTTPEventsBadEvents(t *testing.T) {
@@ -237,28 +193,16 @@ func TestHTTPEventsBadEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, err := h(t.Context(), json.RawMessage(tt.event))
-			if err == nil {
-				t.Fatalf("HTTPEvents = %+v, nil; want an error", resp)
-			}
-			if resp != nil {
-				t.Errorf("response = %+v; want nil with an error", resp)
-			}
+			require.Error(t, err, "HTTPEvents = %+v", resp)
+			assert.Nil(t, resp, "response with an error")
 			var ee *runner.EventError
-			if !errors.As(err, &ee) {
-				t.Errorf("error %q is %T; want *runner.EventError", err, err)
-			}
-			if got := errors.Is(err, runner.ErrUnrecognisedEvent); got != tt.unrecognised {
-				t.Errorf("errors.Is(%q, ErrUnrecognisedEvent) = %t; want %t", err, got, tt.unrecognised)
-			}
-			want := tt.want
+			assert.ErrorAs(t, err, &ee)
 			if tt.unrecognised {
-				want = "unrecognised event: not an API Gateway REST, HTTP API or Function URL request"
-				if err.Error() != want {
-					t.Errorf("error = %q; want %q", err, want)
-				}
-			}
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error = %q; want it to contain %q", err, want)
+				assert.ErrorIs(t, err, runner.ErrUnrecognisedEvent)
+				assert.EqualError(t, err, "unrecognised event: not an API Gateway REST, HTTP API or Function URL request")
+			} else {
+				assert.NotErrorIs(t, err, runner.ErrUnrecognisedEvent)
+				assert.ErrorContains(t, err, tt.want)
 			}
 		})
 	}
@@ -302,10 +246,6 @@ func FuzzHTTPEvents(f *testing.F) {
 }
 
 func TestEventErrorZeroValue(t *testing.T) {
-	if got := (&runner.EventError{}).Error(); got != "invalid event" {
-		t.Errorf("zero EventError = %q; want invalid event", got)
-	}
-	if got := (&runner.EventError{Kind: "Function URL event"}).Error(); got != "Function URL event: invalid event" {
-		t.Errorf("EventError without Err = %q; want Function URL event: invalid event", got)
-	}
+	assert.EqualError(t, &runner.EventError{}, "invalid event", "zero EventError")
+	assert.EqualError(t, &runner.EventError{Kind: "Function URL event"}, "Function URL event: invalid event", "EventError without Err")
 }

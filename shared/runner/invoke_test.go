@@ -14,26 +14,19 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/runner"
 )
 
 func TestInvoke(t *testing.T) {
 	out, err := runner.Invoke(t.Context(), runner.HTTPEvents(echoHandler()), readTestdata(t, "http-api-v2.json"))
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
+	require.NoError(t, err, "Invoke")
 	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatalf("Invoke output %s: %v", out, err)
-	}
-	if resp.StatusCode != http.StatusCreated {
-		t.Errorf("statusCode = %d; want %d", resp.StatusCode, http.StatusCreated)
-	}
+	require.NoError(t, json.Unmarshal(out, &resp), "Invoke output %s", out)
+	assert.Equal(t, http.StatusCreated, resp.StatusCode, "statusCode")
 	wantEcho(t, resp.Body)
-	if strings.HasSuffix(string(out), "\n") {
-		t.Errorf("output %q ends in a newline; aws-lambda-go strips it", out)
-	}
+	assert.False(t, strings.HasSuffix(string(out), "\n"), "output %q ends in a newline; aws-lambda-go strips it", out)
 }
 
 func TestInvokeEncodesLikeLambda(t *testing.T) {
@@ -41,12 +34,8 @@ func TestInvokeEncodesLikeLambda(t *testing.T) {
 		return map[string]string{"html": "<b>&</b>"}, nil
 	}
 	out, err := runner.Invoke(t.Context(), h, []byte(`{}`))
-	if err != nil {
-		t.Fatalf("Invoke: %v", err)
-	}
-	if want := `{"html":"<b>&</b>"}`; string(out) != want {
-		t.Errorf("Invoke = %s; want %s (no HTML escaping, no newline)", out, want)
-	}
+	require.NoError(t, err, "Invoke")
+	assert.Equal(t, `{"html":"<b>&</b>"}`, string(out), "no HTML escaping, no newline")
 }
 
 func TestInvokeErrors(t *testing.T) {
@@ -69,14 +58,10 @@ func TestInvokeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := runner.Invoke(t.Context(), tt.h, []byte(tt.event))
-			if err == nil {
-				t.Fatalf("Invoke = %s, nil; want an error", out)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %q; want it to contain %q", err, tt.want)
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("errors.Is(%q, %v) = false; want true", err, tt.is)
+			require.Error(t, err, "Invoke = %s", out)
+			assert.ErrorContains(t, err, tt.want)
+			if tt.is != nil {
+				assert.ErrorIs(t, err, tt.is)
 			}
 		})
 	}
@@ -118,42 +103,26 @@ func TestInvokeHandler(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, runner.InvokePath, strings.NewReader(tt.event))
 			runner.InvokeHandler(tt.h, 0).ServeHTTP(rec, req)
 
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status = %d; want 200 (body %s)", rec.Code, rec.Body)
-			}
-			if got := rec.Header().Get("Content-Type"); got != "application/json" {
-				t.Errorf("Content-Type = %q; want application/json", got)
-			}
-			if rec.Header().Get("X-Amzn-RequestId") == "" {
-				t.Error("no X-Amzn-RequestId header")
-			}
+			require.Equal(t, http.StatusOK, rec.Code, "status (body %s)", rec.Body)
+			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+			assert.NotEmpty(t, rec.Header().Get("X-Amzn-RequestId"), "X-Amzn-RequestId header")
 			fnErr := rec.Header().Get("X-Amz-Function-Error")
 			if tt.wantType == "" {
-				if fnErr != "" {
-					t.Errorf("X-Amz-Function-Error = %q on success (body %s)", fnErr, rec.Body)
-				}
+				assert.Empty(t, fnErr, "X-Amz-Function-Error on success (body %s)", rec.Body)
 				var resp events.APIGatewayProxyResponse
-				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-					t.Fatalf("body %s: %v", rec.Body, err)
-				}
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &resp), "body %s", rec.Body)
 				wantEcho(t, resp.Body)
 				return
 			}
-			if fnErr != "Unhandled" {
-				t.Errorf("X-Amz-Function-Error = %q; want Unhandled", fnErr)
-			}
+			assert.Equal(t, "Unhandled", fnErr, "X-Amz-Function-Error")
 			var got functionError
-			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-				t.Fatalf("body %s: %v", rec.Body, err)
-			}
-			if got.Type != tt.wantType || got.Message != tt.wantMsg {
-				t.Errorf("function error = %s/%q; want %s/%q", got.Type, got.Message, tt.wantType, tt.wantMsg)
-			}
-			if tt.name == "panic" && len(got.StackTrace) == 0 {
-				t.Error("panic without a stackTrace")
-			}
-			if tt.name != "panic" && !strings.HasPrefix(rec.Body.String(), `{"errorMessage":`) {
-				t.Errorf("body = %s; want {\"errorMessage\":...,\"errorType\":...}", rec.Body)
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got), "body %s", rec.Body)
+			assert.Equal(t, tt.wantType, got.Type, "function error type")
+			assert.Equal(t, tt.wantMsg, got.Message, "function error message")
+			if tt.name == "panic" {
+				assert.NotEmpty(t, got.StackTrace, "panic without a stackTrace")
+			} else {
+				assert.True(t, strings.HasPrefix(rec.Body.String(), `{"errorMessage":`), "body = %s; want {\"errorMessage\":...,\"errorType\":...}", rec.Body)
 			}
 		})
 	}
@@ -172,15 +141,9 @@ func TestInvokeHandlerLambdaContext(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, runner.InvokePath, strings.NewReader(`{}`))
 	req.Header.Set("X-Amzn-RequestId", "req-1")
 	runner.InvokeHandler(h, 0).ServeHTTP(rec, req)
-	if got != "req-1" {
-		t.Errorf("AwsRequestID = %q; want req-1", got)
-	}
-	if h := rec.Header().Get("X-Amzn-RequestId"); h != "req-1" {
-		t.Errorf("X-Amzn-RequestId = %q; want req-1", h)
-	}
-	if rec.Body.String() != `"ok"` {
-		t.Errorf("body = %s; want \"ok\"", rec.Body)
-	}
+	assert.Equal(t, "req-1", got, "AwsRequestID")
+	assert.Equal(t, "req-1", rec.Header().Get("X-Amzn-RequestId"))
+	assert.Equal(t, `"ok"`, rec.Body.String(), "body")
 }
 
 func TestInvokeHandlerRejects(t *testing.T) {
@@ -207,20 +170,18 @@ func TestInvokeHandlerRejects(t *testing.T) {
 			}
 			rec := httptest.NewRecorder()
 			runner.InvokeHandler(ok, tt.max).ServeHTTP(rec, req)
-			if rec.Code != tt.want {
-				t.Fatalf("status = %d; want %d (body %s)", rec.Code, tt.want, rec.Body)
-			}
+			require.Equal(t, tt.want, rec.Code, "status (body %s)", rec.Body)
 			if tt.want == http.StatusOK {
 				return
 			}
 			var body struct {
 				Error string `json:"error"`
 			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error == "" {
-				t.Errorf("body = %s; want {\"error\": ...}", rec.Body)
+			if assert.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "body = %s; want {\"error\": ...}", rec.Body) {
+				assert.NotEmpty(t, body.Error, "body = %s; want {\"error\": ...}", rec.Body)
 			}
-			if tt.want == http.StatusMethodNotAllowed && rec.Header().Get("Allow") != http.MethodPost {
-				t.Errorf("Allow = %q; want POST", rec.Header().Get("Allow"))
+			if tt.want == http.StatusMethodNotAllowed {
+				assert.Equal(t, http.MethodPost, rec.Header().Get("Allow"))
 			}
 		})
 	}

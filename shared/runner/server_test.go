@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/runner"
 )
 
@@ -48,17 +49,15 @@ func startServer(t *testing.T, s *runner.Server) (url string, cancel context.Can
 		case <-time.After(15 * time.Second):
 			t.Error("ListenAndServe did not return after cancel")
 		}
-		if n := readyCalls.Load(); n != 1 {
-			t.Errorf("Ready called %d times; want 1", n)
-		}
+		assert.Equal(t, int32(1), readyCalls.Load(), "times Ready was called")
 	})
 	select {
 	case a := <-ready:
 		return "http://" + a.String(), cancel, result
 	case <-finished:
-		t.Fatalf("ListenAndServe: %v", <-result)
+		require.Fail(t, "ListenAndServe returned before it was ready", "%v", <-result)
 	case <-time.After(10 * time.Second):
-		t.Fatal("server not ready after 10s")
+		require.Fail(t, "server not ready after 10s")
 	}
 	return "", cancel, result
 }
@@ -79,61 +78,43 @@ func TestServerRoutes(t *testing.T) {
 
 	t.Run("route", func(t *testing.T) {
 		resp, body := do(t, http.MethodGet, url+"/healthz", nil)
-		if resp.StatusCode != http.StatusOK || body != "ok" {
-			t.Errorf("GET /healthz = %d %q; want 200 ok", resp.StatusCode, body)
-		}
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "GET /healthz")
+		assert.Equal(t, "ok", body, "GET /healthz")
 	})
 	t.Run("direct request", func(t *testing.T) {
 		resp, body := do(t, http.MethodPost, url+"/predict?verbose=true", strings.NewReader(predictBody), "Content-Type", "application/json", "X-Amzn-Trace-Id", "Root=1-6745d8a9-3c4f1e2a7b9d0c5e8f1a2b3c")
-		if resp.StatusCode != http.StatusCreated {
-			t.Fatalf("POST /predict = %d; want 201", resp.StatusCode)
-		}
+		require.Equal(t, http.StatusCreated, resp.StatusCode, "POST /predict")
 		wantEcho(t, body)
 	})
 	t.Run("invoke route", func(t *testing.T) {
 		resp, body := do(t, http.MethodPost, url+runner.InvokePath, bytes.NewReader(readTestdata(t, "function-url.json")))
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Function-Error") != "" {
-			t.Fatalf("invoke = %d, X-Amz-Function-Error %q; want 200 without", resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"))
-		}
+		require.Equal(t, http.StatusOK, resp.StatusCode, "invoke")
+		require.Empty(t, resp.Header.Get("X-Amz-Function-Error"), "invoke: X-Amz-Function-Error")
 		var r events.APIGatewayV2HTTPResponse
-		if err := json.Unmarshal([]byte(body), &r); err != nil {
-			t.Fatalf("invoke body %s: %v", body, err)
-		}
-		if r.StatusCode != http.StatusCreated {
-			t.Errorf("statusCode = %d; want 201", r.StatusCode)
-		}
+		require.NoError(t, json.Unmarshal([]byte(body), &r), "invoke body %s", body)
+		assert.Equal(t, http.StatusCreated, r.StatusCode, "statusCode")
 		wantEcho(t, r.Body)
 	})
 	t.Run("invoke route, function error", func(t *testing.T) {
 		resp, body := do(t, http.MethodPost, url+runner.InvokePath, bytes.NewReader(readTestdata(t, "unknown.json")))
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Amz-Function-Error") != "Unhandled" {
-			t.Errorf("invoke = %d, X-Amz-Function-Error %q; want 200, Unhandled", resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"))
-		}
-		want := `{"errorMessage":"unrecognised event: not an API Gateway REST, HTTP API or Function URL request","errorType":"EventError"}`
-		if body != want {
-			t.Errorf("invoke body = %s; want %s", body, want)
-		}
+		assert.Equal(t, http.StatusOK, resp.StatusCode, "invoke")
+		assert.Equal(t, "Unhandled", resp.Header.Get("X-Amz-Function-Error"), "invoke: X-Amz-Function-Error")
+		assert.Equal(t, `{"errorMessage":"unrecognised event: not an API Gateway REST, HTTP API or Function URL request","errorType":"EventError"}`, body, "invoke body")
 	})
 	t.Run("invoke route, GET", func(t *testing.T) {
 		resp, _ := do(t, http.MethodGet, url+runner.InvokePath, nil)
-		if resp.StatusCode != http.StatusMethodNotAllowed {
-			t.Errorf("GET invoke = %d; want 405", resp.StatusCode)
-		}
+		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "GET invoke")
 	})
 	t.Run("unknown route", func(t *testing.T) {
 		resp, _ := do(t, http.MethodGet, url+"/nope", nil)
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("GET /nope = %d; want 404", resp.StatusCode)
-		}
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "GET /nope")
 	})
 }
 
 func TestServerWithoutEvents(t *testing.T) {
 	url, _, _ := startServer(t, &runner.Server{Handler: http.NotFoundHandler()})
 	resp, _ := do(t, http.MethodPost, url+runner.InvokePath, strings.NewReader(`{}`))
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("invoke without Events = %d; want 404 from Handler", resp.StatusCode)
-	}
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "invoke without Events: want 404 from Handler")
 }
 
 func TestServerInvokeTooLarge(t *testing.T) {
@@ -141,20 +122,16 @@ func TestServerInvokeTooLarge(t *testing.T) {
 	url, _, _ := startServer(t, &runner.Server{Events: ok, MaxInvokeBody: 1024})
 
 	resp, body := do(t, http.MethodPost, url+runner.InvokePath, strings.NewReader(`"`+strings.Repeat("x", 2048)+`"`))
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("oversize invoke = %d; want 413", resp.StatusCode)
-	}
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "oversize invoke")
 	var e struct {
 		Error string `json:"error"`
 	}
-	if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e.Error, "1024 bytes") {
-		t.Errorf("oversize invoke body = %s; want {\"error\": \"... 1024 bytes\"}", body)
-	}
+	require.NoError(t, json.Unmarshal([]byte(body), &e), "oversize invoke body %s", body)
+	assert.Contains(t, e.Error, "1024 bytes", "oversize invoke error")
 
 	resp, body = do(t, http.MethodPost, url+runner.InvokePath, strings.NewReader(`{}`))
-	if resp.StatusCode != http.StatusOK || body != `"ok"` {
-		t.Errorf("small invoke = %d %s; want 200 \"ok\"", resp.StatusCode, body)
-	}
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "small invoke")
+	assert.Equal(t, `"ok"`, body, "small invoke")
 }
 
 func TestServerGracefulShutdown(t *testing.T) {
@@ -193,20 +170,18 @@ func TestServerGracefulShutdown(t *testing.T) {
 	cancel() // while the request sleeps
 
 	r := <-got
-	if r.err != nil || r.status != http.StatusOK || r.body != "done" {
-		t.Errorf("in-flight request = %d %q, %v; want 200 done", r.status, r.body, r.err)
+	if assert.NoError(t, r.err, "in-flight request") {
+		assert.Equal(t, http.StatusOK, r.status, "in-flight request")
+		assert.Equal(t, "done", r.body, "in-flight request")
 	}
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Errorf("ListenAndServe = %v; want nil after a clean shutdown", err)
-		}
+		assert.NoError(t, err, "ListenAndServe after a clean shutdown")
 	case <-time.After(10 * time.Second):
-		t.Fatal("ListenAndServe did not return after shutdown")
+		require.Fail(t, "ListenAndServe did not return after shutdown")
 	}
-	if _, err := http.Get(url + "/slow"); err == nil {
-		t.Error("request after shutdown succeeded; want connection refused")
-	}
+	_, err := http.Get(url + "/slow")
+	assert.Error(t, err, "request after shutdown succeeded; want connection refused")
 }
 
 func TestServerShutdownTimeout(t *testing.T) {
@@ -227,11 +202,9 @@ func TestServerShutdownTimeout(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "did not finish within 100ms") {
-			t.Errorf("ListenAndServe = %v; want a shutdown timeout error", err)
-		}
+		assert.ErrorContains(t, err, "did not finish within 100ms", "ListenAndServe: want a shutdown timeout error")
 	case <-time.After(10 * time.Second):
-		t.Fatal("ListenAndServe did not return after the shutdown timeout")
+		require.Fail(t, "ListenAndServe did not return after the shutdown timeout")
 	}
 }
 
@@ -243,9 +216,7 @@ func TestServerAddressInUse(t *testing.T) {
 	defer cancel()
 	second := &runner.Server{Addr: addr, Handler: http.NotFoundHandler(), Ready: func(net.Addr) { t.Error("second server became ready") }}
 	err := second.ListenAndServe(ctx)
-	if err == nil || !strings.Contains(err.Error(), "listen on "+addr) {
-		t.Errorf("second ListenAndServe on %s = %v; want a listen error", addr, err)
-	}
+	assert.ErrorContains(t, err, "listen on "+addr, "second ListenAndServe: want a listen error")
 }
 
 func TestParseAddr(t *testing.T) {
@@ -274,56 +245,41 @@ func TestParseAddr(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := runner.ParseAddr(tt.in)
-		if tt.ok && (err != nil || got != tt.want) {
-			t.Errorf("ParseAddr(%q) = %q, %v; want %q, nil", tt.in, got, err, tt.want)
-		}
-		if !tt.ok && err == nil {
-			t.Errorf("ParseAddr(%q) = %q, nil; want an error", tt.in, got)
+		if tt.ok {
+			if assert.NoError(t, err, "ParseAddr(%q)", tt.in) {
+				assert.Equal(t, tt.want, got, "ParseAddr(%q)", tt.in)
+			}
+		} else {
+			assert.Error(t, err, "ParseAddr(%q) = %q", tt.in, got)
 		}
 	}
 }
 
 func TestIsLambda(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if runner.IsLambda(env(nil)) {
-		t.Error("IsLambda(no env) = true; want false")
-	}
-	if !runner.IsLambda(env(map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"})) {
-		t.Error("IsLambda(AWS_LAMBDA_RUNTIME_API set) = false; want true")
-	}
-	if runner.IsLambda(nil) {
-		t.Error("IsLambda(nil) = true; want false")
-	}
+	assert.False(t, runner.IsLambda(env(nil)), "IsLambda(no env)")
+	assert.True(t, runner.IsLambda(env(map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"})), "IsLambda(AWS_LAMBDA_RUNTIME_API set)")
+	assert.False(t, runner.IsLambda(nil), "IsLambda(nil)")
 }
 
 func TestStartLambdaOutsideLambda(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
-	if err := runner.StartLambda(t.Context(), echoEvents()); err == nil || !strings.Contains(err.Error(), "AWS_LAMBDA_RUNTIME_API is not set") {
-		t.Errorf("StartLambda outside Lambda = %v; want an error naming AWS_LAMBDA_RUNTIME_API", err)
-	}
-	if err := runner.StartLambda(t.Context(), nil); err == nil {
-		t.Error("StartLambda(nil) = nil; want an error")
-	}
+	assert.ErrorContains(t, runner.StartLambda(t.Context(), echoEvents()), "AWS_LAMBDA_RUNTIME_API is not set", "StartLambda outside Lambda")
+	assert.Error(t, runner.StartLambda(t.Context(), nil), "StartLambda(nil)")
 }
 
 // do sends one request with header name/value pairs and returns the response and its body.
 func do(t *testing.T, method, url string, body io.Reader, header ...string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
-	if err != nil {
-		t.Fatalf("new request: %v", err)
-	}
+	require.NoError(t, err, "new request")
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
+	require.NoError(t, err, "%s %s", method, url)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, url, err)
-	}
+	require.NoError(t, err, "%s %s: read body", method, url)
 	return resp, string(b)
 }
