@@ -12,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/lambdatest"
 	"github.com/studentperf/studentperf/shared/lambdatest/internal/echo"
 	"github.com/studentperf/studentperf/shared/runner"
@@ -25,9 +26,7 @@ const predictBody = `{"gender":"female","race_ethnicity":"group B","parental_lev
 func sample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "runner", "testdata", name))
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
+	require.NoError(t, err, "read fixture")
 	return b
 }
 
@@ -35,29 +34,22 @@ func sample(t testing.TB, name string) []byte {
 func wantEcho(t testing.TB, body string) {
 	t.Helper()
 	var got echo.Reply
-	if err := json.Unmarshal([]byte(body), &got); err != nil {
-		t.Fatalf("response body %q: %v", body, err)
-	}
-	want := echo.Reply{
+	require.NoError(t, json.Unmarshal([]byte(body), &got), "response body %q", body)
+	assert.Equal(t, echo.Reply{
 		Method:      "POST",
 		Path:        "/predict",
 		Query:       "verbose=true",
 		ContentType: "application/json",
 		TraceID:     "Root=1-6745d8a9-3c4f1e2a7b9d0c5e8f1a2b3c",
 		Body:        predictBody,
-	}
-	if got != want {
-		t.Errorf("echo = %+v; want %+v", got, want)
-	}
+	}, got, "echo")
 }
 
 func TestEmulator(t *testing.T) {
 	lambdatest.Binary(t) // skip (or fail under CI) before building anything
 	fn := lambdatest.BuildFunction(t, "./internal/echofn")
 	emu := lambdatest.Start(t, fn, []string{"ECHO_NAME=under-rie"})
-	if !strings.HasPrefix(emu.URL, "http://127.0.0.1:") {
-		t.Errorf("URL = %q; want http://127.0.0.1:PORT", emu.URL)
-	}
+	assert.True(t, strings.HasPrefix(emu.URL, "http://127.0.0.1:"), "URL = %q; want http://127.0.0.1:PORT", emu.URL)
 
 	t.Run("sample events", func(t *testing.T) {
 		for _, tt := range []struct {
@@ -70,42 +62,26 @@ func TestEmulator(t *testing.T) {
 		} {
 			t.Run(tt.file, func(t *testing.T) {
 				status, body := emu.Invoke(t, sample(t, tt.file))
-				if status != http.StatusOK {
-					t.Fatalf("invoke status = %d; want 200 (body %s)", status, body)
-				}
+				require.Equal(t, http.StatusOK, status, "invoke status (body %s)", body)
 				var probe struct {
 					ErrorType string `json:"errorType"`
 				}
-				if json.Unmarshal(body, &probe) == nil && probe.ErrorType != "" {
-					t.Fatalf("function error: %s", body)
+				if json.Unmarshal(body, &probe) == nil {
+					require.Empty(t, probe.ErrorType, "function error: %s", body)
 				}
 				if tt.v1 {
 					var r events.APIGatewayProxyResponse
-					if err := json.Unmarshal(body, &r); err != nil {
-						t.Fatalf("response %s: %v", body, err)
-					}
-					if r.StatusCode != http.StatusOK {
-						t.Errorf("statusCode = %d; want 200", r.StatusCode)
-					}
-					if got := r.MultiValueHeaders["X-Echo-Name"]; len(got) != 1 || got[0] != "under-rie" {
-						t.Errorf("multiValueHeaders[X-Echo-Name] = %q; want [under-rie]", got)
-					}
-					if r.Headers != nil {
-						t.Errorf("headers = %v; want only multiValueHeaders in a v1 response", r.Headers)
-					}
+					require.NoError(t, json.Unmarshal(body, &r), "response %s", body)
+					assert.Equal(t, http.StatusOK, r.StatusCode, "statusCode")
+					assert.Equal(t, []string{"under-rie"}, r.MultiValueHeaders["X-Echo-Name"], "multiValueHeaders[X-Echo-Name]")
+					assert.Nil(t, r.Headers, "want only multiValueHeaders in a v1 response")
 					wantEcho(t, r.Body)
 					return
 				}
 				var r events.APIGatewayV2HTTPResponse
-				if err := json.Unmarshal(body, &r); err != nil {
-					t.Fatalf("response %s: %v", body, err)
-				}
-				if r.StatusCode != http.StatusOK {
-					t.Errorf("statusCode = %d; want 200", r.StatusCode)
-				}
-				if got := r.Headers["X-Echo-Name"]; got != "under-rie" {
-					t.Errorf("headers[X-Echo-Name] = %q; want under-rie", got)
-				}
+				require.NoError(t, json.Unmarshal(body, &r), "response %s", body)
+				assert.Equal(t, http.StatusOK, r.StatusCode, "statusCode")
+				assert.Equal(t, "under-rie", r.Headers["X-Echo-Name"], "headers[X-Echo-Name]")
 				wantEcho(t, r.Body)
 			})
 		}
@@ -132,9 +108,8 @@ func TestEmulator(t *testing.T) {
 				status, body := emu.Invoke(t, []byte(tt.event))
 				rec := httptest.NewRecorder()
 				local.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, runner.InvokePath, strings.NewReader(tt.event)))
-				if status != rec.Code || string(body) != rec.Body.String() {
-					t.Errorf("emulator: %d %s\nrunner:   %d %s", status, body, rec.Code, rec.Body)
-				}
+				assert.Equal(t, status, rec.Code, "status: emulator (want) vs runner (got)")
+				assert.Equal(t, string(body), rec.Body.String(), "body: emulator (want) vs runner (got)")
 			})
 		}
 	})
@@ -165,58 +140,47 @@ func binary(t *testing.T) (path string, rec *recorder) {
 
 func TestBinary(t *testing.T) {
 	install := strings.TrimSpace(lambdatest.InstallCommand)
-	if strings.Contains(install, "\n") || !strings.Contains(install, "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@") {
-		t.Errorf("INSTALL = %q; want one go install command line", install)
-	}
+	assert.NotContains(t, install, "\n", "INSTALL: want one command line")
+	assert.Contains(t, install, "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@", "INSTALL: want a go install command")
 
 	t.Run("absent locally: skip", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
 		t.Setenv("AWS_LAMBDA_RIE", "")
 		t.Setenv("CI", "")
 		_, rec := binary(t)
-		if rec.failed != "" || !strings.Contains(rec.skipped, install) {
-			t.Errorf("skipped %q, failed %q; want a skip naming the install command", rec.skipped, rec.failed)
-		}
+		assert.Empty(t, rec.failed, "failed")
+		assert.Contains(t, rec.skipped, install, "want a skip naming the install command")
 	})
 	t.Run("absent under CI: fail", func(t *testing.T) {
 		t.Setenv("PATH", t.TempDir())
 		t.Setenv("AWS_LAMBDA_RIE", "")
 		t.Setenv("CI", "true")
 		_, rec := binary(t)
-		if rec.skipped != "" || !strings.Contains(rec.failed, install) {
-			t.Errorf("skipped %q, failed %q; want a failure naming the install command", rec.skipped, rec.failed)
-		}
+		assert.Empty(t, rec.skipped, "skipped")
+		assert.Contains(t, rec.failed, install, "want a failure naming the install command")
 	})
 	t.Run("AWS_LAMBDA_RIE", func(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "rie")
-		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755))
 		t.Setenv("AWS_LAMBDA_RIE", p)
 		got, rec := binary(t)
-		if got != p || rec.skipped != "" || rec.failed != "" {
-			t.Errorf("Binary = %q (skipped %q, failed %q); want %q", got, rec.skipped, rec.failed, p)
-		}
+		assert.Equal(t, p, got, "Binary")
+		assert.Empty(t, rec.skipped, "skipped")
+		assert.Empty(t, rec.failed, "failed")
 	})
 	t.Run("AWS_LAMBDA_RIE missing", func(t *testing.T) {
 		t.Setenv("AWS_LAMBDA_RIE", filepath.Join(t.TempDir(), "nope"))
 		_, rec := binary(t)
-		if rec.failed == "" {
-			t.Error("Binary with a missing $AWS_LAMBDA_RIE did not fail")
-		}
+		assert.NotEmpty(t, rec.failed, "Binary with a missing $AWS_LAMBDA_RIE did not fail")
 	})
 }
 
 func TestStartBrokenEmulator(t *testing.T) {
 	dir := t.TempDir()
 	rie := filepath.Join(dir, "aws-lambda-rie")
-	if err := os.WriteFile(rie, []byte("#!/bin/sh\necho cannot start >&2\nexit 3\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(rie, []byte("#!/bin/sh\necho cannot start >&2\nexit 3\n"), 0o755))
 	fn := filepath.Join(dir, "bootstrap")
-	if err := os.WriteFile(fn, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(fn, []byte("#!/bin/sh\n"), 0o755))
 	t.Setenv("AWS_LAMBDA_RIE", rie)
 	rec := &recorder{TB: t}
 	done := make(chan struct{})
@@ -225,7 +189,6 @@ func TestStartBrokenEmulator(t *testing.T) {
 		lambdatest.Start(rec, fn, nil)
 	}()
 	<-done
-	if !strings.Contains(rec.failed, "emulator exited before listening") || !strings.Contains(rec.failed, "cannot start") {
-		t.Errorf("Start with a broken emulator failed with %q; want its exit and output", rec.failed)
-	}
+	assert.Contains(t, rec.failed, "emulator exited before listening", "Start with a broken emulator: want its exit")
+	assert.Contains(t, rec.failed, "cannot start", "Start with a broken emulator: want its output")
 }
