@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,14 +88,20 @@ func (a *api) predict() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		body, err := readBody(w, r, a.limits.MaxBody, "application/json")
+		body, mt, err := readBody(w, r, a.limits, "application/json", "text/csv")
 		if err != nil {
 			writeError(w, err)
+			return
+		}
+		if mt == "text/csv" {
+			a.predictCSV(w, r, l, fs, body)
 			return
 		}
 		var req predictRequest
 		if row, ok := decodeRecordFast(body, fs); ok {
 			req.rows = []features.Row{row}
+		} else if rows, ok := decodeInstancesFast(body, fs, a.limits.MaxBatch); ok {
+			req = predictRequest{batch: true, rows: rows}
 		} else if req, err = decodePredict(body, fs, a.limits.MaxBatch); err != nil {
 			writeError(w, err)
 			return
@@ -109,6 +117,41 @@ func (a *api) predict() http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, predictResponse{MathScore: out[0], ModelVersion: l.Version})
 	}
+}
+
+// predictCSV answers a text/csv body: CSV with one math_score line per
+// record, or the JSON batch answer when the client accepts only JSON.
+func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *fieldSet, body []byte) {
+	rows, err := decodeCSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := a.predictRows(w, l, rows)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
+		return
+	}
+	buf := make([]byte, 0, len("math_score\n")+len(out)*20)
+	buf = append(buf, "math_score\n"...)
+	for _, y := range out {
+		buf = strconv.AppendFloat(buf, y, 'g', -1, 64)
+		buf = append(buf, '\n')
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf)
+}
+
+// wantsJSON reports an Accept header that names application/json and not
+// text/csv.
+func wantsJSON(r *http.Request) bool {
+	acc := r.Header.Get("Accept")
+	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/csv")
 }
 
 // predictRows predicts decoded rows with the loaded model, counts them and

@@ -19,8 +19,10 @@ import (
 // fieldSet maps each input field of a model to its place in a
 // features.Row.
 type fieldSet struct {
-	names []string       // schema order
-	slot  map[string]int // ≥0: category index; <0: -(score index)-1
+	names []string            // schema order
+	slot  map[string]int      // ≥0: category index; <0: -(score index)-1
+	slots []int               // slot of each name, schema order
+	exact []map[string]string // per category slot: each level to itself, for the fast decoders
 	nCat  int
 	nNum  int
 	tr    *features.Transform // the levels categories are checked against
@@ -37,6 +39,14 @@ func newFieldSet(m *model.Model) *fieldSet {
 			fs.slot[f.Name] = -fs.nNum - 1
 			fs.nNum++
 		}
+		fs.slots = append(fs.slots, fs.slot[f.Name])
+	}
+	for _, c := range m.Transform.Categorical {
+		ex := make(map[string]string, len(c.Levels))
+		for _, l := range c.Levels {
+			ex[l] = l
+		}
+		fs.exact = append(fs.exact, ex)
 	}
 	return fs
 }
@@ -70,23 +80,26 @@ func score(field, raw string, v float64) *features.Problem {
 const maxDepth = 32
 
 // readBody reads a size-limited body, checking the media type against the
-// allowed ones (an absent Content-Type is taken as the first).
-func readBody(w http.ResponseWriter, r *http.Request, limit int64, allowed ...string) ([]byte, error) {
+// allowed ones (an absent Content-Type is taken as the first), and returns
+// the body with its media type.
+func readBody(w http.ResponseWriter, r *http.Request, limits Limits, allowed ...string) ([]byte, string, error) {
+	mt := allowed[0]
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		var err error
+		mt, _, err = mime.ParseMediaType(ct)
 		if err != nil || !contains(allowed, mt) {
-			return nil, fmt.Errorf("%w: Content-Type %q; use %s", errUnsupportedMedia, ct, strings.Join(allowed, " or "))
+			return nil, "", fmt.Errorf("%w: Content-Type %q; use %s", errUnsupportedMedia, ct, strings.Join(allowed, " or "))
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, fmt.Errorf("%w: body over %d bytes", errTooLarge, limit)
+			return nil, "", fmt.Errorf("%w: body over %d bytes (MAX_BODY_BYTES); one request holds at most %d rows (MAX_BATCH): split larger batches, or use predict batch", errTooLarge, limits.MaxBody, limits.MaxBatch)
 		}
-		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+		return nil, "", fmt.Errorf("%w: reading body: %v", errBadRequest, err)
 	}
-	return body, nil
+	return body, mt, nil
 }
 
 func contains(ss []string, s string) bool {
@@ -173,7 +186,7 @@ func decodeInstances(dec *json.Decoder, fs *fieldSet, maxBatch int) ([]features.
 	var ps features.Problems
 	for i := 0; dec.More(); i++ {
 		if i >= maxBatch {
-			return nil, fmt.Errorf("%w: more than %d instances in one request", errTooLarge, maxBatch)
+			return nil, fmt.Errorf("%w: more than %d instances in one request (MAX_BATCH)", errTooLarge, maxBatch)
 		}
 		prefix := fmt.Sprintf("instances[%d].", i)
 		if err := expectDelim(dec, '{', prefix[:len(prefix)-1]); err != nil {

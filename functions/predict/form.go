@@ -88,7 +88,7 @@ func (a *api) predictForm() http.HandlerFunc {
 			a.formError(w, r, nil, err)
 			return
 		}
-		values, err := readForm(w, r, a.limits.MaxBody)
+		values, err := readForm(w, r, a.limits)
 		if err != nil {
 			a.formError(w, r, l, err)
 			return
@@ -108,9 +108,9 @@ func (a *api) predictForm() http.HandlerFunc {
 }
 
 // readForm reads a url-encoded or multipart form body, size-limited.
-func readForm(w http.ResponseWriter, r *http.Request, limit int64) (url.Values, error) {
+func readForm(w http.ResponseWriter, r *http.Request, limits Limits) (url.Values, error) {
 	const urlencoded, multi = "application/x-www-form-urlencoded", "multipart/form-data"
-	body, err := readBody(w, r, limit, urlencoded, multi)
+	body, _, err := readBody(w, r, limits, urlencoded, multi)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func readForm(w http.ResponseWriter, r *http.Request, limit int64) (url.Values, 
 		if params["boundary"] == "" {
 			return nil, fmt.Errorf("%w: multipart form without a boundary", errBadRequest)
 		}
-		f, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(limit)
+		f, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(limits.MaxBody)
 		if err != nil {
 			return nil, fmt.Errorf("%w: malformed multipart form: %v", errBadRequest, err)
 		}

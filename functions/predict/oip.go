@@ -136,7 +136,7 @@ func (a *api) oipInfer() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		body, err := readBody(w, r, a.limits.MaxBody, "application/json")
+		body, _, err := readBody(w, r, a.limits, "application/json")
 		if err != nil {
 			writeError(w, err)
 			return

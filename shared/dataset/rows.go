@@ -132,6 +132,12 @@ func (rr *RowReader) HeaderLine() int { return rr.line }
 func (rr *RowReader) Next() (*Record, error) {
 	rec := &rr.rec
 	rec.Problems = rec.Problems[:0]
+	// A record whose fields cannot be read leaves no values from the last.
+	clear(rec.Cat)
+	for i := range rec.Num {
+		rec.Num[i] = math.NaN()
+	}
+	rec.Target = math.NaN()
 	fields, err := rr.cr.Read()
 	if err == io.EOF {
 		return nil, io.EOF

@@ -8,6 +8,7 @@ import (
 
 // Problem is one invalid field of a record.
 type Problem struct {
+	Line    int      `json:"line,omitempty"` // the CSV line, for rows read from CSV
 	Field   string   `json:"field"`
 	Value   string   `json:"value,omitempty"`
 	Reason  string   `json:"reason"`
@@ -21,6 +22,9 @@ func (p Problem) String() string {
 	}
 	if len(p.Allowed) > 0 {
 		s += " (allowed: " + strings.Join(quoteAll(p.Allowed), ", ") + ")"
+	}
+	if p.Line > 0 {
+		s = fmt.Sprintf("line %d, %s", p.Line, s)
 	}
 	return s
 }

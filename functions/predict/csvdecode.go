@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+)
+
+// maxCSVProblems bounds the problems one CSV request reports, so a
+// response stays small whatever the body.
+const maxCSVProblems = 1000
+
+// decodeCSV reads a text/csv body: a header naming the feature columns (in
+// any order, extra columns ignored), then one record a line. It is the
+// reader training and predict batch use (dataset.RowReader), so the same
+// tolerance and messages apply; an empty cell is a missing value, imputed
+// as in training. Every problem of every row is reported at once, each
+// with its line.
+func decodeCSV(body []byte, fs *fieldSet, s dataset.Schema, maxBatch int) ([]features.Row, error) {
+	s.Target = ""
+	rr, err := dataset.NewRowReader(bytes.NewReader(body), s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: CSV: %v", errBadRequest, err)
+	}
+	var (
+		rows     []features.Row
+		problems features.Problems
+		cats     = make([]string, 0, len(body)/100*fs.nCat)
+		nums     = make([]float64, 0, len(body)/100*fs.nNum)
+	)
+	catNames := make([]string, 0, fs.nCat)
+	for _, n := range fs.names {
+		if fs.slot[n] >= 0 {
+			catNames = append(catNames, n)
+		}
+	}
+	for {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: CSV: %v", errBadRequest, err)
+		}
+		if len(rows) == maxBatch {
+			return nil, fmt.Errorf("%w: more than %d rows in one request (MAX_BATCH)", errTooLarge, maxBatch)
+		}
+		for _, p := range rec.Problems {
+			problems = append(problems, features.Problem{Line: p.Line, Field: p.Column, Value: features.Clip(p.Value), Reason: p.Reason})
+		}
+		for slot, v := range rec.Cat {
+			if v == "" {
+				continue // missing: imputed
+			}
+			if _, ok := fs.tr.Categorical[slot].Lookup(v); !ok {
+				problems = append(problems, features.Problem{Line: rec.Line, Field: catNames[slot], Value: features.Clip(v),
+					Reason: "unknown category", Allowed: fs.tr.Categorical[slot].Levels})
+			}
+		}
+		if len(problems) >= maxCSVProblems {
+			break
+		}
+		n := len(cats)
+		cats = append(cats, rec.Cat...)
+		nums = append(nums, rec.Num...)
+		rows = append(rows, features.Row{Cat: cats[n:len(cats):len(cats)], Num: nums[len(nums)-len(rec.Num):]})
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: CSV: a header and no rows", errBadRequest)
+	}
+	return rows, nil
+}
