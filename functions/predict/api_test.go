@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -45,23 +46,17 @@ var otherRecords = []map[string]any{
 func send(t testing.TB, method, url string, header http.Header, body string) (int, http.Header, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(req.URL.Path, runner.InvokePath) && resp.Header.Get("X-Request-Id") == "" {
-		t.Errorf("%s %s: no X-Request-Id header in the response (status %d)", method, url, resp.StatusCode)
+	require.NoError(t, err)
+	if !strings.HasSuffix(req.URL.Path, runner.InvokePath) {
+		assert.NotEmpty(t, resp.Header.Get("X-Request-Id"), "%s %s: no X-Request-Id header in the response (status %d)", method, url, resp.StatusCode)
 	}
 	return resp.StatusCode, resp.Header, b
 }
@@ -75,9 +70,7 @@ func ctHeader(contentType string) http.Header {
 func decodeAs[T any](t testing.TB, b []byte) T {
 	t.Helper()
 	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatalf("response %q is not the JSON expected: %v", clipBytes(b), err)
-	}
+	require.NoError(t, json.Unmarshal(b, &v), "response %q is not the JSON expected", clipBytes(b))
 	return v
 }
 
@@ -92,9 +85,7 @@ func clipBytes(b []byte) string {
 func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return string(b)
 }
 
@@ -102,13 +93,9 @@ func mustJSON(t testing.TB, v any) string {
 func predictOne(t testing.TB, base string, record string) predictResponse {
 	t.Helper()
 	status, h, body := post(t, base+"/predict", "application/json", record)
-	if status != http.StatusOK {
-		t.Fatalf("POST /predict %s: got status %d; want 200: %s", record, status, body)
-	}
+	require.Equal(t, http.StatusOK, status, "POST /predict %s: %s", record, body)
 	got := decodeAs[predictResponse](t, body)
-	if h.Get("X-Model-Version") != got.ModelVersion {
-		t.Errorf("POST /predict: got X-Model-Version %q; want %q as in the body", h.Get("X-Model-Version"), got.ModelVersion)
-	}
+	assert.Equal(t, got.ModelVersion, h.Get("X-Model-Version"), "POST /predict: X-Model-Version as in the body")
 	return got
 }
 
@@ -135,14 +122,10 @@ func multipartBody(t testing.TB, values url.Values) (string, string) {
 	w := multipart.NewWriter(&buf)
 	for k, vs := range values {
 		for _, v := range vs {
-			if err := w.WriteField(k, v); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, w.WriteField(k, v))
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	return buf.String(), w.FormDataContentType()
 }
 
@@ -179,9 +162,7 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
+		require.False(t, time.Now().After(deadline), "timed out after %s waiting for %s", timeout, what)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
@@ -190,9 +171,7 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 func loadedModel(t testing.TB, root string) *predictor.Loaded {
 	t.Helper()
 	p := predictor.New(modelstore.NewDir(root), modelName, nil)
-	if err := p.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.Reload(context.Background()))
 	return p.Current()
 }
 
@@ -201,23 +180,16 @@ func TestNoModelThenPush(t *testing.T) {
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root, "RELOAD_INTERVAL": "200ms"})
 
 	for _, path := range []string{"/readyz", "/v2/health/ready", "/v2/models/" + modelName + "/ready"} {
-		if status, _, body := send(t, "GET", base+path, nil, ""); status != http.StatusServiceUnavailable {
-			t.Errorf("GET %s with no model: got status %d; want 503: %s", path, status, body)
-		}
+		status, _, body := send(t, "GET", base+path, nil, "")
+		assert.Equal(t, http.StatusServiceUnavailable, status, "GET %s with no model: %s", path, body)
 	}
 	status, _, body := post(t, base+"/predict", "application/json", referenceJSON)
-	if status != http.StatusServiceUnavailable {
-		t.Errorf("POST /predict with no model: got status %d; want 503: %s", status, body)
-	}
-	if e := decodeAs[errorBody](t, body); !strings.Contains(e.Error, "train") {
-		t.Errorf("POST /predict with no model: got error %q; want it to mention train", e.Error)
-	}
-	if status, _, body := send(t, "GET", base+"/healthz", nil, ""); status != http.StatusOK {
-		t.Errorf("GET /healthz with no model: got status %d; want 200: %s", status, body)
-	}
-	if status, _, _ := send(t, "GET", base+"/v2/health/live", nil, ""); status != http.StatusOK {
-		t.Errorf("GET /v2/health/live with no model: got status %d; want 200", status)
-	}
+	assert.Equal(t, http.StatusServiceUnavailable, status, "POST /predict with no model: %s", body)
+	assert.Contains(t, decodeAs[errorBody](t, body).Error, "train", "POST /predict with no model: the error must mention train")
+	status, _, body = send(t, "GET", base+"/healthz", nil, "")
+	assert.Equal(t, http.StatusOK, status, "GET /healthz with no model: %s", body)
+	status, _, _ = send(t, "GET", base+"/v2/health/live", nil, "")
+	assert.Equal(t, http.StatusOK, status, "GET /v2/health/live with no model")
 
 	m, tab := fitModel(t, "sample", 42)
 	version := pushModel(t, root, m, tab, time.Now())
@@ -225,16 +197,13 @@ func TestNoModelThenPush(t *testing.T) {
 		status, _, _ := send(t, "GET", base+"/readyz", nil, "")
 		return status == http.StatusOK
 	})
-	if status, _, body := send(t, "GET", base+"/v2/health/ready", nil, ""); status != http.StatusOK {
-		t.Errorf("GET /v2/health/ready after a push: got status %d; want 200: %s", status, body)
-	}
-	if got := predictOne(t, base, referenceJSON); got.ModelVersion != version {
-		t.Errorf("POST /predict after a push: got version %q; want %q", got.ModelVersion, version)
-	}
+	status, _, body = send(t, "GET", base+"/v2/health/ready", nil, "")
+	assert.Equal(t, http.StatusOK, status, "GET /v2/health/ready after a push: %s", body)
+	assert.Equal(t, version, predictOne(t, base, referenceJSON).ModelVersion, "POST /predict after a push: version")
 }
 
 func TestCorruptVersionRefused(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, logs := startServer(t, map[string]string{"MODEL_STORE": root, "RELOAD_INTERVAL": "200ms"})
 	before := predictOne(t, base, referenceJSON)
 
@@ -242,85 +211,62 @@ func TestCorruptVersionRefused(t *testing.T) {
 	d := modelstore.NewDir(root)
 	m, _ := fitModel(t, "synthetic:500", 7)
 	b, err := model.Encode(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	bad := strings.Repeat("0", 64) // not the sha256 of b
-	if bad == model.Sum(b) {
-		t.Fatal("the wrong sha256 is right")
-	}
+	require.NotEqual(t, model.Sum(b), bad, "the wrong sha256 is right")
 	newVersion := modelstore.NewVersion(time.Now(), model.Sum(b))
-	if err := d.WriteVersion(ctx, modelName, newVersion, map[string][]byte{"model.json": b}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, d.WriteVersion(ctx, modelName, newVersion, map[string][]byte{"model.json": b}))
 	cur, err := d.Current(ctx, modelName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.SetCurrent(ctx, modelName, modelstore.Pointer{Version: newVersion, SHA256: bad, Model: modelName, Created: time.Now()}, cur.Rev); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, version, cur.Version, "current version before the corrupt one")
+	require.NoError(t, d.SetCurrent(ctx, modelName, modelstore.Pointer{Version: newVersion, SHA256: bad, Model: modelName, Created: time.Now()}, cur.Rev))
 	waitFor(t, 5*time.Second, `"refused" in the log`, func() bool { return strings.Contains(logs.String(), "refused") })
 
 	after := predictOne(t, base, referenceJSON)
-	if after.ModelVersion != version || after.MathScore != before.MathScore {
-		t.Errorf("after a corrupt version: got %+v; want %+v (the old version keeps serving)", after, before)
-	}
+	assert.Equal(t, before, after, "after a corrupt version: the old version keeps serving")
+	assert.Equal(t, version, after.ModelVersion, "after a corrupt version")
 	status, _, body := send(t, "GET", base+"/readyz", nil, "")
-	if status != http.StatusOK || !strings.Contains(string(body), version) {
-		t.Errorf("GET /readyz after a corrupt version: got %d %s; want 200 naming %s", status, body, version)
-	}
+	assert.Equal(t, http.StatusOK, status, "GET /readyz after a corrupt version")
+	assert.Contains(t, string(body), version, "GET /readyz after a corrupt version: want it to name the serving version")
 	_, _, metrics := send(t, "GET", base+"/metrics", nil, "")
-	if !regexp.MustCompile(`predict_model_reloads_total\{outcome="refused"\} [1-9]`).Match(metrics) {
-		t.Errorf("GET /metrics after a corrupt version: no refused reload counted")
-	}
+	assert.Regexp(t, `predict_model_reloads_total\{outcome="refused"\} [1-9]`, string(metrics), "GET /metrics after a corrupt version: no refused reload counted")
 }
 
 func TestBatchEqualsSingles(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	records := append([]map[string]any{referenceRecord}, otherRecords...)
 	status, h, body := post(t, base+"/predict", "application/json", mustJSON(t, map[string]any{"instances": records}))
-	if status != http.StatusOK {
-		t.Fatalf("batch: got status %d; want 200: %s", status, body)
-	}
+	require.Equal(t, http.StatusOK, status, "batch: %s", body)
 	got := decodeAs[batchResponse](t, body)
-	if len(got.Predictions) != len(records) {
-		t.Fatalf("batch: got %d predictions; want %d", len(got.Predictions), len(records))
-	}
-	if got.ModelVersion != version || h.Get("X-Model-Version") != version {
-		t.Errorf("batch: got version %q (header %q); want %q", got.ModelVersion, h.Get("X-Model-Version"), version)
-	}
+	require.Len(t, got.Predictions, len(records), "batch predictions")
+	assert.Equal(t, version, got.ModelVersion, "batch: model_version")
+	assert.Equal(t, version, h.Get("X-Model-Version"), "batch: X-Model-Version")
 	for i, r := range records {
 		one := predictOne(t, base, mustJSON(t, r))
-		if math.Abs(got.Predictions[i]-one.MathScore) > 1e-9 {
-			t.Errorf("batch prediction %d: got %v; want %v as for the single record", i, got.Predictions[i], one.MathScore)
-		}
+		assert.InDelta(t, one.MathScore, got.Predictions[i], 1e-9, "batch prediction %d: want it as for the single record", i)
+		assert.InDelta(t, modelPrediction(t, root, r), got.Predictions[i], 1e-9, "batch prediction %d: want what the model predicts in-process", i)
 	}
 }
 
 func TestFormPage(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	l := loadedModel(t, root)
 
 	for _, path := range []string{"/", "/predictdata"} {
 		status, h, body := send(t, "GET", base+path, nil, "")
-		if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
-			t.Fatalf("GET %s: got %d %q; want 200 text/html", path, status, h.Get("Content-Type"))
-		}
+		require.Equal(t, http.StatusOK, status, "GET %s", path)
+		require.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/html"), "GET %s: Content-Type %q; want text/html", path, h.Get("Content-Type"))
 		page := string(body)
 		for _, f := range l.Model.Features {
 			name := formName(f.Name)
 			if f.Kind != "category" {
-				if !regexp.MustCompile(`<input[^>]*name="` + name + `"[^>]*type="number"`).MatchString(page) {
-					t.Errorf("GET %s: no number input named %q", path, name)
-				}
+				assert.Regexp(t, `<input[^>]*name="`+name+`"[^>]*type="number"`, page, "GET %s: no number input named %q", path, name)
 				continue
 			}
 			sel := regexp.MustCompile(`(?s)<select[^>]*name="` + name + `"[^>]*>(.*?)</select>`).FindStringSubmatch(page)
-			if sel == nil {
-				t.Errorf("GET %s: no <select name=%q>", path, name)
+			if !assert.NotNil(t, sel, "GET %s: no <select name=%q>", path, name) {
 				continue
 			}
 			for _, c := range l.Model.Transform.Categorical {
@@ -328,15 +274,13 @@ func TestFormPage(t *testing.T) {
 					continue
 				}
 				for _, level := range c.Levels {
-					if !strings.Contains(sel[1], `value="`+template.HTMLEscapeString(level)+`"`) {
-						t.Errorf("GET %s: <select name=%q> has no option %q", path, name, level)
-					}
+					assert.Contains(t, sel[1], `value="`+template.HTMLEscapeString(level)+`"`, "GET %s: <select name=%q> has no option %q", path, name, level)
 				}
 			}
 		}
 	}
 
-	want := fmt.Sprintf("%.2f", predictOne(t, base, referenceJSON).MathScore)
+	want := fmt.Sprintf("%.2f", modelPrediction(t, root, referenceRecord))
 	values := formValues(referenceRecord)
 	mp, mpType := multipartBody(t, values)
 	for _, tc := range []struct{ name, contentType, body string }{
@@ -345,18 +289,10 @@ func TestFormPage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, h, body := post(t, base+"/predictdata", tc.contentType, tc.body)
-			if status != http.StatusOK {
-				t.Fatalf("POST /predictdata: got status %d; want 200: %s", status, body)
-			}
-			if !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
-				t.Errorf("POST /predictdata: got Content-Type %q; want text/html", h.Get("Content-Type"))
-			}
-			if !strings.Contains(string(body), `<strong id="score">`+want+`</strong>`) {
-				t.Errorf("POST /predictdata: page does not show the score %s", want)
-			}
-			if got := h.Get("X-Model-Version"); got != version {
-				t.Errorf("POST /predictdata: got X-Model-Version %q; want %q", got, version)
-			}
+			require.Equal(t, http.StatusOK, status, "POST /predictdata: %s", body)
+			assert.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/html"), "POST /predictdata: Content-Type %q; want text/html", h.Get("Content-Type"))
+			assert.Contains(t, string(body), `<strong id="score">`+want+`</strong>`, "POST /predictdata: the page must show the score %s", want)
+			assert.Equal(t, version, h.Get("X-Model-Version"), "POST /predictdata: X-Model-Version")
 		})
 	}
 
@@ -367,66 +303,53 @@ func TestFormPage(t *testing.T) {
 		status, h, body := send(t, "POST", base+"/predictdata", http.Header{
 			"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html,application/xhtml+xml"},
 		}, bad.Encode())
-		if status != http.StatusBadRequest {
-			t.Fatalf("bad form: got status %d; want 400", status)
-		}
-		if !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
-			t.Errorf("bad form: got Content-Type %q; want text/html", h.Get("Content-Type"))
-		}
+		require.Equal(t, http.StatusBadRequest, status, "bad form")
+		assert.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/html"), "bad form: Content-Type %q; want text/html", h.Get("Content-Type"))
 		page := string(body)
 		for _, want := range []string{`id="errors"`, "reading_score", "required", "writing_score", "250", "must be between 0 and 100", `<select`} {
-			if !strings.Contains(page, want) {
-				t.Errorf("bad form page: no %q in it", want)
-			}
+			assert.Contains(t, page, want, "bad form page")
 		}
-		if h.Get("X-Model-Version") != "" {
-			t.Errorf("bad form: got X-Model-Version %q; want none for a page without a prediction", h.Get("X-Model-Version"))
-		}
+		assert.Empty(t, h.Get("X-Model-Version"), "bad form: want no X-Model-Version for a page without a prediction")
 	})
 }
 
 func TestOpenInferenceProtocol(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	l := loadedModel(t, root)
 
 	status, _, body := send(t, "GET", base+"/v2/health/live", nil, "")
-	if live := decodeAs[map[string]any](t, body); status != http.StatusOK || live["live"] != true {
-		t.Errorf("GET /v2/health/live: got %d %s; want 200 {\"live\": true}", status, body)
-	}
+	assert.Equal(t, http.StatusOK, status, "GET /v2/health/live")
+	assert.Equal(t, true, decodeAs[map[string]any](t, body)["live"], "GET /v2/health/live: %s", body)
 	status, _, body = send(t, "GET", base+"/v2/health/ready", nil, "")
-	if ready := decodeAs[map[string]any](t, body); status != http.StatusOK || ready["ready"] != true {
-		t.Errorf("GET /v2/health/ready: got %d %s; want 200 {\"ready\": true}", status, body)
-	}
+	assert.Equal(t, http.StatusOK, status, "GET /v2/health/ready")
+	assert.Equal(t, true, decodeAs[map[string]any](t, body)["ready"], "GET /v2/health/ready: %s", body)
 	status, _, body = send(t, "GET", base+"/v2/models/"+modelName+"/ready", nil, "")
-	if ready := decodeAs[map[string]any](t, body); status != http.StatusOK || ready["ready"] != true || ready["name"] != modelName {
-		t.Errorf("GET /v2/models/%s/ready: got %d %s; want 200 ready", modelName, status, body)
-	}
+	ready := decodeAs[map[string]any](t, body)
+	assert.Equal(t, http.StatusOK, status, "GET /v2/models/%s/ready", modelName)
+	assert.Equal(t, true, ready["ready"], "GET /v2/models/%s/ready: %s", modelName, body)
+	assert.Equal(t, modelName, ready["name"], "GET /v2/models/%s/ready: %s", modelName, body)
 
 	status, _, body = send(t, "GET", base+"/v2/models/"+modelName, nil, "")
-	if status != http.StatusOK {
-		t.Fatalf("GET /v2/models/%s: got status %d; want 200: %s", modelName, status, body)
-	}
+	require.Equal(t, http.StatusOK, status, "GET /v2/models/%s: %s", modelName, body)
 	meta := decodeAs[struct {
 		Name     string          `json:"name"`
 		Versions []string        `json:"versions"`
 		Inputs   []oipTensorMeta `json:"inputs"`
 		Outputs  []oipTensorMeta `json:"outputs"`
 	}](t, body)
-	if meta.Name != modelName || len(meta.Versions) != 1 || meta.Versions[0] != version {
-		t.Errorf("model metadata: got name %q versions %v; want %q [%s]", meta.Name, meta.Versions, modelName, version)
-	}
-	if len(meta.Inputs) != 7 || len(l.Model.Features) != 7 {
-		t.Fatalf("model metadata: got %d inputs; want 7", len(meta.Inputs))
-	}
+	assert.Equal(t, modelName, meta.Name, "model metadata: name")
+	assert.Equal(t, []string{version}, meta.Versions, "model metadata: versions")
+	require.Len(t, l.Model.Features, 7, "features of the model")
+	require.Len(t, meta.Inputs, 7, "model metadata: inputs")
 	for i, f := range l.Model.Features {
 		want := map[string]string{"category": "BYTES", "score": "FP64"}[f.Kind]
-		if in := meta.Inputs[i]; in.Name != f.Name || in.Datatype != want {
-			t.Errorf("model metadata input %d: got %s %s; want %s %s", i, in.Name, in.Datatype, f.Name, want)
-		}
+		assert.Equal(t, f.Name, meta.Inputs[i].Name, "model metadata input %d", i)
+		assert.Equal(t, want, meta.Inputs[i].Datatype, "model metadata input %d", i)
 	}
-	if len(meta.Outputs) != 1 || meta.Outputs[0].Name != "math_score" || meta.Outputs[0].Datatype != "FP64" {
-		t.Errorf("model metadata outputs: got %+v; want one math_score FP64", meta.Outputs)
+	if assert.Len(t, meta.Outputs, 1, "model metadata outputs") {
+		assert.Equal(t, "math_score", meta.Outputs[0].Name, "model metadata output")
+		assert.Equal(t, "FP64", meta.Outputs[0].Datatype, "model metadata output")
 	}
 
 	records := []map[string]any{referenceRecord, otherRecords[0]}
@@ -437,37 +360,30 @@ func TestOpenInferenceProtocol(t *testing.T) {
 	for _, nested := range []bool{false, true} {
 		t.Run(fmt.Sprintf("infer nested=%v", nested), func(t *testing.T) {
 			status, h, body := post(t, base+"/v2/models/"+modelName+"/infer", "application/json", oipRequest(t, records, nested))
-			if status != http.StatusOK {
-				t.Fatalf("infer: got status %d; want 200: %s", status, body)
-			}
+			require.Equal(t, http.StatusOK, status, "infer: %s", body)
 			got := decodeAs[oipInferResponse](t, body)
-			if got.ModelName != modelName || got.ModelVersion != version || got.ID != "req-1" || h.Get("X-Model-Version") != version {
-				t.Errorf("infer: got model %q version %q id %q; want %q %q req-1", got.ModelName, got.ModelVersion, got.ID, modelName, version)
-			}
-			if len(got.Outputs) != 1 {
-				t.Fatalf("infer: got %d outputs; want 1", len(got.Outputs))
-			}
+			assert.Equal(t, modelName, got.ModelName, "infer: model_name")
+			assert.Equal(t, version, got.ModelVersion, "infer: model_version")
+			assert.Equal(t, "req-1", got.ID, "infer: id")
+			assert.Equal(t, version, h.Get("X-Model-Version"), "infer: X-Model-Version")
+			require.Len(t, got.Outputs, 1, "infer: outputs")
 			out := got.Outputs[0]
-			if out.Name != "math_score" || out.Datatype != "FP64" || len(out.Shape) != 1 || out.Shape[0] != 2 || len(out.Data) != 2 {
-				t.Fatalf("infer: got output %+v; want math_score FP64 of shape [2]", out)
-			}
-			for i := range want {
-				if math.Abs(out.Data[i]-want[i]) > 1e-9 {
-					t.Errorf("infer row %d: got %v; want %v as from /predict", i, out.Data[i], want[i])
-				}
-			}
+			require.Equal(t, "math_score", out.Name, "infer: output name")
+			require.Equal(t, "FP64", out.Datatype, "infer: output datatype")
+			require.Equal(t, []int64{2}, out.Shape, "infer: output shape")
+			require.Len(t, out.Data, 2, "infer: output data")
+			assert.InDeltaSlice(t, want, out.Data, 1e-9, "infer: want the rows as from /predict")
 		})
 	}
 }
 
 func TestMetrics(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	predictOne(t, base, referenceJSON)
 	status, h, body := send(t, "GET", base+"/metrics", nil, "")
-	if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
-		t.Fatalf("GET /metrics: got %d %q; want 200 text/plain", status, h.Get("Content-Type"))
-	}
+	require.Equal(t, http.StatusOK, status, "GET /metrics")
+	require.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/plain"), "GET /metrics: Content-Type %q; want text/plain", h.Get("Content-Type"))
 	for _, re := range []string{
 		`(?m)^predict_http_requests_total\{[^}]*route="POST /predict"[^}]*\} [1-9]`,
 		`(?m)^predict_http_requests_total\{code="200",route="POST /predict"\} 1$`,
@@ -475,51 +391,39 @@ func TestMetrics(t *testing.T) {
 		`(?m)^predict_http_request_duration_seconds_bucket\{route="POST /predict",`,
 		`(?m)^predict_predictions_total [1-9]`,
 	} {
-		if !regexp.MustCompile(re).Match(body) {
-			t.Errorf("GET /metrics: no line matching %s", re)
-		}
+		assert.Regexp(t, re, string(body), "GET /metrics")
 	}
 }
 
 func TestOpenAPIListsEveryRoute(t *testing.T) {
-	root, _ := referenceStore(t)
+	root, _ := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	status, h, body := send(t, "GET", base+"/openapi.json", nil, "")
-	if status != http.StatusOK || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
-		t.Fatalf("GET /openapi.json: got %d %q; want 200 application/json", status, h.Get("Content-Type"))
-	}
+	require.Equal(t, http.StatusOK, status, "GET /openapi.json")
+	require.True(t, strings.HasPrefix(h.Get("Content-Type"), "application/json"), "GET /openapi.json: Content-Type %q; want application/json", h.Get("Content-Type"))
 	doc := decodeAs[struct {
 		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
 	}](t, body)
-	if !strings.HasPrefix(doc.OpenAPI, "3.") {
-		t.Errorf("openapi: got version %q; want 3.x", doc.OpenAPI)
-	}
+	assert.True(t, strings.HasPrefix(doc.OpenAPI, "3."), "openapi: version %q; want 3.x", doc.OpenAPI)
 
 	src, err := os.ReadFile("routes.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	routes := regexp.MustCompile(`r\.handle\("([A-Z]+) ([^"]+)"`).FindAllStringSubmatch(string(src), -1)
-	if len(routes) < 10 {
-		t.Fatalf("routes.go: found %d routes; the pattern no longer matches its lines", len(routes))
-	}
+	require.GreaterOrEqual(t, len(routes), 10, "routes.go: the pattern no longer matches its lines")
 	routes = append(routes, []string{"", "POST", runner.InvokePath})
 	for _, r := range routes {
 		method, path := strings.ToLower(r[1]), strings.Replace(r[2], "/{$}", "/", 1)
 		ops, ok := doc.Paths[path]
-		if !ok {
-			t.Errorf("openapi: no path %s", path)
+		if !assert.True(t, ok, "openapi: no path %s", path) {
 			continue
 		}
-		if _, ok := ops[method]; !ok {
-			t.Errorf("openapi: path %s has no %s operation", path, method)
-		}
+		assert.Contains(t, ops, method, "openapi: path %s has no %s operation", path, method)
 	}
 }
 
 func TestRequestIDAndLogs(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, logs := startServer(t, map[string]string{"MODEL_STORE": root})
 
 	// send checks every response has an X-Request-Id.
@@ -534,52 +438,41 @@ func TestRequestIDAndLogs(t *testing.T) {
 		_, h, _ := send(t, "GET", base+"/healthz", nil, "")
 		ids[h.Get("X-Request-Id")] = true
 	}
-	if len(ids) != 3 {
-		t.Errorf("three requests: got request ids %v; want three different ones", ids)
-	}
+	assert.Len(t, ids, 3, "three requests: want three different request ids")
 
 	const given = "client-7f3e-0001"
 	status, h, _ := send(t, "POST", base+"/predict", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {given}}, referenceJSON)
-	if status != http.StatusOK || h.Get("X-Request-Id") != given {
-		t.Errorf("given X-Request-Id: got %d %q; want 200 %q", status, h.Get("X-Request-Id"), given)
-	}
+	assert.Equal(t, http.StatusOK, status, "given X-Request-Id")
+	assert.Equal(t, given, h.Get("X-Request-Id"), "given X-Request-Id")
 	_, h, _ = send(t, "GET", base+"/healthz", http.Header{"X-Request-Id": {"bad id\twith spaces"}}, "")
-	if got := h.Get("X-Request-Id"); got == "" || strings.ContainsAny(got, " \t") {
-		t.Errorf("unprintable X-Request-Id: got %q; want a fresh id", got)
-	}
+	got := h.Get("X-Request-Id")
+	assert.NotEmpty(t, got, "unprintable X-Request-Id: want a fresh id")
+	assert.NotContains(t, got, " ", "unprintable X-Request-Id: want a fresh id")
+	assert.NotContains(t, got, "\t", "unprintable X-Request-Id: want a fresh id")
 
 	// The request log line is written after the response; wait for it.
 	waitFor(t, 5*time.Second, "the request log line", func() bool { return strings.Contains(logs.String(), given) })
 	var found bool
 	for i, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Errorf("log line %d %q is not JSON: %v", i+1, line, err)
+		if !assert.NoError(t, json.Unmarshal([]byte(line), &rec), "log line %d %q is not JSON", i+1, line) {
 			continue
 		}
 		if rec["msg"] != "request" {
 			continue
 		}
 		for _, key := range []string{"request_id", "route", "status", "latency_ms", "model_version"} {
-			if _, ok := rec[key]; !ok {
-				t.Errorf("log line %d: no %q in %s", i+1, key, line)
-			}
+			assert.Contains(t, rec, key, "log line %d: %s", i+1, line)
 		}
-		if id, _ := rec["request_id"].(string); id == "" {
-			t.Errorf("log line %d: empty request_id", i+1)
-		}
-		if _, ok := rec["latency_ms"].(float64); !ok {
-			t.Errorf("log line %d: latency_ms %v is not a number", i+1, rec["latency_ms"])
-		}
+		id, _ := rec["request_id"].(string)
+		assert.NotEmpty(t, id, "log line %d: empty request_id", i+1)
+		assert.IsType(t, 0.0, rec["latency_ms"], "log line %d: latency_ms is not a number", i+1)
 		if rec["request_id"] == given {
 			found = true
-			if rec["route"] != "POST /predict" || rec["status"] != 200.0 || rec["model_version"] != version {
-				t.Errorf("log line of %s: got route %v status %v model_version %v; want POST /predict 200 %s",
-					given, rec["route"], rec["status"], rec["model_version"], version)
-			}
+			assert.Equal(t, "POST /predict", rec["route"], "log line of %s: route", given)
+			assert.Equal(t, 200.0, rec["status"], "log line of %s: status", given)
+			assert.Equal(t, version, rec["model_version"], "log line of %s: model_version", given)
 		}
 	}
-	if !found {
-		t.Errorf("no request log line with request_id %q", given)
-	}
+	assert.True(t, found, "no request log line with request_id %q", given)
 }

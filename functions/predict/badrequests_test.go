@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/features"
 )
 
@@ -51,9 +53,7 @@ func withField(t testing.TB, field, raw string) string {
 		}
 		parts = append(parts, fmt.Sprintf("%q:%s", name, v))
 	}
-	if !found {
-		t.Fatalf("withField: no field %q", field)
-	}
+	require.True(t, found, "withField: no field %q", field)
 	return "{" + strings.Join(parts, ",") + "}"
 }
 
@@ -89,7 +89,7 @@ func oipWith(t testing.TB, name string, edit func(map[string]any)) string {
 }
 
 func TestBadRequests(t *testing.T) {
-	root, _ := referenceStore(t)
+	root, _ := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	limited, _ := startServer(t, map[string]string{"MODEL_STORE": root, "MAX_BATCH": "3", "MAX_BODY_BYTES": "1024"})
 
@@ -235,9 +235,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "infer huge shape", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["shape"] = []int64{math.MaxInt64} }), status: 413},
 		{name: "infer text/plain", path: infer, contentType: "text/plain", body: oipRequest(t, []map[string]any{referenceRecord}, false), status: 415},
 	}
-	if len(tests) < 40 {
-		t.Fatalf("got %d bad-request cases; want at least 40", len(tests))
-	}
+	require.GreaterOrEqual(t, len(tests), 40, "bad-request cases")
 
 	var fiveXX []string
 	for _, tc := range tests {
@@ -265,58 +263,43 @@ func TestBadRequests(t *testing.T) {
 			if status >= 500 {
 				fiveXX = append(fiveXX, fmt.Sprintf("%s: %d %s", tc.name, status, body))
 			}
-			if status != tc.status {
-				t.Errorf("%s %s: got status %d; want %d: %s", method, path, status, tc.status, clipBytes(body))
-			}
-			if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				t.Errorf("got Content-Type %q; want application/json", ct)
-			}
-			if tc.allow != "" && header.Get("Allow") != tc.allow {
-				t.Errorf("got Allow %q; want %q", header.Get("Allow"), tc.allow)
+			assert.Equal(t, tc.status, status, "%s %s: %s", method, path, clipBytes(body))
+			assert.True(t, strings.HasPrefix(header.Get("Content-Type"), "application/json"), "Content-Type %q; want application/json", header.Get("Content-Type"))
+			if tc.allow != "" {
+				assert.Equal(t, tc.allow, header.Get("Allow"), "Allow")
 			}
 			e := decodeAs[errorBody](t, body)
-			if strings.TrimSpace(e.Error) == "" {
-				t.Fatalf("got body %s; want a non-empty \"error\"", clipBytes(body))
-			}
-			if tc.contains != "" && !strings.Contains(e.Error, tc.contains) {
-				t.Errorf("got error %q; want it to contain %q", e.Error, tc.contains)
+			require.NotEmpty(t, strings.TrimSpace(e.Error), "body %s; want a non-empty \"error\"", clipBytes(body))
+			if tc.contains != "" {
+				assert.Contains(t, e.Error, tc.contains, "error")
 			}
 			if tc.field == "" {
 				return
 			}
-			if !strings.Contains(e.Error, tc.field) {
-				t.Errorf("got error %q; want it to name the field %q", e.Error, tc.field)
-			}
+			assert.Contains(t, e.Error, tc.field, "the error must name the field")
 			i := slices.IndexFunc(e.Problems, func(p features.Problem) bool { return namesField(p.Field, tc.field) })
-			if i < 0 {
-				t.Fatalf("got problems %+v; want one for field %q", e.Problems, tc.field)
-			}
+			require.GreaterOrEqual(t, i, 0, "problems %+v; want one for field %q", e.Problems, tc.field)
 			p := e.Problems[i]
-			if strings.TrimSpace(p.Reason) == "" {
-				t.Errorf("problem %+v: empty reason", p)
-			}
-			if tc.value != "" && p.Value != tc.value {
-				t.Errorf("problem for %s: got value %q; want %q", tc.field, p.Value, tc.value)
+			assert.NotEmpty(t, strings.TrimSpace(p.Reason), "problem %+v: empty reason", p)
+			if tc.value != "" {
+				assert.Equal(t, tc.value, p.Value, "problem for %s: value", tc.field)
 			}
 			for _, a := range tc.allowed {
-				if !slices.Contains(p.Allowed, a) {
-					t.Errorf("problem for %s: got allowed %q; want it to list %q", tc.field, p.Allowed, a)
-				}
+				assert.Contains(t, p.Allowed, a, "problem for %s: allowed", tc.field)
 			}
 		})
 	}
 	t.Logf("%d bad-request cases", len(tests))
-	if len(fiveXX) > 0 {
-		t.Errorf("got %d 5xx responses; want none:\n%s", len(fiveXX), strings.Join(fiveXX, "\n"))
-	}
+	assert.Empty(t, fiveXX, "5xx responses; want none")
 }
 
 // TestCategoryMatching checks that categories match whatever their case
 // and surrounding spaces, in every input route.
 func TestCategoryMatching(t *testing.T) {
-	root, _ := referenceStore(t)
+	root, _ := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 	want := predictOne(t, base, referenceJSON).MathScore
+	require.InDelta(t, modelPrediction(t, root, referenceRecord), want, 1e-9, "POST /predict of the exact categories")
 
 	variants := []string{
 		withField(t, "gender", `" FEMALE "`),
@@ -326,19 +309,15 @@ func TestCategoryMatching(t *testing.T) {
 		`{"gender":"Female ","race_ethnicity":" GROUP B","parental_level_of_education":"BACHELOR'S DEGREE","lunch":"Standard","test_preparation_course":"NONE","reading_score":72,"writing_score":74.0}`,
 	}
 	for _, body := range variants {
-		got := predictOne(t, base, body)
-		if got.MathScore != want {
-			t.Errorf("POST /predict %s: got %v; want %v as for the exact categories", body, got.MathScore, want)
-		}
+		assert.Equal(t, want, predictOne(t, base, body).MathScore, "POST /predict %s: want it as for the exact categories", body)
 	}
 
 	v := formValues(referenceRecord)
 	v.Set("gender", " FEMALE ")
 	v.Set("ethnicity", "GROUP B")
 	status, _, body := post(t, base+"/predictdata", "application/x-www-form-urlencoded", v.Encode())
-	if status != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(">%.2f<", want)) {
-		t.Errorf("POST /predictdata with \" FEMALE \": got status %d; want 200 showing %.2f", status, want)
-	}
+	assert.Equal(t, http.StatusOK, status, `POST /predictdata with " FEMALE "`)
+	assert.Contains(t, string(body), fmt.Sprintf(">%.2f<", want), `POST /predictdata with " FEMALE ": the page must show the score`)
 
 	rec := map[string]any{}
 	for k, x := range referenceRecord {
@@ -346,10 +325,8 @@ func TestCategoryMatching(t *testing.T) {
 	}
 	rec["gender"] = " FEMALE "
 	status, _, body = post(t, base+"/v2/models/"+modelName+"/infer", "application/json", oipRequest(t, []map[string]any{rec}, false))
-	if status != http.StatusOK {
-		t.Fatalf("infer with \" FEMALE \": got status %d; want 200: %s", status, body)
-	}
-	if r := decodeAs[oipInferResponse](t, body); len(r.Outputs) != 1 || len(r.Outputs[0].Data) != 1 || r.Outputs[0].Data[0] != want {
-		t.Errorf("infer with \" FEMALE \": got %+v; want [%v]", r.Outputs, want)
-	}
+	require.Equal(t, http.StatusOK, status, `infer with " FEMALE ": %s`, body)
+	r := decodeAs[oipInferResponse](t, body)
+	require.Len(t, r.Outputs, 1, `infer with " FEMALE ": outputs`)
+	assert.Equal(t, []float64{want}, r.Outputs[0].Data, `infer with " FEMALE "`)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
@@ -16,12 +17,10 @@ import (
 // benchHandler is the whole predict HTTP API over the reference model, as
 // run builds it, with JSON logs written to io.Discard.
 func benchHandler(b *testing.B) http.Handler {
-	root, _ := referenceStore(b)
+	root, _ := sampleStore(b)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	p := predictor.New(modelstore.NewDir(root), "student-math-score", log)
-	if err := p.Reload(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, p.Reload(context.Background()))
 	return newAPI(p, Limits{MaxBody: 1 << 20, MaxBatch: 10000}, log).handler()
 }
 

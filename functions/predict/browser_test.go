@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"image/png"
-	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +16,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // browserShotDir, when set, receives a copy of every screenshot the browser
@@ -122,21 +122,15 @@ func browserFillForm(t *testing.T, ctx context.Context, reading, writing string)
 		chromedp.Clear(chromedp.ID("writing_score")),
 		chromedp.SendKeys(chromedp.ID("writing_score"), writing),
 	)
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("fill the form: %v", err)
-	}
+	require.NoError(t, chromedp.Do(ctx, steps...), "fill the form")
 	// A <select> without the option ends up with the value "": read back.
 	want := append(browserReferenceForm[:len(browserReferenceForm):len(browserReferenceForm)],
 		struct{ id, value string }{"reading_score", reading},
 		struct{ id, value string }{"writing_score", writing})
 	for _, f := range want {
 		got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id)))
-		if err != nil {
-			t.Fatalf("read #%s: %v", f.id, err)
-		}
-		if got != f.value {
-			t.Fatalf("#%s = %q after filling it in; want %q", f.id, got, f.value)
-		}
+		require.NoError(t, err, "read #%s", f.id)
+		require.Equal(t, f.value, got, "#%s after filling it in", f.id)
 	}
 }
 
@@ -145,28 +139,16 @@ func browserFillForm(t *testing.T, ctx context.Context, reading, writing string)
 func browserScreenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
 	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
+	require.NoError(t, err, "screenshot %s", name)
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, b, 0o644))
 	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Size() == 0 {
-		t.Fatalf("screenshot %s is empty", path)
-	}
+	require.NoError(t, err)
+	require.NotZero(t, fi.Size(), "screenshot %s is empty", path)
 	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("screenshot %s is not a PNG: %v", path, err)
-	}
+	require.NoError(t, err, "screenshot %s is not a PNG", path)
 	r := img.Bounds()
-	if r.Dx() < 100 || r.Dy() < 100 {
-		t.Fatalf("screenshot %s is %dx%d; want a whole page", path, r.Dx(), r.Dy())
-	}
+	require.True(t, r.Dx() >= 100 && r.Dy() >= 100, "screenshot %s is %dx%d; want a whole page", path, r.Dx(), r.Dy())
 	first := img.At(r.Min.X, r.Min.Y)
 	blank := true
 	for y := r.Min.Y; y < r.Max.Y && blank; y += 4 {
@@ -177,16 +159,10 @@ func browserScreenshot(t *testing.T, ctx context.Context, dir, name string) {
 			}
 		}
 	}
-	if blank {
-		t.Fatalf("screenshot %s is one colour: nothing was rendered", path)
-	}
+	require.False(t, blank, "screenshot %s is one colour: nothing was rendered", path)
 	if *browserShotDir != "" {
-		if err := os.MkdirAll(*browserShotDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(*browserShotDir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(*browserShotDir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(*browserShotDir, name), b, 0o644))
 	}
 }
 
@@ -195,7 +171,7 @@ func browserScreenshot(t *testing.T, ctx context.Context, dir, name string) {
 // predicted score.
 func TestBrowserForm(t *testing.T) {
 	ctx := newBrowser(t) // skip (or fail under CI) before training anything
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, logs := startServer(t, map[string]string{"MODEL_STORE": root})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -207,141 +183,89 @@ func TestBrowserForm(t *testing.T) {
 	// What the JSON API predicts for the same record: the page must show
 	// the same number, rounded to two decimals.
 	status, _, body := post(t, base+"/predict", "application/json", referenceJSON)
-	if status != http.StatusOK {
-		t.Fatalf("POST /predict: status %d: %s", status, body)
-	}
-	var api predictResponse
-	if err := json.Unmarshal(body, &api); err != nil {
-		t.Fatalf("POST /predict: %v: %s", err, body)
-	}
+	require.Equal(t, http.StatusOK, status, "POST /predict: %s", body)
+	api := decodeAs[predictResponse](t, body)
+	require.InDelta(t, modelPrediction(t, root, referenceRecord), api.MathScore, 1e-9, "POST /predict: want what the model predicts in-process")
 	wantScore := fmt.Sprintf("%.2f", api.MathScore)
 
 	t.Run("reference record", func(t *testing.T) {
 		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/"))
-		if err != nil {
-			t.Fatalf("GET /: %v", err)
-		}
-		if resp.Status != http.StatusOK {
-			t.Fatalf("GET /: status %d; want 200", resp.Status)
-		}
+		require.NoError(t, err, "GET /")
+		require.EqualValues(t, http.StatusOK, resp.Status, "GET /")
 		browserFillForm(t, ctx, "72", "74")
 		resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("submit")))
-		if err != nil {
-			t.Fatalf("submit: %v", err)
-		}
-		if resp.Status != http.StatusOK || !strings.HasSuffix(resp.URL, "/predictdata") {
-			t.Fatalf("submit: %d %s; want 200 from /predictdata", resp.Status, resp.URL)
-		}
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("score"))); err != nil {
-			t.Fatalf("wait for #score: %v", err)
-		}
+		require.NoError(t, err, "submit")
+		require.EqualValues(t, http.StatusOK, resp.Status, "submit: %s", resp.URL)
+		require.True(t, strings.HasSuffix(resp.URL, "/predictdata"), "submit: answered from %s; want /predictdata", resp.URL)
+		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("score"))), "wait for #score")
 		score, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("score")))
-		if err != nil {
-			t.Fatalf("read #score: %v", err)
-		}
+		require.NoError(t, err, "read #score")
 		gotVersion, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("model-version")))
-		if err != nil {
-			t.Fatalf("read #model-version: %v", err)
-		}
+		require.NoError(t, err, "read #model-version")
 		score, gotVersion = strings.TrimSpace(score), strings.TrimSpace(gotVersion)
-		if score != wantScore {
-			t.Errorf("#score = %q; want %q (POST /predict gave %v)", score, wantScore, api.MathScore)
+		assert.Equal(t, wantScore, score, "#score (POST /predict gave %v)", api.MathScore)
+		if f, err := strconv.ParseFloat(score, 64); assert.NoError(t, err, "#score %q is not a number", score) {
+			assert.InDelta(t, api.MathScore, f, 0.005, "#score: the prediction to two decimals")
 		}
-		if f, err := strconv.ParseFloat(score, 64); err != nil || math.Abs(f-referenceScore) > 0.01 {
-			t.Errorf("#score = %q; want %.4f ± 0.01", score, referenceScore)
-		}
-		if gotVersion != version {
-			t.Errorf("#model-version = %q; want %q", gotVersion, version)
-		}
+		assert.Equal(t, version, gotVersion, "#model-version")
 		// The form keeps what was submitted, so the person can change one field.
 		for _, f := range browserReferenceForm {
-			if got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id))); err != nil || got != f.value {
-				t.Errorf("#%s after submitting = %q (%v); want %q", f.id, got, err, f.value)
+			got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id)))
+			if assert.NoError(t, err, "read #%s", f.id) {
+				assert.Equal(t, f.value, got, "#%s after submitting", f.id)
 			}
 		}
 		browserScreenshot(t, ctx, shots, "result.png")
 	})
 
 	t.Run("score out of range: the browser refuses", func(t *testing.T) {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
-			t.Fatalf("GET /: %v", err)
-		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")), "GET /")
 		browserFillForm(t, ctx, "150", "74")
 		msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("reading_score").validationMessage`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if msg == "" {
-			t.Fatal("reading_score 150 has no validation message; want the browser to reject it (max=100)")
-		}
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("submit"))); err != nil {
-			t.Fatalf("click #submit: %v", err)
-		}
+		require.NoError(t, err)
+		require.NotEmpty(t, msg, "reading_score 150 has no validation message; want the browser to reject it (max=100)")
+		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("submit"))), "click #submit")
 		// Validation is synchronous: had the form been sent, the page would
 		// be leaving for /predictdata by now. Give it time to show if so.
-		if err := chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond)))
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if loc != base+"/" {
-			t.Errorf("after submitting reading_score 150 the page is %s; want it to stay on %s/", loc, base)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, base+"/", loc, "after submitting reading_score 150 the page must stay")
 		scores, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#score, #errors").length`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if scores != 0 {
-			t.Errorf("after submitting reading_score 150 the page shows a result or errors; want the form untouched")
-		}
+		require.NoError(t, err)
+		assert.Zero(t, scores, "after submitting reading_score 150 the page shows a result or errors; want the form untouched")
 		t.Logf("Chromium's message: %s", msg)
 	})
 
 	t.Run("score out of range: the server refuses", func(t *testing.T) {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
-			t.Fatalf("GET /: %v", err)
-		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")), "GET /")
 		browserFillForm(t, ctx, "150", "74")
 		// Turn the browser's checks off, as an old browser or a script would.
-		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("form").noValidate = true`)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("form").noValidate = true`)))
 		resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("submit")))
-		if err != nil {
-			t.Fatalf("submit: %v", err)
-		}
-		if resp.Status != http.StatusBadRequest {
-			t.Fatalf("submit with reading_score 150: status %d; want 400", resp.Status)
-		}
+		require.NoError(t, err, "submit")
+		require.EqualValues(t, http.StatusBadRequest, resp.Status, "submit with reading_score 150")
 		var contentType string
 		for k, v := range resp.Headers {
 			if strings.EqualFold(k, "Content-Type") {
 				contentType = fmt.Sprint(v)
 			}
 		}
-		if !strings.HasPrefix(contentType, "text/html") {
-			t.Errorf("Content-Type = %q; want text/html for a browser", contentType)
-		}
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("errors"))); err != nil {
-			t.Fatalf("wait for #errors: %v", err)
-		}
+		assert.True(t, strings.HasPrefix(contentType, "text/html"), "Content-Type = %q; want text/html for a browser", contentType)
+		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("errors"))), "wait for #errors")
 		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("errors")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, want := range []string{"reading_score", "150", "between 0 and 100"} {
-			if !strings.Contains(text, want) {
-				t.Errorf("#errors = %q; want it to mention %q", text, want)
-			}
+			assert.Contains(t, text, want, "#errors")
 		}
-		if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#score").length`)); err != nil || n != 0 {
-			t.Errorf("the error page shows a score (%d, %v); want none", n, err)
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#score").length`))
+		if assert.NoError(t, err) {
+			assert.Zero(t, n, "the error page shows a score; want none")
 		}
 		// The page keeps the values, so the person can correct the one field.
-		if got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("reading_score"))); err != nil || got != "150" {
-			t.Errorf("#reading_score on the error page = %q (%v); want 150", got, err)
+		got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("reading_score")))
+		if assert.NoError(t, err) {
+			assert.Equal(t, "150", got, "#reading_score on the error page")
 		}
 		browserScreenshot(t, ctx, shots, "error.png")
 	})

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/runner"
@@ -35,9 +35,7 @@ func eventPath(name string) string {
 func readEventFile(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(eventPath(name))
-	if err != nil {
-		t.Fatalf("read sample event: %v", err)
-	}
+	require.NoError(t, err, "read sample event")
 	return b
 }
 
@@ -48,9 +46,7 @@ func eventHandler(t testing.TB, root string) runner.EventHandler {
 	log := slog.New(slog.DiscardHandler)
 	pred := predictor.New(modelstore.NewDir(root), modelName, log)
 	a := newAPI(pred, Limits{MaxBody: 1 << 20, MaxBatch: 10000}, log)
-	if err := pred.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, pred.Reload(context.Background()), "load the model")
 	return runner.HTTPEvents(a.handler())
 }
 
@@ -79,32 +75,22 @@ func (r lambdaResponse) header(name string) string {
 	return ""
 }
 
-// checkEventResponse checks a Lambda response to a sample predict event
-// and returns the predicted score.
-func checkEventResponse(t testing.TB, out []byte, version string) float64 {
+// checkEventResponse checks a Lambda response to a sample predict event:
+// status 200, want (to 1e-9) from version.
+func checkEventResponse(t testing.TB, out []byte, version string, want float64) {
 	t.Helper()
 	resp := decodeAs[lambdaResponse](t, bytes.TrimSpace(out))
 	body := []byte(resp.Body)
 	if resp.IsBase64Encoded {
 		var err error
-		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			t.Fatalf("response body is not base64: %v", err)
-		}
+		body, err = base64.StdEncoding.DecodeString(resp.Body)
+		require.NoError(t, err, "response body is not base64")
 	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("got statusCode %d; want 200: %s", resp.StatusCode, body)
-	}
+	require.Equal(t, http.StatusOK, resp.StatusCode, "statusCode (body %s)", body)
 	got := decodeAs[predictResponse](t, body)
-	if math.Abs(got.MathScore-referenceScore) > 0.01 {
-		t.Errorf("got math_score %v; want %v ± 0.01", got.MathScore, referenceScore)
-	}
-	if got.ModelVersion != version {
-		t.Errorf("got model_version %q; want %q", got.ModelVersion, version)
-	}
-	if h := resp.header("X-Model-Version"); h != version {
-		t.Errorf("got X-Model-Version %q; want %q", h, version)
-	}
-	return got.MathScore
+	assert.InDelta(t, want, got.MathScore, 1e-9, "math_score")
+	assert.Equal(t, version, got.ModelVersion, "model_version")
+	assert.Equal(t, version, resp.header("X-Model-Version"), "X-Model-Version")
 }
 
 // invokeRun runs `predict invoke` through run and returns its stdout.
@@ -119,10 +105,10 @@ func invokeRun(t testing.TB, root string, args []string, stdin io.Reader) (strin
 }
 
 func TestPredictEvents(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	events := eventHandler(t, root)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
-	want := predictOne(t, base, referenceJSON).MathScore
+	want := modelPrediction(t, root, referenceRecord)
 
 	paths := []struct {
 		name   string
@@ -130,30 +116,23 @@ func TestPredictEvents(t *testing.T) {
 	}{
 		{"runner.Invoke", func(t *testing.T, _ string, event []byte) []byte {
 			out, err := runner.Invoke(context.Background(), events, event)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return out
 		}},
 		{"invoke -event FILE", func(t *testing.T, file string, _ []byte) []byte {
 			out, err := invokeRun(t, root, []string{"-event", eventPath(file)}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return []byte(out)
 		}},
 		{"invoke route", func(t *testing.T, _ string, event []byte) []byte {
 			status, h, body := post(t, base+runner.InvokePath, "application/json", string(event))
-			if status != http.StatusOK || h.Get("X-Amz-Function-Error") != "" {
-				t.Fatalf("POST %s: got status %d (function error %q); want 200: %s", runner.InvokePath, status, h.Get("X-Amz-Function-Error"), body)
-			}
+			require.Equal(t, http.StatusOK, status, "POST %s: %s", runner.InvokePath, body)
+			require.Empty(t, h.Get("X-Amz-Function-Error"), "POST %s: function error: %s", runner.InvokePath, body)
 			return body
 		}},
 		{"invoke -event -", func(t *testing.T, _ string, event []byte) []byte {
 			out, err := invokeRun(t, root, []string{"-event", "-"}, bytes.NewReader(event))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return []byte(out)
 		}},
 	}
@@ -161,74 +140,54 @@ func TestPredictEvents(t *testing.T) {
 		event := readEventFile(t, file)
 		for _, p := range paths {
 			t.Run(file+"/"+p.name, func(t *testing.T) {
-				got := checkEventResponse(t, p.invoke(t, file, event), version)
-				if math.Abs(got-want) > 1e-9 {
-					t.Errorf("got math_score %v; want %v as from POST /predict", got, want)
-				}
+				checkEventResponse(t, p.invoke(t, file, event), version, want)
 			})
 		}
 	}
 }
 
 func TestRouteParity(t *testing.T) {
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 
+	// Every route answers what the model itself predicts, to 1e-9.
+	want := modelPrediction(t, root, referenceRecord)
 	single := predictOne(t, base, referenceJSON)
-	if math.Abs(single.MathScore-referenceScore) > 0.01 || single.ModelVersion != version {
-		t.Fatalf("POST /predict: got %+v; want %v ± 0.01 from %s", single, referenceScore, version)
-	}
-	scores := map[string]float64{}
+	assert.InDelta(t, want, single.MathScore, 1e-9, "POST /predict")
+	assert.Equal(t, version, single.ModelVersion, "POST /predict: model_version")
 
 	status, _, body := post(t, base+"/predict", "application/json", `{"instances":[`+referenceJSON+`]}`)
-	if status != http.StatusOK {
-		t.Fatalf("POST /predict batch: got status %d; want 200: %s", status, body)
-	}
-	if b := decodeAs[batchResponse](t, body); len(b.Predictions) == 1 {
-		scores["POST /predict {instances}"] = b.Predictions[0]
-	} else {
-		t.Errorf("POST /predict batch: got %d predictions; want 1", len(b.Predictions))
+	require.Equal(t, http.StatusOK, status, "POST /predict batch: %s", body)
+	b := decodeAs[batchResponse](t, body)
+	if assert.Len(t, b.Predictions, 1, "POST /predict batch") {
+		assert.InDelta(t, want, b.Predictions[0], 1e-9, "POST /predict {instances}")
 	}
 
 	status, _, body = post(t, base+"/v2/models/"+modelName+"/infer", "application/json", oipRequest(t, []map[string]any{referenceRecord}, false))
-	if status != http.StatusOK {
-		t.Fatalf("POST infer: got status %d; want 200: %s", status, body)
-	}
-	if r := decodeAs[oipInferResponse](t, body); len(r.Outputs) == 1 && len(r.Outputs[0].Data) == 1 {
-		scores["POST /v2/models/{model}/infer"] = r.Outputs[0].Data[0]
-	} else {
-		t.Errorf("POST infer: got outputs %+v; want one value", r.Outputs)
+	require.Equal(t, http.StatusOK, status, "POST infer: %s", body)
+	r := decodeAs[oipInferResponse](t, body)
+	if assert.Len(t, r.Outputs, 1, "POST infer: outputs") && assert.Len(t, r.Outputs[0].Data, 1, "POST infer: output data") {
+		assert.InDelta(t, want, r.Outputs[0].Data[0], 1e-9, "POST /v2/models/{model}/infer")
 	}
 
 	for _, file := range predictEventFiles {
 		status, _, body := post(t, base+runner.InvokePath, "application/json", string(readEventFile(t, file)))
-		if status != http.StatusOK {
-			t.Fatalf("invoke %s: got status %d; want 200", file, status)
-		}
-		scores["invoke "+file] = checkEventResponse(t, body, version)
-	}
-
-	for route, got := range scores {
-		if math.Abs(got-single.MathScore) > 1e-9 {
-			t.Errorf("%s: got %v; want %v as from POST /predict (to 1e-9)", route, got, single.MathScore)
-		}
+		require.Equal(t, http.StatusOK, status, "invoke %s", file)
+		checkEventResponse(t, body, version, want)
 	}
 
 	// The form shows two decimals of the same number.
 	status, h, body := post(t, base+"/predictdata", "application/x-www-form-urlencoded", formValues(referenceRecord).Encode())
-	if status != http.StatusOK || h.Get("X-Model-Version") != version {
-		t.Fatalf("POST /predictdata: got %d version %q; want 200 %s", status, h.Get("X-Model-Version"), version)
-	}
-	if want := fmt.Sprintf(`<strong id="score">%.2f</strong>`, single.MathScore); !strings.Contains(string(body), want) {
-		t.Errorf("POST /predictdata: page does not contain %s", want)
-	}
+	require.Equal(t, http.StatusOK, status, "POST /predictdata")
+	require.Equal(t, version, h.Get("X-Model-Version"), "POST /predictdata: X-Model-Version")
+	assert.Contains(t, string(body), fmt.Sprintf(`<strong id="score">%.2f</strong>`, want), "POST /predictdata: the page shows the score")
 }
 
 // sqsEvent is a well-formed event of a kind predict does not handle.
 const sqsEvent = `{"Records":[{"messageId":"2e1424d4-f796-459a-8184-9c92662be6da","receiptHandle":"AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...","body":"hello","attributes":{"ApproximateReceiveCount":"1","SentTimestamp":"1545082650636","SenderId":"AIDAIENQZJOLO23YVJ4VO","ApproximateFirstReceiveTimestamp":"1545082650649"},"messageAttributes":{},"md5OfBody":"5d41402abc4b2a76b9719d911017c592","eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:eu-west-2:123456789012:my-queue","awsRegion":"eu-west-2"}]}`
 
 func TestBadEvents(t *testing.T) {
-	root, _ := referenceStore(t)
+	root, _ := sampleStore(t)
 	events := eventHandler(t, root)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root})
 
@@ -251,43 +210,32 @@ func TestBadEvents(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runner.Invoke(context.Background(), events, []byte(tc.event))
-			if err == nil {
-				t.Fatalf("runner.Invoke: got %s and no error; want an error", out)
-			}
-			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "panic") {
-				t.Errorf("runner.Invoke: got error %q; want one mentioning %q", err, tc.want)
-			}
-			if tc.want == "unrecognised event" && !errors.Is(err, runner.ErrUnrecognisedEvent) {
-				t.Errorf("runner.Invoke: got error %v; want runner.ErrUnrecognisedEvent", err)
+			require.Error(t, err, "runner.Invoke: got %s", out)
+			assert.ErrorContains(t, err, tc.want, "runner.Invoke")
+			assert.NotContains(t, err.Error(), "panic", "runner.Invoke")
+			if tc.want == "unrecognised event" {
+				assert.ErrorIs(t, err, runner.ErrUnrecognisedEvent, "runner.Invoke")
 			}
 
 			stdout, err := invokeRun(t, root, []string{"-event", "-"}, strings.NewReader(tc.event))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("invoke -event -: got error %v; want one mentioning %q", err, tc.want)
-			}
-			if stdout != "" {
-				t.Errorf("invoke -event -: got stdout %q; want nothing", stdout)
-			}
+			assert.ErrorContains(t, err, tc.want, "invoke -event -")
+			assert.Empty(t, stdout, "invoke -event -: stdout")
 
 			file := filepath.Join(t.TempDir(), "event.json")
-			if err := os.WriteFile(file, []byte(tc.event), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := invokeRun(t, root, []string{"-event", file}, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("invoke -event FILE: got error %v; want one mentioning %q", err, tc.want)
-			}
+			require.NoError(t, os.WriteFile(file, []byte(tc.event), 0o644))
+			_, err = invokeRun(t, root, []string{"-event", file}, nil)
+			assert.ErrorContains(t, err, tc.want, "invoke -event FILE")
 
 			status, h, body := post(t, base+runner.InvokePath, "application/json", tc.event)
-			if status != http.StatusOK || h.Get("X-Amz-Function-Error") != "Unhandled" {
-				t.Fatalf("invoke route: got status %d, X-Amz-Function-Error %q; want 200 Unhandled", status, h.Get("X-Amz-Function-Error"))
-			}
+			require.Equal(t, http.StatusOK, status, "invoke route")
+			require.Equal(t, "Unhandled", h.Get("X-Amz-Function-Error"), "invoke route: X-Amz-Function-Error")
 			fe := decodeAs[struct {
 				Message string `json:"errorMessage"`
 				Type    string `json:"errorType"`
 			}](t, body)
-			if fe.Message == "" || fe.Type == "" || strings.Contains(fe.Message, "panic") {
-				t.Errorf("invoke route: got function error %s; want errorMessage and errorType", body)
-			}
+			assert.NotEmpty(t, fe.Message, "invoke route: errorMessage of %s", body)
+			assert.NotEmpty(t, fe.Type, "invoke route: errorType of %s", body)
+			assert.NotContains(t, fe.Message, "panic", "invoke route")
 		})
 	}
 }
@@ -296,15 +244,10 @@ func TestInvokeMissingFile(t *testing.T) {
 	root := t.TempDir()
 	missing := filepath.Join(t.TempDir(), "no-such-event.json")
 	stdout, err := invokeRun(t, root, []string{"-event", missing}, nil)
-	if err == nil || !strings.Contains(err.Error(), missing) {
-		t.Errorf("invoke -event %s: got error %v; want one naming the file", missing, err)
-	}
-	if stdout != "" {
-		t.Errorf("invoke of a missing file: got stdout %q; want nothing", stdout)
-	}
-	if _, err := invokeRun(t, root, nil, nil); err == nil || !strings.Contains(err.Error(), "-event") {
-		t.Errorf("invoke without -event: got error %v; want one asking for -event", err)
-	}
+	assert.ErrorContains(t, err, missing, "invoke of a missing file: want an error naming it")
+	assert.Empty(t, stdout, "invoke of a missing file: stdout")
+	_, err = invokeRun(t, root, nil, nil)
+	assert.ErrorContains(t, err, "-event", "invoke without -event: want an error asking for it")
 }
 
 // TestTrainEventsAreJSON checks the train sample events (the train
@@ -315,12 +258,10 @@ func TestTrainEventsAreJSON(t *testing.T) {
 		Source     string   `json:"source"`
 		Resources  []string `json:"resources"`
 	}
-	if err := json.Unmarshal(readEventFile(t, "train-schedule.json"), &schedule); err != nil {
-		t.Fatal(err)
-	}
-	if schedule.DetailType != "Scheduled Event" || schedule.Source != "aws.events" || len(schedule.Resources) != 1 {
-		t.Errorf("train-schedule.json: got %+v; want a Scheduled Event from aws.events", schedule)
-	}
+	require.NoError(t, json.Unmarshal(readEventFile(t, "train-schedule.json"), &schedule))
+	assert.Equal(t, "Scheduled Event", schedule.DetailType, "train-schedule.json")
+	assert.Equal(t, "aws.events", schedule.Source, "train-schedule.json")
+	assert.Len(t, schedule.Resources, 1, "train-schedule.json: resources")
 
 	var s3 struct {
 		Records []struct {
@@ -332,25 +273,21 @@ func TestTrainEventsAreJSON(t *testing.T) {
 			} `json:"s3"`
 		} `json:"Records"`
 	}
-	if err := json.Unmarshal(readEventFile(t, "train-s3-put.json"), &s3); err != nil {
-		t.Fatal(err)
-	}
-	if len(s3.Records) != 1 || s3.Records[0].EventSource != "aws:s3" || s3.Records[0].EventName != "ObjectCreated:Put" ||
-		s3.Records[0].S3.Bucket.Name != "studentperf-data" || s3.Records[0].S3.Object.Key != "students/train.csv" {
-		t.Errorf("train-s3-put.json: got %+v; want one ObjectCreated:Put of studentperf-data/students/train.csv", s3.Records)
-	}
+	require.NoError(t, json.Unmarshal(readEventFile(t, "train-s3-put.json"), &s3))
+	require.Len(t, s3.Records, 1, "train-s3-put.json: records")
+	r := s3.Records[0]
+	assert.Equal(t, "aws:s3", r.EventSource, "train-s3-put.json")
+	assert.Equal(t, "ObjectCreated:Put", r.EventName, "train-s3-put.json")
+	assert.Equal(t, "studentperf-data", r.S3.Bucket.Name, "train-s3-put.json: bucket")
+	assert.Equal(t, "students/train.csv", r.S3.Object.Key, "train-s3-put.json: key")
 
 	direct := decodeAs[map[string]any](t, readEventFile(t, "train-direct.json"))
-	want := map[string]any{"data": "sample", "seed": 42.0, "test_fraction": 0.2, "min_r2": 0.6}
-	if fmt.Sprint(direct) != fmt.Sprint(want) {
-		t.Errorf("train-direct.json: got %v; want %v", direct, want)
-	}
+	assert.Equal(t, map[string]any{"data": "sample", "seed": 42.0, "test_fraction": 0.2, "min_r2": 0.6}, direct, "train-direct.json")
 
 	// None of them is a predict event.
 	events := runner.HTTPEvents(http.NotFoundHandler())
 	for _, name := range []string{"train-schedule.json", "train-s3-put.json", "train-direct.json"} {
-		if _, err := runner.Invoke(context.Background(), events, readEventFile(t, name)); !errors.Is(err, runner.ErrUnrecognisedEvent) {
-			t.Errorf("%s through the predict adapter: got %v; want runner.ErrUnrecognisedEvent", name, err)
-		}
+		_, err := runner.Invoke(context.Background(), events, readEventFile(t, name))
+		assert.ErrorIs(t, err, runner.ErrUnrecognisedEvent, "%s through the predict adapter", name)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -218,9 +219,7 @@ func FuzzHandler(f *testing.F) {
 	m, tab := fitModel(f, "sample", 42)
 	version := pushModel(f, root, m, tab, time.Now())
 	pred := predictor.New(modelstore.NewDir(root), modelName, nil)
-	if err := pred.Reload(context.Background()); err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, pred.Reload(context.Background()))
 	h := newAPI(pred, Limits{MaxBody: 64 << 10, MaxBatch: fuzzMaxBatch}, slog.New(slog.DiscardHandler)).handler()
 
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -237,9 +236,7 @@ func FuzzHandler(f *testing.F) {
 			Predictions  []float64
 			ModelVersion string `json:"model_version"`
 		}
-		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
-			t.Fatalf("POST /predict %q: got body %q; want JSON: %v", body, w.Body, err)
-		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp), "POST /predict %q: got body %q; want JSON", body, w.Body)
 		switch w.Code {
 		case http.StatusOK:
 			if resp.ModelVersion != version || w.Header().Get("X-Model-Version") != version {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/lambdatest"
 )
 
@@ -29,9 +30,7 @@ func rieReadEvents(t testing.TB) map[string][]byte {
 	t.Helper()
 	dir := filepath.Join("..", "..", "events")
 	paths, err := filepath.Glob(filepath.Join(dir, "predict-*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var names []string
 	for _, p := range paths {
 		// The S3 batch event is not an HTTP request; TestS3LambdaParity sends it.
@@ -40,15 +39,11 @@ func rieReadEvents(t testing.TB) map[string][]byte {
 		}
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, riePredictEvents) {
-		t.Fatalf("%s/predict-*.json = %q; want exactly %q", dir, names, riePredictEvents)
-	}
+	require.Equal(t, riePredictEvents, names, "%s/predict-*.json", dir)
 	out := map[string][]byte{}
 	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatalf("read sample event: %v", err)
-		}
+		require.NoError(t, err, "read sample event")
 		out[name] = b
 	}
 	return out
@@ -60,26 +55,20 @@ func rieReadEvents(t testing.TB) map[string][]byte {
 func rieInvoke(t testing.TB, emu *lambdatest.Emulator, event []byte) (lambdaResponse, []byte) {
 	t.Helper()
 	status, answer := emu.Invoke(t, event)
-	if status != http.StatusOK {
-		t.Fatalf("emulator answered %d: %s", status, answer)
-	}
+	require.Equal(t, http.StatusOK, status, "emulator answered: %s", answer)
 	var fnErr struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`
 	}
-	if json.Unmarshal(answer, &fnErr) == nil && (fnErr.ErrorType != "" || fnErr.ErrorMessage != "") {
-		t.Fatalf("function error: %s", answer)
+	if json.Unmarshal(answer, &fnErr) == nil {
+		require.Empty(t, fnErr.ErrorType+fnErr.ErrorMessage, "function error: %s", answer)
 	}
 	var r lambdaResponse
-	if err := json.Unmarshal(answer, &r); err != nil {
-		t.Fatalf("response %s: %v", answer, err)
-	}
+	require.NoError(t, json.Unmarshal(answer, &r), "response %s", answer)
 	body := []byte(r.Body)
 	if r.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(r.Body)
-		if err != nil {
-			t.Fatalf("response body is not base64 although isBase64Encoded: %v", err)
-		}
+		require.NoError(t, err, "response body is not base64 although isBase64Encoded")
 		body = b
 	}
 	t.Logf("statusCode %d, body %s", r.StatusCode, body)
@@ -92,7 +81,8 @@ func rieInvoke(t testing.TB, emu *lambdatest.Emulator, event []byte) (lambdaResp
 func TestLambdaRIE(t *testing.T) {
 	lambdatest.Binary(t) // skip (or fail under CI) before building anything
 	events := rieReadEvents(t)
-	root, version := referenceStore(t)
+	root, version := sampleStore(t)
+	want := modelPrediction(t, root, referenceRecord)
 	fn := lambdatest.BuildFunction(t, ".")
 	emu := lambdatest.Start(t, fn, []string{
 		"MODEL_STORE=" + root,
@@ -103,25 +93,12 @@ func TestLambdaRIE(t *testing.T) {
 	for _, name := range riePredictEvents {
 		t.Run(name, func(t *testing.T) {
 			r, body := rieInvoke(t, emu, events[name])
-			if r.StatusCode != http.StatusOK {
-				t.Fatalf("statusCode = %d; want 200 (body %s)", r.StatusCode, body)
-			}
-			var got predictResponse
-			if err := json.Unmarshal(body, &got); err != nil {
-				t.Fatalf("body %s: %v", body, err)
-			}
-			if math.Abs(got.MathScore-referenceScore) > 0.01 {
-				t.Errorf("math_score = %v; want %.4f ± 0.01", got.MathScore, referenceScore)
-			}
-			if got.ModelVersion != version {
-				t.Errorf("model_version = %q; want %q", got.ModelVersion, version)
-			}
-			if h := r.header("X-Model-Version"); h != version {
-				t.Errorf("X-Model-Version = %q; want %q", h, version)
-			}
-			if ct := r.header("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				t.Errorf("Content-Type = %q; want application/json", ct)
-			}
+			require.Equal(t, http.StatusOK, r.StatusCode, "statusCode (body %s)", body)
+			got := decodeAs[predictResponse](t, body)
+			assert.InDelta(t, want, got.MathScore, 1e-9, "math_score: want what the model predicts in-process")
+			assert.Equal(t, version, got.ModelVersion, "model_version")
+			assert.Equal(t, version, r.header("X-Model-Version"), "X-Model-Version")
+			assert.True(t, strings.HasPrefix(r.header("Content-Type"), "application/json"), "Content-Type = %q; want application/json", r.header("Content-Type"))
 		})
 	}
 
@@ -135,54 +112,37 @@ func TestLambdaRIE(t *testing.T) {
 			ErrorType    string `json:"errorType"`
 			ErrorMessage string `json:"errorMessage"`
 		}
-		if err := json.Unmarshal(answer, &fnErr); err != nil {
-			t.Fatalf("emulator answered %d %s: %v", status, answer, err)
-		}
+		require.NoError(t, json.Unmarshal(answer, &fnErr), "emulator answered %d %s", status, answer)
 		t.Logf("emulator answered %d %s", status, answer)
-		if fnErr.ErrorType == "" || !strings.Contains(fnErr.ErrorMessage, "unrecognised") {
-			t.Errorf("emulator answered %d %s; want a function error whose errorMessage says the event is unrecognised", status, answer)
-		}
+		assert.NotEmpty(t, fnErr.ErrorType, "want a function error")
+		assert.Contains(t, fnErr.ErrorMessage, "unrecognised", "want an errorMessage saying the event is unrecognised")
 	})
 
 	t.Run("unknown category (HTTP API)", func(t *testing.T) {
 		var event map[string]any
-		if err := json.Unmarshal(events["predict-http-api.json"], &event); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, json.Unmarshal(events["predict-http-api.json"], &event))
 		record := strings.Replace(referenceJSON, `"group B"`, `"group Z"`, 1)
 		event["body"], event["isBase64Encoded"] = record, false
 		if h, ok := event["headers"].(map[string]any); ok {
 			h["content-length"] = strconv.Itoa(len(record))
 		}
 		b, err := json.Marshal(event)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		r, body := rieInvoke(t, emu, b)
-		if r.StatusCode != http.StatusBadRequest {
-			t.Fatalf("statusCode = %d; want 400 (body %s)", r.StatusCode, body)
-		}
-		if ct := r.header("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("Content-Type = %q; want application/json", ct)
-		}
+		require.Equal(t, http.StatusBadRequest, r.StatusCode, "statusCode (body %s)", body)
+		assert.True(t, strings.HasPrefix(r.header("Content-Type"), "application/json"), "Content-Type = %q; want application/json", r.header("Content-Type"))
 		var e struct {
 			Error string `json:"error"`
 		}
-		if err := json.Unmarshal(body, &e); err != nil {
-			t.Fatalf("body %s: %v; want a JSON error", body, err)
-		}
+		require.NoError(t, json.Unmarshal(body, &e), "body %s; want a JSON error", body)
 		for _, want := range []string{"race_ethnicity", "group Z"} {
-			if !strings.Contains(e.Error, want) {
-				t.Errorf("error = %q; want it to name %q", e.Error, want)
-			}
+			assert.Contains(t, e.Error, want, "the error must name it")
 		}
 	})
 
 	// A bad request leaves the function healthy: the next event still works.
 	t.Run("after the errors", func(t *testing.T) {
 		r, body := rieInvoke(t, emu, events["predict-http-api.json"])
-		if r.StatusCode != http.StatusOK {
-			t.Fatalf("statusCode = %d; want 200 (body %s)", r.StatusCode, body)
-		}
+		require.Equal(t, http.StatusOK, r.StatusCode, "statusCode (body %s)", body)
 	})
 }

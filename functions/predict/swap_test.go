@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestSwapUnderLoad is the acceptance test "swap the current model while 8
@@ -22,7 +25,7 @@ func TestSwapUnderLoad(t *testing.T) {
 		swapAfter    = 700 * time.Millisecond
 		maxPerClient = 20000 // requests per client, a bound on a very fast machine
 	)
-	root, oldVersion := referenceStore(t)
+	root, oldVersion := sampleStore(t)
 	base, _ := startServer(t, map[string]string{"MODEL_STORE": root, "RELOAD_INTERVAL": "100ms"})
 	// Fit the second model before the clients start, so the swap is only the push.
 	m2, tab2 := fitModel(t, "synthetic:2000", 2)
@@ -102,9 +105,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	mu.Unlock()
 	wg.Wait()
 
-	if v == oldVersion {
-		t.Fatalf("the push made version %s again; want a new one", v)
-	}
+	require.NotEqual(t, oldVersion, v, "the push made the old version again; want a new one")
 	total, failed := 0, 0
 	versions := map[string]int{}
 	for i, r := range results {
@@ -112,7 +113,7 @@ func TestSwapUnderLoad(t *testing.T) {
 		failed += len(r.failures)
 		for _, f := range r.failures {
 			if failed <= 10 {
-				t.Errorf("client %d: %s", i, f)
+				assert.Fail(t, "failed request", "client %d: %s", i, f)
 			}
 		}
 		for k, n := range r.versions {
@@ -120,18 +121,10 @@ func TestSwapUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests from %d clients in %s; versions %v", total, clients, time.Since(start).Round(time.Millisecond), versions)
-	if failed > 0 {
-		t.Errorf("got %d failed requests of %d; want 0", failed, total)
-	}
+	assert.Zero(t, failed, "failed requests of %d", total)
 	for k, n := range versions {
-		if k != oldVersion && k != v {
-			t.Errorf("got %d responses from version %q; want only %s (old) or %s (new)", n, k, oldVersion, v)
-		}
+		assert.Contains(t, []string{oldVersion, v}, k, "%d responses from another version than the old or the new", n)
 	}
-	if versions[oldVersion] == 0 {
-		t.Errorf("no response from the old version %s; want the clients to start on it", oldVersion)
-	}
-	if versions[v] == 0 {
-		t.Errorf("no response from the new version %s within %s; want the swap to happen", v, maxRun)
-	}
+	assert.Positive(t, versions[oldVersion], "responses from the old version %s: want the clients to start on it", oldVersion)
+	assert.Positive(t, versions[v], "responses from the new version %s within %s: want the swap to happen", v, maxRun)
 }
