@@ -7,7 +7,6 @@
 package batch
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -17,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
@@ -64,16 +65,23 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrBadRow, err)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	out := csv.NewWriter(bw)
 	header := rr.Header()
 	col := Column
 	if slices.Contains(header, Column) {
 		col = PredColumn
 	}
-	if err := out.Write(append(slices.Clone(header), col)); err != nil {
-		return res, fmt.Errorf("write: %w", err)
+	// Rows are appended to buf as CSV (quoted as encoding/csv would) and
+	// written out in large pieces.
+	buf := make([]byte, 0, 128<<10)
+	flush := func() error {
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
 	}
+	buf = appendRecord(buf, append(slices.Clone(header), col))
 	var errs *csv.Writer
 	if o.Errors != nil {
 		errs = csv.NewWriter(o.Errors)
@@ -82,8 +90,6 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		}
 	}
 	row := features.Row{}
-	fields := make([]string, 0, len(header)+1)
-	var scoreBuf []byte
 	start, last := time.Now(), time.Now()
 	every := o.ProgressEvery
 	if every <= 0 {
@@ -125,19 +131,19 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 			}
 			continue
 		}
-		scoreBuf = strconv.AppendFloat(scoreBuf[:0], y, 'g', -1, 64)
-		fields = append(append(fields[:0], rec.Fields...), string(scoreBuf))
-		if err := out.Write(fields); err != nil {
-			return res, fmt.Errorf("write: %w", err)
+		for _, f := range rec.Fields {
+			buf = append(appendField(buf, f), ',')
+		}
+		buf = append(strconv.AppendFloat(buf, y, 'g', -1, 64), '\n')
+		if len(buf) >= 64<<10 {
+			if err := flush(); err != nil {
+				return res, err
+			}
 		}
 		res.Scored++
 	}
-	out.Flush()
-	if err := out.Error(); err != nil {
-		return res, fmt.Errorf("write: %w", err)
-	}
-	if err := bw.Flush(); err != nil {
-		return res, fmt.Errorf("write: %w", err)
+	if err := flush(); err != nil {
+		return res, err
 	}
 	if errs != nil {
 		errs.Flush()
@@ -149,6 +155,36 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		o.Progress(res.Rows, time.Since(start))
 	}
 	return res, nil
+}
+
+// appendRecord appends one CSV line.
+func appendRecord(buf []byte, fields []string) []byte {
+	for i, f := range fields {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendField(buf, f)
+	}
+	return append(buf, '\n')
+}
+
+// appendField appends one CSV field, quoted when encoding/csv would quote
+// it: when it holds a comma, a quote or a line end, or starts with a
+// space.
+func appendField(buf []byte, f string) []byte {
+	if f == "" || !strings.ContainsAny(f, ",\"\r\n") && !startsWithSpace(f) && f != `\.` {
+		return append(buf, f...)
+	}
+	buf = append(buf, '"')
+	for {
+		i := strings.IndexByte(f, '"')
+		if i < 0 {
+			break
+		}
+		buf = append(append(buf, f[:i]...), '"', '"')
+		f = f[i+1:]
+	}
+	return append(append(buf, f...), '"')
 }
 
 // rowProblem is every problem the reader found in a record, on one line.
@@ -179,4 +215,9 @@ func lineProblem(line int, err error) string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+func startsWithSpace(f string) bool {
+	r, _ := utf8.DecodeRuneInString(f)
+	return unicode.IsSpace(r)
 }

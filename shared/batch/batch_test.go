@@ -23,7 +23,9 @@ import (
 
 const header = "gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,reading_score,writing_score"
 
-func generated(t *testing.T, n int, seed uint64) []byte {
+func generated(t *testing.T, n int, seed uint64) []byte { return generatedB(t, n, seed) }
+
+func generatedB(t testing.TB, n int, seed uint64) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	require.NoError(t, dataset.Generate(&b, n, seed))
@@ -153,4 +155,3 @@ func TestS3InAndOut(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
-

@@ -27,7 +27,7 @@ type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	S3     func(ctx context.Context) (s3io.Uploader, error) // the client for s3:// outputs
-	Source dataset.SourceOptions                             // openers for s3:// inputs
+	Source dataset.SourceOptions                            // openers for s3:// inputs
 }
 
 // Open opens the input uri names; the caller closes it.

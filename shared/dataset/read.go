@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Read parses CSV data with a header row into a table in schema s.
@@ -66,8 +67,10 @@ func Read(r io.Reader, s Schema) (*Table, error) {
 					var ok bool
 					if code, ok = index[i][cell]; !ok {
 						code = int32(len(col.Levels))
-						index[i][cell] = code
-						col.Levels = append(col.Levels, cell)
+						// Clone: cell is a substring of its whole record.
+						level := strings.Clone(cell)
+						index[i][level] = code
+						col.Levels = append(col.Levels, level)
 					}
 				}
 				col.Codes = append(col.Codes, code)

@@ -24,13 +24,13 @@ type RowReader struct {
 	nfields   int
 	featPos   []int // field index of each schema feature
 	targetPos int   // field index of the target, or -1
-	intern    []map[string]string
 	rec       Record
 	line      int
 }
 
 // Record is one data row. Its slices are reused by the next call to Next:
-// copy what must outlive it.
+// copy what must outlive it. The strings in them are the record's own and
+// stay valid.
 type Record struct {
 	Line   int       // 1-based line the record starts on
 	Fields []string  // every field of the record, as read (untrimmed)
@@ -41,11 +41,6 @@ type Record struct {
 	// it is not empty, Cat, Num and Target are not to be used.
 	Problems []*Error
 }
-
-// maxInterned bounds the distinct values of one category column that are
-// interned (kept as shared strings so a row costs no allocation); values
-// beyond it are copied per row.
-const maxInterned = 1024
 
 // NewRowReader reads the header of r and returns a reader of its records.
 // A header problem (empty input, a missing or duplicated schema column,
@@ -60,7 +55,7 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 	}
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1 // raggedness is checked below, with a better message
+	cr.FieldsPerRecord = -1    // raggedness is checked below, with a better message
 	cr.TrimLeadingSpace = true // allows `a, "b"`; trailing spaces are trimmed below
 
 	header, err := cr.Read()
@@ -112,10 +107,6 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 		rr.targetPos = p
 	}
 	rr.rec.Cat, rr.rec.Num = make([]string, ncat), make([]float64, nnum)
-	rr.intern = make([]map[string]string, ncat)
-	for i := range rr.intern {
-		rr.intern[i] = make(map[string]string)
-	}
 	return rr, nil
 }
 
@@ -162,7 +153,7 @@ func (rr *RowReader) Next() (*Record, error) {
 	for i, c := range rr.schema.Features {
 		cell := strings.TrimSpace(fields[rr.featPos[i]])
 		if c.Kind == Category {
-			rec.Cat[ci] = rr.internCat(ci, cell)
+			rec.Cat[ci] = cell // a substring of the record's own string: it outlives the next call
 			ci++
 			continue
 		}
@@ -170,7 +161,7 @@ func (rr *RowReader) Next() (*Record, error) {
 		if cell != "" {
 			var reason string
 			if v, reason = parseScore(cell); reason != "" {
-				rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: c.Name, Value: strings.Clone(cell), Reason: reason})
+				rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: c.Name, Value: cell, Reason: reason})
 			}
 		}
 		rec.Num[ni] = v
@@ -181,27 +172,10 @@ func (rr *RowReader) Next() (*Record, error) {
 		if cell == "" {
 			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Reason: "missing target value"})
 		} else if v, reason := parseScore(cell); reason != "" {
-			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Value: strings.Clone(cell), Reason: reason})
+			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Value: cell, Reason: reason})
 		} else {
 			rec.Target = v
 		}
 	}
 	return rec, nil
-}
-
-// internCat returns cell as a string that outlives the reader's buffer:
-// a shared copy for the first maxInterned distinct values of a column.
-func (rr *RowReader) internCat(col int, cell string) string {
-	if cell == "" {
-		return ""
-	}
-	m := rr.intern[col]
-	if s, ok := m[cell]; ok {
-		return s
-	}
-	s := strings.Clone(cell)
-	if len(m) < maxInterned {
-		m[s] = s
-	}
-	return s
 }

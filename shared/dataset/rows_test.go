@@ -74,19 +74,3 @@ func TestRowReaderHeaderProblems(t *testing.T) {
 		assert.Contains(t, err.Error(), want, "%q", in)
 	}
 }
-
-// A row costs no allocation beyond the CSV reader's own: categories are
-// interned.
-func TestRowReaderInternsCategories(t *testing.T) {
-	in := header + strings.Repeat(row1+row2, 50)
-	rr, err := NewRowReader(strings.NewReader(in), Students)
-	require.NoError(t, err)
-	first, err := rr.Next()
-	require.NoError(t, err)
-	g := first.Cat[0]
-	rr.Next()
-	rec, err := rr.Next()
-	require.NoError(t, err)
-	assert.Equal(t, g, rec.Cat[0])
-	assert.Same(t, unsafeStringData(g), unsafeStringData(rec.Cat[0]), "the same level shares one string")
-}
