@@ -26,6 +26,8 @@ type config struct {
 	Seed         uint64
 	MinR2        float64
 	Folds        int
+	Families     string // model families to search, comma-separated, or all (search.Families)
+	GridFile     string // JSON grid of each family's parameters; the original's grids when empty
 	Addr         string // serve only
 	Event        string // invoke only
 	S3Endpoint   string // AWS_ENDPOINT_URL_S3: an S3-compatible endpoint
@@ -107,6 +109,8 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	fs.Func("seed", "seed of every random choice (env SEED, default 42)", seed(&cfg.Seed))
 	fs.Func("min-r2", "never push a model whose held-out R² is below this (env MIN_R2, default 0.6)", r2(&cfg.MinR2))
 	fs.IntVar(&cfg.Folds, "folds", cfg.Folds, "cross-validation folds")
+	fs.StringVar(&cfg.Families, "families", cfg.Families, "model families to search, comma-separated: linear,knn,tree,forest,adaboost,boost or all (default all up to 2000 training rows, linear above)")
+	fs.StringVar(&cfg.GridFile, "grid", cfg.GridFile, "JSON file of each family's parameter grid (default: the original's grids)")
 	switch cmd {
 	case "serve":
 		fs.Func("addr", "listen port or address (env PORT, default 127.0.0.1:8080; a bare port is on loopback)", addr)

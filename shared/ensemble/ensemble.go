@@ -98,13 +98,45 @@ func (e *Ensemble) Staged(x []float64, counts []int, dst []float64, scratch []fl
 	}
 	switch e.Combine {
 	case Median:
-		ps := make([]pair, 0, m)
-		for i, c := range counts {
-			ps = ps[:0]
-			for t := range min(c, m) {
-				ps = append(ps, pair{preds[t], e.Weights[t]})
+		// Sort every tree once; each stage walks the sorted trees and
+		// keeps those among its first c.
+		type ranked struct {
+			pair
+			tree int
+		}
+		rs := make([]ranked, m)
+		for t := range m {
+			rs[t] = ranked{pair{preds[t], e.Weights[t]}, t}
+		}
+		slices.SortStableFunc(rs, func(a, b ranked) int {
+			switch {
+			case a.pred < b.pred:
+				return -1
+			case a.pred > b.pred:
+				return 1
 			}
-			dst[i] = weightedMedian(ps)
+			return 0
+		})
+		for i, c := range counts {
+			c = min(c, m)
+			var total float64
+			for t := range c {
+				total += e.Weights[t]
+			}
+			var cum float64
+			dst[i] = rs[len(rs)-1].pred
+			last := 0.0
+			for _, r := range rs {
+				if r.tree >= c {
+					continue
+				}
+				cum += r.weight
+				last = r.pred
+				if cum >= total/2 {
+					break
+				}
+			}
+			dst[i] = last
 		}
 	default:
 		s := 0.0

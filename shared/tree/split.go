@@ -86,19 +86,33 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 			g.bestCategorical(hj, j, s, n, &best)
 			continue
 		}
+		if g.p.Criterion == Poisson {
+			g.scanNumeric(hj, j, s, n, &best)
+			continue
+		}
+		// Squared error and Friedman's improvement are the same function
+		// of the sums (n_l·n_r/n·(m_l − m_r)² = S_l²/n_l + S_r²/n_r − S²/n),
+		// so both scan with the cheaper form, which also takes λ.
+		l2 := g.p.L2
+		parent := s * s / (float64(n) + l2)
 		var ls float64
 		var ln int
 		for b := 0; b < len(hj)-1; b++ {
+			if hj[b].N == 0 {
+				continue
+			}
 			ls += hj[b].Sum
 			ln += hj[b].N
-			if hj[b].N == 0 || ln < msl {
+			if ln < msl {
 				continue
 			}
 			rn := n - ln
 			if rn < msl {
 				break
 			}
-			if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
+			rs := s - ls
+			gain := ls*ls/(float64(ln)+l2) + rs*rs/(float64(rn)+l2) - parent
+			if gain > best.gain {
 				best = split{ok: true, feature: j, bin: b, gain: gain}
 			}
 		}
@@ -106,29 +120,53 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 	return best
 }
 
+// scanNumeric tries every threshold of numeric feature j with the
+// criterion's gain.
+func (g *Grower) scanNumeric(hj histogram, j int, s float64, n int, best *split) {
+	msl := g.p.MinSamplesLeaf
+	var ls float64
+	var ln int
+	for b := 0; b < len(hj)-1; b++ {
+		if hj[b].N == 0 {
+			continue
+		}
+		ls += hj[b].Sum
+		ln += hj[b].N
+		if ln < msl {
+			continue
+		}
+		rn := n - ln
+		if rn < msl {
+			break
+		}
+		if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
+			*best = split{ok: true, feature: j, bin: b, gain: gain}
+		}
+	}
+}
+
 // bestCategorical sorts the levels present in the node by their mean
 // target and tries every split of that order into a prefix and the rest,
 // which finds the best two-set partition for squared error (Fisher, 1958).
 func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *split) {
 	var order [MaxLevels]int
+	var mean [MaxLevels]float64
 	k := 0
 	for l := range hj {
-		if hj[l].N > 0 {
-			order[k] = l
-			k++
+		if hj[l].N == 0 {
+			continue
 		}
+		// insertion sort by mean, stable: ties keep the lower level first
+		m := hj[l].Sum / float64(hj[l].N)
+		i := k
+		for i > 0 && mean[i-1] > m {
+			order[i], mean[i] = order[i-1], mean[i-1]
+			i--
+		}
+		order[i], mean[i] = l, m
+		k++
 	}
 	levels := order[:k]
-	slices.SortStableFunc(levels, func(a, b int) int {
-		ma, mb := hj[a].Sum/float64(hj[a].N), hj[b].Sum/float64(hj[b].N)
-		switch {
-		case ma < mb:
-			return -1
-		case ma > mb:
-			return 1
-		}
-		return 0
-	})
 	msl := g.p.MinSamplesLeaf
 	var ls float64
 	var ln int
