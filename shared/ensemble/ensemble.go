@@ -124,7 +124,6 @@ func (e *Ensemble) Staged(x []float64, counts []int, dst []float64, scratch []fl
 				total += e.Weights[t]
 			}
 			var cum float64
-			dst[i] = rs[len(rs)-1].pred
 			last := 0.0
 			for _, r := range rs {
 				if r.tree >= c {
@@ -139,7 +138,10 @@ func (e *Ensemble) Staged(x []float64, counts []int, dst []float64, scratch []fl
 			dst[i] = last
 		}
 	default:
-		s := 0.0
+		s := 0.0 // summed in Predict's order, so a stage is bit-identical
+		if e.Combine == Sum {
+			s = e.Base
+		}
 		t := 0
 		for i, c := range counts {
 			for ; t < min(c, m); t++ {
@@ -148,7 +150,7 @@ func (e *Ensemble) Staged(x []float64, counts []int, dst []float64, scratch []fl
 			if e.Combine == Mean {
 				dst[i] = s / float64(t)
 			} else {
-				dst[i] = e.Base + s
+				dst[i] = s
 			}
 		}
 	}
