@@ -33,21 +33,51 @@ func TestBadHyperParameters(t *testing.T) {
 	_, bd, y := data(t, 50, 1)
 	tp := tree.Params{MaxDepth: 3}
 	for name, fit := range map[string]func() error{
-		"forest zero trees":     func() error { _, err := ensemble.FitForest(bd, y, ensemble.Forest{Trees: 0, Tree: tp}, 1); return err },
-		"forest negative depth": func() error { _, err := ensemble.FitForest(bd, y, ensemble.Forest{Trees: 2, Tree: tree.Params{MaxDepth: -1}}, 1); return err },
+		"forest zero trees": func() error { _, err := ensemble.FitForest(bd, y, ensemble.Forest{Trees: 0, Tree: tp}, 1); return err },
+		"forest negative depth": func() error {
+			_, err := ensemble.FitForest(bd, y, ensemble.Forest{Trees: 2, Tree: tree.Params{MaxDepth: -1}}, 1)
+			return err
+		},
 		"forest too many features": func() error {
 			_, err := ensemble.FitForest(bd, y, ensemble.Forest{Trees: 2, Tree: tree.Params{MaxFeatures: 4}}, 1)
 			return err
 		},
-		"boost negative trees": func() error { _, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: -1, LearningRate: 0.1, Subsample: 1, Tree: tp}, 1); return err },
-		"boost rate 0":         func() error { _, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 0, Subsample: 1, Tree: tp}, 1); return err },
-		"boost rate 1.5":       func() error { _, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 1.5, Subsample: 1, Tree: tp}, 1); return err },
-		"boost subsample 0":    func() error { _, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 0.1, Subsample: 0, Tree: tp}, 1); return err },
-		"boost NaN rate":       func() error { _, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: math.NaN(), Subsample: 1, Tree: tp}, 1); return err },
-		"boost one leaf":       func() error { _, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 0.1, Subsample: 1, Tree: tree.Params{MaxLeaves: 1}}, 1); return err },
-		"adaboost zero trees":  func() error { _, err := ensemble.FitAdaBoost(bd, y, ensemble.AdaBoost{Trees: 0, LearningRate: 0.5, Tree: tp}, 1); return err },
-		"adaboost rate 2":      func() error { _, err := ensemble.FitAdaBoost(bd, y, ensemble.AdaBoost{Trees: 3, LearningRate: 2, Tree: tp}, 1); return err },
-		"targets short":        func() error { _, err := ensemble.FitForest(bd, y[:10], ensemble.Forest{Trees: 1, Tree: tp}, 1); return err },
+		"boost negative trees": func() error {
+			_, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: -1, LearningRate: 0.1, Subsample: 1, Tree: tp}, 1)
+			return err
+		},
+		"boost rate 0": func() error {
+			_, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 0, Subsample: 1, Tree: tp}, 1)
+			return err
+		},
+		"boost rate 1.5": func() error {
+			_, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 1.5, Subsample: 1, Tree: tp}, 1)
+			return err
+		},
+		"boost subsample 0": func() error {
+			_, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 0.1, Subsample: 0, Tree: tp}, 1)
+			return err
+		},
+		"boost NaN rate": func() error {
+			_, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: math.NaN(), Subsample: 1, Tree: tp}, 1)
+			return err
+		},
+		"boost one leaf": func() error {
+			_, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 2, LearningRate: 0.1, Subsample: 1, Tree: tree.Params{MaxLeaves: 1}}, 1)
+			return err
+		},
+		"adaboost zero trees": func() error {
+			_, err := ensemble.FitAdaBoost(bd, y, ensemble.AdaBoost{Trees: 0, LearningRate: 0.5, Tree: tp}, 1)
+			return err
+		},
+		"adaboost rate 2": func() error {
+			_, err := ensemble.FitAdaBoost(bd, y, ensemble.AdaBoost{Trees: 3, LearningRate: 2, Tree: tp}, 1)
+			return err
+		},
+		"targets short": func() error {
+			_, err := ensemble.FitForest(bd, y[:10], ensemble.Forest{Trees: 1, Tree: tp}, 1)
+			return err
+		},
 	} {
 		err := fit()
 		assert.Error(t, err, name)
