@@ -14,8 +14,6 @@
 # Env:   IMAGE_PREFIX  where to tag the images (default localhost/studentperf)
 #        GO_IMAGE      the build stage's image (default: the local stand-in)
 #        BASE_IMAGE    the final stage's image (default: the local stand-in)
-#        NO_CACHE=1    rebuild every layer (the Go build and module caches
-#                      stay: they are cache mounts), as the reproducibility check does
 #        OUT_DIR       where predict.iid, train.iid and images.env are written
 #                      (default /tmp/studentperf-images)
 # It prints one line per image: NAME TAG IMAGE-ID SIZE-BYTES, and writes
@@ -41,9 +39,10 @@ source_url=${IMAGE_SOURCE:-https://github.com/${GITHUB_REPOSITORY:-studentperf/s
 
 # bud: the flags every build here uses. Chroot isolation needs no user
 # namespaces or cgroups; --pull=never because there is no registry.
-bud() { buildah build --isolation chroot --pull=never --layers --format oci "$@"; }
-no_cache=()
-[ "${NO_CACHE:-}" != 1 ] || no_cache=(--no-cache)
+# --no-cache: a cached layer keeps the timestamp of the build that made it
+# (another commit's), so every layer is rebuilt; that is quick, because the
+# Go module and build caches are cache mounts, which stay.
+bud() { buildah build --isolation chroot --pull=never --no-cache --format oci "$@"; }
 
 # The Go stand-in: the installed GOROOT under /usr/local/go and the CA
 # bundle (the build stage downloads modules through the proxy). Rebuilt only
@@ -116,7 +115,7 @@ printf 'REVISION=%s\n' "$rev" >>"$out/images.env"
 for fn in predict train; do
 	tag=$prefix/$fn:$rev
 	log "building $tag (commit time $created) on $go_image / $base_image"
-	bud --quiet "${no_cache[@]}" --timestamp "$epoch" \
+	bud --quiet --timestamp "$epoch" \
 		--build-arg GO_IMAGE="$go_image" --build-arg BASE_IMAGE="$base_image" \
 		--build-arg GOPROXY="$(go env GOPROXY)" \
 		--build-arg SOURCE="$source_url" --build-arg REVISION="$rev" --build-arg CREATED="$created" \
