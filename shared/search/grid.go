@@ -103,6 +103,12 @@ func ParseGrid(data []byte) (Grid, error) {
 		for _, m := range list {
 			pg := map[string][]float64{}
 			for name, vals := range m {
+				if len(vals) == 0 {
+					return nil, fmt.Errorf("grid: family %q parameter %q has no values", fam, name)
+				}
+				if fam == Linear {
+					return nil, fmt.Errorf("grid: family %q takes no parameters (its grid is regress.LinearFamily)", fam)
+				}
 				for _, v := range vals {
 					f, err := value(name, v)
 					if err != nil {
