@@ -18,7 +18,7 @@ import (
 // record comes back with its cells parsed and checked; a record with bad
 // cells carries every problem found in it, and reading can go on past it.
 type RowReader struct {
-	cr        *csv.Reader
+	sc        *scanner
 	schema    Schema
 	header    []string // as read, trimmed
 	nfields   int
@@ -53,20 +53,18 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
 		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
 	}
-	cr := csv.NewReader(br)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1    // raggedness is checked below, with a better message
-	cr.TrimLeadingSpace = true // allows `a, "b"`; trailing spaces are trimmed below
-
-	header, err := cr.Read()
+	// Records as encoding/csv reads them with TrimLeadingSpace (allowing
+	// `a, "b"`; trailing spaces are trimmed below) and any number of fields
+	// (raggedness is checked below, with a better message).
+	sc := newScanner(br)
+	header, headerLine, err := sc.next()
 	if err == io.EOF {
 		return nil, &Error{Reason: "empty file"}
 	}
 	if err != nil {
 		return nil, csvError(err)
 	}
-	headerLine, _ := cr.FieldPos(0)
-	rr := &RowReader{cr: cr, schema: s, nfields: len(header), targetPos: -1, line: headerLine}
+	rr := &RowReader{sc: sc, schema: s, nfields: len(header), targetPos: -1, line: headerLine}
 	want := make(map[string]bool, len(s.Features)+1)
 	for _, c := range s.Features {
 		want[c.Name] = true
@@ -129,7 +127,7 @@ func (rr *RowReader) Next() (*Record, error) {
 		rec.Num[i] = math.NaN()
 	}
 	rec.Target = math.NaN()
-	fields, err := rr.cr.Read()
+	fields, line, err := rr.sc.next()
 	if err == io.EOF {
 		return nil, io.EOF
 	}
@@ -143,7 +141,7 @@ func (rr *RowReader) Next() (*Record, error) {
 		rec.Problems = append(rec.Problems, csvError(err).(*Error))
 		return rec, nil
 	}
-	rec.Line, _ = rr.cr.FieldPos(0)
+	rec.Line = line
 	rec.Fields = fields
 	if len(fields) != rr.nfields {
 		rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Reason: fmt.Sprintf("has %d fields, header has %d", len(fields), rr.nfields)})
