@@ -9,3 +9,6 @@ actionlint -shellcheck "$(command -v shellcheck)" .github/workflows/*.yml
 mapfile -t scripts < <(git ls-files '*.sh')
 shellcheck -x "${scripts[@]}"
 echo ".ci/lint.sh: actionlint and shellcheck clean (${#scripts[@]} scripts)"
+# staticcheck, pinned, through the module proxy.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+echo ".ci/lint.sh: staticcheck clean"

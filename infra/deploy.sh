@@ -52,7 +52,8 @@ env_flags=()
 mkdir -p "$state"
 
 # State: "SLOT TAG" of what serves now, and of what served before it.
-read -r cur_slot cur_tag <"$state/current" 2>/dev/null || { cur_slot=; cur_tag=; }
+cur_slot='' cur_tag=''
+[ ! -r "$state/current" ] || read -r cur_slot cur_tag <"$state/current"
 new_slot=blue new_port=${ports[0]}
 if [ "$cur_slot" = blue ]; then new_slot=green new_port=${ports[1]}; fi
 port_of() { if [ "$1" = blue ]; then echo "${ports[0]}"; else echo "${ports[1]}"; fi; }
