@@ -73,7 +73,8 @@ type Grower struct {
 	p     Params
 	pool  histPool
 	abs   absScratch
-	feats []int // scratch: features tried at a node
+	feats []int   // scratch: features tried at a node
+	right []int32 // scratch: rows going right in a partition
 	buf   []float64
 }
 
@@ -223,18 +224,22 @@ func (g *Grower) split(t *Tree, nd *growing, y []float64, rows []int32) (*growin
 	sp := &nd.best
 	p, j := bd.Cols(), sp.feature
 	cat := bd.Levels[j] > 0
-	i, k := nd.lo, nd.hi
+	// A stable partition: rows keep their order within each child, so
+	// later passes over a node read codes and targets in memory order.
+	i := nd.lo
+	right := g.right[:0]
 	var ls float64
-	for i < k {
-		r := rows[i]
+	for _, r := range rows[nd.lo:nd.hi] {
 		if sp.goesLeft(bd.Codes[int(r)*p+j], cat) {
 			ls += y[r]
+			rows[i] = r
 			i++
 		} else {
-			k--
-			rows[i], rows[k] = rows[k], rows[i]
+			right = append(right, r)
 		}
 	}
+	copy(rows[i:nd.hi], right)
+	g.right = right
 	left := int32(len(t.Nodes))
 	t.Nodes = append(t.Nodes, Node{Feature: -1}, Node{Feature: -1})
 	n := &t.Nodes[nd.id]
