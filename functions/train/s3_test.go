@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -233,7 +234,8 @@ func TestS3RaceOfEightTrainers(t *testing.T) {
 	srv.Bucket(t, "models")
 	test := generated(t, 1000, 999)
 	const trainers, rounds = 8, 10
-	pushes := 0
+	pushes, losses := 0, 0
+	bases := map[string]bool{} // the base versions pushes started from
 	for round := range rounds {
 		var wg sync.WaitGroup
 		type result struct {
@@ -258,6 +260,16 @@ func TestS3RaceOfEightTrainers(t *testing.T) {
 			switch {
 			case r.code == 0 && strings.Contains(r.out, "\npushed: "):
 				won++
+				// The base this winner started from: no other winner may
+				// have started from it, or one push overwrote another.
+				base := "none"
+				if m := baseVersion.FindStringSubmatch(r.out); m != nil {
+					base = m[1] + m[2]
+				} else {
+					require.Contains(t, r.out, "(no current model)", "round %d trainer %d", round, i)
+				}
+				require.False(t, bases[base], "round %d trainer %d: a second push from base %s:\n%s", round, i, base, r.out)
+				bases[base] = true
 			case r.code == 0 && strings.Contains(r.out, "not pushed: "):
 			case r.code != 0 && strings.Contains(r.out, "lost the race") && strings.Contains(r.out, "was deleted"):
 				lost++
@@ -265,13 +277,14 @@ func TestS3RaceOfEightTrainers(t *testing.T) {
 				t.Fatalf("round %d trainer %d: exit %d:\n%s", round, i, r.code, r.out)
 			}
 		}
-		if won+lost > 0 {
-			require.Equal(t, 1, won, "round %d: %d pushed, %d lost", round, won, lost)
-		}
 		if round == 0 {
-			require.Equal(t, trainers-1, lost, "round 0: every trainer raced from an empty store")
+			// Trainers that start late (a loaded machine) may see the
+			// winner's pointer instead of an empty store: not a race, and
+			// not counted as one; but someone won.
+			require.GreaterOrEqual(t, won, 1, "round 0")
 		}
 		pushes += won
+		losses += lost
 		p, b := s3Current(t, srv, "s3://models/race")
 		_, err := model.Load(b, p.SHA256)
 		require.NoError(t, err, "round %d: current.json names a version that verifies", round)
@@ -282,8 +295,12 @@ func TestS3RaceOfEightTrainers(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, entries, pushes, "round %d: no partial version folder left", round)
 	}
-	t.Logf("%d rounds of %d trainers: %d pushes", rounds, trainers, pushes)
+	t.Logf("%d rounds of %d trainers: %d pushes, %d lost races", rounds, trainers, pushes, losses)
+	require.Positive(t, losses, "the trainers raced")
 }
+
+// baseVersion finds the base of a push in train's summary.
+var baseVersion = regexp.MustCompile(`not worse than current version (\S+) on the same held-out rows|current version (\S+) (?:is unreadable|fails verification|cannot)`)
 
 // S3 stopped in the middle of a push: the run fails, current.json is
 // unchanged, and once S3 is back the next run succeeds.
