@@ -13,7 +13,11 @@ bash .ci/install-image-tools.sh
 bash .ci/install-versitygw.sh >/dev/null
 bash .ci/install-rie.sh >/dev/null
 
-export OUT_DIR=${OUT_DIR:-$(mktemp -d)}
+if [ -z "${OUT_DIR:-}" ]; then
+	OUT_DIR=$(mktemp -d)
+	trap 'rm -rf "$OUT_DIR"' EXIT
+fi
+export OUT_DIR
 rev=$(git rev-parse HEAD) # both builds of this one commit, whatever lands meanwhile
 infra/images.sh "$rev" | tee "$OUT_DIR/first"
 infra/check-images.sh
