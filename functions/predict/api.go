@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/decode"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
@@ -35,7 +36,7 @@ type api struct {
 // servedFields caches the field mapping of the model being served.
 type servedFields struct {
 	loaded *predictor.Loaded
-	fs     *fieldSet
+	fs     *decode.Fields
 }
 
 func newAPI(pred *predictor.Predictor, limits Limits, log *slog.Logger) *api {
@@ -55,7 +56,7 @@ func (a *api) handler() http.Handler {
 }
 
 // current returns the loaded model with its field mapping, or ErrNoModel.
-func (a *api) current() (*predictor.Loaded, *fieldSet, error) {
+func (a *api) current() (*predictor.Loaded, *decode.Fields, error) {
 	l := a.pred.Current()
 	if l == nil {
 		return nil, nil, predictor.ErrNoModel
@@ -63,7 +64,7 @@ func (a *api) current() (*predictor.Loaded, *fieldSet, error) {
 	if sf := a.fields.Load(); sf != nil && sf.loaded == l {
 		return l, sf.fs, nil
 	}
-	sf := &servedFields{loaded: l, fs: newFieldSet(l.Model)}
+	sf := &servedFields{loaded: l, fs: decode.NewFields(l.Model)}
 	a.fields.Store(sf)
 	a.metrics.modelInfo(l.Version)
 	return l, sf.fs, nil
@@ -97,21 +98,17 @@ func (a *api) predict() http.HandlerFunc {
 			a.predictCSV(w, r, l, fs, body)
 			return
 		}
-		var req predictRequest
-		if row, ok := decodeRecordFast(body, fs); ok {
-			req.rows = []features.Row{row}
-		} else if rows, ok := decodeInstancesFast(body, fs, a.limits.MaxBatch); ok {
-			req = predictRequest{batch: true, rows: rows}
-		} else if req, err = decodePredict(body, fs, a.limits.MaxBatch); err != nil {
-			writeError(w, err)
-			return
-		}
-		out, err := a.predictRows(w, l, req.rows)
+		req, err := decode.JSON(body, fs, a.limits.MaxBatch)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		if req.batch {
+		out, err := a.predictRows(w, l, req.Rows)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if req.Batch {
 			writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
 			return
 		}
@@ -121,8 +118,8 @@ func (a *api) predict() http.HandlerFunc {
 
 // predictCSV answers a text/csv body: CSV with one math_score line per
 // record, or the JSON batch answer when the client accepts only JSON.
-func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *fieldSet, body []byte) {
-	rows, err := decodeCSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
+func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *decode.Fields, body []byte) {
+	rows, err := decode.CSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/decode"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -103,7 +104,7 @@ func predictOne(t testing.TB, base string, record string) predictResponse {
 func formValues(record map[string]any) url.Values {
 	v := url.Values{}
 	for k, x := range record {
-		name := formName(k)
+		name := decode.FormName(k)
 		switch x := x.(type) {
 		case string:
 			v.Set(name, x)
@@ -260,7 +261,7 @@ func TestFormPage(t *testing.T) {
 		require.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/html"), "GET %s: Content-Type %q; want text/html", path, h.Get("Content-Type"))
 		page := string(body)
 		for _, f := range l.Model.Features {
-			name := formName(f.Name)
+			name := decode.FormName(f.Name)
 			if f.Kind != "category" {
 				assert.Regexp(t, `<input[^>]*name="`+name+`"[^>]*type="number"`, page, "GET %s: no number input named %q", path, name)
 				continue

@@ -57,43 +57,6 @@ func batchBodies(tb testing.TB, n int) (jsonBody, csvBody []byte) {
 	return jb, out.Bytes()
 }
 
-// BenchmarkDecodeScore10k is decoding and scoring 10,000 rows in process,
-// the part of a batch request that is ours (target ≤ 5 ms).
-func BenchmarkDecodeScore10k(b *testing.B) {
-	m := fuzzModel(b)
-	fs := newFieldSet(m)
-	jb, cb := batchBodies(b, 10000)
-	out := make([]float64, 10000)
-	b.Run("json", func(b *testing.B) {
-		b.SetBytes(int64(len(jb)))
-		b.ReportAllocs()
-		for b.Loop() {
-			rows, ok := decodeInstancesFast(jb, fs, 10000)
-			if !ok {
-				b.Fatal("fast path refused the batch")
-			}
-			if err := m.PredictBatch(rows, out); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
-	})
-	b.Run("csv", func(b *testing.B) {
-		b.SetBytes(int64(len(cb)))
-		b.ReportAllocs()
-		for b.Loop() {
-			rows, err := decodeCSV(cb, fs, m.Schema(), 10000)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := m.PredictBatch(rows, out); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
-	})
-}
-
 // BenchmarkHandlerBatch5000 is one 5,000-row POST /predict through the
 // whole handler (decode, score, encode the answer, metrics, log), no
 // network.

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/studentperf/studentperf/shared/model"
 )
 
 func csvServer(t *testing.T, kv ...string) string {
@@ -115,94 +112,4 @@ func TestPredictCSVReportsEveryProblem(t *testing.T) {
 	_, _, body = send(t, "POST", base+"/predict", ctHeader("application/json"), `{"instances":[`+strings.Repeat(referenceJSON+",", 20)+referenceJSON+`]}`)
 	assert.Contains(t, string(body), "MAX_BODY_BYTES")
 	assert.Contains(t, string(body), "MAX_BATCH", "a 413 names both limits")
-}
-
-// The fast batch decoder answers exactly as the general one for a batch
-// it takes, and leaves everything else to it.
-func TestDecodeInstancesFast(t *testing.T) {
-	fs := newFieldSet(fuzzModel(t))
-	batch := `{"instances":[` + referenceJSON + `, ` + strings.Replace(referenceJSON, "72", "55.5", 1) + `]}`
-	rows, ok := decodeInstancesFast([]byte(batch), fs, 16)
-	require.True(t, ok)
-	req, err := decodePredict([]byte(batch), fs, 16)
-	require.NoError(t, err)
-	require.Len(t, rows, 2)
-	for i := range rows {
-		assert.Equal(t, req.rows[i], rows[i])
-	}
-	for _, s := range []string{
-		`{"instances":[]}`,
-		`{"instances":[` + referenceJSON + `],"x":1}`,
-		`{"instances":[` + strings.Replace(referenceJSON, `"female"`, `"FEMALE"`, 1) + `]}`, // case-folded: the slow path
-		`{"instances":[` + strings.Repeat(referenceJSON+",", 16) + referenceJSON + `]}`,     // over the batch limit
-		`{"instances":[` + referenceJSON + `,]}`,
-		`{"instances":[` + referenceJSON + `]} x`,
-	} {
-		_, ok := decodeInstancesFast([]byte(s), fs, 16)
-		assert.False(t, ok, "%s", s)
-	}
-}
-
-func FuzzDecodeInstancesFast(f *testing.F) {
-	for _, s := range []string{
-		`{"instances":[` + referenceJSON + `]}`,
-		`{"instances":[` + referenceJSON + `,` + referenceJSON + `]}`,
-		` { "instances" : [ ` + referenceJSON + ` ] } `,
-		`{"instances":[{"gender":"female"}]}`,
-		`{"instances":[` + strings.Replace(referenceJSON, "72", "1e2", 1) + `]}`,
-	} {
-		f.Add([]byte(s))
-	}
-	fs := fuzzFields(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, ok := decodeInstancesFast(body, fs, fuzzMaxBatch)
-		if !ok {
-			return
-		}
-		req, err := decodePredict(body, fs, fuzzMaxBatch)
-		if err != nil || !req.batch || len(req.rows) != len(rows) {
-			t.Fatalf("fast path accepted %q as %d rows; full decoder: %+v, %v", body, len(rows), req, err)
-		}
-		for i := range rows {
-			if !slices.Equal(rows[i].Cat, req.rows[i].Cat) || !slices.Equal(rows[i].Num, req.rows[i].Num) {
-				t.Fatalf("row %d: fast %+v; full %+v", i, rows[i], req.rows[i])
-			}
-		}
-	})
-}
-
-func FuzzDecodeCSV(f *testing.F) {
-	for _, s := range []string{
-		batchHeader + "female,group B,bachelor's degree,standard,none,72,74\n",
-		batchHeader + "female,group Q,bachelor's degree,standard,none,7x2,74\n",
-		"\uFEFF" + strings.ReplaceAll(batchHeader, "\n", "\r\n") + "\"female\",group B,bachelor's degree,standard,none,72,74\r\n",
-		batchHeader + "female,\"group\nB\",x,standard,none,72,74\n",
-		batchHeader,
-		"",
-	} {
-		f.Add([]byte(s))
-	}
-	m := fuzzModel(f)
-	fs := newFieldSet(m)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, err := decodeCSV(body, fs, m.Schema(), fuzzMaxBatch)
-		if err != nil {
-			checkDecodeError(t, err)
-			return
-		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("%d rows accepted", len(rows))
-		}
-		out := make([]float64, len(rows))
-		if err := m.PredictBatch(rows, out); err != nil {
-			t.Fatalf("decodeCSV accepted rows the model refuses: %v", err)
-		}
-	})
-}
-
-// fuzzModel is OLS fitted on the embedded sample, as fuzzFields uses.
-func fuzzModel(tb testing.TB) *model.Model {
-	tb.Helper()
-	m, _ := fitModel(tb, "sample", 42)
-	return m
 }

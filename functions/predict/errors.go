@@ -5,15 +5,16 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/studentperf/studentperf/shared/decode"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
 
 // Sentinel errors of the HTTP layer; statusOf maps them to statuses.
 var (
-	errBadRequest       = errors.New("bad request")
+	errBadRequest       = decode.ErrBadRequest
 	errUnsupportedMedia = errors.New("unsupported media type")
-	errTooLarge         = errors.New("request too large")
+	errTooLarge         = decode.ErrTooLarge
 	errNotFound         = errors.New("not found")
 	errMethod           = errors.New("method not allowed")
 )

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/studentperf/studentperf/shared/decode"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
@@ -24,19 +24,6 @@ var formText string
 var formPage = template.Must(template.New("form").Funcs(template.FuncMap{
 	"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 }).Parse(formText))
-
-// formNames maps the Python original's form field names onto model
-// fields; the original called race_ethnicity "ethnicity".
-var formNames = map[string]string{"ethnicity": "race_ethnicity"}
-
-func formName(field string) string {
-	for form, f := range formNames {
-		if f == field {
-			return form
-		}
-	}
-	return field
-}
 
 // formField is one input of the page.
 type formField struct {
@@ -59,7 +46,7 @@ func fieldsOf(l *predictor.Loaded, values url.Values) []formField {
 	var out []formField
 	tr := l.Model.Transform
 	for _, f := range l.Model.Features {
-		ff := formField{Name: formName(f.Name), Label: f.Name, Value: values.Get(formName(f.Name))}
+		ff := formField{Name: decode.FormName(f.Name), Label: f.Name, Value: values.Get(decode.FormName(f.Name))}
 		for _, c := range tr.Categorical {
 			if c.Name == f.Name {
 				ff.Options = c.Levels
@@ -93,7 +80,7 @@ func (a *api) predictForm() http.HandlerFunc {
 			a.formError(w, r, l, err)
 			return
 		}
-		row, err := decodeForm(values, fs)
+		row, err := decode.Form(values, fs)
 		if err != nil {
 			a.formErrorValues(w, r, l, values, err)
 			return
@@ -134,69 +121,6 @@ func readForm(w http.ResponseWriter, r *http.Request, limits Limits) (url.Values
 		return nil, fmt.Errorf("%w: malformed form: %v", errBadRequest, err)
 	}
 	return values, nil
-}
-
-// decodeForm maps form values onto a row, reporting every problem.
-func decodeForm(values url.Values, fs *fieldSet) (features.Row, error) {
-	row := fs.newRow()
-	var ps features.Problems
-	known := map[string]bool{}
-	for _, name := range fs.names {
-		known[formName(name)] = true
-		vs, ok := values[formName(name)]
-		switch {
-		case !ok || len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
-			ps = append(ps, features.Problem{Field: formName(name), Reason: "required"})
-			continue
-		case len(vs) > 1:
-			ps = append(ps, features.Problem{Field: formName(name), Value: features.Clip(strings.Join(vs, ",")), Reason: "given more than once"})
-			continue
-		}
-		v := vs[0]
-		slot := fs.slot[name]
-		if slot >= 0 {
-			row.Cat[slot] = v
-			if p := fs.category(formName(name), slot, v); p != nil {
-				ps = append(ps, *p)
-			}
-			continue
-		}
-		t := strings.TrimSpace(v)
-		f, err := strconv.ParseFloat(t, 64)
-		switch {
-		case err != nil || !decimal(t) || math.IsNaN(f) || math.IsInf(f, 0):
-			ps = append(ps, features.Problem{Field: formName(name), Value: features.Clip(v), Reason: "must be a finite decimal number"})
-		default:
-			if p := score(formName(name), v, f); p != nil {
-				ps = append(ps, *p)
-				continue
-			}
-			row.Num[-slot-1] = f
-		}
-	}
-	for name, vs := range values {
-		if !known[name] {
-			ps = append(ps, features.Problem{Field: features.Clip(name), Value: features.Clip(strings.Join(vs, ",")), Reason: "unknown field"})
-		}
-	}
-	if len(ps) > 0 {
-		return row, ps
-	}
-	return row, nil
-}
-
-// decimal reports a plain decimal number ("72", "72.5", "7e1"): what a
-// number input sends, and what the JSON routes accept. It rules out the
-// hexadecimal and underscore forms strconv also parses.
-func decimal(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
-		default:
-			return false
-		}
-	}
-	return s != ""
 }
 
 // wantsHTML is true for browsers: they ask for text/html; API clients

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"encoding/json"
-	"github.com/studentperf/studentperf/shared/dataset"
 	"io"
 	"net/http"
 	"os"
@@ -20,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/studentperf/studentperf/shared/dataset"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

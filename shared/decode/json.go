@@ -1,129 +1,33 @@
-package main
+package decode
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"mime"
-	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/model"
 )
-
-// fieldSet maps each input field of a model to its place in a
-// features.Row.
-type fieldSet struct {
-	names []string            // schema order
-	slot  map[string]int      // ≥0: category index; <0: -(score index)-1
-	slots []int               // slot of each name, schema order
-	exact []map[string]string // per category slot: each level to itself, for the fast decoders
-	nCat  int
-	nNum  int
-	tr    *features.Transform // the levels categories are checked against
-}
-
-func newFieldSet(m *model.Model) *fieldSet {
-	fs := &fieldSet{slot: map[string]int{}, tr: m.Transform}
-	for _, f := range m.Features {
-		fs.names = append(fs.names, f.Name)
-		if f.Kind == "category" {
-			fs.slot[f.Name] = fs.nCat
-			fs.nCat++
-		} else {
-			fs.slot[f.Name] = -fs.nNum - 1
-			fs.nNum++
-		}
-		fs.slots = append(fs.slots, fs.slot[f.Name])
-	}
-	for _, c := range m.Transform.Categorical {
-		ex := make(map[string]string, len(c.Levels))
-		for _, l := range c.Levels {
-			ex[l] = l
-		}
-		fs.exact = append(fs.exact, ex)
-	}
-	return fs
-}
-
-func (fs *fieldSet) newRow() features.Row {
-	return features.Row{Cat: make([]string, fs.nCat), Num: make([]float64, fs.nNum)}
-}
-
-// category checks a category value against the model's levels, so that
-// decoders report it together with every other problem.
-func (fs *fieldSet) category(field string, slot int, v string) *features.Problem {
-	if strings.TrimSpace(v) == "" {
-		return &features.Problem{Field: field, Value: features.Clip(v), Reason: "must not be empty"}
-	}
-	c := &fs.tr.Categorical[slot]
-	if _, ok := c.Lookup(v); !ok {
-		return &features.Problem{Field: field, Value: features.Clip(v), Reason: "unknown category", Allowed: c.Levels}
-	}
-	return nil
-}
-
-// score checks a score value.
-func score(field, raw string, v float64) *features.Problem {
-	if v < features.MinScore || v > features.MaxScore {
-		return &features.Problem{Field: field, Value: features.Clip(raw), Reason: fmt.Sprintf("must be between %d and %d", features.MinScore, features.MaxScore)}
-	}
-	return nil
-}
 
 // maxDepth bounds nesting in request JSON.
 const maxDepth = 32
 
-// readBody reads a size-limited body, checking the media type against the
-// allowed ones (an absent Content-Type is taken as the first), and returns
-// the body with its media type.
-func readBody(w http.ResponseWriter, r *http.Request, limits Limits, allowed ...string) ([]byte, string, error) {
-	mt := allowed[0]
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		var err error
-		mt, _, err = mime.ParseMediaType(ct)
-		if err != nil || !contains(allowed, mt) {
-			return nil, "", fmt.Errorf("%w: Content-Type %q; use %s", errUnsupportedMedia, ct, strings.Join(allowed, " or "))
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, "", fmt.Errorf("%w: body over %d bytes (MAX_BODY_BYTES); one request holds at most %d rows (MAX_BATCH): split larger batches, or use predict batch", errTooLarge, limits.MaxBody, limits.MaxBatch)
-		}
-		return nil, "", fmt.Errorf("%w: reading body: %v", errBadRequest, err)
-	}
-	return body, mt, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// predictRequest is a decoded POST /predict body.
-type predictRequest struct {
-	batch bool
-	rows  []features.Row
+// Request is a decoded POST /predict body.
+type Request struct {
+	Batch bool
+	Rows  []features.Row
 }
 
 // decodePredict parses one record or {"instances": [records…]}, strictly:
 // unknown or duplicate members, wrong types, non-finite numbers, missing
 // fields and trailing data are errors, and every bad field is reported.
-func decodePredict(body []byte, fs *fieldSet, maxBatch int) (predictRequest, error) {
-	var req predictRequest
+func decodePredict(body []byte, fs *Fields, maxBatch int) (Request, error) {
+	var req Request
 	if len(bytes.TrimSpace(body)) == 0 {
-		return req, fmt.Errorf("%w: empty body; send a JSON record or {\"instances\": [records]}", errBadRequest)
+		return req, fmt.Errorf("%w: empty body; send a JSON record or {\"instances\": [records]}", ErrBadRequest)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -141,12 +45,12 @@ func decodePredict(body []byte, fs *fieldSet, maxBatch int) (predictRequest, err
 			return req, err
 		}
 		if keys[key] {
-			return req, fmt.Errorf("%w: duplicate member %q", errBadRequest, key)
+			return req, fmt.Errorf("%w: duplicate member %q", ErrBadRequest, key)
 		}
 		keys[key] = true
 		if key == "instances" {
-			req.batch = true
-			if req.rows, err = decodeInstances(dec, fs, maxBatch); err != nil {
+			req.Batch = true
+			if req.Rows, err = decodeInstances(dec, fs, maxBatch); err != nil {
 				return req, err
 			}
 			continue
@@ -164,9 +68,9 @@ func decodePredict(body []byte, fs *fieldSet, maxBatch int) (predictRequest, err
 	if err := expectEOF(dec); err != nil {
 		return req, err
 	}
-	if req.batch {
+	if req.Batch {
 		if sawField {
-			return req, fmt.Errorf("%w: \"instances\" cannot be combined with record fields", errBadRequest)
+			return req, fmt.Errorf("%w: \"instances\" cannot be combined with record fields", ErrBadRequest)
 		}
 		return req, nil
 	}
@@ -174,11 +78,11 @@ func decodePredict(body []byte, fs *fieldSet, maxBatch int) (predictRequest, err
 	if len(ps) > 0 {
 		return req, ps
 	}
-	req.rows = []features.Row{row}
+	req.Rows = []features.Row{row}
 	return req, nil
 }
 
-func decodeInstances(dec *json.Decoder, fs *fieldSet, maxBatch int) ([]features.Row, error) {
+func decodeInstances(dec *json.Decoder, fs *Fields, maxBatch int) ([]features.Row, error) {
 	if err := expectDelim(dec, '[', `"instances"`); err != nil {
 		return nil, err
 	}
@@ -186,7 +90,7 @@ func decodeInstances(dec *json.Decoder, fs *fieldSet, maxBatch int) ([]features.
 	var ps features.Problems
 	for i := 0; dec.More(); i++ {
 		if i >= maxBatch {
-			return nil, fmt.Errorf("%w: more than %d instances in one request (MAX_BATCH)", errTooLarge, maxBatch)
+			return nil, fmt.Errorf("%w: more than %d instances in one request (MAX_BATCH)", ErrTooLarge, maxBatch)
 		}
 		prefix := fmt.Sprintf("instances[%d].", i)
 		if err := expectDelim(dec, '{', prefix[:len(prefix)-1]); err != nil {
@@ -201,7 +105,7 @@ func decodeInstances(dec *json.Decoder, fs *fieldSet, maxBatch int) ([]features.
 				return nil, err
 			}
 			if keys[key] {
-				return nil, fmt.Errorf("%w: duplicate member %q in %s", errBadRequest, key, prefix[:len(prefix)-1])
+				return nil, fmt.Errorf("%w: duplicate member %q in %s", ErrBadRequest, key, prefix[:len(prefix)-1])
 			}
 			keys[key] = true
 			p, err := decodeField(dec, fs, key, prefix, &row, seen)
@@ -225,14 +129,14 @@ func decodeInstances(dec *json.Decoder, fs *fieldSet, maxBatch int) ([]features.
 		return nil, ps
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: \"instances\" is empty", errBadRequest)
+		return nil, fmt.Errorf("%w: \"instances\" is empty", ErrBadRequest)
 	}
 	return rows, nil
 }
 
 // decodeField reads one member's value into row. A problem with the value
 // is returned as a Problem; a malformed body as an error.
-func decodeField(dec *json.Decoder, fs *fieldSet, key, prefix string, row *features.Row, seen []bool) (*features.Problem, error) {
+func decodeField(dec *json.Decoder, fs *Fields, key, prefix string, row *features.Row, seen []bool) (*features.Problem, error) {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return nil, syntaxError(err)
@@ -266,7 +170,7 @@ func decodeField(dec *json.Decoder, fs *fieldSet, key, prefix string, row *featu
 	return score(prefix+key, string(raw), v), nil
 }
 
-func missing(fs *fieldSet, seen []bool, prefix string) features.Problems {
+func missing(fs *Fields, seen []bool, prefix string) features.Problems {
 	var ps features.Problems
 	for i, ok := range seen {
 		if !ok {
@@ -283,7 +187,7 @@ func readKey(dec *json.Decoder) (string, error) {
 	}
 	key, ok := tok.(string)
 	if !ok {
-		return "", fmt.Errorf("%w: expected a member name, found %v", errBadRequest, tok)
+		return "", fmt.Errorf("%w: expected a member name, found %v", ErrBadRequest, tok)
 	}
 	return key, nil
 }
@@ -295,23 +199,23 @@ func expectDelim(dec *json.Decoder, want json.Delim, what string) error {
 	}
 	if d, ok := tok.(json.Delim); !ok || d != want {
 		kind := map[json.Delim]string{'{': "an object", '[': "an array", '}': "the end of an object", ']': "the end of an array"}[want]
-		return fmt.Errorf("%w: %s must be %s", errBadRequest, what, kind)
+		return fmt.Errorf("%w: %s must be %s", ErrBadRequest, what, kind)
 	}
 	return nil
 }
 
 func expectEOF(dec *json.Decoder) error {
 	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%w: trailing data after the JSON value", errBadRequest)
+		return fmt.Errorf("%w: trailing data after the JSON value", ErrBadRequest)
 	}
 	return nil
 }
 
 func syntaxError(err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%w: JSON ends unexpectedly", errBadRequest)
+		return fmt.Errorf("%w: JSON ends unexpectedly", ErrBadRequest)
 	}
-	return fmt.Errorf("%w: invalid JSON: %v", errBadRequest, err)
+	return fmt.Errorf("%w: invalid JSON: %v", ErrBadRequest, err)
 }
 
 // checkJSON validates a whole JSON document: one value, no trailing data,
@@ -320,7 +224,7 @@ func syntaxError(err error) error {
 // duplicate members silently.
 func checkJSON(body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return fmt.Errorf("%w: empty body", errBadRequest)
+		return fmt.Errorf("%w: empty body", ErrBadRequest)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -332,7 +236,7 @@ func checkJSON(body []byte) error {
 
 func checkValue(dec *json.Decoder, depth int) error {
 	if depth > maxDepth {
-		return fmt.Errorf("%w: JSON nested deeper than %d", errBadRequest, maxDepth)
+		return fmt.Errorf("%w: JSON nested deeper than %d", ErrBadRequest, maxDepth)
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -351,7 +255,7 @@ func checkValue(dec *json.Decoder, depth int) error {
 				return err
 			}
 			if keys[key] {
-				return fmt.Errorf("%w: duplicate member %q", errBadRequest, key)
+				return fmt.Errorf("%w: duplicate member %q", ErrBadRequest, key)
 			}
 			keys[key] = true
 			if err := checkValue(dec, depth+1); err != nil {
@@ -370,4 +274,18 @@ func checkValue(dec *json.Decoder, depth int) error {
 		return syntaxError(err)
 	}
 	return nil
+}
+
+// JSON decodes a POST /predict body: one record, or {"instances": […]} of
+// at most maxBatch records. The one-pass decoders take the common flat
+// forms; anything else goes through the general decoder, which names every
+// problem.
+func JSON(body []byte, fs *Fields, maxBatch int) (Request, error) {
+	if row, ok := decodeRecordFast(body, fs); ok {
+		return Request{Rows: []features.Row{row}}, nil
+	}
+	if rows, ok := decodeInstancesFast(body, fs, maxBatch); ok {
+		return Request{Batch: true, Rows: rows}, nil
+	}
+	return decodePredict(body, fs, maxBatch)
 }

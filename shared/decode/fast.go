@@ -1,4 +1,4 @@
-package main
+package decode
 
 import (
 	"slices"
@@ -14,7 +14,7 @@ import (
 // a category that is not exactly a level, any problem at all) returns !ok
 // and goes through decodePredict, which gives the detailed errors.
 // FuzzDecodePredict checks that the two agree whenever this one succeeds.
-func decodeRecordFast(body []byte, fs *fieldSet) (features.Row, bool) {
+func decodeRecordFast(body []byte, fs *Fields) (features.Row, bool) {
 	row := fs.newRow()
 	i, ok := parseRecordFast(body, skipSpace(body, 0), fs, row)
 	if !ok || skipSpace(body, i) != len(body) {
@@ -27,12 +27,15 @@ func decodeRecordFast(body []byte, fs *fieldSet) (features.Row, bool) {
 // (see decodeRecordFast) in one pass, the rows sharing two backing arrays.
 // Anything else, including more than maxBatch rows (for the slow path's
 // 413), returns !ok.
-func decodeInstancesFast(body []byte, fs *fieldSet, maxBatch int) ([]features.Row, bool) {
+func decodeInstancesFast(body []byte, fs *Fields, maxBatch int) ([]features.Row, bool) {
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return nil, false
 	}
 	i = skipSpace(body, i+1)
+	if i >= len(body) || body[i] != '"' {
+		return nil, false
+	}
 	key, next, ok := plainString(body, i)
 	if !ok || string(key) != "instances" {
 		return nil, false
@@ -89,7 +92,7 @@ func decodeInstancesFast(body []byte, fs *fieldSet, maxBatch int) ([]features.Ro
 
 // parseRecordFast parses the flat record starting at body[i] == '{' into
 // row and returns the index after its closing brace.
-func parseRecordFast(body []byte, i int, fs *fieldSet, row features.Row) (int, bool) {
+func parseRecordFast(body []byte, i int, fs *Fields, row features.Row) (int, bool) {
 	var seen uint64 // one bit per field, schema order
 	if len(fs.names) > 64 {
 		return 0, false
@@ -164,7 +167,7 @@ func parseRecordFast(body []byte, i int, fs *fieldSet, row features.Row) (int, b
 	}
 }
 
-func fieldIndex(fs *fieldSet, key []byte) int {
+func fieldIndex(fs *Fields, key []byte) int {
 	for i, n := range fs.names {
 		if n == string(key) {
 			return i

@@ -1,4 +1,4 @@
-package main
+package decode
 
 import (
 	"bytes"
@@ -13,17 +13,17 @@ import (
 // response stays small whatever the body.
 const maxCSVProblems = 1000
 
-// decodeCSV reads a text/csv body: a header naming the feature columns (in
+// CSV reads a text/csv body: a header naming the feature columns (in
 // any order, extra columns ignored), then one record a line. It is the
 // reader training and predict batch use (dataset.RowReader), so the same
 // tolerance and messages apply; an empty cell is a missing value, imputed
 // as in training. Every problem of every row is reported at once, each
 // with its line.
-func decodeCSV(body []byte, fs *fieldSet, s dataset.Schema, maxBatch int) ([]features.Row, error) {
+func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Row, error) {
 	s.Target = ""
 	rr, err := dataset.NewRowReader(bytes.NewReader(body), s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: CSV: %v", errBadRequest, err)
+		return nil, fmt.Errorf("%w: CSV: %v", ErrBadRequest, err)
 	}
 	var (
 		rows     []features.Row
@@ -43,10 +43,10 @@ func decodeCSV(body []byte, fs *fieldSet, s dataset.Schema, maxBatch int) ([]fea
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: CSV: %v", errBadRequest, err)
+			return nil, fmt.Errorf("%w: CSV: %v", ErrBadRequest, err)
 		}
 		if len(rows) == maxBatch {
-			return nil, fmt.Errorf("%w: more than %d rows in one request (MAX_BATCH)", errTooLarge, maxBatch)
+			return nil, fmt.Errorf("%w: more than %d rows in one request (MAX_BATCH)", ErrTooLarge, maxBatch)
 		}
 		for _, p := range rec.Problems {
 			problems = append(problems, features.Problem{Line: p.Line, Field: p.Column, Value: features.Clip(p.Value), Reason: p.Reason})
@@ -72,7 +72,7 @@ func decodeCSV(body []byte, fs *fieldSet, s dataset.Schema, maxBatch int) ([]fea
 		return nil, problems
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: CSV: a header and no rows", errBadRequest)
+		return nil, fmt.Errorf("%w: CSV: a header and no rows", ErrBadRequest)
 	}
 	return rows, nil
 }
