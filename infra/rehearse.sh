@@ -84,7 +84,7 @@ cleanup_add "$nginx_cmd -s quit 2>/dev/null"
 
 export ENGINE=podman PULL_FLAGS=--tls-verify=false ENV_FILE=$work/predict.env STATE_DIR=$work/state \
 	SLOT_PORTS="$p1 $p2" FRONT_RELOAD="$nginx_cmd -s reload" READY_TIMEOUT=${READY_TIMEOUT:-15} NAME=rehearsal-$$
-cleanup_add "podman rm -f $NAME-blue $NAME-green >/dev/null 2>&1"
+cleanup_add "podman rm -f $NAME-blue >/dev/null 2>&1; podman rm -f $NAME-green >/dev/null 2>&1"
 
 # poll FILE: POST /predict through the front until FILE.stop appears;
 # writes "requests failures" to FILE.
