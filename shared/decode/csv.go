@@ -26,10 +26,11 @@ func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Ro
 		return nil, fmt.Errorf("%w: CSV: %v", ErrBadRequest, err)
 	}
 	var (
-		rows     []features.Row
+		rows     = make([]features.Row, 0, bytes.Count(body, []byte{'\n'})+1)
 		problems features.Problems
-		cats     = make([]string, 0, len(body)/100*fs.nCat)
-		nums     = make([]float64, 0, len(body)/100*fs.nNum)
+		lines    = bytes.Count(body, []byte{'\n'}) + 1 // at least the rows: no regrowing
+		cats     = make([]string, 0, lines*fs.nCat)
+		nums     = make([]float64, 0, lines*fs.nNum)
 	)
 	catNames := make([]string, 0, fs.nCat)
 	for _, n := range fs.names {

@@ -132,7 +132,7 @@ func parseRecordFast(body []byte, i int, fs *Fields, row features.Row) (int, boo
 				return 0, false
 			}
 			// Exactly a level: the level's own string, so no allocation.
-			level, ok := fs.exact[slot][string(v)]
+			level, ok := fs.level(slot, v)
 			if !ok {
 				return 0, false
 			}
@@ -240,4 +240,19 @@ func numberEnd(b []byte, i int) int {
 		j = k
 	}
 	return j
+}
+
+// level returns the level v is exactly, as the level's own string, so a
+// decoded row holds no copy of the request.
+func (fs *Fields) level(slot int, v []byte) (string, bool) {
+	if levels := fs.tr.Categorical[slot].Levels; len(levels) <= 8 {
+		for _, l := range levels {
+			if l == string(v) {
+				return l, true
+			}
+		}
+		return "", false
+	}
+	l, ok := fs.exact[slot][string(v)]
+	return l, ok
 }

@@ -238,7 +238,14 @@ func (t *Transform) Names() []string {
 // match wins; otherwise surrounding spaces are trimmed and case ignored. An
 // empty value is missing and imputed with the most frequent level.
 func (c *Categorical) Lookup(value string) (int, bool) {
-	if i, ok := c.index[value]; ok {
+	// A few levels are found faster by comparing than by hashing.
+	if len(c.Levels) <= 8 {
+		for i, l := range c.Levels {
+			if l == value {
+				return i, true
+			}
+		}
+	} else if i, ok := c.index[value]; ok {
 		return i, true
 	}
 	v := strings.TrimSpace(value)
