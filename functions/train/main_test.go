@@ -167,9 +167,17 @@ func TestSameDataAndSeedGiveIdenticalModelBytes(t *testing.T) {
 	assert.NotEqual(t, models[0], other, "another seed wrote the same model.json: the seed is not used")
 }
 
-// TestOriginalSplitMatchesThePythonOriginal checks the original's figures
-// on its exact split, from the real data beside the checkout.
-func TestOriginalSplitMatchesThePythonOriginal(t *testing.T) {
+// TestOriginalFigures checks the original's figures from the real data
+// beside the checkout: the whole train command on its exact split, and the
+// search's cross-validation of every family on stud.csv.
+func TestOriginalFigures(t *testing.T) {
+	realdata.Dir(t) // skip (locally) or fail (CI) once, before any subtest
+	t.Run("split", testOriginalSplit)
+	t.Run("search CV", checkStudCV)
+}
+
+// testOriginalSplit runs train on the original's split.
+func testOriginalSplit(t *testing.T) {
 	store := t.TempDir()
 	out, err := runTrain(t, env(), "-store", store, "-data", realdata.Path(t, "train.csv"), "-test-data", realdata.Path(t, "test.csv"))
 	require.NoError(t, err, out)
