@@ -139,11 +139,11 @@ func stump(d *tree.Data, r []float64) func(x []float64) float64 {
 // rate 0.5 against the mean plus brute-force stumps fitted to successive
 // residuals.
 func TestBoostIsMeanPlusStumpsOnResiduals(t *testing.T) {
-	d, bd, y := data(t, 40, 2)
+	d, _, y := data(t, 40, 2)
 	d.Levels[2] = 0 // numeric only: the brute force has no level sets
 	bn, err := tree.FitBinner(d, nil, tree.MaxBins)
 	require.NoError(t, err)
-	bd, err = bn.Bin(d, nil)
+	bd, err := bn.Bin(d, nil)
 	require.NoError(t, err)
 	e, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 3, LearningRate: 0.5, Subsample: 1, Tree: tree.Params{MaxDepth: 1}}, 7)
 	require.NoError(t, err)
