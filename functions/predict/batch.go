@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,48 +74,24 @@ type batchAnswer struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// s3Record is one record of an S3 event notification.
-type s3Record struct {
-	EventSource string `json:"eventSource"`
-	EventName   string `json:"eventName"`
-	S3          struct {
-		Bucket struct {
-			Name string `json:"name"`
-		} `json:"bucket"`
-		Object struct {
-			Key string `json:"key"`
-		} `json:"object"`
-	} `json:"s3"`
-}
-
-// errBatchEvent reports an S3 event predict cannot act on.
-var errBatchEvent = errors.New("S3 batch event")
-
 // withBatchEvents answers S3 ObjectCreated events (a CSV uploaded for
 // scoring) itself and passes every other event to h. The object is scored
 // into prefix as BASE.out.csv; bad rows go to BASE.errors.csv beside it and
 // the job goes on, since no one is there to fix an input mid-run.
 func withBatchEvents(h runner.EventHandler, pred *predictor.Predictor, bio batch.IO, prefix string, log *slog.Logger) runner.EventHandler {
 	return func(ctx context.Context, event json.RawMessage) (any, error) {
-		var shape struct {
-			Records []s3Record `json:"Records"`
+		in, isS3, err := runner.S3ObjectCreated(event)
+		if !isS3 {
+			return h(ctx, event) // an HTTP event, or unrecognised
 		}
-		if json.Unmarshal(event, &shape) != nil || !slices.ContainsFunc(shape.Records, func(r s3Record) bool { return r.EventSource == "aws:s3" }) {
-			return h(ctx, event) // not an S3 notification: an HTTP event, or unrecognised
+		if err != nil {
+			return nil, err
 		}
-		if len(shape.Records) != 1 {
-			return nil, fmt.Errorf("%w: %d records; want exactly 1 (one batch per object)", errBatchEvent, len(shape.Records))
+		u, err := s3io.ParseURI(in)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", runner.ErrS3Event, err)
 		}
-		rec := shape.Records[0]
-		if rec.EventSource != "aws:s3" || !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
-			return nil, fmt.Errorf("%w: record %q from %q is not an S3 ObjectCreated event", errBatchEvent, rec.EventName, rec.EventSource)
-		}
-		key, err := url.QueryUnescape(rec.S3.Object.Key) // keys arrive URL-encoded, spaces as '+'
-		if err != nil || key == "" || rec.S3.Bucket.Name == "" {
-			return nil, fmt.Errorf("%w: no valid bucket and key", errBatchEvent)
-		}
-		in := "s3://" + rec.S3.Bucket.Name + "/" + key
-		base := path.Base(key)
+		base := path.Base(u.Key)
 		switch lower := strings.ToLower(base); {
 		case !strings.HasSuffix(lower, ".csv"):
 			return batchAnswer{Input: in, Ignored: true, Reason: in + " is not a .csv object"}, nil
@@ -127,7 +100,7 @@ func withBatchEvents(h runner.EventHandler, pred *predictor.Predictor, bio batch
 			return batchAnswer{Input: in, Ignored: true, Reason: in + " is a batch output"}, nil
 		}
 		if prefix == "" {
-			return nil, fmt.Errorf("%w: %s: BATCH_OUTPUT_PREFIX is not set, so there is nowhere to write the scores", errBatchEvent, in)
+			return nil, fmt.Errorf("%w: %s: BATCH_OUTPUT_PREFIX is not set, so there is nowhere to write the scores", runner.ErrS3Event, in)
 		}
 		if err := pred.ReloadIfStale(ctx, 0); err != nil && pred.Current() == nil {
 			return nil, fmt.Errorf("load model: %w", err)

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -249,9 +248,12 @@ func (t *trainer) events() runner.EventHandler {
 		case hasRequest || hasMethod:
 			return httpEvents(ctx, event)
 		case hasRecords:
-			uri, err := s3ObjectURI(event)
+			uri, isS3, err := runner.S3ObjectCreated(event)
+			if !isS3 {
+				return nil, fmt.Errorf("%w: a Records event that is not an S3 notification", errBadOptions)
+			}
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w: %w", errBadOptions, err)
 			}
 			if !strings.HasSuffix(strings.ToLower(uri), ".csv") {
 				t.log.Info("S3 upload ignored", "object", uri)
@@ -316,39 +318,4 @@ func (t *trainer) command(ctx context.Context, o options) (any, error) {
 		return res, err
 	}
 	return nil, fmt.Errorf("%w: unknown command %q (want run, rollback or versions)", errBadOptions, o.Command)
-}
-
-// s3ObjectURI returns s3://BUCKET/KEY of the one ObjectCreated record of
-// an S3 event notification.
-func s3ObjectURI(event json.RawMessage) (string, error) {
-	var n struct {
-		Records []struct {
-			EventSource string `json:"eventSource"`
-			EventName   string `json:"eventName"`
-			S3          struct {
-				Bucket struct {
-					Name string `json:"name"`
-				} `json:"bucket"`
-				Object struct {
-					Key string `json:"key"`
-				} `json:"object"`
-			} `json:"s3"`
-		} `json:"Records"`
-	}
-	if err := json.Unmarshal(event, &n); err != nil {
-		return "", fmt.Errorf("%w: S3 event: %v", errBadOptions, err)
-	}
-	if len(n.Records) != 1 {
-		return "", fmt.Errorf("%w: S3 event with %d records; want exactly 1 (one training run per object)", errBadOptions, len(n.Records))
-	}
-	rec := n.Records[0]
-	if rec.EventSource != "aws:s3" || !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
-		return "", fmt.Errorf("%w: record %q from %q is not an S3 ObjectCreated event", errBadOptions, rec.EventName, rec.EventSource)
-	}
-	// Keys arrive URL-encoded, spaces as '+'.
-	key, err := url.QueryUnescape(rec.S3.Object.Key)
-	if err != nil || key == "" || rec.S3.Bucket.Name == "" {
-		return "", fmt.Errorf("%w: S3 event without a valid bucket and key", errBadOptions)
-	}
-	return "s3://" + rec.S3.Bucket.Name + "/" + key, nil
 }
