@@ -1,22 +1,18 @@
 package decode
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modeltest"
@@ -358,7 +354,7 @@ func FuzzDecodeCSV(f *testing.F) {
 func BenchmarkDecodeScore10k(b *testing.B) {
 	m := fuzzModel(b)
 	fs := NewFields(m)
-	jb, cb := batchBodies(b, 10000)
+	jb, cb := modeltest.BatchBodies(b, 10000)
 	out := make([]float64, 10000)
 	b.Run("json", func(b *testing.B) {
 		b.SetBytes(int64(len(jb)))
@@ -388,49 +384,4 @@ func BenchmarkDecodeScore10k(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/row")
 	})
-}
-
-// batchBodies returns n generated rows as a JSON {"instances": …} body and
-// as CSV of the feature columns.
-func batchBodies(tb testing.TB, n int) (jsonBody, csvBody []byte) {
-	tb.Helper()
-	var b bytes.Buffer
-	if err := dataset.Generate(&b, n, 3); err != nil {
-		tb.Fatal(err)
-	}
-	recs, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var out bytes.Buffer
-	w := csv.NewWriter(&out)
-	var instances []map[string]any
-	for i, r := range recs {
-		var row []string
-		inst := map[string]any{}
-		for j, h := range recs[0] {
-			if h == "math_score" {
-				continue
-			}
-			row = append(row, r[j])
-			if i > 0 {
-				if h == "reading_score" || h == "writing_score" {
-					v, _ := strconv.ParseFloat(r[j], 64)
-					inst[h] = v
-				} else {
-					inst[h] = r[j]
-				}
-			}
-		}
-		w.Write(row)
-		if i > 0 {
-			instances = append(instances, inst)
-		}
-	}
-	w.Flush()
-	jb, err := json.Marshal(map[string]any{"instances": instances})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return jb, out.Bytes()
 }

@@ -1,10 +1,15 @@
-// Package modeltest fits small real models for other packages' tests:
+// Package modeltest fits small real models for other packages' tests, and
+// makes the request bodies their benchmarks send:
 // OLS on the project's own generated data or a data file, through the
 // same dataset, features, regress and model code that train runs.
 package modeltest
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -65,4 +70,49 @@ func Students(tb testing.TB, name string) *dataset.Table {
 	tab, _, err := dataset.Load(context.Background(), realdata.Path(tb, name), dataset.Students, dataset.SourceOptions{})
 	require.NoError(tb, err, "read %s", name)
 	return tab
+}
+
+// BatchBodies returns n generated rows (seed 3) as a JSON {"instances": …} body and
+// as CSV of the feature columns.
+func BatchBodies(tb testing.TB, n int) (jsonBody, csvBody []byte) {
+	tb.Helper()
+	var b bytes.Buffer
+	if err := dataset.Generate(&b, n, 3); err != nil {
+		tb.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	w := csv.NewWriter(&out)
+	var instances []map[string]any
+	for i, r := range recs {
+		var row []string
+		inst := map[string]any{}
+		for j, h := range recs[0] {
+			if h == "math_score" {
+				continue
+			}
+			row = append(row, r[j])
+			if i > 0 {
+				if h == "reading_score" || h == "writing_score" {
+					v, _ := strconv.ParseFloat(r[j], 64)
+					inst[h] = v
+				} else {
+					inst[h] = r[j]
+				}
+			}
+		}
+		w.Write(row)
+		if i > 0 {
+			instances = append(instances, inst)
+		}
+	}
+	w.Flush()
+	jb, err := json.Marshal(map[string]any{"instances": instances})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return jb, out.Bytes()
 }
