@@ -1,7 +1,7 @@
-// Package modeltest fits small real models for other packages' tests, and
-// makes the request bodies their benchmarks send:
-// OLS on the project's own generated data or a data file, through the
-// same dataset, features, regress and model code that train runs.
+// Package modeltest fits small real models for other packages' tests (OLS
+// on the project's own generated data or a data file, through the same
+// dataset, features, regress and model code that train runs), and makes
+// the batch request bodies their benchmarks send.
 package modeltest
 
 import (
