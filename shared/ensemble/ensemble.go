@@ -58,6 +58,34 @@ func (e *Ensemble) Predict(x []float64) float64 {
 	}
 }
 
+// PredictBatch writes the prediction of each of the len(out) rows of x
+// (p values each, row after row) into out, walking the trees one at a time
+// over all the rows, which keeps each tree in cache. It gives exactly what
+// Predict gives row by row.
+func (e *Ensemble) PredictBatch(x []float64, p int, out []float64) {
+	if e.Combine == Median {
+		for r := range out {
+			out[r] = e.Predict(x[r*p : (r+1)*p])
+		}
+		return
+	}
+	base := e.Base
+	if e.Combine == Mean {
+		base = 0
+	}
+	for r := range out {
+		out[r] = base
+	}
+	for i := range e.Trees {
+		e.Trees[i].PredictAdd(x, p, out)
+	}
+	if e.Combine == Mean {
+		for r := range out {
+			out[r] /= float64(len(e.Trees))
+		}
+	}
+}
+
 type pair struct{ pred, weight float64 }
 
 // weightedMedian sorts ps by prediction and returns the first prediction

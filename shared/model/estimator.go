@@ -134,6 +134,21 @@ func (m *Model) predictTrees(r features.Row) (float64, error) {
 	return m.Estimator.Trees.Predict(x), nil
 }
 
+// predictTreesBatch is PredictBatch for tree ensembles: the rows are laid
+// out once, then the ensemble walks each tree over all of them.
+func (m *Model) predictTreesBatch(rows []features.Row, dst []float64) error {
+	tr := m.Transform
+	p := len(tr.Numeric) + len(tr.Categorical)
+	x := make([]float64, len(rows)*p)
+	for i, r := range rows {
+		if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !treeRow(tr, r, x[i*p:(i+1)*p]) {
+			return fmt.Errorf("row %d: %w", i+1, problem(tr, r))
+		}
+	}
+	m.Estimator.Trees.PredictBatch(x, p, dst)
+	return nil
+}
+
 func (m *Model) predictKNN(r features.Row) (float64, error) {
 	tr := m.Transform
 	var buf [maxInputs]float64

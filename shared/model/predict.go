@@ -79,6 +79,9 @@ func (m *Model) PredictBatch(rows []features.Row, dst []float64) error {
 	if len(dst) != len(rows) {
 		return fmt.Errorf("predict batch: %d results for %d rows", len(dst), len(rows))
 	}
+	if m.Estimator.Trees != nil {
+		return m.predictTreesBatch(rows, dst)
+	}
 	for i, r := range rows {
 		y, err := m.Predict(r)
 		if err != nil {

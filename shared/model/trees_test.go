@@ -130,3 +130,37 @@ func BenchmarkPredictTrees256Batch10k(b *testing.B) {
 		}
 	}
 }
+
+// TestTreeBatchMatchesRowByRow: the tree-at-a-time batch gives bit for bit
+// what Predict gives row by row, for every way an ensemble combines its
+// trees (boosting's sum, a forest's mean, AdaBoost's median), with a row
+// count that is not a multiple of the walk's block; a bad row is named.
+func TestTreeBatchMatchesRowByRow(t *testing.T) {
+	m, tab := boosted(t, 503, 16)
+	rows, err := m.Transform.Rows(tab)
+	require.NoError(t, err)
+	for _, combine := range []string{ensemble.Sum, ensemble.Mean, ensemble.Median} {
+		e := *m.Estimator.Trees
+		e.Combine = combine
+		if combine == ensemble.Median {
+			e.Weights = make([]float64, len(e.Trees))
+			for i := range e.Weights {
+				e.Weights[i] = float64(i%3 + 1)
+			}
+		}
+		mm, err := model.New("m", dataset.Students, m.Transform, model.Estimator{Name: combine, Family: "boost", Trees: &e}, m.Provenance)
+		require.NoError(t, err)
+		out := make([]float64, len(rows))
+		require.NoError(t, mm.PredictBatch(rows, out))
+		for i, r := range rows {
+			want, err := mm.Predict(r)
+			require.NoError(t, err)
+			require.Equal(t, math.Float64bits(want), math.Float64bits(out[i]), "%s: row %d", combine, i)
+		}
+	}
+	bad := append([]features.Row{rows[0]}, features.Row{Cat: []string{"female", "group Z", "bachelor's degree", "standard", "none"}, Num: []float64{72, 74}})
+	err = m.PredictBatch(bad, make([]float64, 2))
+	require.ErrorContains(t, err, "row 2")
+	var ps features.Problems
+	require.ErrorAs(t, err, &ps)
+}
