@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Families of the linear model search.
@@ -153,7 +154,7 @@ func Search(X *mat.Dense, y []float64, specs []Spec, opts Options) (*SearchResul
 	// One pass: the moments of each fold, shifted by the overall means.
 	shiftX, shiftY := means(X, y)
 	folds := make([]*moments, k)
-	for f, b := range foldBounds(n, k) {
+	for f, b := range FoldBounds(n, k) {
 		folds[f] = newMoments(p)
 		folds[f].accumulate(X, y, b[0], b[1], shiftX, shiftY)
 		folds[f].mirror()
@@ -197,13 +198,13 @@ func Search(X *mat.Dense, y []float64, specs []Spec, opts Options) (*SearchResul
 			}
 		}
 		r.FitSeconds = time.Since(t0).Seconds()
-		r.CVMean, r.CVStd = meanStd(r.FoldR2)
+		r.CVMean, r.CVStd = stat.PopMeanStdDev(r.FoldR2, nil)
 		res.Results[i] = r
 		if opts.Progress != nil && last[spec.Family] == i {
 			opts.Progress(spec.Family, count[spec.Family], time.Since(start))
 		}
 	}
-	res.Best = pick(res.Results, tie)
+	res.Best = Pick(res.Results, tie)
 
 	all, err := total.system(shiftX, shiftY)
 	if err != nil {
@@ -215,8 +216,10 @@ func Search(X *mat.Dense, y []float64, specs []Spec, opts Options) (*SearchResul
 	return res, nil
 }
 
-// pick returns the first result within tie of the best mean.
-func pick(rs []Result, tie float64) int {
+// Pick returns the index of the first result whose mean CV R² is within
+// tie of the best: candidates come simplest first, so ties go to the
+// simpler model.
+func Pick(rs []Result, tie float64) int {
 	best := math.Inf(-1)
 	for _, r := range rs {
 		best = math.Max(best, r.CVMean)
@@ -229,9 +232,9 @@ func pick(rs []Result, tie float64) int {
 	return 0
 }
 
-// foldBounds splits n rows into k contiguous folds; the first n%k folds
+// FoldBounds splits n rows into k contiguous folds; the first n%k folds
 // hold one row more, as in scikit-learn's KFold.
-func foldBounds(n, k int) [][2]int {
+func FoldBounds(n, k int) [][2]int {
 	b := make([][2]int, k)
 	lo := 0
 	for f := range k {
@@ -243,17 +246,6 @@ func foldBounds(n, k int) [][2]int {
 		lo += size
 	}
 	return b
-}
-
-func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
-	for _, x := range xs {
-		std += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(xs)))
 }
 
 // means returns the column means of X and the mean of y, the shift that

@@ -2,7 +2,6 @@ package search
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/tree"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Input is the training rows in each family's layout.
@@ -215,7 +215,7 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 		}
 		for i := range cfgs[c].specs {
 			r := &res.Results[first[c]+i]
-			r.CVMean, r.CVStd = meanStd(r.FoldR2)
+			r.CVMean, r.CVStd = stat.PopMeanStdDev(r.FoldR2, nil)
 			r.FitSeconds = s // one fit per fold serves every count
 		}
 	}
@@ -231,7 +231,7 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 		}
 	}
 
-	res.Best = pick(res.Results, tie)
+	res.Best = regress.Pick(res.Results, tie)
 	best := res.Results[res.Best]
 	res.Estimator = model.Estimator{Name: best.Name, Family: best.Family, Params: best.Params}
 	if linear != nil && res.Best < len(linear.Results) {
@@ -284,15 +284,11 @@ func makeFolds(in *Input, cfgs []config, k int) ([]*fold, error) {
 		bins[b] = true
 	}
 	folds := make([]*fold, k)
-	lo := 0
-	for f := range k {
-		size := n / k
-		if f < n%k {
-			size++
-		}
+	for f, bounds := range regress.FoldBounds(n, k) {
+		lo, hi := bounds[0], bounds[1]
 		fd := &fold{binned: map[int]*tree.Binned{}}
 		for i := range n {
-			if i >= lo && i < lo+size {
+			if i >= lo && i < hi {
 				fd.val = append(fd.val, int32(i))
 				fd.yVal = append(fd.yVal, in.Y[i])
 			} else {
@@ -300,7 +296,6 @@ func makeFolds(in *Input, cfgs []config, k int) ([]*fold, error) {
 				fd.y = append(fd.y, in.Y[i])
 			}
 		}
-		lo += size
 		for _, b := range slices.Sorted(mapsKeys(bins)) {
 			binner, err := tree.FitBinner(in.Trees, fd.train, b)
 			if err != nil {
@@ -450,29 +445,4 @@ func refit(in *Input, c *config, s int, seed uint64, est *model.Estimator) error
 	}
 	est.Trees = e
 	return nil
-}
-
-// pick returns the first result within tie of the best mean.
-func pick(rs []regress.Result, tie float64) int {
-	best := math.Inf(-1)
-	for _, r := range rs {
-		best = math.Max(best, r.CVMean)
-	}
-	for i, r := range rs {
-		if r.CVMean >= best-tie {
-			return i
-		}
-	}
-	return 0
-}
-
-func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
-	for _, x := range xs {
-		std += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(xs)))
 }
