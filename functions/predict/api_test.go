@@ -21,6 +21,7 @@ import (
 	"github.com/studentperf/studentperf/shared/decode"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/runner"
 )
@@ -128,34 +129,6 @@ func multipartBody(t testing.TB, values url.Values) (string, string) {
 	}
 	require.NoError(t, w.Close())
 	return buf.String(), w.FormDataContentType()
-}
-
-// oipRequest builds an inference request for records: one input per
-// feature of shape [N] (or [N, 1] with nested data).
-func oipRequest(t testing.TB, records []map[string]any, nested bool) string {
-	t.Helper()
-	names := []string{"gender", "race_ethnicity", "parental_level_of_education", "lunch", "test_preparation_course", "reading_score", "writing_score"}
-	var inputs []map[string]any
-	for _, name := range names {
-		dt := "BYTES"
-		if strings.HasSuffix(name, "_score") {
-			dt = "FP64"
-		}
-		var data []any
-		for _, r := range records {
-			if nested {
-				data = append(data, []any{r[name]})
-			} else {
-				data = append(data, r[name])
-			}
-		}
-		shape := []int{len(records)}
-		if nested {
-			shape = append(shape, 1)
-		}
-		inputs = append(inputs, map[string]any{"name": name, "datatype": dt, "shape": shape, "data": data})
-	}
-	return mustJSON(t, map[string]any{"id": "req-1", "inputs": inputs})
 }
 
 // waitFor polls cond until it holds, failing the test after timeout.
@@ -360,7 +333,7 @@ func TestOpenInferenceProtocol(t *testing.T) {
 	}
 	for _, nested := range []bool{false, true} {
 		t.Run(fmt.Sprintf("infer nested=%v", nested), func(t *testing.T) {
-			status, h, body := post(t, base+"/v2/models/"+modelName+"/infer", "application/json", oipRequest(t, records, nested))
+			status, h, body := post(t, base+"/v2/models/"+modelName+"/infer", "application/json", modeltest.OIPRequest(t, records, nested))
 			require.Equal(t, http.StatusOK, status, "infer: %s", body)
 			got := decodeAs[oipInferResponse](t, body)
 			assert.Equal(t, modelName, got.ModelName, "infer: model_name")

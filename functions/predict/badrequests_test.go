@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/modeltest"
 )
 
 // badCase is one malformed request and the 4xx answer it must get.
@@ -72,7 +73,7 @@ func formWith(field, value string) string {
 // named input changed by edit (nil deletes it).
 func oipWith(t testing.TB, name string, edit func(map[string]any)) string {
 	t.Helper()
-	req := decodeAs[map[string]any](t, []byte(oipRequest(t, []map[string]any{referenceRecord}, false)))
+	req := decodeAs[map[string]any](t, []byte(modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false)))
 	var inputs []any
 	for _, in := range req["inputs"].([]any) {
 		in := in.(map[string]any)
@@ -205,7 +206,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "DELETE /predictdata", method: "DELETE", path: "/predictdata", status: 405, allow: "GET, HEAD, POST"},
 
 		// Open Inference Protocol.
-		{name: "infer wrong model", path: "/v2/models/other-model/infer", body: oipRequest(t, []map[string]any{referenceRecord}, false), status: 404, contains: "other-model"},
+		{name: "infer wrong model", path: "/v2/models/other-model/infer", body: modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), status: 404, contains: "other-model"},
 		{name: "metadata wrong model", method: "GET", path: "/v2/models/other-model", status: 404},
 		{name: "ready wrong model", method: "GET", path: "/v2/models/other-model/ready", status: 404},
 		{name: "infer GET", method: "GET", path: infer, status: 405, allow: "POST"},
@@ -223,17 +224,17 @@ func TestBadRequests(t *testing.T) {
 		{name: "infer negative shape", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["shape"] = []int{-1} }), status: 400, field: "gender"},
 		{name: "infer data and shape counts differ", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["data"] = []string{"female", "male"} }), status: 400, field: "gender"},
 		{name: "infer data not an array", path: infer, body: oipWith(t, "lunch", func(in map[string]any) { in["data"] = "standard" }), status: 400, field: "lunch"},
-		{name: "infer unknown output", path: infer, body: strings.Replace(oipRequest(t, []map[string]any{referenceRecord}, false), `"id":"req-1"`, `"id":"req-1","outputs":[{"name":"reading_score"}]`, 1), status: 400, contains: "unknown output"},
-		{name: "infer duplicate input", path: infer, body: strings.Replace(oipRequest(t, []map[string]any{referenceRecord}, false), `"inputs":[`, `"inputs":[{"name":"gender","datatype":"BYTES","shape":[1],"data":["male"]},`, 1), status: 400, field: "gender", contains: "more than once"},
+		{name: "infer unknown output", path: infer, body: strings.Replace(modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), `"id":"req-1"`, `"id":"req-1","outputs":[{"name":"reading_score"}]`, 1), status: 400, contains: "unknown output"},
+		{name: "infer duplicate input", path: infer, body: strings.Replace(modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), `"inputs":[`, `"inputs":[{"name":"gender","datatype":"BYTES","shape":[1],"data":["male"]},`, 1), status: 400, field: "gender", contains: "more than once"},
 		{name: "infer nested bad data", path: infer, body: oipWith(t, "reading_score", func(in map[string]any) { in["shape"], in["data"] = []int{1, 1}, [][]float64{{72, 73}} }), status: 400, field: "reading_score"},
 		{name: "infer nested too deep", path: infer, body: oipWith(t, "reading_score", func(in map[string]any) { in["data"] = [][][]float64{{{72}}} }), status: 400, field: "reading_score[0]"},
 		{name: "infer string for a score", path: infer, body: oipWith(t, "reading_score", func(in map[string]any) { in["data"] = []string{"72"} }), status: 400, field: "reading_score[0]"},
 		{name: "infer score out of range", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["data"] = []float64{-3} }), status: 400, field: "writing_score[0]"},
 		{name: "infer unknown category", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["data"] = []string{"robot"} }), status: 400, field: "gender[0]", value: "robot", allowed: genders},
-		{name: "infer zero rows", path: infer, body: strings.ReplaceAll(strings.ReplaceAll(oipRequest(t, []map[string]any{referenceRecord}, false), `"shape":[1]`, `"shape":[0]`), `"data":[`, `"data":[],"x":[`), status: 400},
-		{name: "infer over MAX_BATCH", limits: true, path: infer, body: oipRequest(t, []map[string]any{referenceRecord, referenceRecord, referenceRecord, referenceRecord}, false), status: 413},
+		{name: "infer zero rows", path: infer, body: strings.ReplaceAll(strings.ReplaceAll(modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), `"shape":[1]`, `"shape":[0]`), `"data":[`, `"data":[],"x":[`), status: 400},
+		{name: "infer over MAX_BATCH", limits: true, path: infer, body: modeltest.OIPRequest(t, []map[string]any{referenceRecord, referenceRecord, referenceRecord, referenceRecord}, false), status: 413},
 		{name: "infer huge shape", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["shape"] = []int64{math.MaxInt64} }), status: 413},
-		{name: "infer text/plain", path: infer, contentType: "text/plain", body: oipRequest(t, []map[string]any{referenceRecord}, false), status: 415},
+		{name: "infer text/plain", path: infer, contentType: "text/plain", body: modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), status: 415},
 	}
 	require.GreaterOrEqual(t, len(tests), 40, "bad-request cases")
 
@@ -324,7 +325,7 @@ func TestCategoryMatching(t *testing.T) {
 		rec[k] = x
 	}
 	rec["gender"] = " FEMALE "
-	status, _, body = post(t, base+"/v2/models/"+modelName+"/infer", "application/json", oipRequest(t, []map[string]any{rec}, false))
+	status, _, body = post(t, base+"/v2/models/"+modelName+"/infer", "application/json", modeltest.OIPRequest(t, []map[string]any{rec}, false))
 	require.Equal(t, http.StatusOK, status, `infer with " FEMALE ": %s`, body)
 	r := decodeAs[oipInferResponse](t, body)
 	require.Len(t, r.Outputs, 1, `infer with " FEMALE ": outputs`)

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/runner"
 )
@@ -163,7 +164,7 @@ func TestRouteParity(t *testing.T) {
 		assert.InDelta(t, want, b.Predictions[0], 1e-9, "POST /predict {instances}")
 	}
 
-	status, _, body = post(t, base+"/v2/models/"+modelName+"/infer", "application/json", oipRequest(t, []map[string]any{referenceRecord}, false))
+	status, _, body = post(t, base+"/v2/models/"+modelName+"/infer", "application/json", modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false))
 	require.Equal(t, http.StatusOK, status, "POST infer: %s", body)
 	r := decodeAs[oipInferResponse](t, body)
 	if assert.Len(t, r.Outputs, 1, "POST infer: outputs") && assert.Len(t, r.Outputs[0].Data, 1, "POST infer: output data") {

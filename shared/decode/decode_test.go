@@ -57,36 +57,6 @@ func formValues(record map[string]any) url.Values {
 	return v
 }
 
-// oipRequest encodes records as an OIP inference request, one input per
-// feature, flat or nested.
-func oipRequest(tb testing.TB, records []map[string]any, nested bool) string {
-	tb.Helper()
-	names := []string{"gender", "race_ethnicity", "parental_level_of_education", "lunch", "test_preparation_course", "reading_score", "writing_score"}
-	var inputs []map[string]any
-	for _, name := range names {
-		dt := "BYTES"
-		if strings.HasSuffix(name, "_score") {
-			dt = "FP64"
-		}
-		var data []any
-		for _, r := range records {
-			if nested {
-				data = append(data, []any{r[name]})
-			} else {
-				data = append(data, r[name])
-			}
-		}
-		shape := []int{len(records)}
-		if nested {
-			shape = append(shape, 1)
-		}
-		inputs = append(inputs, map[string]any{"name": name, "datatype": dt, "shape": shape, "data": data})
-	}
-	b, err := json.Marshal(map[string]any{"id": "req-1", "inputs": inputs})
-	require.NoError(tb, err)
-	return string(b)
-}
-
 // fuzzFields is the field mapping of a model fitted on the embedded sample.
 func fuzzFields(f *testing.F) *Fields {
 	f.Helper()
@@ -238,7 +208,7 @@ func FuzzDecodeInfer(f *testing.F) {
 // oipRequestFor is oipRequest for a fuzz seed.
 func oipRequestFor(f *testing.F, nested bool, records ...map[string]any) string {
 	f.Helper()
-	return oipRequest(f, records, nested)
+	return modeltest.OIPRequest(f, records, nested)
 }
 
 func FuzzCheckJSON(f *testing.F) {

@@ -1,7 +1,7 @@
 // Package modeltest fits small real models for other packages' tests (OLS
 // on the project's own generated data or a data file, through the same
 // dataset, features, regress and model code that train runs), and makes
-// the batch request bodies their benchmarks send.
+// the request bodies their tests and benchmarks send.
 package modeltest
 
 import (
@@ -115,4 +115,35 @@ func BatchBodies(tb testing.TB, n int) (jsonBody, csvBody []byte) {
 		tb.Fatal(err)
 	}
 	return jb, out.Bytes()
+}
+
+// OIPRequest builds an inference request for records: one input per
+// feature of shape [N] (or [N, 1] with nested data).
+func OIPRequest(t testing.TB, records []map[string]any, nested bool) string {
+	t.Helper()
+	var inputs []map[string]any
+	for _, c := range dataset.Students.Features {
+		name, dt := c.Name, "BYTES"
+		if c.Kind == dataset.Score {
+			dt = "FP64"
+		}
+		var data []any
+		for _, r := range records {
+			if nested {
+				data = append(data, []any{r[name]})
+			} else {
+				data = append(data, r[name])
+			}
+		}
+		shape := []int{len(records)}
+		if nested {
+			shape = append(shape, 1)
+		}
+		inputs = append(inputs, map[string]any{"name": name, "datatype": dt, "shape": shape, "data": data})
+	}
+	b, err := json.Marshal(map[string]any{"id": "req-1", "inputs": inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
