@@ -49,6 +49,7 @@ type Loaded struct {
 	Model   *model.Model
 	Version string
 	SHA256  string
+	Created time.Time // when the version was pushed, as current.json says
 	Loaded  time.Time
 }
 
@@ -89,6 +90,17 @@ func New(store Store, name string, log *slog.Logger) *Predictor {
 
 // Name is the model name served.
 func (p *Predictor) Name() string { return p.name }
+
+// ReadFile reads one file of a version of the model served (such as
+// metrics.json or report.html); modelstore.ErrNotFound when the version
+// has no such file.
+func (p *Predictor) ReadFile(ctx context.Context, version, file string) ([]byte, error) {
+	b, err := p.store.ReadFile(ctx, p.name, version, file)
+	if err != nil {
+		return nil, fmt.Errorf("read %s of model %s version %s: %w", file, p.name, version, err)
+	}
+	return b, nil
+}
 
 // Current returns the loaded model, or nil before the first successful
 // load.
@@ -147,7 +159,7 @@ func (p *Predictor) Reload(ctx context.Context) error {
 	if err != nil {
 		return p.refuse(ptr, ptr.Version, err, &outcome)
 	}
-	prev := p.cur.Swap(&Loaded{Model: m, Version: ptr.Version, SHA256: ptr.SHA256, Loaded: time.Now()})
+	prev := p.cur.Swap(&Loaded{Model: m, Version: ptr.Version, SHA256: ptr.SHA256, Created: ptr.Created, Loaded: time.Now()})
 	p.seenRev, p.refused = ptr.Rev, ""
 	p.record("", "")
 	outcome = "loaded"

@@ -183,3 +183,22 @@ func TestS3ConditionalReloadAndOutage(t *testing.T) {
 	assert.Equal(t, "v2", p.Current().Version)
 	assert.Empty(t, p.Status().StoreErr)
 }
+
+func TestLoadedCreatedAndReadFile(t *testing.T) {
+	ctx := context.Background()
+	d := modelstore.NewDir(t.TempDir())
+	b := encoded(t, 1)
+	created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	require.NoError(t, d.WriteVersion(ctx, "m", "v1", map[string][]byte{"model.json": b, "metrics.json": []byte(`{"selected":"x"}`)}))
+	require.NoError(t, d.SetCurrent(ctx, "m", modelstore.Pointer{Version: "v1", SHA256: model.Sum(b), Model: "m", Created: created}, ""))
+	p := predictor.New(d, "m", nil)
+	require.NoError(t, p.Reload(ctx))
+	assert.True(t, created.Equal(p.Current().Created), "Created %v; want %v (current.json's)", p.Current().Created, created)
+
+	got, err := p.ReadFile(ctx, "v1", "metrics.json")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"selected":"x"}`, string(got))
+	_, err = p.ReadFile(ctx, "v1", "report.html")
+	assert.ErrorIs(t, err, modelstore.ErrNotFound, "a missing file")
+	assert.ErrorContains(t, err, "report.html", "the error names the file")
+}
