@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/studentperf/studentperf/shared/cli"
 	"io"
 	"math"
 	"strconv"
@@ -101,6 +102,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 
 	fs := flag.NewFlagSet("train "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cli.SetUsage(fs, "train", cmd, commands)
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "training CSV: a path, file://…, s3://BUCKET/KEY, sample or synthetic:N (env DATA_URI)")

@@ -1,5 +1,5 @@
 // Command train runs the training pipeline: ingest, validate, transform,
-// search the linear model family with cross-validation, evaluate, and push
+// search several regressor families with cross-validation, evaluate, and push
 // a model that is good enough and not worse than the current one into the
 // versioned model store.
 //
@@ -18,7 +18,7 @@
 // {"command": "versions"}).
 //
 // Flags override environment variables, which override defaults; see
-// README.md or `train run -h`.
+// README.md or `train -h`, which lists the commands and then the flags.
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/studentperf/studentperf/shared/cli"
 	"io"
 	"log/slog"
 	"net"
@@ -57,10 +58,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "run", "serve", "invoke", "versions", "rollback":
-	default:
-		return usageError{fmt.Errorf("unknown command %q (want run, serve, invoke, versions or rollback)", cmd)}
+	if cmd == "help" {
+		cmd, args = "run", []string{"-h"}
+	}
+	if !isCommand(cmd) {
+		return usageError{fmt.Errorf("unknown command %q (want run, serve, invoke, versions or rollback; train -h lists them)", cmd)}
 	}
 	if runner.IsLambda(getenv) {
 		cmd = "lambda"
@@ -121,6 +123,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return srv.ListenAndServe(ctx)
 	}
+}
+
+// commands are train's subcommands, as -h lists them.
+var commands = []cli.Command{
+	{Name: "run", Summary: "one training run: ingest, search, evaluate, push if good enough", Default: true},
+	{Name: "serve", Summary: "HTTP server on $PORT: POST /train, health routes, the invoke route"},
+	{Name: "invoke", Args: "-event FILE|-", Summary: "run the Lambda handler once on an event, print its response"},
+	{Name: "versions", Args: "[-json]", Summary: "the store's versions, newest first, * on the current one"},
+	{Name: "rollback", Args: "[-to VERSION]", Summary: "repoint current.json at an older, verified version"},
+}
+
+func isCommand(name string) bool {
+	for _, c := range commands {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // usageError marks a mistake in the command line or environment.
