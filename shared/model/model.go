@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/drift"
 	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/knn"
@@ -26,6 +27,9 @@ type Model struct {
 	Transform  *features.Transform `json:"transform"`
 	Estimator  Estimator           `json:"estimator"`
 	Provenance Provenance          `json:"provenance"`
+	// Training is the training data's distribution of every feature, which
+	// served inputs are compared with; nil in models trained before it.
+	Training *drift.Baseline `json:"training,omitempty"`
 
 	pred linearPredictor // compiled by init
 }
@@ -143,6 +147,11 @@ func (m *Model) init() error {
 	}
 	if nCat != len(m.Transform.Categorical) || nNum != len(m.Transform.Numeric) {
 		return errors.New("features and transform differ")
+	}
+	if m.Training != nil {
+		if err := m.Training.Check(m.Schema(), m.Transform); err != nil {
+			return fmt.Errorf("training baseline: %w", err)
+		}
 	}
 	return m.compile()
 }
