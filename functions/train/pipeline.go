@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/drift"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/pusher"
@@ -87,10 +88,15 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if testInfo == nil {
 		prov.TestFraction = cfg.TestFraction
 	}
+	training, err := drift.Fit(trainTab, tr) // what served inputs are compared with
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	m, err := model.New(cfg.Model, dataset.Students, tr, found.Estimator, prov)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	m.Training = training
 
 	testPred, err := m.PredictTable(testTab)
 	if err != nil {
