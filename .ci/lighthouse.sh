@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Lighthouse audits of predict's web pages: the form (/), the page after a
+# submit with its explanations (POST /predictdata) and the training report
+# (/model/report). Fails unless accessibility and best practices are 1.00
+# on all three, printing the scores and every audit that cost points.
+#
+# It installs the npm package lighthouse (the version .ci/lighthouse/
+# package.json pins) into a cache prefix, builds predict, trains a model
+# into a temporary directory store, serves it on 127.0.0.1 and runs the
+# user flow .ci/lighthouse/flow.mjs against Debian's Chromium. Nothing but
+# the npm install (once per version) needs the network.
+#
+# Environment: CHROME_PATH (default /usr/bin/chromium), NPM_CACHE_PREFIX
+# (default $HOME/.cache/ci-npm), ARTIFACTS_DIR (the flow report goes to
+# $ARTIFACTS_DIR/lighthouse; default a new temporary directory, printed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo ".ci/lighthouse.sh: $*" >&2; exit 1; }
+
+export CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
+[ -x "$CHROME_PATH" ] || fail "$CHROME_PATH is missing: run bash .ci/install-chromium.sh"
+command -v node >/dev/null || fail "node is not installed"
+command -v npm >/dev/null || fail "npm is not installed"
+command -v curl >/dev/null || fail "curl is not installed"
+
+# Lighthouse into a cache prefix named after the pinned version, so that a
+# changed pin installs afresh and an unchanged one is reused offline.
+pkg=.ci/lighthouse/package.json
+version=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).dependencies.lighthouse)' "$pkg")
+prefix=${NPM_CACHE_PREFIX:-$HOME/.cache/ci-npm}/lighthouse-$version
+installed=$(node -e 'try { console.log(require(process.argv[1] + "/node_modules/lighthouse/package.json").version) } catch { }' "$prefix")
+if [ "$installed" != "$version" ]; then
+	echo ".ci/lighthouse.sh: installing lighthouse $version into $prefix" >&2
+	mkdir -p "$prefix"
+	cp "$pkg" "$prefix/package.json"
+	npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error >&2 ||
+		fail "npm install lighthouse@$version failed"
+fi
+# The flow script runs from the prefix so that its imports resolve there.
+cp .ci/lighthouse/flow.mjs "$prefix/flow.mjs"
+
+tmp=$(mktemp -d)
+server=
+cleanup() {
+	if [ -n "$server" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+if [ -n "${ARTIFACTS_DIR:-}" ]; then
+	out=$ARTIFACTS_DIR/lighthouse
+	mkdir -p "$out"
+else
+	out=$(mktemp -d -t lighthouse.XXXXXX)
+fi
+
+go build -o "$tmp/predict" ./functions/predict
+go run ./functions/train -store "$tmp/store" >"$tmp/train.log" 2>&1 ||
+	{ cat "$tmp/train.log" >&2; fail "training a model for the audit failed"; }
+
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })')
+base=http://127.0.0.1:$port
+PORT=127.0.0.1:$port MODEL_STORE=$tmp/store "$tmp/predict" serve 2>"$tmp/predict.log" &
+server=$!
+for _ in $(seq 100); do
+	curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break
+	kill -0 "$server" 2>/dev/null || { cat "$tmp/predict.log" >&2; fail "predict exited before it was ready"; }
+	sleep 0.1
+done
+curl -fsS -o /dev/null "$base/readyz" || { cat "$tmp/predict.log" >&2; fail "predict not ready within 10s at $base"; }
+
+status=0
+BASE_URL=$base OUT_DIR=$out node "$prefix/flow.mjs" || status=$?
+echo ".ci/lighthouse.sh: flow report: $out/lighthouse-flow.html" >&2
+if [ "$status" -ne 0 ]; then
+	echo ".ci/lighthouse.sh: predict's log:" >&2
+	tail -n 20 "$tmp/predict.log" >&2
+	fail "the Lighthouse audit failed (exit $status)"
+fi

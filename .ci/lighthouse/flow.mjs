@@ -1,0 +1,133 @@
+// Lighthouse audits of predict's pages, run by .ci/lighthouse.sh.
+//
+// One Lighthouse user flow in headless Chromium (puppeteer-core, which
+// lighthouse ships): a navigation to the form "/", then a navigation that
+// a person causes by filling the form with the keyboard and pressing the
+// button (the result page of POST /predictdata, with the contributions),
+// then a navigation to "/model/report". Each step is audited for
+// accessibility and best practices. Every step must score 1 on both, or
+// the script exits 1, after printing the scores and every audit that cost
+// points. The HTML flow report goes to $OUT_DIR/lighthouse-flow.html.
+//
+// Environment: BASE_URL (http://127.0.0.1:PORT), CHROME_PATH, OUT_DIR.
+// Nothing leaves the machine: the pages are on the loopback interface and
+// Chromium runs with its background networking off.
+import fs from 'node:fs';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import {startFlow} from 'lighthouse';
+
+const base = process.env.BASE_URL;
+const chrome = process.env.CHROME_PATH || '/usr/bin/chromium';
+const outDir = process.env.OUT_DIR || '.';
+if (!base) {
+  console.error('flow.mjs: BASE_URL is not set');
+  process.exit(2);
+}
+
+const categories = ['accessibility', 'best-practices'];
+const config = {
+  extends: 'lighthouse:default',
+  settings: {
+    onlyCategories: categories,
+    // Local pages: no simulated slow network or CPU (the categories
+    // audited here do not depend on speed).
+    throttlingMethod: 'provided',
+  },
+};
+
+const browser = await puppeteer.launch({
+  executablePath: chrome,
+  headless: true, // puppeteer-core's true is Chromium's --headless=new
+  args: [
+    '--headless=new',
+    '--no-sandbox', // root in a container: the sandbox needs user namespaces
+    '--disable-gpu',
+    '--no-first-run',
+    // The network is closed: keep Chromium from calling home.
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-domain-reliability',
+    '--disable-quic',
+  ],
+});
+
+let failed = false;
+try {
+  const page = await browser.newPage();
+  const flow = await startFlow(page, {name: 'predict', config});
+
+  await flow.navigate(`${base}/`, {name: 'form'});
+
+  // Fill the form as a person would: focus each field and pick its
+  // option, click into each score and type it, press Enter to submit.
+  const choose = async (id, value) => {
+    await page.focus(`#${id}`);
+    await page.select(`#${id}`, value);
+  };
+  await choose('gender', 'female');
+  await choose('ethnicity', 'group B');
+  await choose('parental_level_of_education', "bachelor's degree");
+  await choose('lunch', 'standard');
+  await choose('test_preparation_course', 'none');
+  for (const [id, v] of [['reading_score', '72'], ['writing_score', '74']]) {
+    await page.click(`#${id}`, {count: 3});
+    await page.keyboard.type(v);
+  }
+  await flow.navigate(async () => {
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  }, {name: 'result'});
+  const shown = await page.$('#score');
+  if (!shown) {
+    console.error('flow.mjs: the page after submitting the form shows no #score');
+    failed = true;
+  }
+
+  await flow.navigate(`${base}/model/report`, {name: 'report'});
+
+  const result = await flow.createFlowResult();
+  fs.mkdirSync(outDir, {recursive: true});
+  const html = await flow.generateReport();
+  fs.writeFileSync(path.join(outDir, 'lighthouse-flow.html'), html);
+  fs.writeFileSync(path.join(outDir, 'lighthouse-flow.json'), JSON.stringify(result, null, 1));
+
+  for (const step of result.steps) {
+    const lhr = step.lhr;
+    const line = [step.name.padEnd(7), lhr.finalDisplayedUrl];
+    for (const c of categories) {
+      const cat = lhr.categories[c];
+      const score = cat ? cat.score : null;
+      line.push(`${c} ${score === null ? 'none' : score.toFixed(2)}`);
+      if (score !== 1) failed = true;
+    }
+    console.log(line.join('  '));
+    if (lhr.runtimeError) {
+      console.log(`  runtime error: ${lhr.runtimeError.code}: ${lhr.runtimeError.message}`);
+      failed = true;
+    }
+    for (const w of lhr.runWarnings || []) console.log(`  warning: ${w}`);
+    for (const c of categories) {
+      const cat = lhr.categories[c];
+      if (!cat) continue;
+      for (const ref of cat.auditRefs) {
+        const a = lhr.audits[ref.id];
+        if (ref.weight === 0 || a.score === null || a.score === 1) continue;
+        console.log(`  FAIL ${c}/${a.id} (weight ${ref.weight}, score ${a.score}): ${a.title}`);
+        if (a.explanation) console.log(`       ${a.explanation}`);
+        for (const item of (a.details && a.details.items) || []) {
+          const n = item.node || {};
+          const what = n.snippet || item.description || item.url || item.source?.url || JSON.stringify(item).slice(0, 200);
+          console.log(`       - ${what}${n.explanation ? ': ' + n.explanation.replace(/\s+/g, ' ') : ''}`);
+        }
+      }
+    }
+  }
+} finally {
+  await browser.close();
+}
+if (failed) {
+  console.error('flow.mjs: accessibility and best practices must be 1.00 on every page (see above)');
+  process.exit(1);
+}
+console.log('flow.mjs: accessibility and best practices 1.00 on every page');
