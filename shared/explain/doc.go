@@ -1,0 +1,31 @@
+// Package explain computes exact additive explanations of single
+// predictions: baseline Shapley values (Sundararajan and Najmi, "The many
+// Shapley values for model explanation", ICML 2020).
+//
+// The players are a model's p input features and the game is
+//
+//	v(S) = f(x_S, r_rest)
+//
+// the prediction for the record that takes the explained record x's value
+// on the features in S and a single reference record r's value on the
+// others. v(∅) = f(r) is the baseline and v(all) = f(x) the prediction. The
+// Shapley values φ of that game are unique, exact (no sampling, no
+// background distribution) and efficient: Σφ = f(x) − f(r). A feature on
+// which x equals r, or which f ignores, gets 0; features that play
+// symmetric roles get equal values.
+//
+// Three algorithms compute them:
+//
+//   - Linear: for f(x) = b + Σ_c w_c x_c, with each column c owned by one
+//     feature, φ_j = Σ_{c owned by j} w_c (x_c − r_c), in closed form.
+//   - Tree and Ensemble: one walk of a regression tree gives its exact
+//     values (see Tree); a sum or mean of trees is the sum or mean of its
+//     trees' values.
+//   - Exact: any f over at most MaxExact features, by evaluating v on all
+//     2^p coalitions. It serves models that are not additive in their trees
+//     (a weighted median of trees, k nearest neighbours) and is the
+//     brute-force oracle for the other two.
+//
+// Sets of features are bit masks: bit j set means feature j takes x's
+// value. Nothing here allocates.
+package explain
