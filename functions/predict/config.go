@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/cli"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/runner"
 	"github.com/studentperf/studentperf/shared/s3io"
@@ -71,6 +72,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 
 	fs := flag.NewFlagSet("predict "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cli.SetUsage(fs, "predict", cmd, commands)
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
 	fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)

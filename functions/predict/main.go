@@ -51,8 +51,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd != "serve" && cmd != "invoke" && cmd != "batch" {
-		return usageError{fmt.Errorf("unknown command %q (want serve, invoke or batch)", cmd)}
+	cmd, args, ok := command(cmd, args)
+	if !ok {
+		return usageError{fmt.Errorf("unknown command %q (want serve, invoke or batch; predict -h lists them)", cmd)}
 	}
 	cfg, err := loadConfig(cmd, args, getenv, stderr)
 	if err != nil {
