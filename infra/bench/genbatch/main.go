@@ -1,6 +1,7 @@
 // Command genbatch writes the inputs of the batch benchmarks: N generated
 // rows (dataset.Generate, seeded) as a CSV of the feature columns, and the
-// same rows as a JSON {"instances": […]} body.
+// same rows as a JSON {"instances": […]} body, and with -full the rows
+// with their target, as training data for the reference libraries.
 package main
 
 import (
@@ -28,10 +29,16 @@ func run() error {
 	seed := flag.Uint64("seed", 1, "seed")
 	csvOut := flag.String("csv", "", "write the CSV here")
 	jsonOut := flag.String("json", "", "write the JSON body here")
+	full := flag.String("full", "", "write the generated rows with their math_score here (training data, for infra/bench/reference.py)")
 	flag.Parse()
 	var b bytes.Buffer
 	if err := dataset.Generate(&b, *n, *seed); err != nil {
 		return err
+	}
+	if *full != "" {
+		if err := os.WriteFile(*full, b.Bytes(), 0o644); err != nil {
+			return err
+		}
 	}
 	recs, err := csv.NewReader(&b).ReadAll()
 	if err != nil {

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Reference figures for the tree benchmarks, from scikit-learn and XGBoost.
+
+Runs the libraries the Go trees are measured against (Debian's
+python3-sklearn and python3-xgboost) on the same generated rows, so the
+figures in an issue note come from one sitting:
+
+  go run ./infra/bench/genbatch -n 1000000 -seed 42 -full /tmp/synth-1m.csv
+  /usr/bin/python3 infra/bench/reference.py growth /tmp/synth-1m.csv 10000 100000 1000000
+  /usr/bin/python3 infra/bench/reference.py predict /tmp/synth-1m.csv
+
+growth: HistGradientBoostingRegressor and XGBoost hist with the fixed
+configuration of BenchmarkBoostGrowth (100 trees, 31 leaves, learning rate
+0.1, 255 bins, 20 rows per leaf, no subsampling, native categoricals, 2
+threads) on the first N rows, the last fifth held out. Each case runs in a
+process of its own, so its peak RSS is its own. Fit time excludes reading
+the CSV, as the Go benchmark's excludes generating it.
+
+predict: a 256-tree XGBoost model (31 leaves) and a 256-iteration HGB:
+one row (median of many calls) and a 10,000-row batch (median of 7).
+"""
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+CATS = ["gender", "race_ethnicity", "parental_level_of_education", "lunch", "test_preparation_course"]
+NUMS = ["reading_score", "writing_score"]
+THREADS = 2
+
+
+def load(path, n, codes=False):
+    """The first n rows, split 80/20 in order. Categories are pandas
+    categoricals (XGBoost) or, with codes, their integer codes, which
+    scikit-learn 1.2 takes as native categoricals by mask."""
+    import pandas as pd
+
+    df = pd.read_csv(path, nrows=n)
+    for c in CATS:
+        df[c] = df[c].astype("category")
+        if codes:
+            df[c] = df[c].cat.codes.astype(float)
+    X, y = df[CATS + NUMS], df["math_score"].astype(float)
+    cut = int(len(df) * 0.8)
+    return X.iloc[:cut], y.iloc[:cut], X.iloc[cut:], y.iloc[cut:]
+
+
+def hgb(trees):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(
+        max_iter=trees, max_leaf_nodes=31, learning_rate=0.1, max_bins=255, min_samples_leaf=20,
+        early_stopping=False, categorical_features=[True] * len(CATS) + [False] * len(NUMS), random_state=0)
+
+
+def xgb(trees):
+    import xgboost
+
+    return xgboost.XGBRegressor(
+        n_estimators=trees, tree_method="hist", grow_policy="lossguide", max_leaves=31, max_depth=0,
+        learning_rate=0.1, max_bin=255, min_child_weight=20, enable_categorical=True, max_cat_to_onehot=1,
+        n_jobs=THREADS, random_state=0)
+
+
+def growth_case(lib, path, n):
+    from sklearn.metrics import r2_score
+
+    Xtr, ytr, Xte, yte = load(path, n, codes=lib == "hgb")
+    est = hgb(100) if lib == "hgb" else xgb(100)
+    t0 = time.perf_counter()
+    est.fit(Xtr, ytr)
+    fit = time.perf_counter() - t0
+    r2 = r2_score(yte, est.predict(Xte))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"lib": lib, "rows": n, "fit_s": round(fit, 3), "test_r2": round(r2, 4), "peak_rss_mb": round(rss)}))
+
+
+def predict(path):
+    Xtr, ytr, Xte, _ = load(path, 100_000)
+    batch = Xte.iloc[:10_000]
+    row = Xte.iloc[:1]
+    out = {}
+    model = xgb(256).fit(Xtr, ytr)
+    booster = model.get_booster()
+    out["xgboost_one_row_us"] = median_us(lambda: booster.inplace_predict(row), 300)
+    out["xgboost_10k_batch_ms"] = median_us(lambda: booster.inplace_predict(batch), 7) / 1000
+    Xtr, ytr, Xte, _ = load(path, 100_000, codes=True)
+    batch = Xte.iloc[:10_000]
+    row = Xte.iloc[:1]
+    model = hgb(256).fit(Xtr, ytr)
+    out["hgb_one_row_us"] = median_us(lambda: model.predict(row), 200)
+    out["hgb_10k_batch_ms"] = median_us(lambda: model.predict(batch), 7) / 1000
+    print(json.dumps({k: round(v, 2) for k, v in out.items()}))
+
+
+def median_us(f, n):
+    f()  # warm up
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts) * 1e6
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "growth":
+        path = argv[1]
+        for n in [int(a) for a in argv[2:]] or [10_000, 100_000, 1_000_000]:
+            for lib in ("hgb", "xgboost"):
+                subprocess.run([sys.executable, __file__, "growth-case", lib, path, str(n)], check=True)
+    elif len(argv) == 4 and argv[0] == "growth-case":
+        growth_case(argv[1], argv[2], int(argv[3]))
+    elif len(argv) == 2 and argv[0] == "predict":
+        predict(argv[1])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+    main(sys.argv[1:])
