@@ -1,34 +1,78 @@
 // Package report renders the human-readable training report: one
-// self-contained HTML page whose charts are inline SVG, so it needs no
-// other files and opens from S3 or a disk alike.
+// self-contained, accessible HTML page whose charts (drawn with
+// gonum.org/v1/plot) are inline SVG, so it needs no other files, no
+// script, and opens from S3 or a disk alike. The same input renders the
+// same bytes.
 package report
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/regress"
 )
 
 //go:embed report.html.tmpl
 var pageText string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f4":  func(f float64) string { return fmt.Sprintf("%.4f", f) },
-	"f2":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"pct": func(f float64) string { return fmt.Sprintf("%.1f", 100*f) },
+	"f4":    func(f float64) string { return num(f, 4) },
+	"f3":    func(f float64) string { return num(f, 3) },
+	"f2":    func(f float64) string { return num(f, 2) },
+	"pct":   func(n, of int) string { return num(100*float64(n)/float64(max(of, 1)), 1) },
+	"label": levelLabel,
+	"human": humanName,
 }).Parse(pageText))
 
-// Input is what the report shows.
+// Input is everything the report shows. The training pipeline fills it;
+// Render only lays it out.
 type Input struct {
-	Model     string
-	Metrics   *model.Metrics
+	Model    string         // the model's name in the store
+	Metrics  *model.Metrics // the run's metrics.json
+	Decision Decision
+
+	Scores []Series // the training data's score columns and target (ScoreSeries), for their distributions
+
 	Actual    []float64 // held-out targets
 	Predicted []float64 // the selected model's predictions for them
+
+	Slices     []Slice      // error by slice on the held-out rows (Slices)
+	Importance []Importance // global feature importance (Importances); nil: not available
+	// ImportanceNote says why Importance is nil.
+	ImportanceNote string
+}
+
+// Decision is the outcome of the push: where the run went and why, and
+// the model it was compared with.
+type Decision struct {
+	Pushed  bool
+	Version string // the new version, when pushed
+	Run     string // the run's id, when not pushed: its report sits under runs/
+	Reason  string
+	// Previous is the version that was current when the run started; nil
+	// when there was none.
+	Previous *Previous
+}
+
+// Previous is the version a run was compared with.
+type Previous struct {
+	Version string
+	// Test is its score on this run's held-out rows; nil when it could
+	// not be scored (Note says why).
+	Test *regress.Metrics
+	// Metrics is its own metrics.json; nil when unreadable (Note says
+	// why).
+	Metrics *model.Metrics
+	Note    string
 }
 
 // Render returns the report page.
@@ -39,84 +83,195 @@ func Render(in Input) ([]byte, error) {
 	if len(in.Actual) != len(in.Predicted) {
 		return nil, fmt.Errorf("render report: %d targets for %d predictions", len(in.Actual), len(in.Predicted))
 	}
-	data := struct {
-		Input
-		Bars    []bar
-		Scatter template.HTML
-		Resid   template.HTML
-	}{Input: in, Bars: bars(in.Metrics.Candidates), Scatter: scatter(in.Actual, in.Predicted), Resid: histogram(in.Actual, in.Predicted)}
+	v, err := build(in)
+	if err != nil {
+		return nil, fmt.Errorf("render report: %w", err)
+	}
 	var buf bytes.Buffer
-	if err := page.Execute(&buf, data); err != nil {
+	if err := page.Execute(&buf, v); err != nil {
 		return nil, fmt.Errorf("render report: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-type bar struct {
-	Name     string
-	Mean     float64
-	Std      float64
-	Width    float64 // percent of the chart
-	Selected bool
-	Seconds  float64
+// view is what the template reads: the input, plus the charts and the
+// tables arranged for display.
+type view struct {
+	Input
+	M               *model.Metrics
+	Categories      []dataset.ColumnStats
+	ScoreStats      []dataset.ColumnStats
+	Distribution    []chart
+	Families        []family
+	FamilyChart     *chart
+	Winner          *model.Candidate
+	Scatter         *chart
+	Residuals       *chart
+	ResidualNote    string
+	ImportanceChart *chart
+	Prev            *Previous
 }
 
-// bars scales each candidate's mean CV R² between the worst and best.
-func bars(cs []model.Candidate) []bar {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, c := range cs {
-		lo, hi = math.Min(lo, c.CVR2Mean), math.Max(hi, c.CVR2Mean)
-	}
-	span := hi - lo
-	out := make([]bar, len(cs))
-	for i, c := range cs {
-		w := 100.0
-		if span > 0 {
-			w = 10 + 90*(c.CVR2Mean-lo)/span
+// family is the candidates of one model family, best first.
+type family struct {
+	Name       string
+	Candidates []candidate
+	HasWinner  bool
+}
+
+type candidate struct {
+	model.Candidate
+	Params string
+	Winner bool
+}
+
+func build(in Input) (*view, error) {
+	m := in.Metrics
+	v := &view{Input: in, M: m, Prev: in.Decision.Previous}
+	for _, c := range m.Stats.Columns {
+		if c.Kind == dataset.Category {
+			v.Categories = append(v.Categories, c)
+		} else {
+			v.ScoreStats = append(v.ScoreStats, c)
 		}
-		out[i] = bar{Name: c.Name, Mean: c.CVR2Mean, Std: c.CVR2Std, Width: w, Seconds: c.FitSeconds}
+	}
+	for _, s := range in.Scores {
+		if len(finite(s.Values)) == 0 {
+			continue
+		}
+		c, err := histogramChart("chart-dist-"+s.Name, "Histogram of "+humanName(s.Name)+" in the training data, 0 to 100 points in bins of 5",
+			humanName(s.Name)+" (points)", s.Values, 0, 100, 5)
+		if err != nil {
+			return nil, err
+		}
+		v.Distribution = append(v.Distribution, c)
+	}
+
+	v.Families = families(m.Candidates, m.Selected)
+	for i := range m.Candidates {
+		if m.Candidates[i].Name == m.Selected {
+			v.Winner = &m.Candidates[i]
+		}
+	}
+	if len(v.Families) > 0 {
+		var names []string
+		var means, stds []float64
+		win := -1
+		for i, f := range v.Families {
+			best := f.Candidates[0]
+			names = append(names, f.Name)
+			means, stds = append(means, best.CVR2Mean), append(stds, best.CVR2Std)
+			if f.HasWinner {
+				win = i
+			}
+		}
+		c, err := dotChart("chart-families", "Best candidate of each model family: mean cross-validated R² with ± one standard deviation across folds; the winner's family is the larger blue dot",
+			fmt.Sprintf("mean %d-fold cross-validated R² (1 = perfect)", m.CV.Folds), names, means, stds, win)
+		if err != nil {
+			return nil, err
+		}
+		v.FamilyChart = &c
+	}
+
+	if len(in.Actual) > 0 {
+		c, err := scatterChart("chart-scatter", "Scatter plot of the winner's predicted math score against the actual score for each held-out row, with the identity line of perfect prediction", in.Actual, in.Predicted)
+		if err != nil {
+			return nil, err
+		}
+		v.Scatter = &c
+		resid := make([]float64, len(in.Actual))
+		for i := range resid {
+			resid[i] = in.Actual[i] - in.Predicted[i]
+		}
+		lim := 10.0
+		for _, r := range finite(resid) {
+			lim = math.Max(lim, math.Ceil(math.Abs(r)/5)*5)
+		}
+		lim = math.Min(lim, 100)
+		r, err := histogramChart("chart-residuals", fmt.Sprintf("Histogram of the residuals (actual minus predicted) of the held-out rows, from −%g to %g points in bins of 2", lim, lim),
+			"residual: actual − predicted (points)", resid, -lim, lim, 2)
+		if err != nil {
+			return nil, err
+		}
+		v.Residuals = &r
+	}
+
+	if len(in.Importance) > 0 {
+		names := make([]string, len(in.Importance))
+		vals := make([]float64, len(in.Importance))
+		for i, f := range in.Importance {
+			names[i], vals[i] = f.Feature, f.MeanAbs
+		}
+		c, err := barChart("chart-importance", "Bar chart of each feature's mean absolute contribution to the predicted math score over the held-out rows, largest first",
+			"mean |contribution| (points of math score)", names, vals)
+		if err != nil {
+			return nil, err
+		}
+		v.ImportanceChart = &c
+	}
+	return v, nil
+}
+
+// families groups candidates by family, families in order of their
+// first candidate, each family's candidates by mean CV R² (best first),
+// ties by name.
+func families(cs []model.Candidate, selected string) []family {
+	var out []family
+	index := map[string]int{}
+	for _, c := range cs {
+		name := cmp.Or(c.Family, "other")
+		i, ok := index[name]
+		if !ok {
+			i = len(out)
+			index[name] = i
+			out = append(out, family{Name: name})
+		}
+		win := c.Name == selected
+		out[i].Candidates = append(out[i].Candidates, candidate{Candidate: c, Params: params(c.Params), Winner: win})
+		out[i].HasWinner = out[i].HasWinner || win
+	}
+	for i := range out {
+		slices.SortStableFunc(out[i].Candidates, func(a, b candidate) int {
+			return cmp.Or(cmp.Compare(b.CVR2Mean, a.CVR2Mean), cmp.Compare(a.Name, b.Name))
+		})
 	}
 	return out
 }
 
-const svgSize = 320
-
-// scatter draws predicted against actual scores (at most 2000 points,
-// evenly sampled) with the identity line.
-func scatter(actual, pred []float64) template.HTML {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="predicted against actual">`, svgSize, svgSize, svgSize, svgSize)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff" stroke="#999"/>`, svgSize, svgSize)
-	fmt.Fprintf(&b, `<line x1="0" y1="%d" x2="%d" y2="0" stroke="#c33" stroke-dasharray="4"/>`, svgSize, svgSize)
-	step := max(1, len(actual)/2000)
-	for i := 0; i < len(actual); i += step {
-		x := clamp(actual[i]) * svgSize / 100
-		y := svgSize - clamp(pred[i])*svgSize/100
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2" fill="#36c" fill-opacity="0.5"/>`, x, y)
+// params writes a candidate's parameters as "name=value", sorted by name.
+func params(p map[string]float64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) // built from numbers only
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatFloat(p[k], 'g', -1, 64)
+	}
+	return strings.Join(parts, ", ")
 }
 
-// histogram draws the residuals (actual − predicted) in 2-point bins.
-func histogram(actual, pred []float64) template.HTML {
-	const bins, lo, width = 30, -30.0, 2.0
-	counts := make([]int, bins)
-	for i := range actual {
-		k := int(math.Floor((actual[i] - pred[i] - lo) / width))
-		counts[min(max(k, 0), bins-1)]++
+// num formats f with prec decimals; "—" stands for a number that does not
+// exist (NaN: no rows, every value missing).
+func num(f float64, prec int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "—"
 	}
-	peak := max(1, slices.Max(counts))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="160" viewBox="0 0 %d 160" role="img" aria-label="residuals">`, svgSize, svgSize)
-	bw := float64(svgSize) / bins
-	for k, c := range counts {
-		h := 150 * float64(c) / float64(peak)
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#36c"/>`, float64(k)*bw, 155-h, bw-1, h)
+	s := strconv.FormatFloat(f, 'f', prec, 64)
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-") // no "-0.000"
 	}
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="0" x2="%.1f" y2="160" stroke="#c33"/>`, float64(svgSize)/2, float64(svgSize)/2)
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) // built from numbers only
+	return s
 }
 
-func clamp(v float64) float64 { return math.Min(100, math.Max(0, v)) }
+func levelLabel(level string) string {
+	if level == "" {
+		return "(missing)"
+	}
+	return level
+}
+
+// humanName turns a column name into words: "race_ethnicity" →
+// "race ethnicity".
+func humanName(s string) string { return strings.ReplaceAll(s, "_", " ") }
