@@ -29,51 +29,82 @@ import (
 // feature on any path. t must have been checked (tree.Tree.Check) for
 // len(x) ≤ MaxFeatures features; x, ref and phi must be as long.
 func Tree(t *tree.Tree, x, ref, phi []float64) (fx, fr float64) {
-	w := walker{nodes: t.Nodes, x: x, ref: ref, phi: phi}
-	w.walk(0, 0, 0)
-	return w.fx, w.fr
+	var stack walkStack
+	return walkTree(t, x, ref, phi, &stack)
 }
 
-type walker struct {
-	nodes  []tree.Node
-	x, ref []float64
-	phi    []float64
-	fx, fr float64
+// walkStack holds the pending frames of a walk. Every pending frame is
+// ref's side of a split on the current path where x and ref parted, each
+// on a feature of its own, so at most MaxFeatures are pending.
+type walkStack [MaxFeatures]frame
+
+type frame struct {
+	node    int32
+	in, out uint64
 }
 
-// walk explores node i reached by the coalitions with every feature of in
-// and none of out.
-func (w *walker) walk(i int32, in, out uint64) {
+// walkTree is Tree with the stack given, so that an ensemble clears it
+// once rather than once a tree.
+func walkTree(t *tree.Tree, x, ref, phi []float64, stack *walkStack) (fx, fr float64) {
+	sp := 0
+	nodes := t.Nodes
+	i, in, out := int32(0), uint64(0), uint64(0)
 	for {
-		n := &w.nodes[i]
-		if n.Feature < 0 {
-			w.leaf(n.Value, in, out)
-			return
-		}
-		j := uint(n.Feature)
-		bit := uint64(1) << j
-		xl := goesLeft(n, w.x[j])
-		switch {
-		case in&bit != 0:
-			// decided: x's value
-		case out&bit != 0:
-			xl = goesLeft(n, w.ref[j])
-		default:
-			if rl := goesLeft(n, w.ref[j]); rl != xl {
-				xc, rc := n.Right, n.Left
-				if xl {
-					xc, rc = n.Left, n.Right
+		n := &nodes[i]
+		if n.Feature >= 0 {
+			j := uint(n.Feature)
+			bit := uint64(1) << j
+			xl := goesLeft(n, x[j])
+			if (in|out)&bit == 0 {
+				if rl := goesLeft(n, ref[j]); rl != xl {
+					// x's side needs j in S, ref's side needs it out.
+					rc := n.Left
+					if rl {
+						i, rc = n.Right, n.Left
+					} else {
+						i, rc = n.Left, n.Right
+					}
+					stack[sp] = frame{rc, in, out | bit}
+					sp++
+					in |= bit
+					continue
 				}
-				w.walk(rc, in, out|bit)
-				i, in = xc, in|bit
-				continue
+			} else if out&bit != 0 {
+				xl = goesLeft(n, ref[j])
+			}
+			if xl {
+				i = n.Left
+			} else {
+				i = n.Right
+			}
+			continue
+		}
+		// A leaf: the Shapley values of value·1[in ⊆ S, out ∩ S = ∅].
+		v := n.Value
+		if in == 0 {
+			fr = v
+		}
+		if out == 0 {
+			fx = v
+		}
+		a, b := bits.OnesCount64(in), bits.OnesCount64(out)
+		if a > 0 {
+			d := v * coef[a][b]
+			for s := in; s != 0; s &= s - 1 {
+				phi[bits.TrailingZeros64(s)] += d
 			}
 		}
-		if xl {
-			i = n.Left
-		} else {
-			i = n.Right
+		if b > 0 {
+			d := v * coef[b][a]
+			for s := out; s != 0; s &= s - 1 {
+				phi[bits.TrailingZeros64(s)] -= d
+			}
 		}
+		if sp == 0 {
+			return fx, fr
+		}
+		sp--
+		i, in, out = stack[sp].node, stack[sp].in, stack[sp].out
 	}
 }
 
@@ -82,29 +113,6 @@ func goesLeft(n *tree.Node, v float64) bool {
 		return n.Cats>>uint64(v)&1 == 1
 	}
 	return v <= n.Threshold
-}
-
-// leaf adds the Shapley values of value·1[in ⊆ S, out ∩ S = ∅].
-func (w *walker) leaf(value float64, in, out uint64) {
-	if in == 0 {
-		w.fr = value
-	}
-	if out == 0 {
-		w.fx = value
-	}
-	a, b := bits.OnesCount64(in), bits.OnesCount64(out)
-	if a > 0 {
-		d := value * coef[a][b]
-		for s := in; s != 0; s &= s - 1 {
-			w.phi[bits.TrailingZeros64(s)] += d
-		}
-	}
-	if b > 0 {
-		d := value * coef[b][a]
-		for s := out; s != 0; s &= s - 1 {
-			w.phi[bits.TrailingZeros64(s)] -= d
-		}
-	}
 }
 
 // Ensemble writes into phi (one value per column of x, each column a
@@ -139,8 +147,9 @@ func Ensemble(e *ensemble.Ensemble, x, ref, phi []float64) (fx, fr float64, err 
 	if e.Combine == ensemble.Sum {
 		fx, fr = e.Base, e.Base
 	}
+	var stack walkStack
 	for i := range e.Trees {
-		tx, tr := Tree(&e.Trees[i], x, ref, phi)
+		tx, tr := walkTree(&e.Trees[i], x, ref, phi, &stack)
 		fx += tx
 		fr += tr
 	}
