@@ -1,0 +1,76 @@
+package drift_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/drift"
+	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/modeltest"
+)
+
+// A model carries its baseline through model.json: the bytes are the same
+// for the same data, the baseline decodes to what was fitted, and a model
+// written before the field existed still loads, with none.
+func TestModelRoundTrip(t *testing.T) {
+	encode := func() []byte {
+		m, tab := modeltest.Fit(t, "m", "synthetic:600", 4)
+		b, err := drift.Fit(tab, m.Transform)
+		require.NoError(t, err)
+		m.Training = b
+		data, err := model.Encode(m)
+		require.NoError(t, err)
+		return data
+	}
+	data := encode()
+	assert.Equal(t, data, encode(), "same data and seed, same model.json")
+
+	back, err := model.Load(data, model.Sum(data))
+	require.NoError(t, err)
+	require.NotNil(t, back.Training)
+	m, tab := modeltest.Fit(t, "m", "synthetic:600", 4)
+	want, err := drift.Fit(tab, m.Transform)
+	require.NoError(t, err)
+	assert.Equal(t, want, back.Training)
+	again, err := model.Encode(back)
+	require.NoError(t, err)
+	assert.Equal(t, data, again, "decode and encode keep the bytes")
+	_, err = drift.NewMonitor(back.Training, back.Transform)
+	require.NoError(t, err, "a decoded model's baseline and transform make a monitor")
+
+	old := modeltest.Encoded(t, "m", "synthetic:600", 4)
+	require.NotContains(t, string(old), `"training"`)
+	m, err = model.Load(old, model.Sum(old))
+	require.NoError(t, err)
+	assert.Nil(t, m.Training)
+}
+
+func TestModelRejectsBadBaseline(t *testing.T) {
+	m, tab := modeltest.Fit(t, "m", "synthetic:300", 4)
+	b, err := drift.Fit(tab, m.Transform)
+	require.NoError(t, err)
+	m.Training = b
+	data, err := model.Encode(m)
+	require.NoError(t, err)
+	// A baseline of one row more than its counts add up to.
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	doc["training"].(map[string]any)["rows"] = 301
+	bad, err := json.Marshal(doc)
+	require.NoError(t, err)
+	_, err = model.Decode(bad)
+	assert.ErrorContains(t, err, "training baseline: baseline feature \"gender\" counts 300 rows; want 301")
+}
+
+func TestNewMonitorErrors(t *testing.T) {
+	b, tr := fitTiny(t)
+	_, err := drift.NewMonitor(nil, tr)
+	assert.ErrorContains(t, err, "no baseline")
+	_, err = drift.NewMonitor(b, nil)
+	assert.ErrorContains(t, err, "no transform")
+	_, other := students(t, 100, 1)
+	_, err = drift.NewMonitor(b, other)
+	assert.ErrorContains(t, err, `"color" does not match the transform`)
+}
