@@ -134,33 +134,47 @@ func (d *Dir) Versions(ctx context.Context, name string) ([]string, error) {
 // hidden temporary folder, synced, and the folder renamed into place, so a
 // version is either complete or absent. An existing version is never
 // touched: ErrExists.
-func (d *Dir) WriteVersion(ctx context.Context, name, version string, files map[string][]byte) (err error) {
+func (d *Dir) WriteVersion(ctx context.Context, name, version string, files map[string][]byte) error {
+	return d.writeFolder(ctx, name, "versions", "version", version, files)
+}
+
+// WriteRun writes the summary files of a training run that pushed no
+// version into runs/{run}, the same way as WriteVersion; versions/ and
+// current.json are not touched.
+func (d *Dir) WriteRun(ctx context.Context, name, run string, files map[string][]byte) error {
+	return d.writeFolder(ctx, name, "runs", "run", run, files)
+}
+
+// writeFolder writes files into {model}/{parent}/{id} atomically: a
+// hidden temporary folder renamed into place. kind names an id in
+// messages.
+func (d *Dir) writeFolder(ctx context.Context, name, parent, kind, id string, files map[string][]byte) (err error) {
 	dir, err := d.modelDir(name)
 	if err != nil {
 		return err
 	}
-	if err := CheckName("version", version); err != nil {
+	if err := CheckName(kind, id); err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		return errors.New("write version: no files")
+		return fmt.Errorf("write %s: no files", kind)
 	}
 	for f := range files {
 		if err := CheckName("file", f); err != nil {
 			return err
 		}
 	}
-	versions := filepath.Join(dir, "versions")
-	final := filepath.Join(versions, version)
+	parentDir := filepath.Join(dir, parent)
+	final := filepath.Join(parentDir, id)
 	if _, err := os.Stat(final); err == nil {
-		return fmt.Errorf("model %q version %q: %w", name, version, ErrExists)
+		return fmt.Errorf("model %q %s %q: %w", name, kind, id, ErrExists)
 	}
-	if err := os.MkdirAll(versions, 0o755); err != nil {
-		return fmt.Errorf("write version: %w", err)
+	if err := os.MkdirAll(parentDir, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", kind, err)
 	}
-	tmp, err := os.MkdirTemp(versions, ".tmp-"+version+"-")
+	tmp, err := os.MkdirTemp(parentDir, ".tmp-"+id+"-")
 	if err != nil {
-		return fmt.Errorf("write version: %w", err)
+		return fmt.Errorf("write %s: %w", kind, err)
 	}
 	defer func() {
 		if err != nil {
@@ -174,28 +188,28 @@ func (d *Dir) WriteVersion(ctx context.Context, name, version string, files map[
 	slices.Sort(names)
 	for _, f := range names {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("write version: %w", err)
+			return fmt.Errorf("write %s: %w", kind, err)
 		}
 		if err := writeSynced(filepath.Join(tmp, f), files[f]); err != nil {
-			return fmt.Errorf("write version: %w", err)
+			return fmt.Errorf("write %s: %w", kind, err)
 		}
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("write version: %w", err)
+		return fmt.Errorf("write %s: %w", kind, err)
 	}
 	if err := syncDir(tmp); err != nil {
-		return fmt.Errorf("write version: %w", err)
+		return fmt.Errorf("write %s: %w", kind, err)
 	}
 	// rename(2) onto an existing empty directory succeeds, so the check
 	// above is repeated under the rename's own rules: a non-empty target
 	// fails with ENOTEMPTY/EEXIST.
 	if err := os.Rename(tmp, final); err != nil {
 		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("model %q version %q: %w", name, version, ErrExists)
+			return fmt.Errorf("model %q %s %q: %w", name, kind, id, ErrExists)
 		}
-		return fmt.Errorf("write version: %w", err)
+		return fmt.Errorf("write %s: %w", kind, err)
 	}
-	return syncDir(versions)
+	return syncDir(parentDir)
 }
 
 // DeleteVersion removes a version that never became current (the pusher's

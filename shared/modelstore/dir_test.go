@@ -78,3 +78,17 @@ func TestOpen(t *testing.T) {
 		assert.Contains(t, err.Error(), want, uri)
 	}
 }
+
+func TestDirWritesARunBesideTheVersions(t *testing.T) {
+	root := t.TempDir()
+	d := modelstore.NewDir(root)
+	require.NoError(t, d.WriteRun(context.Background(), "m", "r1", map[string][]byte{"report.html": []byte("<p>why</p>")}))
+	b, err := os.ReadFile(filepath.Join(root, "m", "runs", "r1", "report.html"))
+	require.NoError(t, err)
+	assert.Equal(t, "<p>why</p>", string(b))
+	entries, err := os.ReadDir(filepath.Join(root, "m", "runs"))
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary folder is left")
+	_, err = os.Stat(filepath.Join(root, "m", "versions"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "a run creates no versions folder")
+}

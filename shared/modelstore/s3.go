@@ -157,22 +157,38 @@ func (s *S3) Versions(ctx context.Context, name string) ([]string, error) {
 // WriteVersion writes the files of a new version, model.json last, each
 // with If-None-Match: * so that an existing version is never overwritten
 // (ErrExists). When a write fails, the files already written are deleted.
-func (s *S3) WriteVersion(ctx context.Context, name, version string, files map[string][]byte) (err error) {
-	if err := checkNames(name, version, ""); err != nil {
+func (s *S3) WriteVersion(ctx context.Context, name, version string, files map[string][]byte) error {
+	return s.writeFolder(ctx, name, "versions", "version", version, files)
+}
+
+// WriteRun writes the summary files of a training run that pushed no
+// version under runs/{run}/, the same way as WriteVersion; versions/ and
+// current.json are not touched.
+func (s *S3) WriteRun(ctx context.Context, name, run string, files map[string][]byte) error {
+	return s.writeFolder(ctx, name, "runs", "run", run, files)
+}
+
+// writeFolder writes files under {model}/{parent}/{id}/, model.json last;
+// kind names an id in messages.
+func (s *S3) writeFolder(ctx context.Context, name, parent, kind, id string, files map[string][]byte) (err error) {
+	if err := CheckName("model", name); err != nil {
+		return err
+	}
+	if err := CheckName(kind, id); err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		return errors.New("write version: no files")
+		return fmt.Errorf("write %s: no files", kind)
 	}
 	for f := range files {
 		if err := CheckName("file", f); err != nil {
 			return err
 		}
 	}
-	if any, err := s.anyUnder(ctx, s.key(name, "versions", version)+"/"); err != nil {
-		return fmt.Errorf("write version: %w", err)
+	if any, err := s.anyUnder(ctx, s.key(name, parent, id)+"/"); err != nil {
+		return fmt.Errorf("write %s: %w", kind, err)
 	} else if any {
-		return fmt.Errorf("model %q version %q: %w", name, version, ErrExists)
+		return fmt.Errorf("model %q %s %q: %w", name, kind, id, ErrExists)
 	}
 	names := make([]string, 0, len(files))
 	for f := range files {
@@ -193,7 +209,7 @@ func (s *S3) WriteVersion(ctx context.Context, name, version string, files map[s
 		}
 	}()
 	for _, f := range names {
-		key := s.key(name, "versions", version, f)
+		key := s.key(name, parent, id, f)
 		_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(files[f]),
 			ContentLength: aws.Int64(int64(len(files[f]))), ContentType: aws.String(contentType(f)),
@@ -202,9 +218,9 @@ func (s *S3) WriteVersion(ctx context.Context, name, version string, files map[s
 		if err != nil {
 			e := s3io.Explain(err, s.uri(key))
 			if errors.Is(e, s3io.ErrPrecondition) {
-				return fmt.Errorf("model %q version %q: %w", name, version, ErrExists)
+				return fmt.Errorf("model %q %s %q: %w", name, kind, id, ErrExists)
 			}
-			return fmt.Errorf("write version: %w", e)
+			return fmt.Errorf("write %s: %w", kind, e)
 		}
 		written = append(written, key)
 	}

@@ -61,6 +61,11 @@ type Store interface {
 	// at revision prev ("" meaning there is no current.json yet);
 	// otherwise ErrConflict. The version must exist (ErrNotFound).
 	SetCurrent(ctx context.Context, name string, p Pointer, prev string) error
+	// WriteRun writes the summary files (metrics.json, report.html) of a
+	// training run that pushed no version into {name}/runs/{run}/;
+	// ErrExists when the run exists. versions/ and current.json are not
+	// touched.
+	WriteRun(ctx context.Context, name, run string, files map[string][]byte) error
 	// DeleteVersion removes a version that is not current.
 	DeleteVersion(ctx context.Context, name, version string) error
 	// String names the store for messages, as a URI.

@@ -170,6 +170,33 @@ func Run(t *testing.T, newStore func(t *testing.T) modelstore.Store) {
 		// The name is free again.
 		mustWrite(t, s, "m", "v2", "again")
 	})
+	t.Run("WriteRunLeavesVersionsAlone", func(t *testing.T) {
+		s := newStore(t)
+		mustWrite(t, s, "m", "v1", "1")
+		require.NoError(t, s.SetCurrent(ctx, "m", ptr("v1"), ""))
+		before, err := s.Current(ctx, "m")
+		require.NoError(t, err)
+		run := map[string][]byte{"metrics.json": []byte(`{"pushed":false}`), "report.html": []byte("<html>")}
+		require.NoError(t, s.WriteRun(ctx, "m", "r1", run))
+		require.ErrorIs(t, s.WriteRun(ctx, "m", "r1", run), modelstore.ErrExists, "rewrite of run r1")
+		// A run may share a version's name: they live apart.
+		require.NoError(t, s.WriteRun(ctx, "m", "v1", run))
+		vs, err := s.Versions(ctx, "m")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"v1"}, vs, "a run is not a version")
+		after, err := s.Current(ctx, "m")
+		require.NoError(t, err)
+		assert.Equal(t, before.Rev, after.Rev, "a run leaves current.json as it was")
+		got, err := s.ReadFile(ctx, "m", "v1", "model.json")
+		require.NoError(t, err)
+		assert.Equal(t, "1", string(got), "the version of the same name is untouched")
+		_, err = s.ReadFile(ctx, "m", "v1", "report.html")
+		require.ErrorIs(t, err, modelstore.ErrNotFound, "a run's files are not a version's")
+		for _, bad := range []string{"", "..", "a/b", ".hidden"} {
+			assert.Error(t, s.WriteRun(ctx, "m", bad, run), "run %q", bad)
+		}
+		assert.Error(t, s.WriteRun(ctx, "m", "r2", nil), "a run without files")
+	})
 	t.Run("RejectsUnsafeNames", func(t *testing.T) {
 		s := newStore(t)
 		for _, bad := range []string{"", "..", "a/b", "../x", ".hidden", "a\x00b"} {
