@@ -6,9 +6,12 @@ package pusher
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
@@ -24,6 +27,8 @@ type Store interface {
 	WriteVersion(ctx context.Context, name, version string, files map[string][]byte) error
 	SetCurrent(ctx context.Context, name string, p modelstore.Pointer, prev string) error
 	DeleteVersion(ctx context.Context, name, version string) error
+	WriteRun(ctx context.Context, name, run string, files map[string][]byte) error
+	String() string
 }
 
 var (
@@ -78,20 +83,53 @@ type Policy struct {
 type Candidate struct {
 	Base    Base // what was current before training (ReadBase)
 	Model   *model.Model
-	Bytes   []byte                               // model.json as encoded
-	Test    *dataset.Table                       // the held-out rows
-	Metrics *model.Metrics                       // written to metrics.json (its Push member is filled in)
-	Report  func(*model.Metrics) ([]byte, error) // renders report.html once the decision is known
-	Now     time.Time
+	Bytes   []byte         // model.json as encoded
+	Test    *dataset.Table // the held-out rows
+	Metrics *model.Metrics // written to metrics.json (its Push member is filled in)
+	// Render renders report.html once the decision is known: into the
+	// new version when pushed, beside the run's summary under runs/ when
+	// not. When nil, Report renders it from the metrics alone.
+	Render func(Outcome) ([]byte, error)
+	Report func(*model.Metrics) ([]byte, error)
+	Now    time.Time
+}
+
+// Outcome is what a report is rendered from.
+type Outcome struct {
+	Metrics  *model.Metrics // Push filled in
+	Decision Decision
 }
 
 // Decision says what Push did and why.
 type Decision struct {
 	Pushed          bool
 	Version         string // the new version when pushed
+	Run             string // the run's id when not pushed: its summary is under runs/{Run}/
 	PreviousVersion string
 	PreviousR2      *float64
 	Reason          string
+	// Previous is the version that was current before training, as
+	// compared with the candidate; nil when there was none.
+	Previous *Previous
+	// Report is where report.html went: the new version's, or the
+	// run's; "" when it was not written.
+	Report string
+	// ReportErr says why a refused run's summary could not be written.
+	// It does not change the decision: the refusal stands and the store
+	// is as it was.
+	ReportErr error
+}
+
+// Previous is the version that was current when the run started, as
+// compared with the candidate.
+type Previous struct {
+	Version string
+	// Test is its score on the candidate's held-out rows; nil when it
+	// could not be scored (Note says why).
+	Test *regress.Metrics
+	// Metrics is its metrics.json; nil when unreadable (Note says why).
+	Metrics *model.Metrics
+	Note    string
 }
 
 // Push applies the gates and, when they pass, writes the candidate as the
@@ -101,69 +139,136 @@ type Decision struct {
 // another run changed current.json since c.Base was read. A model rightly
 // not pushed is not an error: the current one scores better on the
 // candidate's held-out rows (beyond Tolerance), or it is the very same
-// model (same sha256). On any error the store is as it was.
+// model (same sha256).
+//
+// A run that is refused (below MIN_R2, not better, the same model, or
+// beaten in the race) writes its summary, metrics.json with the decision
+// and report.html, under runs/{run}/ and says where in the Decision, which
+// is returned with ErrBelowMinR2 and ErrLostRace too; failing to write it
+// is recorded in Decision.ReportErr and changes nothing else. On any
+// error versions/ and current.json are as they were.
 func Push(ctx context.Context, s Store, name string, c Candidate, p Policy) (Decision, error) {
 	r2 := c.Metrics.Test.R2
-	if !(r2 >= p.MinR2) {
-		return Decision{}, fmt.Errorf("%w: test R² %.4f < MIN_R2 %.4f", ErrBelowMinR2, r2, p.MinR2)
-	}
+	sha := model.Sum(c.Bytes)
+	id := modelstore.NewVersion(c.Now, sha)
 	var d Decision
 	prevRev := ""
-	switch cur := c.Base.Current; {
+	if cur := c.Base.Current; cur != nil {
+		d.PreviousVersion, prevRev = cur.Version, cur.Rev
+		d.Previous = compare(ctx, s, name, *cur, sha, c)
+		if t := d.Previous.Test; t != nil {
+			d.PreviousR2 = &t.R2
+		}
+	}
+	c.Metrics.Push = &model.PushInfo{PreviousVersion: d.PreviousVersion, PreviousTestR2: d.PreviousR2, ModelSHA256: sha}
+
+	if !(r2 >= p.MinR2) {
+		err := fmt.Errorf("%w: test R² %.4f < MIN_R2 %.4f", ErrBelowMinR2, r2, p.MinR2)
+		d.Reason = fmt.Sprintf("held-out R² %.4f is below MIN_R2 %.4f", r2, p.MinR2)
+		return refuse(ctx, s, name, id, c, d), err
+	}
+	switch cur, prev := c.Base.Current, d.Previous; {
 	case cur == nil:
 		d.Reason = "no current model"
-	case cur.SHA256 == model.Sum(c.Bytes):
-		d.PreviousVersion = cur.Version
+	case cur.SHA256 == sha:
 		d.Reason = fmt.Sprintf("current version %s is this very model (same sha256)", cur.Version)
-		return d, nil
+		return refuse(ctx, s, name, id, c, d), nil
+	case prev.Test == nil:
+		d.Reason = prev.Note
+	case r2 < prev.Test.R2-p.Tolerance:
+		d.Reason = fmt.Sprintf("current version %s is better on the same held-out rows: R² %.4f vs %.4f", cur.Version, prev.Test.R2, r2)
+		return refuse(ctx, s, name, id, c, d), nil
 	default:
-		d.PreviousVersion, prevRev = cur.Version, cur.Rev
-		curR2, why := scoreCurrent(ctx, s, name, *cur, c.Test)
-		if why != "" {
-			d.Reason = why
-			break
-		}
-		d.PreviousR2 = &curR2
-		if r2 < curR2-p.Tolerance {
-			d.Reason = fmt.Sprintf("current version %s is better on the same held-out rows: R² %.4f vs %.4f", cur.Version, curR2, r2)
-			return d, nil
-		}
-		d.Reason = fmt.Sprintf("not worse than current version %s on the same held-out rows: R² %.4f vs %.4f", cur.Version, r2, curR2)
+		d.Reason = fmt.Sprintf("not worse than current version %s on the same held-out rows: R² %.4f vs %.4f", cur.Version, r2, prev.Test.R2)
 	}
 
 	if err := reloadCheck(c); err != nil {
 		return Decision{}, fmt.Errorf("reload check: %w", err)
 	}
-	sha := model.Sum(c.Bytes)
-	version := modelstore.NewVersion(c.Now, sha)
-	c.Metrics.Push = &model.PushInfo{PreviousVersion: d.PreviousVersion, PreviousTestR2: d.PreviousR2, Reason: d.Reason, ModelSHA256: sha}
+	c.Metrics.Push.Reason = d.Reason
 	metrics, err := encodeMetrics(c.Metrics)
 	if err != nil {
 		return Decision{}, err
 	}
-	report, err := c.Report(c.Metrics)
+	pushed := d
+	pushed.Pushed, pushed.Version, pushed.Report = true, id, location(s, name, "versions", id, "report.html")
+	report, err := c.render(pushed)
 	if err != nil {
 		return Decision{}, fmt.Errorf("report: %w", err)
 	}
 	files := map[string][]byte{"model.json": c.Bytes, "metrics.json": metrics, "report.html": report}
-	if err := s.WriteVersion(ctx, name, version, files); err != nil {
+	if err := s.WriteVersion(ctx, name, id, files); err != nil {
 		return Decision{}, fmt.Errorf("write version: %w", err)
 	}
-	ptr := modelstore.Pointer{Version: version, SHA256: sha, Model: name, Created: c.Now.UTC(), Selected: c.Metrics.Selected, TestR2: &r2}
+	ptr := modelstore.Pointer{Version: id, SHA256: sha, Model: name, Created: c.Now.UTC(), Selected: c.Metrics.Selected, TestR2: &r2}
 	if err := s.SetCurrent(ctx, name, ptr, prevRev); err != nil {
 		// Leave the store as it was: the version never became current.
 		bg := context.WithoutCancel(ctx)
-		derr := s.DeleteVersion(bg, name, version)
+		derr := s.DeleteVersion(bg, name, id)
 		if derr != nil {
-			derr = fmt.Errorf("clean up version %s: %w", version, derr)
+			derr = fmt.Errorf("clean up version %s: %w", id, derr)
 		}
 		if errors.Is(err, modelstore.ErrConflict) {
-			return Decision{}, errors.Join(lostRace(bg, s, name, d.PreviousVersion, version, derr == nil, err), derr)
+			lost := lostRace(bg, s, name, d.PreviousVersion, id, derr == nil, err)
+			d.Reason = lost.Error()
+			return refuse(bg, s, name, id, c, d), errors.Join(lost, derr)
 		}
 		return Decision{}, fmt.Errorf("set current: %w", errors.Join(err, derr))
 	}
-	d.Pushed, d.Version = true, version
-	return d, nil
+	return pushed, nil
+}
+
+// render renders report.html for the decision d.
+func (c Candidate) render(d Decision) ([]byte, error) {
+	switch {
+	case c.Render != nil:
+		return c.Render(Outcome{Metrics: c.Metrics, Decision: d})
+	case c.Report != nil:
+		return c.Report(c.Metrics)
+	}
+	return nil, errors.New("the candidate has no report renderer")
+}
+
+// runSummary is a refused run's metrics.json: the metrics, with the
+// decision spelled out.
+type runSummary struct {
+	*model.Metrics
+	Pushed bool   `json:"pushed"`
+	Run    string `json:"run"`
+}
+
+// refuse writes the summary of a run that pushed nothing, metrics.json
+// and report.html, under runs/{run}/ and returns d saying where. A
+// failure to write it is recorded in d.ReportErr, not returned: the
+// refusal is right either way, and versions/ and current.json are not
+// touched.
+func refuse(ctx context.Context, s Store, name, run string, c Candidate, d Decision) Decision {
+	d.Pushed, d.Version, d.Run = false, "", run
+	if c.Metrics.Push != nil {
+		c.Metrics.Push.Reason = d.Reason
+	}
+	metrics, err := json.MarshalIndent(runSummary{Metrics: c.Metrics, Run: run}, "", "  ")
+	if err != nil {
+		d.ReportErr = fmt.Errorf("run summary: %w", err)
+		return d
+	}
+	d.Report = location(s, name, "runs", run, "report.html")
+	report, err := c.render(d)
+	if err != nil {
+		d.Report, d.ReportErr = "", fmt.Errorf("run report: %w", err)
+		return d
+	}
+	files := map[string][]byte{"metrics.json": append(metrics, '\n'), "report.html": report}
+	if err := s.WriteRun(ctx, name, run, files); err != nil {
+		d.Report, d.ReportErr = "", fmt.Errorf("write run %s: %w", run, err)
+	}
+	return d
+}
+
+// location names a file of the store for messages: a path for a
+// directory store, an s3:// URI for S3.
+func location(s Store, name string, elems ...string) string {
+	return strings.TrimSuffix(s.String(), "/") + "/" + path.Join(append([]string{name}, elems...)...)
 }
 
 // lostRace explains a lost conditional write: what this run started from,
@@ -186,27 +291,55 @@ func lostRace(ctx context.Context, s Store, name, from, version string, deleted 
 		ErrLostRace, from, now, version, fate, err)
 }
 
+// compare scores the current model on the candidate's held-out rows and
+// reads its metrics.json. What cannot be read or scored is noted, not an
+// error: the candidate then replaces it.
+func compare(ctx context.Context, s Store, name string, cur modelstore.Pointer, sha string, c Candidate) *Previous {
+	prev := &Previous{Version: cur.Version}
+	var notes []string
+	if b, err := s.ReadFile(ctx, name, cur.Version, "metrics.json"); err != nil {
+		notes = append(notes, fmt.Sprintf("its metrics.json is unreadable (%v)", err))
+	} else {
+		var m model.Metrics
+		if err := json.Unmarshal(b, &m); err != nil {
+			notes = append(notes, fmt.Sprintf("its metrics.json does not decode (%v)", err))
+		} else {
+			prev.Metrics = &m
+		}
+	}
+	if cur.SHA256 == sha {
+		// The very same model: its scores are the candidate's.
+		t := c.Metrics.Test
+		prev.Test = &t
+	} else if t, why := scoreCurrent(ctx, s, name, cur, c.Test); why != "" {
+		notes = append([]string{why}, notes...)
+	} else {
+		prev.Test = &t
+	}
+	prev.Note = strings.Join(notes, "; ")
+	return prev
+}
+
 // scoreCurrent scores the current model on the candidate's held-out rows.
-// A reason is returned instead when it cannot be scored, and the candidate
-// then replaces it.
-func scoreCurrent(ctx context.Context, s Store, name string, cur modelstore.Pointer, test *dataset.Table) (float64, string) {
+// A reason is returned instead when it cannot be scored.
+func scoreCurrent(ctx context.Context, s Store, name string, cur modelstore.Pointer, test *dataset.Table) (regress.Metrics, string) {
 	b, err := s.ReadFile(ctx, name, cur.Version, "model.json")
 	if err != nil {
-		return 0, fmt.Sprintf("current version %s is unreadable (%v)", cur.Version, err)
+		return regress.Metrics{}, fmt.Sprintf("current version %s is unreadable (%v)", cur.Version, err)
 	}
 	m, err := model.Load(b, cur.SHA256)
 	if err != nil {
-		return 0, fmt.Sprintf("current version %s fails verification (%v)", cur.Version, err)
+		return regress.Metrics{}, fmt.Sprintf("current version %s fails verification (%v)", cur.Version, err)
 	}
 	pred, err := m.PredictTable(test)
 	if err != nil {
-		return 0, fmt.Sprintf("current version %s cannot score the held-out rows (%v)", cur.Version, err)
+		return regress.Metrics{}, fmt.Sprintf("current version %s cannot score the held-out rows (%v)", cur.Version, err)
 	}
 	met, err := regress.Evaluate(test.Target, pred)
 	if err != nil {
-		return 0, fmt.Sprintf("current version %s cannot be evaluated (%v)", cur.Version, err)
+		return regress.Metrics{}, fmt.Sprintf("current version %s cannot be evaluated (%v)", cur.Version, err)
 	}
-	return met.R2, ""
+	return met, ""
 }
 
 // reloadCheck decodes the candidate from its own bytes and requires
