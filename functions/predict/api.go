@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/studentperf/studentperf/shared/decode"
+	"github.com/studentperf/studentperf/shared/drift"
+	"github.com/studentperf/studentperf/shared/drift/promdrift"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
@@ -30,17 +33,27 @@ type api struct {
 	limits  Limits
 	log     *slog.Logger
 	metrics *metrics
-	fields  atomic.Pointer[servedFields]
+	served  atomic.Pointer[served]
+	drift   bool // count served records in the model's drift monitor (DRIFT)
 }
 
-// servedFields caches the field mapping of the model being served.
-type servedFields struct {
-	loaded *predictor.Loaded
-	fs     *decode.Fields
+// served is what the api keeps per loaded model version: its field
+// mapping, and the metadata and report of GET /model and /model/report,
+// read from the store once. A new version gets a new served, swapped in
+// atomically with it.
+type served struct {
+	loaded  *predictor.Loaded
+	fs      *decode.Fields
+	monitor *drift.Monitor // nil with DRIFT=off or no training baseline
+
+	mu     sync.Mutex  // guards the caches below
+	info   *modelInfo  // GET /model, once read
+	report *reportFile // GET /model/report, once read
 }
 
 func newAPI(pred *predictor.Predictor, limits Limits, log *slog.Logger) *api {
-	a := &api{pred: pred, limits: limits, log: log, metrics: newMetrics()}
+	a := &api{pred: pred, limits: limits, log: log, metrics: newMetrics(), drift: true}
+	a.metrics.reg.MustRegister(promdrift.NewCollector(a.currentMonitor))
 	pred.OnReload = func(outcome string) {
 		a.metrics.reloaded(outcome)
 		a.metrics.storeHealth(pred.Status())
@@ -57,17 +70,33 @@ func (a *api) handler() http.Handler {
 
 // current returns the loaded model with its field mapping, or ErrNoModel.
 func (a *api) current() (*predictor.Loaded, *decode.Fields, error) {
-	l := a.pred.Current()
-	if l == nil {
-		return nil, nil, predictor.ErrNoModel
+	sv, err := a.currentServed()
+	if err != nil {
+		return nil, nil, err
 	}
-	if sf := a.fields.Load(); sf != nil && sf.loaded == l {
-		return l, sf.fs, nil
+	return sv.loaded, sv.fs, nil
+}
+
+// currentServed returns what is kept for the loaded model, making it on
+// the first request after a reload, or ErrNoModel.
+func (a *api) currentServed() (*served, error) {
+	for {
+		l := a.pred.Current()
+		if l == nil {
+			return nil, predictor.ErrNoModel
+		}
+		old := a.served.Load()
+		if old != nil && old.loaded == l {
+			return old, nil
+		}
+		// Two requests may race here: one swap wins and the other, reading
+		// the model again, uses it, so that a version has one monitor.
+		sv := &served{loaded: l, fs: decode.NewFields(l.Model), monitor: a.newMonitor(l)}
+		if a.served.CompareAndSwap(old, sv) {
+			a.metrics.modelInfo(l.Version)
+			return sv, nil
+		}
 	}
-	sf := &servedFields{loaded: l, fs: decode.NewFields(l.Model)}
-	a.fields.Store(sf)
-	a.metrics.modelInfo(l.Version)
-	return l, sf.fs, nil
 }
 
 // predictResponse is the answer to one record; batchResponse to
@@ -84,6 +113,11 @@ type batchResponse struct {
 
 func (a *api) predict() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		explain, err := explainQuery(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
 		l, fs, err := a.current()
 		if err != nil {
 			writeError(w, err)
@@ -95,7 +129,7 @@ func (a *api) predict() http.HandlerFunc {
 			return
 		}
 		if mt == "text/csv" {
-			a.predictCSV(w, r, l, fs, body)
+			a.predictCSV(w, r, l, fs, body, explain)
 			return
 		}
 		req, err := decode.JSON(body, fs, a.limits.MaxBatch)
@@ -108,6 +142,19 @@ func (a *api) predict() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
+		if explain {
+			ex, err := explainRows(l, req.Rows)
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			if req.Batch {
+				writeJSON(w, http.StatusOK, explainedBatch{Predictions: out, Explanations: ex, ModelVersion: l.Version})
+				return
+			}
+			writeJSON(w, http.StatusOK, explainedResponse{MathScore: out[0], ModelVersion: l.Version, explanation: ex[0]})
+			return
+		}
 		if req.Batch {
 			writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
 			return
@@ -117,8 +164,9 @@ func (a *api) predict() http.HandlerFunc {
 }
 
 // predictCSV answers a text/csv body: CSV with one math_score line per
-// record, or the JSON batch answer when the client accepts only JSON.
-func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *decode.Fields, body []byte) {
+// record, or the JSON batch answer when the client accepts only JSON; with
+// explain, each line also holds the baseline and the contributions.
+func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *decode.Fields, body []byte, explain bool) {
 	rows, err := decode.CSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
 	if err != nil {
 		writeError(w, err)
@@ -129,15 +177,31 @@ func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Lo
 		writeError(w, err)
 		return
 	}
+	var ex []explanation
+	if explain {
+		if ex, err = explainRows(l, rows); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	if wantsJSON(r) {
+		if explain {
+			writeJSON(w, http.StatusOK, explainedBatch{Predictions: out, Explanations: ex, ModelVersion: l.Version})
+			return
+		}
 		writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
 		return
 	}
-	buf := make([]byte, 0, len("math_score\n")+len(out)*20)
-	buf = append(buf, "math_score\n"...)
-	for _, y := range out {
-		buf = strconv.AppendFloat(buf, y, 'g', -1, 64)
-		buf = append(buf, '\n')
+	var buf []byte
+	if explain {
+		buf = appendExplainedCSV(make([]byte, 0, 64+len(out)*20*(2+len(l.Model.Features))), out, ex)
+	} else {
+		buf = make([]byte, 0, len("math_score\n")+len(out)*20)
+		buf = append(buf, "math_score\n"...)
+		for _, y := range out {
+			buf = strconv.AppendFloat(buf, y, 'g', -1, 64)
+			buf = append(buf, '\n')
+		}
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
@@ -159,6 +223,7 @@ func (a *api) predictRows(w http.ResponseWriter, l *predictor.Loaded, rows []fea
 		return nil, fmt.Errorf("%w: %v", errBadRequest, err)
 	}
 	a.metrics.predictions.Add(float64(len(out)))
+	a.observeDrift(l, rows)
 	w.Header().Set("X-Model-Version", l.Version)
 	return out, nil
 }

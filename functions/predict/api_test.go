@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -386,13 +387,64 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	routes := regexp.MustCompile(`r\.handle\("([A-Z]+) ([^"]+)"`).FindAllStringSubmatch(string(src), -1)
 	require.GreaterOrEqual(t, len(routes), 10, "routes.go: the pattern no longer matches its lines")
 	routes = append(routes, []string{"", "POST", runner.InvokePath})
+	served := map[string]bool{}
 	for _, r := range routes {
 		method, path := strings.ToLower(r[1]), strings.Replace(r[2], "/{$}", "/", 1)
+		served[method+" "+path] = true
 		ops, ok := doc.Paths[path]
 		if !assert.True(t, ok, "openapi: no path %s", path) {
 			continue
 		}
 		assert.Contains(t, ops, method, "openapi: path %s has no %s operation", path, method)
+	}
+	// ... and describes nothing else, each operation named once.
+	ids := map[string]string{}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			if method == "parameters" {
+				continue
+			}
+			assert.True(t, served[method+" "+path], "openapi: %s %s is not a route of routes.go", method, path)
+			op := decodeAs[struct {
+				OperationID string                     `json:"operationId"`
+				Responses   map[string]json.RawMessage `json:"responses"`
+			}](t, raw)
+			if assert.NotEmpty(t, op.OperationID, "openapi: %s %s has no operationId", method, path) {
+				assert.NotContains(t, ids, op.OperationID, "openapi: operationId %s of %s %s is also %s's", op.OperationID, method, path, ids[op.OperationID])
+				ids[op.OperationID] = method + " " + path
+			}
+			var has4xx bool
+			for code := range op.Responses {
+				has4xx = has4xx || strings.HasPrefix(code, "4")
+			}
+			assert.True(t, has4xx, "openapi: %s %s lists no 4xx response", method, path)
+		}
+	}
+}
+
+// TestOpenAPIDocumentsExplain keeps the description of ?explain= in step
+// with what the handler accepts.
+func TestOpenAPIDocumentsExplain(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Parameters map[string]struct {
+				Name   string `json:"name"`
+				In     string `json:"in"`
+				Schema struct {
+					Enum []string `json:"enum"`
+				} `json:"schema"`
+			} `json:"parameters"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(openAPIDoc, &doc))
+	p := doc.Components.Parameters["Explain"]
+	assert.Equal(t, explainParam, p.Name)
+	assert.Equal(t, "query", p.In)
+	require.NotEmpty(t, p.Schema.Enum)
+	for _, v := range p.Schema.Enum {
+		r := httptest.NewRequest(http.MethodPost, "/predict?"+explainParam+"="+v, nil)
+		_, err := explainQuery(r)
+		assert.NoError(t, err, "openapi allows explain=%s; the handler refuses it", v)
 	}
 }
 

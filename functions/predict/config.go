@@ -29,13 +29,14 @@ type config struct {
 	In, Out, Errs  string // batch only: input, output and errors URIs
 	BatchPrefix    string // BATCH_OUTPUT_PREFIX: where an S3-triggered batch writes
 	S3Endpoint     string // AWS_ENDPOINT_URL_S3: an S3-compatible endpoint
+	Drift          bool   // DRIFT: count served records against the training data
 }
 
 // loadConfig reads defaults, then the environment, then flags, and names
 // every bad value in one error.
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Store: "./models", Model: "student-math-score", Addr: runner.DefaultAddr, ReloadInterval: 30 * time.Second,
-		Limits: Limits{MaxBody: DefaultMaxBody, MaxBatch: 10000}}
+		Limits: Limits{MaxBody: DefaultMaxBody, MaxBatch: 10000}, Drift: true}
 	var problems []string
 	env := func(name string, set func(string) error) {
 		if v := getenv(name); v != "" {
@@ -69,6 +70,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	env("MAX_BATCH", positive(&cfg.Limits.MaxBatch))
 	env("BATCH_OUTPUT_PREFIX", str(&cfg.BatchPrefix))
 	env("LOG_LEVEL", func(v string) error { return cfg.LogLevel.UnmarshalText([]byte(v)) })
+	env("DRIFT", onOff(&cfg.Drift))
 
 	fs := flag.NewFlagSet("predict "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,6 +80,9 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)
 	fs.Func("max-body", "largest request body in bytes (env MAX_BODY_BYTES, default 6291456)", positive64(&cfg.Limits.MaxBody))
 	fs.Func("max-batch", "most rows in one request (env MAX_BATCH, default 10000)", positive(&cfg.Limits.MaxBatch))
+	if cmd != "batch" {
+		fs.Func("drift", "on or off: count served records against the training data for GET /model/drift and /metrics (env DRIFT, default on)", onOff(&cfg.Drift))
+	}
 	switch cmd {
 	case "invoke":
 		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
@@ -122,6 +127,21 @@ func positive(p *int) func(string) error {
 			return errors.New("want a whole number of at least 1")
 		}
 		*p = n
+		return nil
+	}
+}
+
+// onOff parses a switch: on or off (true, false, 1 and 0 are taken too).
+func onOff(p *bool) func(string) error {
+	return func(v string) error {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "on", "true", "1":
+			*p = true
+		case "off", "false", "0":
+			*p = false
+		default:
+			return errors.New("want on or off")
+		}
 		return nil
 	}
 }

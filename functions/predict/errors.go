@@ -17,6 +17,7 @@ var (
 	errTooLarge         = decode.ErrTooLarge
 	errNotFound         = errors.New("not found")
 	errMethod           = errors.New("method not allowed")
+	errUnavailable      = errors.New("unavailable")
 )
 
 // statusOf is the one place that maps an error to an HTTP status.
@@ -34,7 +35,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
-	case errors.Is(err, predictor.ErrNoModel):
+	case errors.Is(err, predictor.ErrNoModel), errors.Is(err, errUnavailable):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runBatch(ctx, pred, bio, cfg, stderr)
 	}
 	a := newAPI(pred, cfg.Limits, log)
+	a.drift = cfg.Drift
 	if err := pred.Reload(ctx); err != nil {
 		// Serve anyway: readiness says 503 until a verified model arrives.
 		log.Warn("no model loaded at start", "err", err.Error(), "store", cfg.Store, "model", cfg.Model)

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/model"
+	"github.com/studentperf/studentperf/shared/predictor"
+)
+
+// explainParam is the query parameter of POST /predict that asks for each
+// prediction's additive explanation.
+const explainParam = "explain"
+
+// explainQuery reads ?explain= of r: true for "true" or "1", false for
+// "false", "0" or no query at all; anything else is a bad request naming
+// the parameter. A request without a query pays one comparison.
+func explainQuery(r *http.Request) (bool, error) {
+	if r.URL.RawQuery == "" {
+		return false, nil
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return false, fmt.Errorf("%w: query %q: %v", errBadRequest, features.Clip(r.URL.RawQuery), err)
+	}
+	vs, ok := q[explainParam]
+	if !ok {
+		return false, nil
+	}
+	if len(vs) != 1 {
+		return false, fmt.Errorf("%w: query parameter %s given %d times; give it once", errBadRequest, explainParam, len(vs))
+	}
+	switch vs[0] {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: query parameter %s=%q: want true, false, 1 or 0", errBadRequest, explainParam, features.Clip(vs[0]))
+}
+
+// explanation is one prediction split into a baseline (the model's answer
+// for the training data's typical record) and one additive contribution
+// per feature: baseline plus the contributions is the prediction.
+type explanation struct {
+	Baseline      float64       `json:"baseline"`
+	Contributions contributions `json:"contributions"`
+}
+
+// contributions encode as a JSON object of feature name → contribution,
+// in the model's schema order.
+type contributions struct {
+	names  []string
+	values []float64
+}
+
+// MarshalJSON writes the object in schema order (a map would sort it).
+func (c contributions) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+len(c.names)*40)
+	b = append(b, '{')
+	for i, name := range c.names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		q, err := json.Marshal(name)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, q...)
+		b = append(b, ':')
+		v := c.values[i]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("contribution of %q is %v", name, v)
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	return append(b, '}'), nil
+}
+
+// explainedResponse answers one record with ?explain=true;
+// explainedBatch answers {"instances": …} (and a CSV body asking for
+// JSON).
+type explainedResponse struct {
+	MathScore    float64 `json:"math_score"`
+	ModelVersion string  `json:"model_version"`
+	explanation
+}
+
+type explainedBatch struct {
+	Predictions  []float64     `json:"predictions"`
+	Explanations []explanation `json:"explanations"`
+	ModelVersion string        `json:"model_version"`
+}
+
+// explainRows explains rows, already predicted, with the loaded model: one
+// explanation per row, in order.
+func explainRows(l *predictor.Loaded, rows []features.Row) ([]explanation, error) {
+	m := l.Model
+	names := featureNames(m)
+	k := len(names)
+	all := make([]float64, len(rows)*k)
+	out := make([]explanation, len(rows))
+	for i, r := range rows {
+		contrib := all[i*k : (i+1)*k : (i+1)*k]
+		_, base, err := m.ExplainInto(r, contrib)
+		if err != nil {
+			return nil, fmt.Errorf("%w: explain record %d: %v", errBadRequest, i+1, err)
+		}
+		out[i] = explanation{Baseline: base, Contributions: contributions{names: names, values: contrib}}
+	}
+	return out, nil
+}
+
+// featureNames are the model's inputs in schema order, the order of
+// Explain's contributions.
+func featureNames(m *model.Model) []string {
+	names := make([]string, len(m.Features))
+	for i, f := range m.Features {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// appendExplainedCSV writes the CSV answer with ?explain=true: math_score,
+// baseline, then one FEATURE_contribution column per feature.
+func appendExplainedCSV(buf []byte, out []float64, ex []explanation) []byte {
+	buf = append(buf, "math_score,baseline"...)
+	if len(ex) > 0 {
+		for _, name := range ex[0].Contributions.names {
+			buf = append(buf, ',')
+			buf = appendCSVField(buf, name+"_contribution")
+		}
+	}
+	buf = append(buf, '\n')
+	for i, y := range out {
+		buf = strconv.AppendFloat(buf, y, 'g', -1, 64)
+		buf = append(buf, ',')
+		buf = strconv.AppendFloat(buf, ex[i].Baseline, 'g', -1, 64)
+		for _, c := range ex[i].Contributions.values {
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, c, 'g', -1, 64)
+		}
+		buf = append(buf, '\n')
+	}
+	return buf
+}
+
+// appendCSVField quotes a header field when it needs it (RFC 4180).
+func appendCSVField(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
+			buf = append(buf, '"')
+			for j := 0; j < len(s); j++ {
+				if s[j] == '"' {
+					buf = append(buf, '"')
+				}
+				buf = append(buf, s[j])
+			}
+			return append(buf, '"')
+		}
+	}
+	return append(buf, s...)
+}
