@@ -1,7 +1,28 @@
 // Package drift compares the inputs a model serves with its training
-// data: Fit counts every feature of the training table into a Baseline
-// (stored in model.json), a Monitor counts the served records without
-// locks, and its Report gives per feature the served and expected shares,
-// the unseen categories and out-of-range scores, and the population
-// stability index (PSI), with a warning for the features that drift.
+// data.
+//
+// Fit counts every feature of the training table into a Baseline, which
+// train stores in model.json (Model.Training): per category, the rows of
+// each level and the missing ones; per score, the rows in each of up to
+// ten bins cut at the training deciles, and the missing ones.
+//
+// A Monitor, made from a model's baseline and transform, counts served
+// records with Observe: lock-free atomic adds on counters allocated once,
+// nothing allocated per record. Snapshot reports, per feature in schema
+// order, the served and expected share of every level or bin and of
+// missing values, the unseen categories and out-of-range scores (counted
+// apart, outside the shares), and the population stability index
+//
+//	PSI = Σ (a - e) · ln(a / e)
+//
+// over the levels or bins and missing, a the served and e the training
+// share, both raised to at least Epsilon. A feature whose PSI is above
+// PSIThreshold (0.2) gets the warning WarnPSI and is listed in the
+// report's Warnings, once it has MinRecords (100) records; before that
+// the PSI is reported but too noisy to warn on.
+//
+// The report covers the records since the monitor was made, or since the
+// last Reset, which returns the report of the window it closes. The
+// Prometheus series are in package promdrift, so that the trainer does
+// not link the Prometheus client.
 package drift

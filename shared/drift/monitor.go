@@ -18,6 +18,7 @@ type Monitor struct {
 	cats  []catCounter   // per transform category
 	nums  []scoreCounter // per transform score
 	feat  []int          // per baseline feature: its first counter
+	level [][]string     // per baseline feature: a category's levels, nil for a score
 	width int            // counters in one window
 	cur   atomic.Pointer[window]
 }
@@ -56,11 +57,13 @@ func NewMonitor(b *Baseline, tr *features.Transform) (*Monitor, error) {
 	if err := b.check(tr); err != nil {
 		return nil, fmt.Errorf("drift monitor: %w", err)
 	}
-	m := &Monitor{base: b, feat: make([]int, len(b.Features))}
+	m := &Monitor{base: b, feat: make([]int, len(b.Features)), level: make([][]string, len(b.Features))}
 	for i, f := range b.Features {
 		m.feat[i] = m.width
 		if f.Kind == dataset.Category {
-			m.cats = append(m.cats, catCounter{at: m.width, c: &tr.Categorical[len(m.cats)]})
+			c := &tr.Categorical[len(m.cats)]
+			m.cats = append(m.cats, catCounter{at: m.width, c: c})
+			m.level[i] = c.Levels
 		} else {
 			m.nums = append(m.nums, scoreCounter{at: m.width, bins: len(f.Counts), edges: f.Edges})
 		}

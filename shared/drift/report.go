@@ -133,7 +133,7 @@ func (m *Monitor) report(w *window) Report {
 			b.ExpectedFraction = float64(f.Counts[j]) / rows
 			expected[j], served[j] = b.ExpectedFraction, b.ServedFraction
 			if f.Kind == dataset.Category {
-				b.Level = m.cats[categoryIndex(m.base, i)].c.Levels[j]
+				b.Level = m.level[i][j]
 			} else {
 				b.Lo, b.Hi = bounds(f.Edges, j)
 			}
@@ -152,18 +152,6 @@ func (m *Monitor) report(w *window) Report {
 		rep.Features[i] = fr
 	}
 	return rep
-}
-
-// categoryIndex returns the transform index of baseline feature i, a
-// category: the number of categories before it.
-func categoryIndex(b *Baseline, i int) int {
-	k := 0
-	for _, f := range b.Features[:i] {
-		if f.Kind == dataset.Category {
-			k++
-		}
-	}
-	return k
 }
 
 // bounds returns the scores bin j of edges spans.
