@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Lints the OpenAPI description that predict actually serves, with Redocly
+# CLI's recommended rules: fails on any error or warning.
+#
+# It installs the npm package @redocly/cli (the version pinned below) into
+# a cache prefix, builds train and predict, trains a model on the embedded
+# sample into a temporary directory store, serves it on 127.0.0.1, fetches
+# GET /openapi.json and lints that document. Nothing but the npm install
+# (once per version) needs the network.
+#
+# Environment: NPM_CACHE_PREFIX (default $HOME/.cache/ci-npm),
+# REDOCLY_VERSION (default the pin below).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo ".ci/openapi-lint.sh: $*" >&2; exit 1; }
+
+version=${REDOCLY_VERSION:-2.77.0}
+command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
+command -v npm >/dev/null || fail "npm is not installed (apt-get install -y npm)"
+command -v curl >/dev/null || fail "curl is not installed"
+command -v go >/dev/null || fail "go is not installed"
+
+# Redocly CLI into a cache prefix named after the version, so that a new
+# pin installs afresh and an unchanged one is reused offline.
+prefix=${NPM_CACHE_PREFIX:-$HOME/.cache/ci-npm}/redocly-$version
+installed=$(node -e 'try { console.log(require(process.argv[1] + "/node_modules/@redocly/cli/package.json").version) } catch { }' "$prefix")
+if [ "$installed" != "$version" ]; then
+	echo ".ci/openapi-lint.sh: installing @redocly/cli $version into $prefix" >&2
+	mkdir -p "$prefix"
+	npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "@redocly/cli@$version" >&2 ||
+		fail "npm install @redocly/cli@$version failed"
+fi
+redocly=$prefix/node_modules/.bin/redocly
+[ -x "$redocly" ] || fail "$redocly is missing after install"
+# No telemetry, no update check: CI has no network beyond the registries.
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+
+tmp=$(mktemp -d)
+server=
+cleanup() {
+	if [ -n "$server" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+go build -o "$tmp/train" ./functions/train
+go build -o "$tmp/predict" ./functions/predict
+"$tmp/train" -store "$tmp/models" >"$tmp/train.log" 2>&1 || { cat "$tmp/train.log" >&2; fail "train failed"; }
+
+# A free loopback port: the kernel's choice, released just before use.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo 18391)
+PORT=127.0.0.1:$port MODEL_STORE="$tmp/models" LOG_LEVEL=warn "$tmp/predict" serve 2>"$tmp/server.log" &
+server=$!
+ready=
+for _ in $(seq 200); do
+	if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+		ready=1
+		break
+	fi
+	kill -0 "$server" 2>/dev/null || break
+	sleep 0.05
+done
+[ -n "$ready" ] || { cat "$tmp/server.log" >&2; fail "predict did not become ready on 127.0.0.1:$port"; }
+curl -fsS -o "$tmp/openapi.json" "http://127.0.0.1:$port/openapi.json" || fail "GET /openapi.json failed"
+
+# Lint from the temporary directory, so that no stray redocly.yaml changes
+# the rules: the built-in recommended set applies. The stylish output is
+# for people; the JSON totals decide.
+cd "$tmp"
+"$redocly" lint openapi.json || true
+"$redocly" lint --format=json openapi.json >lint.json 2>/dev/null || true
+totals=$(node -e '
+	const t = JSON.parse(require("fs").readFileSync("lint.json", "utf8")).totals;
+	console.log(t.errors + " " + t.warnings);
+') || fail "could not read the lint totals"
+read -r errors warnings <<<"$totals"
+echo ".ci/openapi-lint.sh: served /openapi.json: $errors errors, $warnings warnings (redocly $version, recommended rules)"
+if [ "$errors" != 0 ] || [ "$warnings" != 0 ]; then
+	fail "the OpenAPI description must lint clean"
+fi
