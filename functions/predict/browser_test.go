@@ -3,35 +3,35 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
+	"encoding/json"
 	"fmt"
 	"image/png"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/model"
 )
-
-// browserShotDir, when set, receives a copy of every screenshot the browser
-// test takes, so a person can look at the pages:
-//
-//	go test -run Browser ./functions/predict/ -args -browser.screenshots /tmp/shots
-var browserShotDir = flag.String("browser.screenshots", "", "also write the browser test's screenshots to this directory")
 
 // browserInstall is what to run when Chromium is missing.
 const browserInstall = "bash .ci/install-chromium.sh (or: apt-get install -y chromium)"
 
 // browserTimeout bounds the whole browser test: starting Chromium, every
 // page and every wait.
-const browserTimeout = 60 * time.Second
+const browserTimeout = 90 * time.Second
 
 // browserChromium returns the Chromium binary: $CHROMIUM_PATH if set, else
 // chromium on PATH. Without one it skips the test, but fails it when
@@ -55,11 +55,34 @@ func browserChromium(t testing.TB) string {
 	return ""
 }
 
+// browserConsole collects what the pages write to the console: calls of
+// console.error, uncaught exceptions and error entries of the browser log
+// (a failed request, such as a missing favicon, is one).
+type browserConsole struct {
+	mu   chan struct{} // a one-slot lock, so that reading never races the collector
+	msgs []string
+}
+
+func (c *browserConsole) add(m string) {
+	c.mu <- struct{}{}
+	c.msgs = append(c.msgs, m)
+	<-c.mu
+}
+
+// take returns the errors collected since the last take.
+func (c *browserConsole) take() []string {
+	c.mu <- struct{}{}
+	defer func() { <-c.mu }()
+	out := c.msgs
+	c.msgs = nil
+	return out
+}
+
 // newBrowser starts headless Chromium with a fresh profile and returns a
-// chromedp context for one tab, bounded by browserTimeout. The browser is
-// stopped, and its profile removed, when the test ends; its output is
-// logged if the test failed.
-func newBrowser(t *testing.T) context.Context {
+// chromedp context for one tab, bounded by browserTimeout, and the tab's
+// console errors. The browser is stopped, and its profile removed, when
+// the test ends; its output is logged if the test failed.
+func newBrowser(t *testing.T) (context.Context, *browserConsole) {
 	t.Helper()
 	exe := browserChromium(t)
 	profile := t.TempDir() // created before the cleanup below, so removed after Chromium exits
@@ -78,7 +101,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-domain-reliability", true),
-		chromedp.WindowSize(1000, 1200),
+		chromedp.WindowSize(browserDesktop, 900),
 		chromedp.CombinedOutput(output),
 	)
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
@@ -96,105 +119,278 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(tabCtx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start %s: %v\n%s", exe, err, output)
 	}
-	return tabCtx
+	console := &browserConsole{mu: make(chan struct{}, 1)}
+	msgs := chromedp.Console(tabCtx) // subscribed now; read below until the tab ends
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				console.add(fmt.Sprintf("%s (%s)", m, m.URL))
+			}
+		}
+	}()
+	return tabCtx, console
 }
 
-// browserReferenceForm is the reference record as the web form's fields.
-var browserReferenceForm = []struct{ id, value string }{
+// browserForm is what the test enters: the Python original's reference
+// record, but with the free or reduced lunch, so that the answers move
+// the prediction both up (the scores are above the median) and down.
+var browserForm = []struct{ id, value string }{
 	{"gender", "female"},
 	{"ethnicity", "group B"},
 	{"parental_level_of_education", "bachelor's degree"},
-	{"lunch", "standard"},
+	{"lunch", "free/reduced"},
 	{"test_preparation_course", "none"},
+	{"reading_score", "72"},
+	{"writing_score", "74"},
 }
 
-// browserFillForm picks the reference categories and types the two scores, then
-// checks that every field holds what was chosen.
+// browserRecord is browserForm as a record of the JSON API.
+func browserRecord() map[string]any {
+	r := map[string]any{}
+	for k, v := range referenceRecord {
+		r[k] = v
+	}
+	r["lunch"] = "free/reduced"
+	return r
+}
+
+// Viewport widths of the screenshots: a desktop and a phone (an iPhone
+// 12 to 15 is 390 CSS pixels wide).
+const (
+	browserDesktop = 1280
+	browserPhone   = 390
+)
+
+// browserShotDir is where the screenshots go: $ARTIFACTS_DIR when set (CI
+// keeps it), else testdata/screenshots (git-ignored), to look at locally.
+func browserShotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join("testdata", "screenshots")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	return abs
+}
+
+// browserScreenshots takes full-page PNG screenshots of the page at the
+// desktop and the phone width into dir (name-1280.png, name-390.png),
+// checks that each is a real, non-blank picture, and that at the phone
+// width nothing is wider than the screen. It leaves the desktop width set.
+func browserScreenshots(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	for _, w := range []int64{browserPhone, browserDesktop} {
+		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+		if w == browserPhone {
+			opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
+		}
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(w, 800, opts...)), "viewport %d px", w)
+		if w == browserPhone {
+			scroll, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+			require.NoError(t, err)
+			assert.LessOrEqual(t, scroll, browserPhone, "%s at %d px: the page is %d px wide; want no sideways scrolling", name, browserPhone, scroll)
+		}
+		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err, "screenshot %s at %d px", name, w)
+		path := filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w))
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		img, err := png.Decode(bytes.NewReader(b))
+		require.NoError(t, err, "screenshot %s is not a PNG", path)
+		r := img.Bounds()
+		assert.Equal(t, int(w), r.Dx(), "screenshot %s: width", path)
+		require.GreaterOrEqual(t, r.Dy(), 100, "screenshot %s is %dx%d; want a whole page", path, r.Dx(), r.Dy())
+		first := img.At(r.Min.X, r.Min.Y)
+		blank := true
+		for y := r.Min.Y; y < r.Max.Y && blank; y += 4 {
+			for x := r.Min.X; x < r.Max.X; x += 4 {
+				if img.At(x, y) != first {
+					blank = false
+					break
+				}
+			}
+		}
+		require.False(t, blank, "screenshot %s is one colour: nothing was rendered", path)
+		t.Logf("screenshot %s (%dx%d)", path, r.Dx(), r.Dy())
+	}
+}
+
+// browserNoConsoleErrors fails the test if the pages since the last call
+// wrote errors to the console.
+func browserNoConsoleErrors(t *testing.T, console *browserConsole, page string) {
+	t.Helper()
+	// Log entries arrive asynchronously: give the last ones a moment.
+	time.Sleep(100 * time.Millisecond)
+	assert.Empty(t, console.take(), "%s: console errors", page)
+}
+
+// browserFillForm enters browserForm with the keyboard, as a person
+// without a mouse would: Tab from the top of the page through every field
+// in order, pick each option with the arrow keys and type each score. It
+// checks that every field holds what was entered and shows where the
+// focus is, and leaves the focus on the submit button.
 func browserFillForm(t *testing.T, ctx context.Context, reading, writing string) {
 	t.Helper()
-	var steps []chromedp.Action[chromedp.Void]
-	for _, f := range browserReferenceForm {
-		steps = append(steps, chromedp.SetValue(chromedp.ID(f.id), f.value))
-	}
-	steps = append(steps,
-		chromedp.Clear(chromedp.ID("reading_score")),
-		chromedp.SendKeys(chromedp.ID("reading_score"), reading),
-		chromedp.Clear(chromedp.ID("writing_score")),
-		chromedp.SendKeys(chromedp.ID("writing_score"), writing),
-	)
-	require.NoError(t, chromedp.Do(ctx, steps...), "fill the form")
-	// A <select> without the option ends up with the value "": read back.
-	want := append(browserReferenceForm[:len(browserReferenceForm):len(browserReferenceForm)],
-		struct{ id, value string }{"reading_score", reading},
-		struct{ id, value string }{"writing_score", writing})
+	want := slices.Clone(browserForm)
+	want[5].value, want[6].value = reading, writing
+	// Start from the top of the document, with nothing focused.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)`)))
 	for _, f := range want {
-		got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id)))
-		require.NoError(t, err, "read #%s", f.id)
-		require.Equal(t, f.value, got, "#%s after filling it in", f.id)
-	}
-}
-
-// browserScreenshot takes a full-page PNG screenshot into dir, checks it is a
-// real, non-blank picture, and copies it to -browser.screenshots if given.
-func browserScreenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	require.NoError(t, err, "screenshot %s", name)
-	path := filepath.Join(dir, name)
-	require.NoError(t, os.WriteFile(path, b, 0o644))
-	fi, err := os.Stat(path)
-	require.NoError(t, err)
-	require.NotZero(t, fi.Size(), "screenshot %s is empty", path)
-	img, err := png.Decode(bytes.NewReader(b))
-	require.NoError(t, err, "screenshot %s is not a PNG", path)
-	r := img.Bounds()
-	require.True(t, r.Dx() >= 100 && r.Dy() >= 100, "screenshot %s is %dx%d; want a whole page", path, r.Dx(), r.Dy())
-	first := img.At(r.Min.X, r.Min.Y)
-	blank := true
-	for y := r.Min.Y; y < r.Max.Y && blank; y += 4 {
-		for x := r.Min.X; x < r.Max.X; x += 4 {
-			if img.At(x, y) != first {
-				blank = false
+		// Tab to the next field: it must be this one (the tab order is the
+		// order of the form), skipping nothing but links before the form.
+		var focused string
+		for range 5 {
+			require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)), "Tab to #%s", f.id)
+			id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.tagName === "A" ? "a" : document.activeElement.id`))
+			require.NoError(t, err)
+			if focused = id; id != "a" {
 				break
 			}
 		}
+		require.Equal(t, f.id, focused, "Tab: the focus went to #%s; want #%s (fields in the order of the form)", focused, f.id)
+		browserFocusVisible(t, ctx, f.id)
+		isSelect, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.activeElement.tagName === "SELECT"`))
+		require.NoError(t, err)
+		if isSelect {
+			// Arrow keys move through the options of a closed drop-down.
+			at, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(
+				`[...document.getElementById(%q).options].findIndex(o => o.value === %q)`, f.id, f.value)))
+			require.NoError(t, err)
+			require.Positive(t, at, "#%s has no option %q", f.id, f.value)
+			cur, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.getElementById(%q).selectedIndex`, f.id)))
+			require.NoError(t, err)
+			key := kb.ArrowDown
+			if cur > at {
+				key = kb.ArrowUp
+			}
+			for i := 0; i < max(at-cur, cur-at); i++ {
+				require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(key)), "arrow key in #%s", f.id)
+			}
+		} else {
+			// Select what is there, then type over it.
+			require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement.select()`)))
+			require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(f.value)), "type into #%s", f.id)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id)))
+		require.NoError(t, err, "read #%s", f.id)
+		require.Equal(t, f.value, got, "#%s after entering it with the keyboard", f.id)
 	}
-	require.False(t, blank, "screenshot %s is one colour: nothing was rendered", path)
-	if *browserShotDir != "" {
-		require.NoError(t, os.MkdirAll(*browserShotDir, 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(*browserShotDir, name), b, 0o644))
+	require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)), "Tab to the button")
+	id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+	require.NoError(t, err)
+	require.Equal(t, "submit", id, "Tab after the last field: focus on #%s; want the submit button", id)
+	browserFocusVisible(t, ctx, "submit")
+}
+
+// browserFocusVisible checks that the focused element draws a focus
+// indicator: an outline at least 2 px wide.
+func browserFocusVisible(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	outline, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(s => s.outlineStyle + " " + s.outlineWidth)(getComputedStyle(document.activeElement))`))
+	require.NoError(t, err)
+	style, width, _ := strings.Cut(outline, " ")
+	px, _ := strconv.ParseFloat(strings.TrimSuffix(width, "px"), 64)
+	assert.True(t, style != "none" && px >= 2, "#%s has the focus but its outline is %q; want a visible focus indicator", id, outline)
+}
+
+// browserChecks evaluates a script that returns a list of problems found
+// on the page, and reports each.
+func browserChecks(t *testing.T, ctx context.Context, page, script string) {
+	t.Helper()
+	problems, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](script))
+	require.NoError(t, err, "%s: run the checks", page)
+	for _, p := range problems {
+		assert.Fail(t, page+": "+p)
 	}
 }
 
+// browserFormChecks are what every page with the form must hold: a
+// viewport for phones, an icon that needs no request, every field with
+// its label and its help, the fields in one column at the phone width.
+const browserFormChecks = `(() => {
+	const out = [];
+	if (!document.querySelector('meta[name="viewport"][content*="width=device-width"]')) out.push("no meta viewport");
+	const icon = document.querySelector('link[rel="icon"]');
+	if (!icon || !icon.getAttribute("href").startsWith("data:")) out.push("no inline data: favicon");
+	for (const el of document.querySelectorAll("form select, form input")) {
+		const label = document.querySelector('label[for="' + el.id + '"]');
+		if (!label || !label.textContent.trim()) out.push("#" + el.id + " has no label");
+		const ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+		if (!ids.length) out.push("#" + el.id + " has no aria-describedby help");
+		for (const id of ids) if (!document.getElementById(id)) out.push("#" + el.id + " describedby #" + id + ", which is missing");
+	}
+	for (const el of document.querySelectorAll("link[href], script[src], img[src]")) {
+		const u = new URL(el.getAttribute("href") || el.getAttribute("src"), location.href);
+		if (u.protocol !== "data:" && u.origin !== location.origin) out.push("external asset " + u.href);
+	}
+	if (![...document.querySelectorAll("a")].some(a => a.getAttribute("href") === "/model/report")) out.push("no link to /model/report");
+	return out;
+})()`
+
+// browserOneColumn checks that at the phone width every field and the
+// button start at the same left edge, one under the other.
+const browserOneColumn = `(() => {
+	const els = [...document.querySelectorAll("form select, form input, form button")];
+	const lefts = new Set(els.map(e => Math.round(e.getBoundingClientRect().left)));
+	const out = lefts.size === 1 ? [] : ["fields start at " + [...lefts].join(", ") + " px; want one column"];
+	for (let i = 1; i < els.length; i++) {
+		if (els[i].getBoundingClientRect().top <= els[i-1].getBoundingClientRect().top) out.push("#" + els[i].id + " is not below #" + els[i-1].id);
+	}
+	return out;
+})()`
+
 // TestBrowserForm drives the web form in headless Chromium the way a person
-// would: pick the categories, type the scores, press the button, read the
-// predicted score.
+// would: Tab through the fields, pick the categories with the arrow keys,
+// type the scores, press the button, read the predicted score and what
+// moved it; then the error pages and the training report. It saves
+// full-page screenshots of each page at a desktop and a phone width.
 func TestBrowserForm(t *testing.T) {
-	ctx := newBrowser(t) // skip (or fail under CI) before training anything
-	root, version := sampleStore(t)
+	browserChromium(t) // skip (or fail under CI) before training anything
+	root, metrics := trainedStore(t)
+	l := loadedModel(t, root)
+	version := l.Version
 	base, logs := startServer(t, map[string]string{"MODEL_STORE": root})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs)
 		}
 	})
-	shots := t.TempDir()
+	ctx, console := newBrowser(t)
+	shots := browserShotDir(t)
 
 	// What the JSON API predicts for the same record: the page must show
 	// the same number, rounded to two decimals.
-	status, _, body := post(t, base+"/predict", "application/json", referenceJSON)
-	require.Equal(t, http.StatusOK, status, "POST /predict: %s", body)
-	api := decodeAs[predictResponse](t, body)
-	require.InDelta(t, modelPrediction(t, root, referenceRecord), api.MathScore, 1e-9, "POST /predict: want what the model predicts in-process")
+	record := browserRecord()
+	body, err := json.Marshal(record)
+	require.NoError(t, err)
+	status, _, resp := post(t, base+"/predict", "application/json", string(body))
+	require.Equal(t, http.StatusOK, status, "POST /predict: %s", resp)
+	api := decodeAs[predictResponse](t, resp)
+	require.InDelta(t, modelPrediction(t, root, record), api.MathScore, 1e-9, "POST /predict: want what the model predicts in-process")
 	wantScore := fmt.Sprintf("%.2f", api.MathScore)
 
-	t.Run("reference record", func(t *testing.T) {
+	t.Run("form", func(t *testing.T) {
 		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/"))
 		require.NoError(t, err, "GET /")
 		require.EqualValues(t, http.StatusOK, resp.Status, "GET /")
+		browserChecks(t, ctx, "GET /", browserFormChecks)
+		browserScreenshots(t, ctx, shots, "form")
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(browserPhone, 800, chromedp.EmulateMobile)))
+		browserChecks(t, ctx, "GET / at the phone width", browserOneColumn)
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(browserDesktop, 800)))
+		browserNoConsoleErrors(t, console, "GET /")
+	})
+
+	t.Run("result", func(t *testing.T) {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")), "GET /")
 		browserFillForm(t, ctx, "72", "74")
-		resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("submit")))
-		require.NoError(t, err, "submit")
+		resp, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(kb.Enter))
+		require.NoError(t, err, "submit with Enter")
 		require.EqualValues(t, http.StatusOK, resp.Status, "submit: %s", resp.URL)
 		require.True(t, strings.HasSuffix(resp.URL, "/predictdata"), "submit: answered from %s; want /predictdata", resp.URL)
 		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("score"))), "wait for #score")
@@ -209,13 +405,16 @@ func TestBrowserForm(t *testing.T) {
 		}
 		assert.Equal(t, version, gotVersion, "#model-version")
 		// The form keeps what was submitted, so the person can change one field.
-		for _, f := range browserReferenceForm {
+		for _, f := range browserForm {
 			got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id)))
 			if assert.NoError(t, err, "read #%s", f.id) {
 				assert.Equal(t, f.value, got, "#%s after submitting", f.id)
 			}
 		}
-		browserScreenshot(t, ctx, shots, "result.png")
+		browserChecks(t, ctx, "the result", browserFormChecks)
+		browserCheckContributions(t, ctx, l.Model, record)
+		browserScreenshots(t, ctx, shots, "result")
+		browserNoConsoleErrors(t, console, "the result")
 	})
 
 	t.Run("score out of range: the browser refuses", func(t *testing.T) {
@@ -235,6 +434,7 @@ func TestBrowserForm(t *testing.T) {
 		require.NoError(t, err)
 		assert.Zero(t, scores, "after submitting reading_score 150 the page shows a result or errors; want the form untouched")
 		t.Logf("Chromium's message: %s", msg)
+		browserNoConsoleErrors(t, console, "the browser's refusal")
 	})
 
 	t.Run("score out of range: the server refuses", func(t *testing.T) {
@@ -255,18 +455,172 @@ func TestBrowserForm(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("errors"))), "wait for #errors")
 		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("errors")))
 		require.NoError(t, err)
-		for _, want := range []string{"reading_score", "150", "between 0 and 100"} {
+		for _, want := range []string{"Reading score", "150", "between 0 and 100"} {
 			assert.Contains(t, text, want, "#errors")
 		}
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#score").length`))
 		if assert.NoError(t, err) {
 			assert.Zero(t, n, "the error page shows a score; want none")
 		}
-		// The page keeps the values, so the person can correct the one field.
-		got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("reading_score")))
+		// The error sits next to the field, which says it is invalid and
+		// points to it; the summary links to the field.
+		attrs, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.ID("reading_score")))
+		require.NoError(t, err)
+		assert.Equal(t, "true", attrs["aria-invalid"], "#reading_score aria-invalid")
+		assert.Contains(t, strings.Fields(attrs["aria-describedby"]), "reading_score-error", "#reading_score aria-describedby")
+		inline, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+			`(e => e ? e.getAttribute("role") + ": " + e.textContent : "")(document.getElementById("reading_score-error"))`))
+		require.NoError(t, err)
+		assert.Regexp(t, `^alert: .*150.*between 0 and 100`, inline, "#reading_score-error")
+		n, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[aria-invalid="true"]').length`))
 		if assert.NoError(t, err) {
-			assert.Equal(t, "150", got, "#reading_score on the error page")
+			assert.Equal(t, 1, n, "fields marked invalid; want only #reading_score")
 		}
-		browserScreenshot(t, ctx, shots, "error.png")
+		link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(a => a ? a.getAttribute("href") : "")(document.querySelector("#errors a"))`))
+		require.NoError(t, err)
+		assert.Equal(t, "#reading_score", link, "the error summary's link")
+		// The page keeps the values, so the person can correct the one field.
+		for _, f := range browserForm {
+			want := f.value
+			if f.id == "reading_score" {
+				want = "150"
+			}
+			got, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID(f.id)))
+			if assert.NoError(t, err) {
+				assert.Equal(t, want, got, "#%s on the error page", f.id)
+			}
+		}
+		browserChecks(t, ctx, "the error page", browserFormChecks)
+		browserScreenshots(t, ctx, shots, "error")
+		// The request's 400 is logged as a failed resource load: expected.
+		for _, m := range console.take() {
+			if !strings.Contains(m, "400") {
+				assert.Fail(t, "the error page: console error: "+m)
+			}
+		}
 	})
+
+	t.Run("report", func(t *testing.T) {
+		resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(base+"/model/report"))
+		require.NoError(t, err, "GET /model/report")
+		require.EqualValues(t, http.StatusOK, resp.Status, "GET /model/report")
+		title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("h1") ? document.querySelector("h1").textContent : ""`))
+		require.NoError(t, err)
+		assert.NotEmpty(t, strings.TrimSpace(title), "the report has no <h1>")
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		require.NoError(t, err)
+		if sel, ok := metrics["selected"].(string); assert.True(t, ok, "metrics.json has no selected: %v", metrics) {
+			assert.Contains(t, text, sel, "the report names the selected candidate")
+		}
+		// Every chart is drawn: it has a size and plotted marks. A mark is
+		// a shape with an area, or a line with a length, that is not the
+		// frame (the SVG's own size) or a text glyph.
+		charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("svg")].filter(s => !s.parentElement.closest("svg")).map((s, i) => {
+			const r = s.getBoundingClientRect();
+			const marks = [...s.querySelectorAll("path, circle, rect, line, polyline, polygon, ellipse")].filter(e => {
+				if (e.closest("text, defs, clipPath, mask, symbol, marker")) return false;
+				const b = e.getBBox();
+				return (b.width > 0 || b.height > 0) && !(b.width >= r.width - 1 && b.height >= r.height - 1 && e.tagName === "rect");
+			});
+			return (s.getAttribute("aria-label") || (s.querySelector("title") || {}).textContent || "svg " + i) + ": " + Math.round(r.width) + "x" + Math.round(r.height) + ", " + marks.length + " marks";
+		})`))
+		require.NoError(t, err)
+		require.NotEmpty(t, charts, "the report has no <svg> chart")
+		for _, c := range charts {
+			m := regexp.MustCompile(`: (\d+)x(\d+), (\d+) marks$`).FindStringSubmatch(c)
+			require.NotNil(t, m, "chart summary %q", c)
+			w, _ := strconv.Atoi(m[1])
+			h, _ := strconv.Atoi(m[2])
+			n, _ := strconv.Atoi(m[3])
+			assert.True(t, w > 50 && h > 50, "chart %s: too small to see", c)
+			// Axes alone are a few lines; data makes more.
+			assert.GreaterOrEqual(t, n, 5, "chart %s: want plotted marks, not an empty frame", c)
+			t.Logf("chart %s", c)
+		}
+		browserScreenshots(t, ctx, shots, "report")
+		browserNoConsoleErrors(t, console, "GET /model/report")
+	})
+}
+
+// browserCheckContributions checks the result page's explanation against
+// the model's own for record: the typical student's prediction, then one
+// line per input, largest first, each in words with its signed points,
+// and a bar on the side of its sign, as long as the contribution is in
+// proportion to the largest, coloured by sign.
+func browserCheckContributions(t *testing.T, ctx context.Context, m *model.Model, record map[string]any) {
+	t.Helper()
+	var row features.Row
+	for _, c := range m.Transform.Categorical {
+		row.Cat = append(row.Cat, record[c.Name].(string))
+	}
+	for _, n := range m.Transform.Numeric {
+		row.Num = append(row.Num, record[n.Name].(float64))
+	}
+	ex, err := m.Explain(row)
+	require.NoError(t, err, "explain %v in-process", record)
+
+	baseline, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("baseline")))
+	require.NoError(t, err, "read #baseline")
+	assert.Equal(t, fmt.Sprintf("%.2f", ex.Baseline), strings.TrimSpace(baseline), "#baseline: the typical student's prediction")
+
+	type line struct {
+		Text, Side, Colour string
+		Bar, Half          float64 // widths in CSS pixels
+	}
+	lines, err := chromedp.Run(ctx, chromedp.Evaluate[[]line](`[...document.querySelectorAll("#contributions li")].map(li => {
+		const bar = li.querySelector(".bar");
+		const half = bar ? bar.parentElement : li.querySelector(".track .higher");
+		return {Text: li.querySelector(".what").textContent,
+			Side: bar ? bar.parentElement.className : "",
+			Colour: bar ? getComputedStyle(bar).backgroundColor : "",
+			Bar: bar ? bar.getBoundingClientRect().width : 0,
+			Half: half.clientWidth};
+	})`))
+	require.NoError(t, err, "read #contributions")
+	require.Len(t, lines, len(m.Features), "#contributions: one line per input")
+
+	order := make([]int, len(m.Features))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmpDesc(math.Abs(ex.Contributions[a]), math.Abs(ex.Contributions[b]))
+	})
+	top := math.Abs(ex.Contributions[order[0]])
+	colours := map[string]string{}
+	for k, i := range order {
+		c, got := ex.Contributions[i], lines[k]
+		f := m.Features[i]
+		value := fmt.Sprint(record[f.Name])
+		assert.Contains(t, got.Text, " "+value+" (", "line %d should be %s (contribution %+.3f)", k+1, f.Name, c)
+		points := fmt.Sprintf("%.1f", math.Abs(c))
+		switch {
+		case points == "0.0":
+			assert.Regexp(t, `\((same as a typical student|0\.0 points vs a typical student)\)$`, got.Text, "line %d (%s, %+.3f)", k+1, f.Name, c)
+			assert.Empty(t, got.Side, "line %d (%s, %+.3f): a bar for nothing", k+1, f.Name, c)
+			continue
+		case c > 0:
+			assert.Contains(t, got.Text, "(+"+points+" points vs a typical student)", "line %d (%s, %+.3f)", k+1, f.Name, c)
+			assert.Equal(t, "higher", got.Side, "line %d (%s, %+.3f): the bar's side", k+1, f.Name, c)
+			colours["up"] = got.Colour
+		default:
+			assert.Contains(t, got.Text, "(−"+points+" points vs a typical student)", "line %d (%s, %+.3f)", k+1, f.Name, c)
+			assert.Equal(t, "lower", got.Side, "line %d (%s, %+.3f): the bar's side", k+1, f.Name, c)
+			colours["down"] = got.Colour
+		}
+		assert.InDelta(t, got.Half*math.Abs(c)/top, got.Bar, 1.5, "line %d (%s, %+.3f): bar width in px, of %.0f px for %.3f", k+1, f.Name, c, got.Half, top)
+	}
+	require.Len(t, colours, 2, "want contributions of both signs for %v: %v", record, ex.Contributions)
+	assert.NotEqual(t, colours["up"], colours["down"], "bars up and down have one colour")
+}
+
+// cmpDesc orders larger numbers first.
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
 }
