@@ -20,12 +20,13 @@
 //     feature, φ_j = Σ_{c owned by j} w_c (x_c − r_c), in closed form.
 //   - Tree and Ensemble: one walk of a regression tree gives its exact
 //     values (see Tree); a sum or mean of trees is the sum or mean of its
-//     trees' values.
+//     trees' values. Compiled finds what the walks find from tables built
+//     once per ensemble and reference, a few times faster.
 //   - Exact: any f over at most MaxExact features, by evaluating v on all
 //     2^p coalitions. It serves models that are not additive in their trees
 //     (a weighted median of trees, k nearest neighbours) and is the
 //     brute-force oracle for the other two.
 //
 // Sets of features are bit masks: bit j set means feature j takes x's
-// value. Nothing here allocates.
+// value. Nothing here allocates, but Compile.
 package explain

@@ -283,3 +283,86 @@ func TestTreeAllocatesNothing(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(20, func() { _, _, _ = explain.Ensemble(e, x, ref, phi) }))
 }
+
+// TestCompiledMatchesWalkAndBruteForce: a compiled sum or mean gives the
+// walk's values and enumeration's, and Predict's predictions bit for bit,
+// with trees of more than 64 leaves (walked) among ones it tabulates.
+func TestCompiledMatchesWalkAndBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, combine := range []string{ensemble.Sum, ensemble.Mean} {
+		for k := range 30 {
+			e := &ensemble.Ensemble{Combine: combine}
+			if combine == ensemble.Sum {
+				e.Base = rng.NormFloat64() * 50
+			}
+			big := false
+			for i := range 1 + k {
+				tr := randomTree(rng, 2+i%9)
+				big = big || tr.Leaves() > 64
+				e.Trees = append(e.Trees, tr)
+			}
+			ref := randomRecord(rng)
+			c, err := explain.Compile(e, levels, ref)
+			require.NoError(t, err)
+			for range 5 {
+				x := randomRecord(rng)
+				if rng.IntN(3) == 0 {
+					x[0] = rng.Float64() * 12 // between thresholds, and past the last
+				}
+				phi := make([]float64, len(x))
+				fx, fr, err := c.Explain(x, phi)
+				require.NoError(t, err)
+				require.Equal(t, math.Float64bits(e.Predict(x)), math.Float64bits(fx), "%s %d", combine, k)
+				require.Equal(t, math.Float64bits(e.Predict(ref)), math.Float64bits(fr), "%s %d", combine, k)
+				walked := make([]float64, len(x))
+				_, _, err = explain.Ensemble(e, x, ref, walked)
+				require.NoError(t, err)
+				require.InDeltaSlice(t, walked, phi, tol, "%s %d: compiled vs walk (big trees: %v)", combine, k, big)
+				require.InDeltaSlice(t, bruteForce(t, e.Predict, x, ref), phi, tol, "%s %d: compiled vs brute force", combine, k)
+			}
+		}
+	}
+}
+
+// TestCompileRefuses: a median, a reference of the wrong width, an
+// unchecked ensemble and tables past MaxCompiledBytes are errors, and so
+// are a level out of range and a record of the wrong width.
+func TestCompileRefuses(t *testing.T) {
+	leaf := tree.Tree{Nodes: []tree.Node{{Feature: -1, Value: 1}}}
+	_, err := explain.Compile(&ensemble.Ensemble{Combine: ensemble.Median, Weights: []float64{1}, Trees: []tree.Tree{leaf}}, levels, make([]float64, len(levels)))
+	assert.Error(t, err, "median")
+	_, err = explain.Compile(&ensemble.Ensemble{Combine: ensemble.Sum, Trees: []tree.Tree{leaf}}, levels, make([]float64, 2))
+	assert.Error(t, err, "reference width")
+	_, err = explain.Compile(&ensemble.Ensemble{Combine: ensemble.Sum, Trees: []tree.Tree{{Nodes: []tree.Node{{Feature: 9, Left: 1, Right: 2}, {Feature: -1}, {Feature: -1}}}}}, levels, make([]float64, len(levels)))
+	assert.Error(t, err, "tree reading a feature that is not there")
+
+	// 3,000 stumps on distinct thresholds: 3,001 bins × 3,000 trees × 8 bytes.
+	e := &ensemble.Ensemble{Combine: ensemble.Sum}
+	for i := range 3000 {
+		e.Trees = append(e.Trees, tree.Tree{Nodes: []tree.Node{{Feature: 0, Left: 1, Right: 2, Threshold: float64(i)}, {Feature: -1}, {Feature: -1, Value: 1}}})
+	}
+	_, err = explain.Compile(e, []int{0}, []float64{0})
+	assert.ErrorIs(t, err, explain.ErrTooLarge)
+
+	c, err := explain.Compile(&ensemble.Ensemble{Combine: ensemble.Sum, Trees: []tree.Tree{leaf}}, levels, make([]float64, len(levels)))
+	require.NoError(t, err)
+	x := make([]float64, len(levels))
+	x[3] = 4 // feature 3 has 4 levels
+	_, _, err = c.Explain(x, make([]float64, len(levels)))
+	assert.Error(t, err, "level out of range")
+	_, _, err = c.Explain(x[:2], make([]float64, 2))
+	assert.Error(t, err, "record width")
+}
+
+// TestCompiledAllocatesNothing per explained record.
+func TestCompiledAllocatesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	e := &ensemble.Ensemble{Combine: ensemble.Sum}
+	for i := range 30 {
+		e.Trees = append(e.Trees, randomTree(rng, 3+i%8))
+	}
+	c, err := explain.Compile(e, levels, randomRecord(rng))
+	require.NoError(t, err)
+	x, phi := randomRecord(rng), make([]float64, len(levels))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _, _ = c.Explain(x, phi) }))
+}

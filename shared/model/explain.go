@@ -3,8 +3,13 @@ package model
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"weak"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 )
@@ -44,7 +49,8 @@ func (m *Model) Reference() features.Row {
 // reference's value) or that the model ignores contributes 0.
 //
 // The values are exact for every family: in closed form for a linear
-// model, by one walk per tree for a sum or mean of trees, and by
+// model, from per-tree tables for a sum or mean of trees (compiled at the
+// model's first explanation, so a Model must not change after it), and by
 // evaluating the model on all 2^p mixed records for k nearest neighbours
 // and a weighted median of trees. An invalid row returns Predict's error.
 func (m *Model) Explain(r features.Row) (Explanation, error) {
@@ -63,13 +69,14 @@ func (m *Model) ExplainInto(r features.Row, contrib []float64) (pred, baseline f
 		return 0, 0, fmt.Errorf("explain: %d contributions for %d features", len(contrib), len(m.Features))
 	}
 	// phi is indexed as tree inputs are: scores, then categories.
-	var buf [maxInputs]float64
+	var buf [stackWidth]float64
 	tr := m.Transform
 	p := len(tr.Numeric) + len(tr.Categorical)
+	phi := buf[:0]
 	if p > len(buf) {
-		return 0, 0, fmt.Errorf("explain: %d features; at most %d", p, len(buf))
+		phi = make([]float64, p) // wider than any data set seen here
 	}
-	phi := buf[:p]
+	phi = phi[:p]
 	switch {
 	case m.Estimator.Trees != nil:
 		pred, baseline, err = m.explainTrees(r, phi)
@@ -107,10 +114,10 @@ func (m *Model) explainLinear(r features.Row, phi []float64) (pred, baseline flo
 	lp := &m.pred
 	tr := m.Transform
 	wid := tr.Width()
-	var sw, sx, sref [maxInputs]float64
-	var sown [maxInputs]int
+	var sw, sx, sref [stackWidth]float64
+	var sown [stackWidth]int
 	w, x, ref, own := sw[:0], sx[:0], sref[:0], sown[:0]
-	if wid > maxInputs {
+	if wid > stackWidth {
 		w, x, ref, own = make([]float64, 0, wid), make([]float64, 0, wid), make([]float64, 0, wid), make([]int, 0, wid)
 	}
 	// The baseline is summed as Predict sums, so it is bit for bit
@@ -149,6 +156,11 @@ func indicator(b bool) float64 {
 	return 0
 }
 
+// stackWidth is how many features, and linear columns, an explanation
+// keeps on the stack (zeroed on every call, so not maxInputs); a wider
+// model allocates.
+const stackWidth = 64
+
 // scoreKind is Feature.Kind of a score.
 var scoreKind = dataset.Score.String()
 
@@ -163,22 +175,80 @@ func treeReference(tr *features.Transform, x []float64) {
 	}
 }
 
-// explainTrees walks each tree of a sum or mean once (explain.Ensemble);
-// a median is enumerated.
+// explainTrees explains a sum or mean of trees with its compiled tables
+// (explain.Compile, built at the model's first explanation), and a median,
+// or an ensemble too large to tabulate, with explain.Ensemble.
 func (m *Model) explainTrees(r features.Row, phi []float64) (pred, baseline float64, err error) {
 	tr := m.Transform
-	var bx, bref [maxInputs]float64
 	p := len(phi)
+	if p > explain.MaxFeatures {
+		return 0, 0, fmt.Errorf("explain: %d features: %w (at most %d)", p, explain.ErrTooManyFeatures, explain.MaxFeatures)
+	}
+	var bx, bref [explain.MaxFeatures]float64
 	x, ref := bx[:p], bref[:p]
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !treeRow(tr, r, x) {
 		return 0, 0, m.refused(r)
 	}
 	treeReference(tr, ref)
-	pred, baseline, err = explain.Ensemble(m.Estimator.Trees, x, ref, phi)
+	if c := m.compiledTrees(ref); c != nil {
+		pred, baseline, err = c.Explain(x, phi)
+	} else {
+		pred, baseline, err = explain.Ensemble(m.Estimator.Trees, x, ref, phi)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("explain: %w", err)
 	}
 	return pred, baseline, nil
+}
+
+// compiled holds the compiled explainers of tree models, keyed weakly so
+// that an entry goes with its model.
+var compiled struct {
+	sync.RWMutex
+	m map[weak.Pointer[Model]]*compiledEntry
+}
+
+// compiledEntry is one model's explainer: nil when its ensemble cannot be
+// compiled (a median, or tables too large), and explained by walking.
+type compiledEntry struct {
+	e   *ensemble.Ensemble
+	ref []float64
+	c   *explain.Compiled
+}
+
+// compiledTrees returns m's compiled explainer against ref, building it
+// on first use, or nil. An entry built for another ensemble or reference
+// (a model changed after its first explanation) is rebuilt.
+func (m *Model) compiledTrees(ref []float64) *explain.Compiled {
+	e := m.Estimator.Trees
+	if e.Combine != ensemble.Sum && e.Combine != ensemble.Mean {
+		return nil
+	}
+	k := weak.Make(m)
+	compiled.RLock()
+	ce := compiled.m[k]
+	compiled.RUnlock()
+	if ce != nil && ce.e == e && slices.Equal(ce.ref, ref) {
+		return ce.c
+	}
+	c, err := explain.Compile(e, TreeLevels(m.Transform), ref)
+	if err != nil {
+		c = nil // explained by walking the trees
+	}
+	compiled.Lock()
+	defer compiled.Unlock()
+	if compiled.m == nil {
+		compiled.m = map[weak.Pointer[Model]]*compiledEntry{}
+	}
+	if _, ok := compiled.m[k]; !ok {
+		runtime.AddCleanup(m, func(k weak.Pointer[Model]) {
+			compiled.Lock()
+			delete(compiled.m, k)
+			compiled.Unlock()
+		}, k)
+	}
+	compiled.m[k] = &compiledEntry{e: e, ref: slices.Clone(ref), c: c}
+	return c
 }
 
 // explainKNN enumerates the 2^p mixed records in the kNN layout, each

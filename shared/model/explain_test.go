@@ -360,3 +360,47 @@ func TestExplainIntoAllocatesNothing(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(10, func() { _, _, _ = c.m.ExplainInto(r, contrib) }), c.name)
 	}
 }
+
+// TestExplainConcurrent: goroutines explaining a fresh tree model at once
+// (so they race to compile its tables) all get what a sequential pass
+// gets, bit for bit; run with -race.
+func TestExplainConcurrent(t *testing.T) {
+	ms, rows := explainModels(t, 200)
+	var m *model.Model
+	for _, c := range ms {
+		if c.name == "boost" {
+			m = c.m
+		}
+	}
+	// A copy of the model: its first explanation is below.
+	fresh, err := model.New("fresh", dataset.Students, m.Transform, m.Estimator, m.Provenance)
+	require.NoError(t, err)
+	got := make([][]float64, 8)
+	done := make(chan int)
+	for g := range got {
+		go func() {
+			defer func() { done <- g }()
+			for _, r := range rows[g*10 : g*10+10] {
+				ex, err := fresh.Explain(r)
+				if err != nil {
+					return
+				}
+				got[g] = append(got[g], ex.Prediction, ex.Baseline)
+				got[g] = append(got[g], ex.Contributions...)
+			}
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for g := range got {
+		var want []float64
+		for _, r := range rows[g*10 : g*10+10] {
+			ex, err := m.Explain(r)
+			require.NoError(t, err)
+			want = append(want, ex.Prediction, ex.Baseline)
+			want = append(want, ex.Contributions...)
+		}
+		require.Equal(t, want, got[g], "goroutine %d", g)
+	}
+}
