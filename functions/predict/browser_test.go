@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -513,29 +512,37 @@ func TestBrowserForm(t *testing.T) {
 			assert.Contains(t, text, sel, "the report names the selected candidate")
 		}
 		// Every chart is drawn: it has a size and plotted marks. A mark is
-		// a shape with an area, or a line with a length, that is not the
-		// frame (the SVG's own size) or a text glyph.
-		charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("svg")].filter(s => !s.parentElement.closest("svg")).map((s, i) => {
+		// a shape with an area, or a line with a length, drawn in a colour
+		// (axes, ticks, grid lines and frames are black, white or grey; the
+		// data is not), outside text and definitions.
+		type chart struct {
+			Name          string
+			Width, Height float64
+			Shapes, Marks int
+		}
+		charts, err := chromedp.Run(ctx, chromedp.Evaluate[[]chart](`[...document.querySelectorAll("svg")].filter(s => !s.parentElement.closest("svg")).map((s, i) => {
 			const r = s.getBoundingClientRect();
-			const marks = [...s.querySelectorAll("path, circle, rect, line, polyline, polygon, ellipse")].filter(e => {
-				if (e.closest("text, defs, clipPath, mask, symbol, marker")) return false;
+			const chromatic = c => {
+				const m = (c || "").match(/rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?/);
+				if (!m || m[4] === "0") return false;
+				const v = [m[1], m[2], m[3]].map(Number);
+				return Math.max(...v) - Math.min(...v) > 40;
+			};
+			const shapes = [...s.querySelectorAll("path, circle, rect, line, polyline, polygon, ellipse")].filter(e => {
+				if (e.closest("text, defs, clipPath, mask, symbol, marker, pattern")) return false;
 				const b = e.getBBox();
-				return (b.width > 0 || b.height > 0) && !(b.width >= r.width - 1 && b.height >= r.height - 1 && e.tagName === "rect");
+				return b.width > 0 || b.height > 0;
 			});
-			return (s.getAttribute("aria-label") || (s.querySelector("title") || {}).textContent || "svg " + i) + ": " + Math.round(r.width) + "x" + Math.round(r.height) + ", " + marks.length + " marks";
+			const marks = shapes.filter(e => { const st = getComputedStyle(e); return chromatic(st.fill) || chromatic(st.stroke); });
+			return {Name: s.getAttribute("aria-label") || (s.querySelector("title") || {}).textContent || "svg " + (i + 1),
+				Width: r.width, Height: r.height, Shapes: shapes.length, Marks: marks.length};
 		})`))
 		require.NoError(t, err)
 		require.NotEmpty(t, charts, "the report has no <svg> chart")
 		for _, c := range charts {
-			m := regexp.MustCompile(`: (\d+)x(\d+), (\d+) marks$`).FindStringSubmatch(c)
-			require.NotNil(t, m, "chart summary %q", c)
-			w, _ := strconv.Atoi(m[1])
-			h, _ := strconv.Atoi(m[2])
-			n, _ := strconv.Atoi(m[3])
-			assert.True(t, w > 50 && h > 50, "chart %s: too small to see", c)
-			// Axes alone are a few lines; data makes more.
-			assert.GreaterOrEqual(t, n, 5, "chart %s: want plotted marks, not an empty frame", c)
-			t.Logf("chart %s", c)
+			assert.True(t, c.Width > 50 && c.Height > 50, "chart %q is %.0fx%.0f px: too small to see", c.Name, c.Width, c.Height)
+			assert.Positive(t, c.Marks, "chart %q: %d shapes, none of them data in a colour; want plotted marks, not an empty frame", c.Name, c.Shapes)
+			t.Logf("chart %q: %.0fx%.0f px, %d shapes, %d marks", c.Name, c.Width, c.Height, c.Shapes, c.Marks)
 		}
 		browserScreenshots(t, ctx, shots, "report")
 		browserNoConsoleErrors(t, console, "GET /model/report")

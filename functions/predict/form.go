@@ -100,7 +100,7 @@ type formData struct {
 	Errors   []pageError
 	Version  string
 	Report   string // link to the training report
-	Students int    // rows of the model's training data; 0 when unknown
+	Students string // rows of the model's training data ("1,000"); "" when unknown
 
 	// The result, when there is one.
 	Score         string
@@ -183,7 +183,7 @@ func (a *api) form() http.HandlerFunc {
 			return
 		}
 		fields, _ := fieldsOf(l, nil, nil)
-		renderForm(w, http.StatusOK, formData{Fields: fields, Version: l.Version, Report: formReportLink, Students: l.Model.Provenance.Data.Rows})
+		renderForm(w, http.StatusOK, formData{Fields: fields, Version: l.Version, Report: formReportLink, Students: formThousands(l.Model.Provenance.Data.Rows)})
 	}
 }
 
@@ -294,6 +294,19 @@ func formNumber(f float64) string {
 		return "missing"
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// formThousands writes a count with thousands separators: 1,000; ""
+// for none.
+func formThousands(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // readForm reads a url-encoded or multipart form body, size-limited.
