@@ -132,9 +132,13 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 	}
 	inBag := max(1, int(p.Subsample*float64(n)))
 	rows := make([]int32, inBag)
-	var out []bool // rows left out of the current tree
+	var in []bool         // rows drawn for the current tree
+	var out []int32       // rows left out of it
+	var outPred []float64 // the tree's predictions for them
 	if inBag < n {
-		out = make([]bool, n)
+		in = make([]bool, n)
+		out = make([]int32, 0, n-inBag)
+		outPred = make([]float64, n-inBag)
 	}
 	for it := range p.Trees {
 		if inBag < n {
@@ -142,8 +146,22 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 				j := i + rng.IntN(n-i)
 				perm[i], perm[j] = perm[j], perm[i]
 			}
+			// The drawn rows in increasing order, which is memory order.
+			clear(in)
+			for _, r := range perm[:inBag] {
+				in[r] = true
+			}
+			rows, out = rows[:0], out[:0]
+			for r, ok := range in {
+				if ok {
+					rows = append(rows, int32(r))
+				} else {
+					out = append(out, int32(r))
+				}
+			}
+		} else {
+			copy(rows, perm)
 		}
-		copy(rows, perm[:inBag])
 		t, leaves, err := g.Grow(resid, rows, rng)
 		if err != nil {
 			return nil, fmt.Errorf("boost: tree %d: %w", it+1, err)
@@ -156,16 +174,9 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 			}
 		}
 		if out != nil {
-			for i := range out {
-				out[i] = true
-			}
-			for _, r := range rows {
-				out[r] = false
-			}
-			for r, o := range out {
-				if o {
-					resid[r] -= t.PredictBinned(bd, r)
-				}
+			g.PredictRows(t, out, outPred)
+			for i, r := range out {
+				resid[r] -= outPred[i]
 			}
 		}
 		e.Trees = append(e.Trees, *t)
@@ -199,6 +210,10 @@ func FitAdaBoost(bd *tree.Binned, y []float64, p AdaBoost, seed uint64) (*Ensemb
 	cdf := make([]float64, n)
 	rows := make([]int32, n)
 	errs := make([]float64, n)
+	all := make([]int32, n)
+	for i := range all {
+		all[i] = int32(i)
+	}
 	e := &Ensemble{Combine: Median}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	for it := range p.Trees {
@@ -215,9 +230,10 @@ func FitAdaBoost(bd *tree.Binned, y []float64, p AdaBoost, seed uint64) (*Ensemb
 		if err != nil {
 			return nil, fmt.Errorf("adaboost: tree %d: %w", it+1, err)
 		}
+		g.PredictRows(t, all, errs)
 		var emax float64
 		for r := range n {
-			errs[r] = math.Abs(t.PredictBinned(bd, r) - y[r])
+			errs[r] = math.Abs(errs[r] - y[r])
 			emax = math.Max(emax, errs[r])
 		}
 		var est float64

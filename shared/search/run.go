@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/model"
@@ -61,6 +62,14 @@ type Options struct {
 	// Progress, when set, is called once per family in family order after
 	// the search, with the time at which its last fit finished.
 	Progress func(family string, candidates int, elapsed time.Duration)
+	// OnFit, when set, is called from the workers after each fit job (one
+	// configuration on one fold; every kNN configuration of a fold is one
+	// job) with the job's family, the jobs done so far and the total. The
+	// calls come one at a time, done increasing from 1 to total, on
+	// whichever worker finished the job; OnFit should return quickly, as
+	// the worker waits for it. The linear family, fitted by regress before
+	// the jobs start, is not counted.
+	OnFit func(family string, done, total int)
 }
 
 // Result is a search's outcome: every candidate, the winner, and the
@@ -76,6 +85,7 @@ type Result struct {
 type fold struct {
 	train, val []int32
 	y, yVal    []float64
+	xVal       []float64            // the validation rows of Input.Trees, row-major
 	binned     map[int]*tree.Binned // by max bins
 	knn        *knn.Model
 }
@@ -170,6 +180,7 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 		left[cfgs[j.cfgs[0]].family]++
 	}
 	done := map[string]time.Duration{}
+	finished := 0
 	errs := make([]error, len(jobs))
 	secs := make([][]float64, len(cfgs)) // per config and fold
 	for c := range secs {
@@ -193,6 +204,10 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 				}
 				if left[fam]--; left[fam] == 0 {
 					done[fam] = time.Since(start)
+				}
+				finished++
+				if opts.OnFit != nil {
+					opts.OnFit(fam, finished, len(jobs))
 				}
 				mu.Unlock()
 			}
@@ -291,6 +306,7 @@ func makeFolds(in *Input, cfgs []config, k int) ([]*fold, error) {
 			if i >= lo && i < hi {
 				fd.val = append(fd.val, int32(i))
 				fd.yVal = append(fd.yVal, in.Y[i])
+				fd.xVal = append(fd.xVal, in.Trees.Row(i)...)
 			} else {
 				fd.train = append(fd.train, int32(i))
 				fd.y = append(fd.y, in.Y[i])
@@ -365,14 +381,7 @@ func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(
 	for s := range preds {
 		preds[s] = make([]float64, len(fd.val))
 	}
-	dst := make([]float64, len(stages))
-	var scratch []float64
-	for i, r := range fd.val {
-		scratch = e.Staged(in.Trees.Row(int(r)), stages, dst, scratch)
-		for s := range stages {
-			preds[s][i] = dst[s]
-		}
-	}
+	stagedPreds(e, fd.xVal, in.Trees.Cols(), stages, preds)
 	for s := range stages {
 		m, err := regress.Evaluate(fd.yVal, preds[s])
 		if err != nil {
@@ -381,6 +390,44 @@ func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(
 		report(j.cfgs[0], s, m.R2)
 	}
 	return nil
+}
+
+// stagedPreds writes into preds[s] the prediction of the first stages[s] trees
+// of e for every row of x (p values each), as e.Staged does row by row: a
+// sum or mean walks one tree at a time over every row, adding in tree
+// order, so each stage is bit for bit e.Staged's.
+func stagedPreds(e *ensemble.Ensemble, x []float64, p int, stages []int, preds [][]float64) {
+	n := len(x) / p
+	if e.Combine == ensemble.Median {
+		dst := make([]float64, len(stages))
+		var scratch []float64
+		for i := range n {
+			scratch = e.Staged(x[i*p:(i+1)*p], stages, dst, scratch)
+			for s := range stages {
+				preds[s][i] = dst[s]
+			}
+		}
+		return
+	}
+	acc := make([]float64, n)
+	if e.Combine == ensemble.Sum {
+		for i := range acc {
+			acc[i] = e.Base
+		}
+	}
+	t := 0
+	for s, c := range stages {
+		for ; t < min(c, len(e.Trees)); t++ {
+			e.Trees[t].PredictAdd(x, p, acc)
+		}
+		if e.Combine == ensemble.Mean {
+			for i, v := range acc {
+				preds[s][i] = v / float64(t)
+			}
+		} else {
+			copy(preds[s], acc)
+		}
+	}
 }
 
 // runKNN finds each validation row's neighbours once, at the largest k,

@@ -103,7 +103,6 @@ type absScratch struct {
 func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split {
 	sc := &g.abs
 	bd := g.bd
-	p := bd.Cols()
 	n := len(rows)
 	msl := g.p.MinSamplesLeaf
 	sc.sorted = slices.Grow(sc.sorted[:0], n)[:n]
@@ -113,8 +112,9 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 		nb := bd.NBins[j]
 		sc.cnt = append(sc.cnt[:0], make([]int, nb)...)
 		sc.sums = append(sc.sums[:0], make([]float64, nb)...)
+		col := bd.column(j)
 		for _, r := range rows {
-			c := bd.Codes[int(r)*p+j]
+			c := col[r]
 			sc.cnt[c]++
 			sc.sums[c] += y[r]
 		}
@@ -146,7 +146,7 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 			pos += sc.cnt[b]
 		}
 		for _, r := range rows {
-			c := bd.Codes[int(r)*p+j]
+			c := col[r]
 			sc.sorted[sc.start[c]] = y[r]
 			sc.start[c]++
 		}
@@ -180,17 +180,19 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 			sc.right[i] = sc.set.cost() // cost of groups i..k-1
 		}
 		ln := 0
+		var ls float64
 		var set uint64
 		for i := 0; i < k-1; i++ {
 			b := sc.order[i]
 			ln += sc.cnt[b]
+			ls += sc.sums[b]
 			set |= 1 << uint(b)
 			if ln < msl || n-ln < msl {
 				continue
 			}
 			gain := parent - sc.left[i] - sc.right[i+1]
 			if gain > best.gain {
-				best = split{ok: true, feature: j, gain: gain}
+				best = split{ok: true, feature: j, gain: gain, ls: ls}
 				if bd.Levels[j] > 0 {
 					best.cats = set
 				} else {

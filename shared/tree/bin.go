@@ -136,19 +136,25 @@ func edges(col []float64, maxBins int) []float64 {
 }
 
 // Binned is data mapped to bin codes, row-major, with the binner's
-// thresholds.
+// thresholds. It keeps the codes feature-major too: histograms read a
+// row's codes together, partitions one feature's codes of many rows.
 type Binned struct {
-	Codes  []uint8
+	Codes  []uint8 // row-major
 	Rows   int
 	NBins  []int // per feature
 	Levels []int // per feature: 0 numeric, else levels
 	Edges  [][]float64
-	offset []int // first histogram slot of each feature
-	total  int   // histogram slots
+	offset []int    // first histogram slot of each feature
+	total  int      // histogram slots
+	cols   []uint8  // feature-major: feature j's codes are cols[j*Rows:(j+1)*Rows]
+	slots  []uint16 // row-major histogram slots (offset + code); nil past 65,536 slots
 }
 
 // Cols is the number of features.
 func (b *Binned) Cols() int { return len(b.NBins) }
+
+// column returns feature j's code of every row.
+func (b *Binned) column(j int) []uint8 { return b.cols[j*b.Rows : (j+1)*b.Rows] }
 
 // Bin maps the given rows of d (all when rows is nil) to bin codes.
 func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
@@ -190,6 +196,18 @@ func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
 				dst[j] = uint8(v)
 			} else {
 				dst[j] = uint8(sort.SearchFloat64s(b.Edges[j], v))
+			}
+		}
+	}
+	out.cols = make([]uint8, n*p)
+	if out.total <= 1<<16 {
+		out.slots = make([]uint16, n*p)
+	}
+	for i := range n {
+		for j, c := range out.Codes[i*p : (i+1)*p] {
+			out.cols[j*n+i] = c
+			if out.slots != nil {
+				out.slots[i*p+j] = uint16(out.offset[j] + int(c))
 			}
 		}
 	}

@@ -1,12 +1,12 @@
 package tree
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 )
 
 // Params are the hyper-parameters of one tree.
@@ -67,15 +67,24 @@ type Leaf struct {
 }
 
 // Grower grows trees on one binned data set and keeps its scratch memory
-// from tree to tree. It is not safe for concurrent use.
+// from tree to tree: growing a tree allocates little more than its
+// finished Nodes. It is not safe for concurrent use.
 type Grower struct {
-	bd    *Binned
-	p     Params
-	pool  histPool
-	abs   absScratch
-	feats []int   // scratch: features tried at a node
-	right []int32 // scratch: rows going right in a partition
-	buf   []float64
+	bd     *Binned
+	p      Params
+	pool   histPool
+	abs    absScratch
+	feats  []int     // scratch: features tried at a node
+	right  []int32   // scratch: rows going right in a partition
+	buf    []float64 // scratch: a leaf's targets (absolute error)
+	nodes  []growing // the nodes of the tree being grown, by id
+	recs   []Node    // the records of the tree being grown, by id
+	front  frontier
+	leaves []Leaf
+	left   [256]uint8 // a split's side of each code: 1 is left
+	inv    []float64  // inv[k] = 1/(k+λ)
+	order  [MaxLevels]int
+	mean   [MaxLevels]float64
 }
 
 // NewGrower checks p against bd and returns a grower.
@@ -92,7 +101,6 @@ func NewGrower(bd *Binned, p Params) (*Grower, error) {
 // growing is a node while the tree grows: its rows, sums, histogram and
 // best split. The finished tree keeps only Node records.
 type growing struct {
-	id     int32
 	lo, hi int
 	depth  int
 	sum    float64
@@ -104,8 +112,9 @@ func (nd *growing) n() int { return nd.hi - nd.lo }
 
 // Grow grows a tree fitting y (indexed by binned row) on rows, which may
 // repeat a row (a bootstrap sample) and which Grow reorders: on return each
-// leaf's rows are rows[Leaf.Lo:Leaf.Hi]. rng draws the features of each
-// split when MaxFeatures is set and may otherwise be nil.
+// leaf's rows are rows[Leaf.Lo:Leaf.Hi]. The leaves are the grower's
+// memory, valid until the next Grow. rng draws the features of each split
+// when MaxFeatures is set and may otherwise be nil.
 func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf, error) {
 	bd := g.bd
 	switch {
@@ -133,41 +142,49 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 	if g.p.Criterion == Poisson && sum <= 0 {
 		return nil, nil, errors.New("tree: poisson needs targets with a positive sum")
 	}
+	if cap(g.right) < len(rows) {
+		g.right = make([]int32, len(rows))
+	}
+	for k := len(g.inv); k <= len(rows); k++ {
+		g.inv = append(g.inv, 1/(float64(k)+g.p.L2))
+	}
 
-	t := &Tree{Nodes: []Node{{Feature: -1}}}
-	var leaves []Leaf
-	root := &growing{id: 0, lo: 0, hi: len(rows), sum: sum}
-	front := &frontier{bestFirst: g.p.MaxLeaves > 0}
-	if g.splittable(root) {
+	g.recs = append(g.recs[:0], Node{Feature: -1})
+	g.nodes = append(g.nodes[:0], growing{lo: 0, hi: len(rows), sum: sum})
+	g.leaves = g.leaves[:0]
+	g.front = frontier{bestFirst: g.p.MaxLeaves > 0, ids: g.front.ids[:0]}
+	if g.splittable(&g.nodes[0]) {
 		if g.p.Criterion != AbsoluteError {
-			root.hist = g.pool.get()
-			root.hist.build(bd, y, rows, g.p.Workers, &g.pool)
+			g.nodes[0].hist = g.pool.get()
+			g.nodes[0].hist.build(bd, y, rows, g.p.Workers, &g.pool)
 		}
-		g.consider(root, y, rows, rng, front, &leaves)
+		g.consider(0, y, rows, rng)
 	} else {
-		leaves = append(leaves, Leaf{Node: 0, Lo: 0, Hi: len(rows)})
+		g.leaves = append(g.leaves, Leaf{Node: 0, Lo: 0, Hi: len(rows)})
 	}
 	nLeaves := 1
-	for front.Len() > 0 {
+	for len(g.front.ids) > 0 {
 		if g.p.MaxLeaves > 0 && nLeaves >= g.p.MaxLeaves {
 			break
 		}
-		nd := front.pop()
-		l, r := g.split(t, nd, y, rows)
+		id := g.pop()
+		l, r := g.split(id, rows)
 		nLeaves++
-		g.children(nd, l, r, y, rows)
-		g.consider(l, y, rows, rng, front, &leaves)
-		g.consider(r, y, rows, rng, front, &leaves)
+		g.children(id, l, r, y, rows)
+		g.consider(l, y, rows, rng)
+		g.consider(r, y, rows, rng)
 	}
-	for _, nd := range front.nodes {
+	for _, id := range g.front.ids {
+		nd := &g.nodes[id]
 		g.pool.put(nd.hist)
-		leaves = append(leaves, Leaf{Node: nd.id, Lo: nd.lo, Hi: nd.hi})
+		nd.hist = nil
+		g.leaves = append(g.leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
 	}
-	slices.SortFunc(leaves, func(a, b Leaf) int { return int(a.Node - b.Node) })
-	for _, lf := range leaves {
-		t.Nodes[lf.Node].Value = g.leafValue(y, rows[lf.Lo:lf.Hi])
+	slices.SortFunc(g.leaves, func(a, b Leaf) int { return int(a.Node - b.Node) })
+	for _, lf := range g.leaves {
+		g.recs[lf.Node].Value = g.leafValue(&g.nodes[lf.Node], y, rows[lf.Lo:lf.Hi])
 	}
-	return t, leaves, nil
+	return &Tree{Nodes: slices.Clone(g.recs)}, g.leaves, nil
 }
 
 // splittable reports whether a node may split at all.
@@ -178,7 +195,8 @@ func (g *Grower) splittable(nd *growing) bool {
 
 // consider finds a splittable node's best split and queues it, or records
 // it as a leaf.
-func (g *Grower) consider(nd *growing, y []float64, rows []int32, rng *rand.Rand, front *frontier, leaves *[]Leaf) {
+func (g *Grower) consider(id int32, y []float64, rows []int32, rng *rand.Rand) {
+	nd := &g.nodes[id]
 	if g.splittable(nd) {
 		feats := g.features(rng)
 		if g.p.Criterion == AbsoluteError {
@@ -187,13 +205,13 @@ func (g *Grower) consider(nd *growing, y []float64, rows []int32, rng *rand.Rand
 			nd.best = g.bestSplit(nd.hist, nd.sum, nd.n(), feats)
 		}
 		if nd.best.ok {
-			front.push(nd)
+			g.push(id)
 			return
 		}
 	}
 	g.pool.put(nd.hist)
 	nd.hist = nil
-	*leaves = append(*leaves, Leaf{Node: nd.id, Lo: nd.lo, Hi: nd.hi})
+	g.leaves = append(g.leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
 }
 
 // features returns the features to try at a node: all, or MaxFeatures of
@@ -217,125 +235,246 @@ func (g *Grower) features(rng *rand.Rand) []int {
 	return g.feats[:k]
 }
 
-// split partitions nd's rows by its best split, turns its record into a
-// split node and returns the two children (without histograms).
-func (g *Grower) split(t *Tree, nd *growing, y []float64, rows []int32) (*growing, *growing) {
+// split partitions node id's rows by its best split, turns its record into
+// a split node and returns the two children (without histograms). The
+// left child's sum is the split's, from the histogram.
+func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 	bd := g.bd
+	nd := g.nodes[id]
 	sp := &nd.best
-	p, j := bd.Cols(), sp.feature
+	j := sp.feature
 	cat := bd.Levels[j] > 0
-	// A stable partition: rows keep their order within each child, so
-	// later passes over a node read codes and targets in memory order.
-	i := nd.lo
-	right := g.right[:0]
-	var ls float64
-	for _, r := range rows[nd.lo:nd.hi] {
-		if sp.goesLeft(bd.Codes[int(r)*p+j], cat) {
-			ls += y[r]
-			rows[i] = r
-			i++
-		} else {
-			right = append(right, r)
+	for c := range bd.NBins[j] {
+		g.left[c] = 0
+		if sp.goesLeft(uint8(c), cat) {
+			g.left[c] = 1
 		}
 	}
-	copy(rows[i:nd.hi], right)
-	g.right = right
-	left := int32(len(t.Nodes))
-	t.Nodes = append(t.Nodes, Node{Feature: -1}, Node{Feature: -1})
-	n := &t.Nodes[nd.id]
-	n.Feature, n.Left, n.Right = int32(j), left, left+1
+	mid := nd.lo + g.partition(rows[nd.lo:nd.hi], bd.column(j), &g.left)
+	l := int32(len(g.recs))
+	g.recs = append(g.recs, Node{Feature: -1}, Node{Feature: -1})
+	n := &g.recs[id]
+	n.Feature, n.Left, n.Right = int32(j), l, l+1
 	if cat {
 		n.Cats = sp.cats
 	} else {
 		n.Threshold = bd.Edges[j][sp.bin]
 		n.bin = uint8(sp.bin)
 	}
-	l := &growing{id: left, lo: nd.lo, hi: i, depth: nd.depth + 1, sum: ls}
-	r := &growing{id: left + 1, lo: i, hi: nd.hi, depth: nd.depth + 1, sum: nd.sum - ls}
-	return l, r
+	g.nodes = append(g.nodes,
+		growing{lo: nd.lo, hi: mid, depth: nd.depth + 1, sum: sp.ls},
+		growing{lo: mid, hi: nd.hi, depth: nd.depth + 1, sum: nd.sum - sp.ls})
+	return l, l + 1
+}
+
+// partChunk is the size of the row chunks a large node is partitioned in,
+// each on its own goroutine; the result is the sequential one.
+const partChunk = 1 << 16
+
+// partition moves the rows whose code in col goes left (left[code] = 1)
+// before the others, keeping their order within each side (so that later
+// passes over a node read codes and targets in memory order), and returns
+// how many went left.
+func (g *Grower) partition(rows []int32, col []uint8, left *[256]uint8) int {
+	n := len(rows)
+	if g.p.Workers <= 1 || n < 2*partChunk {
+		k := partitionChunk(rows, g.right[:n], col, left)
+		copy(rows[n-k:], g.right[:k])
+		return n - k
+	}
+	chunks := (n + partChunk - 1) / partChunk
+	nr := make([]int, chunks) // rows of each chunk going right
+	next := make(chan int, chunks)
+	for c := range chunks {
+		next <- c
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(g.p.Workers, chunks) {
+		wg.Go(func() {
+			for c := range next {
+				lo, hi := c*partChunk, min(n, (c+1)*partChunk)
+				nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, left)
+			}
+		})
+	}
+	wg.Wait()
+	// Chunk c's left rows move down to follow chunk c−1's (never past
+	// rows still to be moved), then the right rows follow in chunk order.
+	at := 0
+	for c := range chunks {
+		lo, hi := c*partChunk, min(n, (c+1)*partChunk)
+		at += copy(rows[at:], rows[lo:hi-nr[c]])
+	}
+	mid := at
+	for c := range chunks {
+		lo := c * partChunk
+		at += copy(rows[at:], g.right[lo:lo+nr[c]])
+	}
+	return mid
+}
+
+// partitionChunk moves the left rows of rows to its front, in order, and
+// the right ones to right, in order, without branching on the side, and
+// returns how many went right.
+func partitionChunk(rows, right []int32, col []uint8, left *[256]uint8) int {
+	i, k := 0, 0
+	for _, r := range rows {
+		l := int(left[col[r]])
+		rows[i] = r
+		right[k] = r
+		i += l
+		k += 1 - l
+	}
+	return k
 }
 
 // children gives the children that may split their histograms: the
 // smaller child is counted, the larger one is the parent's minus it.
-func (g *Grower) children(parent, l, r *growing, y []float64, rows []int32) {
+func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 	if g.p.Criterion == AbsoluteError {
 		return
 	}
-	small, large := l, r
-	if r.n() < l.n() {
-		small, large = r, l
+	pa := &g.nodes[parent]
+	small, large := &g.nodes[l], &g.nodes[r]
+	if large.n() < small.n() {
+		small, large = large, small
 	}
 	needSmall, needLarge := g.splittable(small), g.splittable(large)
 	switch {
 	case needLarge:
 		small.hist = g.pool.get()
 		small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool)
-		parent.hist.subtract(small.hist)
-		large.hist = parent.hist
+		pa.hist.subtract(small.hist)
+		large.hist = pa.hist
 		if !needSmall {
 			g.pool.put(small.hist)
 			small.hist = nil
 		}
 	case needSmall:
-		clear(parent.hist)
-		parent.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool)
-		small.hist = parent.hist
+		clear(pa.hist)
+		pa.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool)
+		small.hist = pa.hist
 	default:
-		g.pool.put(parent.hist)
+		g.pool.put(pa.hist)
 	}
-	parent.hist = nil
+	pa.hist = nil
 }
 
-// leafValue is the criterion's best constant for the rows of a leaf.
-func (g *Grower) leafValue(y []float64, rows []int32) float64 {
+// leafValue is the criterion's best constant for the rows of a leaf: their
+// median, or their sum (kept since the root) over their count plus λ.
+func (g *Grower) leafValue(nd *growing, y []float64, rows []int32) float64 {
 	if g.p.Criterion == AbsoluteError {
 		g.buf = slices.Grow(g.buf[:0], len(rows))
 		return median(y, rows, g.buf)
 	}
-	var s float64
-	for _, r := range rows {
-		s += y[r]
-	}
-	return s / (float64(len(rows)) + g.p.L2)
+	return nd.sum / (float64(len(rows)) + g.p.L2)
 }
 
-// frontier holds the nodes waiting to split: a stack (depth-first, which
-// keeps few histograms alive) or, under a leaf limit, a max-heap by gain
-// with ties to the earlier node.
+// PredictRows writes into dst[i] the prediction of t, grown by g, for
+// binned row rows[i]: what t.PredictBinned gives, eight rows at a time with
+// the child computed rather than branched on.
+func (g *Grower) PredictRows(t *Tree, rows []int32, dst []float64) {
+	const block = 8
+	nodes := t.Nodes
+	p := g.bd.Cols()
+	codes := g.bd.Codes
+	i := 0
+	for ; i+block <= len(rows); i += block {
+		var at [block]int
+		for k := range block {
+			at[k] = int(rows[i+k]) * p
+		}
+		var idx [block]int32
+		for {
+			moved := false
+			for k := range block {
+				nd := &nodes[idx[k]]
+				if nd.Feature < 0 {
+					continue
+				}
+				moved = true
+				c := codes[at[k]+int(nd.Feature)]
+				var right int32
+				if nd.Cats != 0 {
+					right = int32(^(nd.Cats >> c) & 1)
+				} else if c > nd.bin {
+					right = 1
+				}
+				idx[k] = nd.Left + (nd.Right-nd.Left)*right
+			}
+			if !moved {
+				break
+			}
+		}
+		for k := range block {
+			dst[i+k] = nodes[idx[k]].Value
+		}
+	}
+	for ; i < len(rows); i++ {
+		dst[i] = t.PredictBinned(g.bd, int(rows[i]))
+	}
+}
+
+// frontier holds the ids of the nodes waiting to split: a stack
+// (depth-first, which keeps few histograms alive) or, under a leaf limit,
+// a max-heap by gain with ties to the earlier node.
 type frontier struct {
 	bestFirst bool
-	nodes     []*growing
+	ids       []int32
 }
 
-func (f *frontier) push(nd *growing) {
-	if f.bestFirst {
-		heap.Push(f, nd)
-	} else {
-		f.nodes = append(f.nodes, nd)
+// before is the heap order: the larger gain, then the earlier node.
+func (g *Grower) before(a, b int32) bool {
+	ga, gb := g.nodes[a].best.gain, g.nodes[b].best.gain
+	if ga != gb {
+		return ga > gb
+	}
+	return a < b
+}
+
+func (g *Grower) push(id int32) {
+	f := &g.front
+	f.ids = append(f.ids, id)
+	if !f.bestFirst {
+		return
+	}
+	h := f.ids
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !g.before(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
 	}
 }
 
-func (f *frontier) pop() *growing {
-	if f.bestFirst {
-		return heap.Pop(f).(*growing)
+func (g *Grower) pop() int32 {
+	f := &g.front
+	h := f.ids
+	n := len(h) - 1
+	if !f.bestFirst {
+		f.ids = h[:n]
+		return h[n]
 	}
-	return f.Pop().(*growing)
-}
-
-// The heap.Interface of the best-first order.
-func (f *frontier) Len() int { return len(f.nodes) }
-func (f *frontier) Less(i, j int) bool {
-	a, b := f.nodes[i], f.nodes[j]
-	if a.best.gain != b.best.gain {
-		return a.best.gain > b.best.gain
+	top := h[0]
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, s := 2*i+1, i
+		if l < n && g.before(h[l], h[s]) {
+			s = l
+		}
+		if l+1 < n && g.before(h[l+1], h[s]) {
+			s = l + 1
+		}
+		if s == i {
+			break
+		}
+		h[i], h[s] = h[s], h[i]
+		i = s
 	}
-	return a.id < b.id
-}
-func (f *frontier) Swap(i, j int) { f.nodes[i], f.nodes[j] = f.nodes[j], f.nodes[i] }
-func (f *frontier) Push(x any)    { f.nodes = append(f.nodes, x.(*growing)) }
-func (f *frontier) Pop() any {
-	n := len(f.nodes) - 1
-	x := f.nodes[n]
-	f.nodes = f.nodes[:n]
-	return x
+	f.ids = h
+	return top
 }

@@ -56,6 +56,17 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 // add counts rows into h.
 func (h histogram) add(bd *Binned, y []float64, rows []int32) {
 	p := bd.Cols()
+	if bd.slots != nil {
+		for _, r := range rows {
+			g := y[r]
+			for _, k := range bd.slots[int(r)*p : int(r)*p+p] {
+				s := &h[k]
+				s.Sum += g
+				s.N++
+			}
+		}
+		return
+	}
 	off := bd.offset
 	for _, r := range rows {
 		g := y[r]

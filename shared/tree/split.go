@@ -41,6 +41,7 @@ type split struct {
 	bin     int    // numeric: rows with code ≤ bin go left
 	cats    uint64 // categorical: rows whose level is in the set go left
 	gain    float64
+	ls      float64 // the left side's sum of targets
 }
 
 // minGain is the smallest gain, relative to the node's own score, that is
@@ -93,8 +94,10 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 		// Squared error and Friedman's improvement are the same function
 		// of the sums (n_l·n_r/n·(m_l − m_r)² = S_l²/n_l + S_r²/n_r − S²/n),
 		// so both scan with the cheaper form, which also takes λ.
-		l2 := g.p.L2
-		parent := s * s / (float64(n) + l2)
+		// inv[k] is 1/(k+λ): a multiplication per side instead of a
+		// division.
+		inv := g.inv[:n+1]
+		parent := s * s * inv[n]
 		var ls float64
 		var ln int
 		for b := 0; b < len(hj)-1; b++ {
@@ -111,9 +114,9 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 				break
 			}
 			rs := s - ls
-			gain := ls*ls/(float64(ln)+l2) + rs*rs/(float64(rn)+l2) - parent
+			gain := ls*ls*inv[ln] + rs*rs*inv[rn] - parent
 			if gain > best.gain {
-				best = split{ok: true, feature: j, bin: b, gain: gain}
+				best = split{ok: true, feature: j, bin: b, gain: gain, ls: ls}
 			}
 		}
 	}
@@ -140,7 +143,7 @@ func (g *Grower) scanNumeric(hj histogram, j int, s float64, n int, best *split)
 			break
 		}
 		if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
-			*best = split{ok: true, feature: j, bin: b, gain: gain}
+			*best = split{ok: true, feature: j, bin: b, gain: gain, ls: ls}
 		}
 	}
 }
@@ -149,8 +152,7 @@ func (g *Grower) scanNumeric(hj histogram, j int, s float64, n int, best *split)
 // target and tries every split of that order into a prefix and the rest,
 // which finds the best two-set partition for squared error (Fisher, 1958).
 func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *split) {
-	var order [MaxLevels]int
-	var mean [MaxLevels]float64
+	order, mean := g.order[:len(hj)], g.mean[:len(hj)]
 	k := 0
 	for l := range hj {
 		if hj[l].N == 0 {
@@ -181,7 +183,7 @@ func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *sp
 			continue
 		}
 		if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
-			*best = split{ok: true, feature: j, cats: set, gain: gain}
+			*best = split{ok: true, feature: j, cats: set, gain: gain, ls: ls}
 		}
 	}
 }

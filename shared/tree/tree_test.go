@@ -196,8 +196,11 @@ func TestGrowMatchesBruteForce(t *testing.T) {
 					all[i] = i
 				}
 				bruteTree(d, y, all, 0, p, want)
+				batch := make([]float64, d.Rows)
+				g.PredictRows(tr, allRows(d.Rows), batch)
 				for r := range d.Rows {
 					got := tr.Predict(d.Row(r))
+					require.Equal(t, got, batch[r], "PredictRows and Predict differ at row %d", r)
 					require.InDelta(t, want[r], got, 1e-9, "%s %+v seed %d row %d", c, p, seed, r)
 					require.Equal(t, got, tr.PredictBinned(bd, r), "binned and raw walks differ")
 				}
