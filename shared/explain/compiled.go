@@ -200,7 +200,7 @@ func (c *Compiled) Explain(x, phi []float64) (fx, fr float64, err error) {
 		fx, fr = c.e.Base, c.e.Base
 	}
 	var stack walkStack
-	var xs [MaxFeatures]uint64
+	var xs, es [MaxFeatures]uint64
 	for t := range nt {
 		if c.off[t] < 0 {
 			tx, tr := walkTree(&c.e.Trees[t], x, c.ref, phi, &stack)
@@ -212,7 +212,7 @@ func (c *Compiled) Explain(x, phi []float64) (fx, fr float64, err error) {
 		reach, xin, rin := ^uint64(0), ^uint64(0), ^uint64(0)
 		for j := range p {
 			X, R := rows[j][t], rs[j]
-			xs[j] = X
+			xs[j], es[j] = X&^R, R&^X // leaves that need j in S, and out of it
 			reach &= X | R
 			xin &= X
 			rin &= R
@@ -221,27 +221,25 @@ func (c *Compiled) Explain(x, phi []float64) (fx, fr float64, err error) {
 		fx += vals[bits.TrailingZeros64(xin)]
 		fr += vals[bits.TrailingZeros64(rin)]
 		// The leaf both reach, if one, needs nothing: no term.
-		for s := reach &^ (xin & rin); s != 0; s &= s - 1 {
+		reach &^= xin & rin
+		if reach == 0 {
+			continue
+		}
+		// Fixed-length loops over the features rather than over set bits:
+		// their trip counts are the same every time, so they do not
+		// mispredict.
+		for s := reach; s != 0; s &= s - 1 {
 			l := uint(bits.TrailingZeros64(s))
 			var in, out uint64
 			for j := range p {
-				X, R := xs[j]>>l&1, rs[j]>>l&1
-				in |= (X &^ R) << uint(j)
-				out |= (R &^ X) << uint(j)
+				in |= (xs[j] >> l & 1) << uint(j)
+				out |= (es[j] >> l & 1) << uint(j)
 			}
 			v := vals[l]
 			a, b := bits.OnesCount64(in), bits.OnesCount64(out)
-			if a > 0 {
-				d := v * coef[a][b]
-				for s := in; s != 0; s &= s - 1 {
-					phi[bits.TrailingZeros64(s)] += d
-				}
-			}
-			if b > 0 {
-				d := v * coef[b][a]
-				for s := out; s != 0; s &= s - 1 {
-					phi[bits.TrailingZeros64(s)] -= d
-				}
+			da, db := v*coef[a][b], v*coef[b][a]
+			for j := range p {
+				phi[j] += da*float64(in>>uint(j)&1) - db*float64(out>>uint(j)&1)
 			}
 		}
 	}

@@ -112,3 +112,31 @@ func BenchmarkExplain(b *testing.B) {
 		benchExplain(b, m, rows)
 	})
 }
+
+// BenchmarkExplainOthers is the enumerated families for scale: 2^7 = 128
+// predictions per explanation (no target; a served model may want them
+// only on request).
+func BenchmarkExplainOthers(b *testing.B) {
+	ms, rows := explainModels(b, 1024)
+	for _, c := range ms {
+		if c.name == "adaboost" || c.name == "knn/distance=true" {
+			b.Run(c.name, func(b *testing.B) { benchExplain(b, c.m, rows) })
+		}
+	}
+}
+
+// BenchmarkExplainFirst is a tree model's first explanation, which
+// compiles its tables (a new model each op): what a server pays once per
+// model loaded, unless it explains one record at load.
+func BenchmarkExplainFirst(b *testing.B) {
+	m, rows := boosted31(b)
+	cpuLoop(b, func(int) {
+		fresh, err := model.New("fresh", dataset.Students, m.Transform, m.Estimator, m.Provenance)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := fresh.Explain(rows[0]); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
