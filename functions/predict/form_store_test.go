@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,10 +20,9 @@ import (
 // tested are the ones people see.
 func trainedStore(t testing.TB) (root string, metrics map[string]any) {
 	t.Helper()
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goCmd); err != nil {
-		goCmd = "go"
-	}
+	// go test puts its own go first on the PATH of the test.
+	goCmd, err := exec.LookPath("go")
+	require.NoError(t, err, "the go command, to build ../train")
 	bin := filepath.Join(t.TempDir(), "train")
 	build := exec.Command(goCmd, "build", "-o", bin, "../train")
 	out, err := build.CombinedOutput()
