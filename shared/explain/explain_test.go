@@ -289,6 +289,7 @@ func TestTreeAllocatesNothing(t *testing.T) {
 // with trees of more than 64 leaves (walked) among ones it tabulates.
 func TestCompiledMatchesWalkAndBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
+	sawBig := false
 	for _, combine := range []string{ensemble.Sum, ensemble.Mean} {
 		for k := range 30 {
 			e := &ensemble.Ensemble{Combine: combine}
@@ -299,6 +300,7 @@ func TestCompiledMatchesWalkAndBruteForce(t *testing.T) {
 			for i := range 1 + k {
 				tr := randomTree(rng, 2+i%9)
 				big = big || tr.Leaves() > 64
+				sawBig = sawBig || big
 				e.Trees = append(e.Trees, tr)
 			}
 			ref := randomRecord(rng)
@@ -322,6 +324,7 @@ func TestCompiledMatchesWalkAndBruteForce(t *testing.T) {
 			}
 		}
 	}
+	require.True(t, sawBig, "some tree had more than 64 leaves, so was walked")
 }
 
 // TestCompileRefuses: a median, a reference of the wrong width, an

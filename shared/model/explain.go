@@ -63,7 +63,10 @@ func (m *Model) Explain(r features.Row) (Explanation, error) {
 }
 
 // ExplainInto is Explain writing the contributions into contrib (one per
-// m.Features, in that order). It allocates nothing for a valid row.
+// m.Features, in that order). It allocates nothing for a valid row, but
+// for a tree model's first explanation, which compiles its tables (about
+// 3 ms and 0.7 MB for 256 trees of 31 leaves); a server may explain one
+// record when it loads a model.
 func (m *Model) ExplainInto(r features.Row, contrib []float64) (pred, baseline float64, err error) {
 	if len(contrib) != len(m.Features) {
 		return 0, 0, fmt.Errorf("explain: %d contributions for %d features", len(contrib), len(m.Features))
