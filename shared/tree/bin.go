@@ -135,6 +135,9 @@ func edges(col []float64, maxBins int) []float64 {
 	return e
 }
 
+// slotCells is the most codes (rows × features) kept as histogram slots.
+const slotCells = 1 << 18
+
 // Binned is data mapped to bin codes, row-major, with the binner's
 // thresholds. It keeps the codes feature-major too: histograms read a
 // row's codes together, partitions one feature's codes of many rows.
@@ -200,7 +203,9 @@ func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
 		}
 	}
 	out.cols = make([]uint8, n*p)
-	if out.total <= 1<<16 {
+	// Slots save an addition per code, but double the bytes a histogram
+	// reads: worth it while the data stays in cache.
+	if out.total <= 1<<16 && n*p <= slotCells {
 		out.slots = make([]uint16, n*p)
 	}
 	for i := range n {

@@ -250,7 +250,7 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 			g.left[c] = 1
 		}
 	}
-	mid := nd.lo + g.partition(rows[nd.lo:nd.hi], bd.column(j), &g.left)
+	mid := nd.lo + g.partition(rows[nd.lo:nd.hi], j, &g.left)
 	l := int32(len(g.recs))
 	g.recs = append(g.recs, Node{Feature: -1}, Node{Feature: -1})
 	n := &g.recs[id]
@@ -271,14 +271,17 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 // each on its own goroutine; the result is the sequential one.
 const partChunk = 1 << 16
 
-// partition moves the rows whose code in col goes left (left[code] = 1)
-// before the others, keeping their order within each side (so that later
-// passes over a node read codes and targets in memory order), and returns
-// how many went left.
-func (g *Grower) partition(rows []int32, col []uint8, left *[256]uint8) int {
+// partition moves the rows whose code of feature j goes left (left[code]
+// = 1) before the others, keeping their order within each side (so that
+// later passes over a node read codes and targets in memory order), and
+// returns how many went left. It reads the row-major codes, which leaves
+// them in cache for the histogram of a child, built next.
+func (g *Grower) partition(rows []int32, j int, left *[256]uint8) int {
 	n := len(rows)
+	p := g.bd.Cols()
+	col := g.bd.Codes[j:]
 	if g.p.Workers <= 1 || n < 2*partChunk {
-		k := partitionChunk(rows, g.right[:n], col, left)
+		k := partitionChunk(rows, g.right[:n], col, p, left)
 		copy(rows[n-k:], g.right[:k])
 		return n - k
 	}
@@ -294,7 +297,7 @@ func (g *Grower) partition(rows []int32, col []uint8, left *[256]uint8) int {
 		wg.Go(func() {
 			for c := range next {
 				lo, hi := c*partChunk, min(n, (c+1)*partChunk)
-				nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, left)
+				nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, p, left)
 			}
 		})
 	}
@@ -316,11 +319,11 @@ func (g *Grower) partition(rows []int32, col []uint8, left *[256]uint8) int {
 
 // partitionChunk moves the left rows of rows to its front, in order, and
 // the right ones to right, in order, without branching on the side, and
-// returns how many went right.
-func partitionChunk(rows, right []int32, col []uint8, left *[256]uint8) int {
+// returns how many went right. Row r's code is col[r*p].
+func partitionChunk(rows, right []int32, col []uint8, p int, left *[256]uint8) int {
 	i, k := 0, 0
 	for _, r := range rows {
-		l := int(left[col[r]])
+		l := int(left[col[int(r)*p]])
 		rows[i] = r
 		right[k] = r
 		i += l

@@ -21,8 +21,8 @@ const chunkRows = 1 << 14
 
 // build counts rows into h, which must be zero.
 func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, pool *histPool) {
-	if len(rows) <= chunkRows || workers <= 1 && len(rows) <= chunkRows {
-		h.add(bd, y, rows)
+	if len(rows) <= chunkRows {
+		h.addWide(bd, y, rows, pool)
 		return
 	}
 	chunks := (len(rows) + chunkRows - 1) / chunkRows
@@ -39,7 +39,7 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 	for range max(1, min(workers, chunks)) {
 		wg.Go(func() {
 			for c := range next {
-				parts[c].add(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)])
+				parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], pool)
 			}
 		})
 	}
@@ -51,6 +51,47 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 		}
 		pool.put(part)
 	}
+}
+
+// wideRows is the fewest rows addWide spreads over four histograms.
+const wideRows = 4096
+
+// addWide counts rows into h, which must be zero. Many rows are counted
+// into four histograms in turn, added up at the end: consecutive rows often
+// share a bin of a feature with few levels, and one histogram would make
+// each of their updates wait for the previous one.
+func (h histogram) addWide(bd *Binned, y []float64, rows []int32, pool *histPool) {
+	if len(rows) < wideRows || bd.slots == nil {
+		h.add(bd, y, rows)
+		return
+	}
+	a, b, c := pool.get(), pool.get(), pool.get()
+	p := bd.Cols()
+	slots := bd.slots
+	i := 0
+	for ; i+4 <= len(rows); i += 4 {
+		r0, r1, r2, r3 := int(rows[i])*p, int(rows[i+1])*p, int(rows[i+2])*p, int(rows[i+3])*p
+		g0, g1, g2, g3 := y[rows[i]], y[rows[i+1]], y[rows[i+2]], y[rows[i+3]]
+		s0, s1, s2, s3 := slots[r0:r0+p], slots[r1:r1+p], slots[r2:r2+p], slots[r3:r3+p]
+		for j := range p {
+			h[s0[j]].Sum += g0
+			h[s0[j]].N++
+			a[s1[j]].Sum += g1
+			a[s1[j]].N++
+			b[s2[j]].Sum += g2
+			b[s2[j]].N++
+			c[s3[j]].Sum += g3
+			c[s3[j]].N++
+		}
+	}
+	h.add(bd, y, rows[i:])
+	for k := range h {
+		h[k].Sum += a[k].Sum + b[k].Sum + c[k].Sum
+		h[k].N += a[k].N + b[k].N + c[k].N
+	}
+	pool.put(a)
+	pool.put(b)
+	pool.put(c)
 }
 
 // add counts rows into h.

@@ -100,6 +100,7 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 		parent := s * s * inv[n]
 		var ls float64
 		var ln int
+		bestGain, bestBin, bestLs := best.gain, -1, 0.0
 		for b := 0; b < len(hj)-1; b++ {
 			if hj[b].N == 0 {
 				continue
@@ -115,9 +116,12 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 			}
 			rs := s - ls
 			gain := ls*ls*inv[ln] + rs*rs*inv[rn] - parent
-			if gain > best.gain {
-				best = split{ok: true, feature: j, bin: b, gain: gain, ls: ls}
+			if gain > bestGain {
+				bestGain, bestBin, bestLs = gain, b, ls
 			}
+		}
+		if bestBin >= 0 {
+			best = split{ok: true, feature: j, bin: bestBin, gain: bestGain, ls: bestLs}
 		}
 	}
 	return best
