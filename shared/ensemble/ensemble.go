@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"github.com/studentperf/studentperf/shared/tree"
 )
@@ -22,7 +26,47 @@ type Ensemble struct {
 	Base    float64     `json:"base,omitempty"`
 	Weights []float64   `json:"weights,omitempty"` // Median only: one per tree
 	Trees   []tree.Tree `json:"trees"`
+
+	// fast is the trees compiled for prediction (a *compiled), built by
+	// Prepare or the first prediction and swapped atomically, so that
+	// concurrent predictions are safe.
+	fast unsafe.Pointer
 }
+
+// compiled is Trees as tree.Compile laid them out, with the slice it was
+// compiled from: an ensemble copied and truncated, or given new trees,
+// compiles again.
+type compiled struct {
+	c     *tree.Compiled // nil: the trees do not compile; walk them
+	first *tree.Tree
+	n     int
+}
+
+// Prepare compiles the trees for prediction now rather than at the first
+// prediction (which it would otherwise slow down). It must not run while
+// the trees change; predictions may run at the same time.
+func (e *Ensemble) Prepare() { e.compiled() }
+
+// compiled returns the compiled trees, compiling them on first use; nil
+// when they cannot be compiled.
+func (e *Ensemble) compiled() *tree.Compiled {
+	if len(e.Trees) == 0 {
+		return nil
+	}
+	if p := (*compiled)(atomic.LoadPointer(&e.fast)); p != nil && p.first == &e.Trees[0] && p.n == len(e.Trees) {
+		return p.c
+	}
+	c, err := tree.Compile(e.Trees)
+	if err != nil {
+		c = nil
+	}
+	atomic.StorePointer(&e.fast, unsafe.Pointer(&compiled{c: c, first: &e.Trees[0], n: len(e.Trees)}))
+	return c
+}
+
+// stackCodes is how many codes a compiled row may have for Predict to code
+// it on the stack (tree.Compile makes at most 64); more walk the trees.
+const stackCodes = 64
 
 // stackTrees is how many trees a median prediction sorts on the stack;
 // larger ensembles allocate.
@@ -32,6 +76,43 @@ const stackTrees = 512
 // indices, as in tree.Data). It allocates nothing for a sum or mean, nor
 // for a median of up to 512 trees.
 func (e *Ensemble) Predict(x []float64) float64 {
+	if c := e.compiled(); c != nil && c.Codes() <= stackCodes && len(e.Trees) <= stackTrees && len(x) >= c.Width() {
+		var buf [stackCodes]uint16
+		codes := buf[:c.Codes()]
+		c.Encode(x, codes)
+		return e.predictCoded(c, x, codes)
+	}
+	return e.walk(x)
+}
+
+// predictCoded is Predict of row x, which c has coded as codes.
+func (e *Ensemble) predictCoded(c *tree.Compiled, x []float64, codes []uint16) float64 {
+	switch e.Combine {
+	case Mean:
+		return c.Sum(x, codes, 0) / float64(len(e.Trees))
+	case Median:
+		return e.medianCoded(c, x, codes)
+	default:
+		return c.Sum(x, codes, e.Base)
+	}
+}
+
+// medianCoded is the weighted median of the trees' predictions for a row
+// c has coded (at most stackTrees trees).
+func (e *Ensemble) medianCoded(c *tree.Compiled, x []float64, codes []uint16) float64 {
+	var preds [stackTrees]float64
+	c.Each(x, codes, preds[:])
+	var buf [stackTrees]pair
+	ps := buf[:len(e.Trees)]
+	for i := range ps {
+		ps[i] = pair{preds[i], e.Weights[i]}
+	}
+	return weightedMedian(ps)
+}
+
+// walk is Predict walking each tree's nodes: the reference the compiled
+// trees match, and the way for trees that do not compile.
+func (e *Ensemble) walk(x []float64) float64 {
 	switch e.Combine {
 	case Mean:
 		var s float64
@@ -60,12 +141,63 @@ func (e *Ensemble) Predict(x []float64) float64 {
 
 // PredictBatch writes the prediction of each of the len(out) rows of x
 // (p values each, row after row) into out, walking the trees one at a time
-// over all the rows, which keeps each tree in cache. It gives exactly what
-// Predict gives row by row.
+// over a chunk of rows, which keeps both in cache; a large batch is split
+// between goroutines (GOMAXPROCS at most), each with its own rows. It gives
+// exactly what Predict gives row by row.
 func (e *Ensemble) PredictBatch(x []float64, p int, out []float64) {
+	c := e.compiled()
+	if c == nil || p < c.Width() {
+		e.walkBatch(x, p, out)
+		return
+	}
+	if e.Combine == Median {
+		if c.Codes() > stackCodes || len(e.Trees) > stackTrees {
+			e.walkBatch(x, p, out)
+			return
+		}
+		var buf [stackCodes]uint16
+		codes := buf[:c.Codes()]
+		for r := range out {
+			row := x[r*p : (r+1)*p]
+			c.Encode(row, codes)
+			out[r] = e.predictCoded(c, row, codes)
+		}
+		return
+	}
+	base := e.Base
+	if e.Combine == Mean {
+		base = 0
+	}
+	for r := range out {
+		out[r] = base
+	}
+	n := len(out)
+	workers := min(runtime.GOMAXPROCS(0), n/minRowsPerWorker)
+	if workers <= 1 {
+		c.AddBatch(x[:n*p], p, out)
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := n*w/workers, n*(w+1)/workers
+			wg.Go(func() { c.AddBatch(x[lo*p:hi*p], p, out[lo:hi]) })
+		}
+		wg.Wait()
+	}
+	if e.Combine == Mean {
+		for r := range out {
+			out[r] /= float64(len(e.Trees))
+		}
+	}
+}
+
+// minRowsPerWorker is the fewest rows worth a goroutine of their own.
+const minRowsPerWorker = 1024
+
+// walkBatch is PredictBatch walking each tree's nodes.
+func (e *Ensemble) walkBatch(x []float64, p int, out []float64) {
 	if e.Combine == Median {
 		for r := range out {
-			out[r] = e.Predict(x[r*p : (r+1)*p])
+			out[r] = e.walk(x[r*p : (r+1)*p])
 		}
 		return
 	}

@@ -41,6 +41,7 @@ func (m *Model) compile() error {
 		if err := e.Trees.Check(levels); err != nil {
 			return fmt.Errorf("estimator: %w", err)
 		}
+		e.Trees.Prepare() // a loaded model's first prediction is as fast as the rest
 	case e.KNN != nil:
 		w := m.Transform.Width()
 		if w > maxInputs {
