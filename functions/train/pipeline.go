@@ -130,13 +130,18 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
+	page, err := reportInput(cfg.Model, m, tab, testTab, testPred)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	decision, err := pusher.Push(ctx, store, cfg.Model, pusher.Candidate{
 		Base: base, Model: m, Bytes: encoded, Test: testTab, Metrics: metrics, Now: now(),
-		Report: func(mt *model.Metrics) ([]byte, error) {
-			return report.Render(report.Input{Model: cfg.Model, Metrics: mt, Actual: testTab.Target, Predicted: testPred})
-		},
+		Render: func(o pusher.Outcome) ([]byte, error) { return report.Render(page.with(o)) },
 	}, pusher.Policy{MinR2: cfg.MinR2, Tolerance: pusher.DefaultTolerance})
 	if err != nil {
+		// A refused run (below MIN_R2, lost race) says where its report
+		// is before it fails.
+		printReport(out, decision)
 		return nil, fmt.Errorf("push: %w", err)
 	}
 	if decision.Pushed {
@@ -144,8 +149,88 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	} else {
 		fmt.Fprintf(out, "not pushed: %s\n", decision.Reason)
 	}
+	printReport(out, decision)
 	fmt.Fprintf(out, "done in %.2fs\n", now().Sub(start).Seconds())
 	return &outcome{Metrics: metrics, Decision: decision}, nil
+}
+
+// printReport says where the run's report went, or why it could not be
+// written (which does not change the outcome of the run).
+func printReport(out io.Writer, d pusher.Decision) {
+	switch {
+	case d.Report != "":
+		fmt.Fprintf(out, "report: %s\n", d.Report)
+	case d.ReportErr != nil:
+		fmt.Fprintf(out, "report: not written: %v\n", d.ReportErr)
+	}
+}
+
+// maxExplained bounds the held-out rows explained for the global feature
+// importance: an exact explanation of a kNN or AdaBoost prediction costs
+// 2^7 predictions.
+const maxExplained = 2_000
+
+// pageInput is the report's input without the push decision, which
+// Push supplies.
+type pageInput struct{ report.Input }
+
+// with returns the input with the decision o.
+func (p pageInput) with(o pusher.Outcome) report.Input {
+	in := p.Input
+	in.Metrics = o.Metrics
+	d := o.Decision
+	in.Decision = report.Decision{Pushed: d.Pushed, Version: d.Version, Run: d.Run, Reason: d.Reason}
+	if pv := d.Previous; pv != nil {
+		in.Decision.Previous = &report.Previous{Version: pv.Version, Test: pv.Test, Metrics: pv.Metrics, Note: pv.Note}
+	}
+	return in
+}
+
+// reportInput gathers what the report shows besides the decision: the
+// training data's scores, the held-out predictions, the error by slice
+// and the global feature importance (the mean absolute contribution of
+// each raw feature, from m.Explain, over the held-out rows). A model that
+// cannot explain a row leaves the importance out, with the reason, rather
+// than fail the run.
+func reportInput(name string, m *model.Model, data, test *dataset.Table, pred []float64) (pageInput, error) {
+	sl, err := report.Slices(test, pred)
+	if err != nil {
+		return pageInput{}, err
+	}
+	in := report.Input{Model: name, Scores: report.ScoreSeries(data), Actual: test.Target, Predicted: pred, Slices: sl}
+	in.Importance, in.ImportanceRows, err = importance(m, test)
+	if err != nil {
+		in.ImportanceNote = err.Error()
+	}
+	return pageInput{in}, nil
+}
+
+// importance explains at most maxExplained held-out rows, evenly spaced,
+// and returns the mean absolute contribution of each feature and the
+// number of rows explained.
+func importance(m *model.Model, test *dataset.Table) ([]report.Importance, int, error) {
+	rows, err := m.Transform.Rows(test)
+	if err != nil {
+		return nil, 0, err
+	}
+	step := max(1, (len(rows)+maxExplained-1)/maxExplained)
+	contrib := make([][]float64, 0, len(rows)/step+1)
+	for i := 0; i < len(rows); i += step {
+		e, err := m.Explain(rows[i])
+		if err != nil {
+			return nil, 0, fmt.Errorf("held-out row %d: %w", i+1, err)
+		}
+		contrib = append(contrib, e.Contributions)
+	}
+	names := make([]string, len(m.Features))
+	for i, f := range m.Features {
+		names[i] = f.Name
+	}
+	imp, err := report.Importances(names, contrib)
+	if err != nil {
+		return nil, 0, err
+	}
+	return imp, len(contrib), nil
 }
 
 // printCandidates writes the summary table: every candidate, the winner

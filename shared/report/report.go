@@ -47,6 +47,9 @@ type Input struct {
 
 	Slices     []Slice      // error by slice on the held-out rows (Slices)
 	Importance []Importance // global feature importance (Importances); nil: not available
+	// ImportanceRows is how many held-out rows Importance averages over
+	// (0: all of them).
+	ImportanceRows int
 	// ImportanceNote says why Importance is nil.
 	ImportanceNote string
 }
@@ -227,7 +230,7 @@ func families(cs []model.Candidate, selected string) []family {
 			out = append(out, family{Name: name})
 		}
 		win := c.Name == selected
-		out[i].Candidates = append(out[i].Candidates, candidate{Candidate: c, Params: params(c.Params), Winner: win})
+		out[i].Candidates = append(out[i].Candidates, candidate{Candidate: c, Params: params(c.Name, c.Params), Winner: win})
 		out[i].HasWinner = out[i].HasWinner || win
 	}
 	for i := range out {
@@ -239,7 +242,18 @@ func families(cs []model.Candidate, selected string) []family {
 }
 
 // params writes a candidate's parameters as "name=value", sorted by name.
-func params(p map[string]float64) string {
+// A value the candidate's name spells out ("tree(criterion=poisson)")
+// is written as there: the name says "poisson" where the parameters hold
+// its code.
+func params(name string, p map[string]float64) string {
+	named := map[string]string{}
+	if i := strings.IndexByte(name, '('); i >= 0 && strings.HasSuffix(name, ")") {
+		for _, kv := range strings.Split(name[i+1:len(name)-1], ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				named[k] = v
+			}
+		}
+	}
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)
@@ -247,7 +261,11 @@ func params(p map[string]float64) string {
 	slices.Sort(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + strconv.FormatFloat(p[k], 'g', -1, 64)
+		v, ok := named[k]
+		if !ok {
+			v = strconv.FormatFloat(p[k], 'g', -1, 64)
+		}
+		parts[i] = k + "=" + v
 	}
 	return strings.Join(parts, ", ")
 }

@@ -40,7 +40,7 @@ func sample(t *testing.T) (report.Input, *dataset.Table) {
 			{Name: "ridge(alpha=10)", Family: "ridge", Params: map[string]float64{"alpha": 10}, CVR2Mean: 0.861, CVR2Std: 0.02, FitSeconds: 0.002},
 			{Name: "ols", Family: "ols", CVR2Mean: 0.87, CVR2Std: 0.012, FitSeconds: 0.001},
 			{Name: "ridge(alpha=1)", Family: "ridge", Params: map[string]float64{"alpha": 1}, CVR2Mean: 0.868, CVR2Std: 0.013, FitSeconds: 0.002},
-			{Name: "knn(k=5,weights=1)", Family: "knn", Params: map[string]float64{"k": 5, "weights": 1}, CVR2Mean: 0.71, CVR2Std: 0.04, FitSeconds: 0.03},
+			{Name: "knn(k=5,weights=distance)", Family: "knn", Params: map[string]float64{"k": 5, "weights": 1}, CVR2Mean: 0.71, CVR2Std: 0.04, FitSeconds: 0.03},
 		},
 		Data: model.DataInfo{URI: "sample", Rows: tab.Len(), SHA256: strings.Repeat("ab", 32)},
 		Seed: 42, Stats: dataset.Describe(tab),
@@ -88,7 +88,7 @@ func TestRenderHasEverySection(t *testing.T) {
 		"Pushed", in.Decision.Version, in.Decision.Reason, // the decision and why
 		"20250101T000000.000000000Z-ba9876543210", "ridge(alpha=3)", "0.8123 ± 0.0321", "0.8100", "6.100", "0.8234 (77 rows)", // the previous version
 		fmt.Sprintf("%.4f", in.Metrics.Test.R2), fmt.Sprintf("%.3f", in.Metrics.Test.RMSE), fmt.Sprintf("%.3f", in.Metrics.Test.MAE), // held-out
-		"alpha=10", "k=5, weights=1", // parameters
+		"alpha=10", "k=5, weights=distance", // parameters, as the name spells them
 		"sha256 <code>" + in.Metrics.Data.SHA256,
 	} {
 		assert.Contains(t, s, want)
