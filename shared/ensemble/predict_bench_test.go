@@ -104,3 +104,15 @@ func BenchmarkPredictBatch(b *testing.B) {
 	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(d.Rows), "ns/row")
 }
+
+// BenchmarkCompile is tree.Compile of the same model, which a model pays
+// once when it is loaded.
+func BenchmarkCompile(b *testing.B) {
+	e, _ := boosted256()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tree.Compile(e.Trees); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -55,7 +55,8 @@ type ctree struct {
 // Limits of the tables.
 const (
 	maxGroupCodes  = 1 << 12 // most codes of a categorical group
-	maxTableCells  = 1 << 14 // most cells of a tree's table
+	maxTableCells  = 1 << 16 // most cells of a tree's table
+	maxModelCells  = 1 << 22 // most cells of all tables (one byte each)
 	maxTableLeaves = 255     // most leaves of a tabulated tree; 255 marks an unfilled cell
 	maxCodeGroups  = 64      // most groups: Predict codes a row on the stack
 )
@@ -129,15 +130,42 @@ func Compile(trees []Tree) (*Compiled, error) {
 	if len(c.groups) > maxCodeGroups {
 		return nil, fmt.Errorf("compile: %d groups of features: %w", len(c.groups), ErrNotCompilable)
 	}
-	c.trees = make([]ctree, len(trees))
+	// Plan every table, then build the smallest within the budget: the
+	// tables of one model should stay in the processor's caches.
+	plans := make([]*tablePlan, len(trees))
+	var order []int
 	for t := range trees {
-		ct, ok := c.tabulate(trees[t].Nodes, groupOf)
-		if !ok {
-			ct = ctree{walk: &Tree{Nodes: slices.Clone(trees[t].Nodes)}}
+		if plans[t] = c.plan(trees[t].Nodes, groupOf); plans[t] != nil {
+			order = append(order, t)
 		}
-		c.trees[t] = ct
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return plans[a].cells - plans[b].cells })
+	budget := maxModelCells
+	c.trees = make([]ctree, len(trees))
+	for _, t := range order {
+		if plans[t].cells > budget {
+			break
+		}
+		if ct, ok := plans[t].build(); ok {
+			c.trees[t] = ct
+			budget -= plans[t].cells
+		}
+	}
+	for t := range trees {
+		if c.trees[t].cells == nil {
+			c.trees[t] = ctree{walk: &Tree{Nodes: slices.Clone(trees[t].Nodes)}}
+		}
 	}
 	return c, nil
+}
+
+// tablePlan is a tree's table before its cells are filled.
+type tablePlan struct {
+	ct      ctree
+	dims    []*tableAxis
+	cells   int
+	nodes   []Node
+	groupOf []int
 }
 
 // tableAxis is one axis of a tree's table while it is built.
@@ -150,8 +178,8 @@ type tableAxis struct {
 	splits    []int32   // categorical: the tree's nodes on the group, by signature bit
 }
 
-// tabulate builds tree nodes' table, or reports that it would be too large.
-func (c *Compiled) tabulate(nodes []Node, groupOf []int) (ctree, bool) {
+// plan lays out the table of tree nodes; nil when it would be too large.
+func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 	leaves := 0
 	dims := map[int]*tableAxis{}
 	var order []int
@@ -172,7 +200,7 @@ func (c *Compiled) tabulate(nodes []Node, groupOf []int) (ctree, bool) {
 		}
 	}
 	if leaves > maxTableLeaves {
-		return ctree{}, false
+		return nil
 	}
 	slices.Sort(order)
 	ct := ctree{groups: order, luts: make([][]uint16, len(order))}
@@ -200,7 +228,7 @@ func (c *Compiled) tabulate(nodes []Node, groupOf []int) (ctree, bool) {
 				}
 			}
 			if len(d.splits) > 64 {
-				return ctree{}, false
+				return nil
 			}
 			sigs := make([]uint64, len(lut))
 			for b, i := range d.splits {
@@ -218,7 +246,7 @@ func (c *Compiled) tabulate(nodes []Node, groupOf []int) (ctree, bool) {
 				id, ok := class[sig]
 				if !ok {
 					if len(class) >= maxTableCells {
-						return ctree{}, false
+						return nil
 					}
 					id = uint16(len(class))
 					class[sig] = id
@@ -231,22 +259,28 @@ func (c *Compiled) tabulate(nodes []Node, groupOf []int) (ctree, bool) {
 		d.stride = cells
 		cells *= d.size
 		if cells > maxTableCells {
-			return ctree{}, false
+			return nil
 		}
 		for x := range lut {
 			lut[x] *= uint16(d.stride)
 		}
 		ct.luts[k] = lut
 	}
-	ct.cells = make([]uint8, cells)
-	for i := range ct.cells {
-		ct.cells[i] = maxTableLeaves
-	}
 	ds := make([]*tableAxis, len(order))
 	for k, g := range order {
 		ds[k] = dims[g]
 	}
-	b := tableBuilder{nodes: nodes, dims: ds, ct: &ct, groupOf: groupOf}
+	return &tablePlan{ct: ct, dims: ds, cells: cells, nodes: nodes, groupOf: groupOf}
+}
+
+// build fills the planned table; false when the nodes are not a tree.
+func (pl *tablePlan) build() (ctree, bool) {
+	ct, ds := pl.ct, pl.dims
+	ct.cells = make([]uint8, pl.cells)
+	for i := range ct.cells {
+		ct.cells[i] = maxTableLeaves
+	}
+	b := tableBuilder{nodes: pl.nodes, dims: ds, ct: &ct, groupOf: pl.groupOf}
 	region := make([][]int, len(ds))
 	for k, d := range ds {
 		region[k] = make([]int, d.size)
@@ -326,8 +360,15 @@ func (b *tableBuilder) fill(i int32, region [][]int) {
 
 // paint writes leaf into every cell of region from axis k on, at offset at.
 func (b *tableBuilder) paint(region [][]int, k, at int, leaf uint8) {
-	if k == len(region) {
+	switch k {
+	case len(region):
 		b.ct.cells[at] = leaf
+		return
+	case len(region) - 1:
+		stride := b.dims[k].stride
+		for _, x := range region[k] {
+			b.ct.cells[at+x*stride] = leaf
+		}
 		return
 	}
 	for _, x := range region[k] {
