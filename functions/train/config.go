@@ -40,7 +40,8 @@ type config struct {
 	DataAllow    []string // TRAIN_DATA_ALLOW: where requested data may come from
 	SyntheticMax int      // TRAIN_SYNTHETIC_MAX: most generated rows a request may ask for
 
-	openers map[string]dataset.Opener // data sources beyond files and generated data (s3://)
+	progress io.Writer                 // where train run shows the search's progress; nil for none
+	openers  map[string]dataset.Opener // data sources beyond files and generated data (s3://)
 }
 
 // loadConfig reads defaults, then the environment, then flags, and names

@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "run":
+		cfg.progress = stderr // the summary goes to stdout, progress beside the errors
 		_, err = train(ctx, cfg, store, stdout, time.Now)
 		return err
 	case "versions":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/studentperf/studentperf/shared/cli"
 	"io"
 	"os"
 	"time"
@@ -70,13 +71,20 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
-	found, err := search.Run(in, grid, search.Options{
+	opts := search.Options{
 		Folds: cfg.Folds,
 		Seed:  cfg.Seed,
 		Progress: func(family string, n int, elapsed time.Duration) {
 			fmt.Fprintf(out, "search: %-10s %3d candidates, %d-fold CV done at %.3fs\n", family, n, cfg.Folds, elapsed.Seconds())
 		},
-	})
+	}
+	if cfg.progress != nil {
+		// Live on a terminal, a line per tenth of the fits elsewhere.
+		p := cli.NewProgress(cfg.progress, cli.IsTerminal(cfg.progress), "search", time.Now)
+		opts.OnFit = p.Step
+		defer p.Finish()
+	}
+	found, err := search.Run(in, grid, opts)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
