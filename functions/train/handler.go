@@ -57,6 +57,7 @@ type result struct {
 	CV              model.CV        `json:"cv"`
 	Data            model.DataInfo  `json:"data"`
 	Seconds         float64         `json:"seconds"`
+	Report          string          `json:"report,omitempty"` // where report.html went: the version's, or runs/ for a refused run
 }
 
 // errBadOptions reports a request whose options are malformed.
@@ -139,7 +140,10 @@ func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, 
 	d := out.Decision
 	r := &result{Pushed: d.Pushed, Version: d.Version, PreviousVersion: d.PreviousVersion, Reason: d.Reason,
 		Selected: out.Metrics.Selected, Test: out.Metrics.Test, CV: out.Metrics.CV, Data: out.Metrics.Data,
-		Seconds: time.Since(start).Seconds()}
+		Seconds: time.Since(start).Seconds(), Report: d.Report}
+	if d.ReportErr != nil {
+		t.log.Warn("run report not written", "trigger", trigger, "err", d.ReportErr.Error())
+	}
 	t.log.Info("training finished", "trigger", trigger, "pushed", r.Pushed, "version", r.Version, "reason", r.Reason, "test_r2", r.Test.R2)
 	return r, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -51,6 +52,7 @@ func TestSampleEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, true, res["pushed"], "scheduled event: %v", res)
 	assert.NotEmpty(t, res["version"])
+	assert.Contains(t, res["report"], "/versions/", "%v", res)
 	first, _ := currentModel(t, store)
 
 	// The direct payload asks for the same data and seed: the same model,
@@ -59,6 +61,8 @@ func TestSampleEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, false, res["pushed"])
 	assert.Contains(t, res["reason"], "same sha256")
+	assert.Contains(t, res["report"], "/runs/", "a refused run's report is under runs/: %v", res)
+	assert.FileExists(t, fmt.Sprint(res["report"]))
 	cur, _ := currentModel(t, store)
 	assert.Equal(t, first.Version, cur.Version, "current moved after an identical model")
 
