@@ -12,6 +12,8 @@
 //	grow.go    Grower: depth-first, or best-first under a leaf limit, from a growing
 //	           node type to the finished Tree
 //	predict.go Tree: a flat array of fixed-size Node records walked by index
+//	compile.go Compiled: trees turned into lookup tables over coded rows (a score as
+//	           the count of thresholds below it), for prediction; big trees are walked
 //
 // Inputs are row-major float64 rows: a numeric feature holds its value, a
 // categorical one holds its level index (0, 1, …). Missing values are the
