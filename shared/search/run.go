@@ -59,16 +59,18 @@ type Options struct {
 	Workers      int     // concurrent fits; GOMAXPROCS when 0
 	Seed         uint64  // every random draw derives from it
 	TieTolerance float64 // as regress.Options; 1e-4 when 0
-	// Progress, when set, is called once per family in family order after
-	// the search, with the time at which its last fit finished.
+	// Progress, when set, is called once per family in family order, with
+	// the time at which its last fit finished: for the linear families as
+	// regress finishes each, for the others after the search. Calls never
+	// overlap one another or OnFit's.
 	Progress func(family string, candidates int, elapsed time.Duration)
 	// OnFit, when set, is called from the workers after each fit job (one
 	// configuration on one fold; every kNN configuration of a fold is one
 	// job) with the job's family, the jobs done so far and the total. The
 	// calls come one at a time, done increasing from 1 to total, on
 	// whichever worker finished the job; OnFit should return quickly, as
-	// the worker waits for it. The linear family, fitted by regress before
-	// the jobs start, is not counted.
+	// the worker waits for it. The linear family, which regress fits beside
+	// the jobs, is not counted.
 	OnFit func(family string, done, total int)
 }
 
@@ -127,18 +129,41 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 	start := time.Now()
 	res := &Result{Folds: k}
 
+	// The linear family runs beside the tree jobs: regress fits it on one
+	// goroutine, which would otherwise leave the other cores idle. Its
+	// results go first, once it is done.
+	var mu sync.Mutex // serialises the callbacks and guards the counts
 	var linear *regress.SearchResult
+	var linErr error
+	linDone := make(chan struct{})
 	if _, ok := g[Linear]; ok {
 		// regress reports its own families (ols, ridge, …) as it goes.
-		lopts := regress.Options{Folds: k, TieTolerance: tie, Progress: opts.Progress}
-		if linear, err = regress.Search(in.X, in.Y, regress.LinearFamily(), lopts); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+		lopts := regress.Options{Folds: k, TieTolerance: tie}
+		if opts.Progress != nil {
+			lopts.Progress = func(family string, candidates int, elapsed time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
+				opts.Progress(family, candidates, elapsed)
+			}
 		}
-		res.Results = append(res.Results, linear.Results...)
+		go func() {
+			defer close(linDone)
+			linear, linErr = regress.Search(in.X, in.Y, regress.LinearFamily(), lopts)
+		}()
+	} else {
+		close(linDone)
+	}
+	waitLinear := func() error {
+		<-linDone
+		if linErr != nil {
+			return fmt.Errorf("search: %w", linErr)
+		}
+		return nil
 	}
 
 	folds, err := makeFolds(in, cfgs, k)
 	if err != nil {
+		_ = waitLinear()
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	// Candidate slots: config c's specs start at first[c].
@@ -174,7 +199,6 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 		return 0
 	})
 
-	var mu sync.Mutex
 	left := map[string]int{}
 	for _, j := range jobs {
 		left[cfgs[j.cfgs[0]].family]++
@@ -218,6 +242,16 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 	}
 	close(next)
 	wg.Wait()
+	if err := waitLinear(); err != nil {
+		return nil, err
+	}
+	if linear != nil {
+		nl := len(linear.Results)
+		res.Results = append(slices.Clone(linear.Results), res.Results...)
+		for c := range first {
+			first[c] += nl
+		}
+	}
 	for ji, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("search: %s fold %d: %w", cfgs[jobs[ji].cfgs[0]].specs[0].Name, jobs[ji].fold+1, err)

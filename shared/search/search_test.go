@@ -127,3 +127,26 @@ func TestDefaultGridSize(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{Tree: 4, Forest: 6, Boost: 144 + 24 + 27 + 8, AdaBoost: 24, KNN: 20}, count, fmt.Sprint(count))
 }
+
+// TestOnFitCountsEveryJob: OnFit is called once per job, one call at a
+// time, done running 1..total, with two workers.
+func TestOnFitCountsEveryJob(t *testing.T) {
+	_, _, in := sample(t)
+	var dones []int
+	total := -1
+	fams := map[string]bool{}
+	g := Grid{Linear: {{}}, KNN: smallGrids[KNN][KNN], Boost: smallGrids[Boost][Boost]}
+	_, err := Run(in, g, Options{Folds: 3, Workers: 2, Seed: 7, OnFit: func(family string, done, tot int) {
+		dones = append(dones, done) // unguarded: the race detector checks the calls never overlap
+		total = tot
+		fams[family] = true
+	}})
+	require.NoError(t, err)
+	// two boost configurations and one kNN job on each of 3 folds
+	require.Equal(t, 9, total)
+	require.Len(t, dones, total)
+	for i, d := range dones {
+		require.Equal(t, i+1, d)
+	}
+	assert.Equal(t, map[string]bool{KNN: true, Boost: true}, fams)
+}

@@ -83,6 +83,7 @@ type Grower struct {
 	leaves []Leaf
 	left   [256]uint8 // a split's side of each code: 1 is left
 	inv    []float64  // inv[k] = 1/(k+λ)
+	bins   []uint8    // scratch: the bins a small node's rows fall in
 	order  [MaxLevels]int
 	mean   [MaxLevels]float64
 }
@@ -202,7 +203,7 @@ func (g *Grower) consider(id int32, y []float64, rows []int32, rng *rand.Rand) {
 		if g.p.Criterion == AbsoluteError {
 			nd.best = g.bestSplitAbsolute(y, rows[nd.lo:nd.hi], feats)
 		} else {
-			nd.best = g.bestSplit(nd.hist, nd.sum, nd.n(), feats)
+			nd.best = g.bestSplit(nd.hist, nd.sum, nd.n(), feats, rows[nd.lo:nd.hi])
 		}
 		if nd.best.ok {
 			g.push(id)

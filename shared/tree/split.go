@@ -77,7 +77,11 @@ func (g *Grower) threshold(s float64, n int) float64 {
 // bestSplit finds the best split of a node with sum s and n rows over the
 // given features from its histogram. Ties go to the earlier feature, then
 // the lower bin: only a strictly better gain replaces the best.
-func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
+//
+// A node with few rows has few non-empty bins: it scans only the bins its
+// rows' codes name, in increasing order, which adds the same numbers in the
+// same order as the full scan.
+func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int, rows []int32) split {
 	best := split{gain: g.threshold(s, n)}
 	msl := g.p.MinSamplesLeaf
 	bd := g.bd
@@ -101,7 +105,12 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 		var ls float64
 		var ln int
 		bestGain, bestBin, bestLs := best.gain, -1, 0.0
-		for b := 0; b < len(hj)-1; b++ {
+		bins := g.presentBins(j, rows, len(hj))
+		for bi := 0; bi < len(bins); bi++ {
+			b := int(bins[bi])
+			if b >= len(hj)-1 {
+				break
+			}
 			if hj[b].N == 0 {
 				continue
 			}
@@ -126,6 +135,42 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int) split {
 	}
 	return best
 }
+
+// presentBins lists, in increasing order, the bins of numeric feature j
+// (nb of them) worth scanning for rows: every bin, or for a node with
+// fewer than a quarter as many rows as bins only those its rows fall in.
+func (g *Grower) presentBins(j int, rows []int32, nb int) []uint8 {
+	if len(rows)*4 >= nb {
+		return allBins[:nb]
+	}
+	col := g.bd.column(j)
+	out := g.bins[:0]
+	for _, r := range rows {
+		c := col[r]
+		// insertion into the sorted list, skipping a code already there
+		i := len(out)
+		for i > 0 && out[i-1] > c {
+			i--
+		}
+		if i > 0 && out[i-1] == c {
+			continue
+		}
+		out = append(out, 0)
+		copy(out[i+1:], out[i:])
+		out[i] = c
+	}
+	g.bins = out
+	return out
+}
+
+// allBins lists every bin code.
+var allBins = func() []uint8 {
+	b := make([]uint8, MaxBins+1)
+	for i := range b {
+		b[i] = uint8(i)
+	}
+	return b
+}()
 
 // scanNumeric tries every threshold of numeric feature j with the
 // criterion's gain.
@@ -186,7 +231,18 @@ func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *sp
 		if ln < msl || rn < msl {
 			continue
 		}
-		if gain, ok := g.gain(ls, ln, s-ls, rn, s, n); ok && gain > best.gain {
+		var gain float64
+		if g.p.Criterion == Poisson {
+			var ok bool
+			if gain, ok = g.gain(ls, ln, s-ls, rn, s, n); !ok {
+				continue
+			}
+		} else {
+			// squared error's form, as in bestSplit
+			rs := s - ls
+			gain = ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n]
+		}
+		if gain > best.gain {
 			*best = split{ok: true, feature: j, cats: set, gain: gain, ls: ls}
 		}
 	}
