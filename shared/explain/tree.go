@@ -58,7 +58,7 @@ func walkTree(t *tree.Tree, x, ref, phi []float64, stack *walkStack) (fx, fr flo
 			if (in|out)&bit == 0 {
 				if rl := goesLeft(n, ref[j]); rl != xl {
 					// x's side needs j in S, ref's side needs it out.
-					rc := n.Left
+					var rc int32
 					if rl {
 						i, rc = n.Right, n.Left
 					} else {
