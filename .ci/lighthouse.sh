@@ -58,20 +58,9 @@ else
 	out=$(mktemp -d -t lighthouse.XXXXXX)
 fi
 
-go build -o "$tmp/predict" ./functions/predict
-go run ./functions/train -store "$tmp/store" >"$tmp/train.log" 2>&1 ||
-	{ cat "$tmp/train.log" >&2; fail "training a model for the audit failed"; }
-
-port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })')
-base=http://127.0.0.1:$port
-PORT=127.0.0.1:$port MODEL_STORE=$tmp/store "$tmp/predict" serve 2>"$tmp/predict.log" &
-server=$!
-for _ in $(seq 100); do
-	curl -fsS -o /dev/null "$base/readyz" 2>/dev/null && break
-	kill -0 "$server" 2>/dev/null || { cat "$tmp/predict.log" >&2; fail "predict exited before it was ready"; }
-	sleep 0.1
-done
-curl -fsS -o /dev/null "$base/readyz" || { cat "$tmp/predict.log" >&2; fail "predict not ready within 10s at $base"; }
+# shellcheck source=.ci/serve-predict.sh
+source .ci/serve-predict.sh
+serve_predict "$tmp"
 
 status=0
 BASE_URL=$base OUT_DIR=$out node "$prefix/flow.mjs" || status=$?

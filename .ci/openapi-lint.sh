@@ -47,25 +47,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/train" ./functions/train
-go build -o "$tmp/predict" ./functions/predict
-"$tmp/train" -store "$tmp/models" >"$tmp/train.log" 2>&1 || { cat "$tmp/train.log" >&2; fail "train failed"; }
-
-# A free loopback port: the kernel's choice, released just before use.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || echo 18391)
-PORT=127.0.0.1:$port MODEL_STORE="$tmp/models" LOG_LEVEL=warn "$tmp/predict" serve 2>"$tmp/server.log" &
-server=$!
-ready=
-for _ in $(seq 200); do
-	if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
-		ready=1
-		break
-	fi
-	kill -0 "$server" 2>/dev/null || break
-	sleep 0.05
-done
-[ -n "$ready" ] || { cat "$tmp/server.log" >&2; fail "predict did not become ready on 127.0.0.1:$port"; }
-curl -fsS -o "$tmp/openapi.json" "http://127.0.0.1:$port/openapi.json" || fail "GET /openapi.json failed"
+# shellcheck source=.ci/serve-predict.sh
+source .ci/serve-predict.sh
+serve_predict "$tmp"
+curl -fsS -o "$tmp/openapi.json" "$base/openapi.json" || fail "GET /openapi.json failed"
 
 # Lint from the temporary directory, so that no stray redocly.yaml changes
 # the rules: the built-in recommended set applies. The stylish output is
