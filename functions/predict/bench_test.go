@@ -29,9 +29,15 @@ func benchHandler(b *testing.B) http.Handler {
 // no network.
 func BenchmarkHandlerPredict(b *testing.B) {
 	h := benchHandler(b)
+	postLoop(b, h, "/predict")
+}
+
+// postLoop posts the reference record to path once per iteration and
+// fails on anything but 200.
+func postLoop(b *testing.B, h http.Handler, path string) {
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/predict", strings.NewReader(referenceJSON))
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(referenceJSON))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

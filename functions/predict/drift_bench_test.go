@@ -4,9 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,16 +28,7 @@ func BenchmarkHandlerPredictDrift(b *testing.B) {
 			a := newAPI(p, Limits{MaxBody: 1 << 20, MaxBatch: 10000}, log)
 			a.drift = on
 			h := a.handler()
-			b.ReportAllocs()
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodPost, "/predict", strings.NewReader(referenceJSON))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-			}
+			postLoop(b, h, "/predict")
 		})
 	}
 }
@@ -48,14 +36,5 @@ func BenchmarkHandlerPredictDrift(b *testing.B) {
 // BenchmarkHandlerPredictExplain is one POST /predict?explain=true.
 func BenchmarkHandlerPredictExplain(b *testing.B) {
 	h := benchHandler(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/predict?explain=true", strings.NewReader(referenceJSON))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-	}
+	postLoop(b, h, "/predict?explain=true")
 }
