@@ -379,7 +379,6 @@ func (g *Grower) leafValue(nd *growing, y []float64, rows []int32) float64 {
 // binned row rows[i]: what t.PredictBinned gives, eight rows at a time with
 // the child computed rather than branched on.
 func (g *Grower) PredictRows(t *Tree, rows []int32, dst []float64) {
-	const block = 8
 	nodes := t.Nodes
 	p := g.bd.Cols()
 	codes := g.bd.Codes
