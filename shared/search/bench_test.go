@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/tree"
 )
 
 // BenchmarkDefaultSearch is the whole default search (the original's grids,
@@ -34,5 +36,55 @@ func BenchmarkDefaultSearch(b *testing.B) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
+	}
+}
+
+// BenchmarkStagedMedian scores a fold's validation rows at every staged
+// tree count of the default grid, as runJob does for AdaBoost: 256 trees of
+// depth 3 fitted on the first 533 rows of synthetic:800, scored on the
+// other 267 at 8, 16, …, 256 trees.
+func BenchmarkStagedMedian(b *testing.B) {
+	tab, _, err := dataset.Load(context.Background(), "synthetic:800", dataset.Students, dataset.SourceOptions{Seed: 42})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := features.Fit(tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := Inputs(tr, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const trainRows, trees = 533, 256
+	train := make([]int32, trainRows)
+	for i := range train {
+		train[i] = int32(i)
+	}
+	binner, err := tree.FitBinner(in.Trees, train, 255)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bd, err := binner.Bin(in.Trees, train)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := ensemble.FitAdaBoost(bd, in.Y[:trainRows], ensemble.AdaBoost{Trees: trees, LearningRate: 0.1, Tree: tree.Params{MaxDepth: 3}}, 42)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(e.Trees) != trees {
+		b.Fatalf("boosting stopped at %d trees; want %d", len(e.Trees), trees)
+	}
+	p := in.Trees.Cols()
+	xVal := in.Trees.X[trainRows*p:]
+	stages := []int{8, 16, 32, 64, 128, 256}
+	preds := make([][]float64, len(stages))
+	for s := range preds {
+		preds[s] = make([]float64, len(xVal)/p)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		stagedPreds(e, xVal, p, stages, preds)
 	}
 }
