@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/studentperf/studentperf/shared/tree"
 )
@@ -207,7 +206,7 @@ func FitAdaBoost(bd *tree.Binned, y []float64, p AdaBoost, seed uint64) (*Ensemb
 	for i := range w {
 		w[i] = 1 / float64(n)
 	}
-	cdf := make([]float64, n)
+	draw := newWeightedDraw(n)
 	rows := make([]int32, n)
 	errs := make([]float64, n)
 	all := make([]int32, n)
@@ -217,15 +216,9 @@ func FitAdaBoost(bd *tree.Binned, y []float64, p AdaBoost, seed uint64) (*Ensemb
 	e := &Ensemble{Combine: Median}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	for it := range p.Trees {
-		var c float64
-		for i, v := range w {
-			c += v
-			cdf[i] = c
-		}
+		c := draw.reset(w)
 		for i := range rows {
-			u := rng.Float64() * c
-			k, _ := slices.BinarySearch(cdf, u) // the first k with cdf[k] ≥ u
-			rows[i] = int32(min(n-1, k))
+			rows[i] = int32(draw.index(rng.Float64() * c))
 		}
 		t, _, err := g.Grow(y, rows, rng)
 		if err != nil {
