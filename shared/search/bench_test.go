@@ -85,6 +85,6 @@ func BenchmarkStagedMedian(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		stagedPreds(e, xVal, p, stages, preds)
+		e.StagedBatch(xVal, p, stages, preds)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/model"
@@ -415,7 +414,7 @@ func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(
 	for s := range preds {
 		preds[s] = make([]float64, len(fd.val))
 	}
-	stagedPreds(e, fd.xVal, in.Trees.Cols(), stages, preds)
+	e.StagedBatch(fd.xVal, in.Trees.Cols(), stages, preds)
 	for s := range stages {
 		m, err := regress.Evaluate(fd.yVal, preds[s])
 		if err != nil {
@@ -424,44 +423,6 @@ func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(
 		report(j.cfgs[0], s, m.R2)
 	}
 	return nil
-}
-
-// stagedPreds writes into preds[s] the prediction of the first stages[s] trees
-// of e for every row of x (p values each), as e.Staged does row by row: a
-// sum or mean walks one tree at a time over every row, adding in tree
-// order, so each stage is bit for bit e.Staged's.
-func stagedPreds(e *ensemble.Ensemble, x []float64, p int, stages []int, preds [][]float64) {
-	n := len(x) / p
-	if e.Combine == ensemble.Median {
-		dst := make([]float64, len(stages))
-		var scratch []float64
-		for i := range n {
-			scratch = e.Staged(x[i*p:(i+1)*p], stages, dst, scratch)
-			for s := range stages {
-				preds[s][i] = dst[s]
-			}
-		}
-		return
-	}
-	acc := make([]float64, n)
-	if e.Combine == ensemble.Sum {
-		for i := range acc {
-			acc[i] = e.Base
-		}
-	}
-	t := 0
-	for s, c := range stages {
-		for ; t < min(c, len(e.Trees)); t++ {
-			e.Trees[t].PredictAdd(x, p, acc)
-		}
-		if e.Combine == ensemble.Mean {
-			for i, v := range acc {
-				preds[s][i] = v / float64(t)
-			}
-		} else {
-			copy(preds[s], acc)
-		}
-	}
 }
 
 // runKNN finds each validation row's neighbours once, at the largest k,
