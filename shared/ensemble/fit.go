@@ -134,10 +134,13 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 	var in []bool         // rows drawn for the current tree
 	var out []int32       // rows left out of it
 	var outPred []float64 // the tree's predictions for them
+	var shift []float64   // each leaf's value, when every tree has every row
 	if inBag < n {
 		in = make([]bool, n)
 		out = make([]int32, 0, n-inBag)
 		outPred = make([]float64, n-inBag)
+	} else {
+		g.Carry()
 	}
 	for it := range p.Trees {
 		if inBag < n {
@@ -166,12 +169,15 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 			return nil, fmt.Errorf("boost: tree %d: %w", it+1, err)
 		}
 		t.Scale(p.LearningRate)
+		shift = shift[:0]
 		for _, lf := range leaves {
 			v := t.Nodes[lf.Node].Value
 			for _, r := range rows[lf.Lo:lf.Hi] {
 				resid[r] -= v
 			}
+			shift = append(shift, v)
 		}
+		g.Shift(shift)
 		if out != nil {
 			g.PredictRows(t, out, outPred)
 			for i, r := range out {

@@ -49,6 +49,7 @@ func BenchmarkBoostGrowth(b *testing.B) {
 			train = nil
 			var e *ensemble.Ensemble
 			b.ResetTimer()
+			cpu := cpuTime()
 			for b.Loop() {
 				binner, err := tree.FitBinner(d, nil, 255)
 				if err != nil {
@@ -65,6 +66,7 @@ func BenchmarkBoostGrowth(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			reportCPU(b, cpu)
 			pred := make([]float64, dt.Rows)
 			for i := range pred {
 				pred[i] = e.Predict(dt.Row(i))

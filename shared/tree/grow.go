@@ -70,22 +70,30 @@ type Leaf struct {
 // from tree to tree: growing a tree allocates little more than its
 // finished Nodes. It is not safe for concurrent use.
 type Grower struct {
-	bd     *Binned
-	p      Params
-	pool   histPool
-	abs    absScratch
-	feats  []int     // scratch: features tried at a node
-	right  []int32   // scratch: rows going right in a partition
-	buf    []float64 // scratch: a leaf's targets (absolute error)
-	nodes  []growing // the nodes of the tree being grown, by id
-	recs   []Node    // the records of the tree being grown, by id
-	front  frontier
-	leaves []Leaf
-	left   [256]uint8 // a split's side of each code: 1 is left
-	inv    []float64  // inv[k] = 1/(k+λ)
-	bins   []uint8    // scratch: the bins a small node's rows fall in
-	order  [MaxLevels]int
-	mean   [MaxLevels]float64
+	bd    *Binned
+	p     Params
+	pool  histPool
+	ext   histPool // histograms counted by group (Binned.extent)
+	abs   absScratch
+	feats []int     // scratch: features tried at a node
+	right []int32   // scratch: rows going right in a partition
+	buf   []float64 // scratch: a leaf's targets (absolute error)
+	nodes []growing // the nodes of the tree being grown, by id
+	recs  []Node    // the records of the tree being grown, by id
+	slab  []Node    // finished trees' records are carved from it
+	// Carry: the root histogram of the last tree, shifted by Shift.
+	carry    bool
+	root     histogram
+	rootRows int
+	rootSum  float64
+	rootOK   bool // root is the next tree's, if it has rootRows rows
+	front    frontier
+	leaves   []Leaf
+	left     [256]uint8 // a split's side of each code: 1 is left
+	inv      []float64  // inv[k] = 1/(k+λ)
+	bins     []uint8    // scratch: the bins a small node's rows fall in
+	order    [MaxLevels]int
+	mean     [MaxLevels]float64
 }
 
 // NewGrower checks p against bd and returns a grower.
@@ -96,7 +104,7 @@ func NewGrower(bd *Binned, p Params) (*Grower, error) {
 	if err := p.Check(bd.Cols()); err != nil {
 		return nil, err
 	}
-	return &Grower{bd: bd, p: p.withDefaults(), pool: histPool{size: bd.total}}, nil
+	return &Grower{bd: bd, p: p.withDefaults(), pool: histPool{size: bd.total}, ext: histPool{size: bd.extent()}}, nil
 }
 
 // growing is a node while the tree grows: its rows, sums, histogram and
@@ -126,22 +134,17 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 	case g.p.MaxFeatures > 0 && g.p.MaxFeatures < bd.Cols() && rng == nil:
 		return nil, nil, errors.New("tree: feature subsampling needs a random source")
 	}
-	var sum float64
-	for _, r := range rows {
-		if int(r) < 0 || int(r) >= bd.Rows {
-			return nil, nil, fmt.Errorf("tree: row %d out of range", r)
+	g.dropLeafHists()
+	carried := g.carry && g.rootOK && len(rows) == g.rootRows
+	g.rootOK = false
+	// Shift's contract stands in for the check: the same rows, their
+	// targets shifted leaf by leaf from ones that were checked.
+	sum := g.rootSum
+	if !carried {
+		var err error
+		if sum, err = g.check(y, rows); err != nil {
+			return nil, nil, err
 		}
-		v := y[r]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, nil, fmt.Errorf("tree: target of row %d is %v", r+1, v)
-		}
-		if g.p.Criterion == Poisson && v < 0 {
-			return nil, nil, fmt.Errorf("tree: poisson needs targets ≥ 0; row %d has %v", r+1, v)
-		}
-		sum += v
-	}
-	if g.p.Criterion == Poisson && sum <= 0 {
-		return nil, nil, errors.New("tree: poisson needs targets with a positive sum")
 	}
 	if cap(g.right) < len(rows) {
 		g.right = make([]int32, len(rows))
@@ -154,11 +157,22 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 	g.nodes = append(g.nodes[:0], growing{lo: 0, hi: len(rows), sum: sum})
 	g.leaves = g.leaves[:0]
 	g.front = frontier{bestFirst: g.p.MaxLeaves > 0, ids: g.front.ids[:0]}
-	if g.splittable(&g.nodes[0]) {
+	if g.splittable(&g.nodes[0]) || g.carry {
 		if g.p.Criterion != AbsoluteError {
-			g.nodes[0].hist = g.pool.get()
-			g.nodes[0].hist.build(bd, y, rows, g.p.Workers, &g.pool)
+			h := g.pool.get()
+			if carried {
+				copy(h, g.root)
+			} else {
+				h.build(bd, y, rows, g.p.Workers, &g.pool, &g.ext)
+			}
+			if g.carry {
+				g.root = append(g.root[:0], h...)
+				g.rootRows, g.rootSum = len(rows), sum
+			}
+			g.nodes[0].hist = h
 		}
+	}
+	if g.splittable(&g.nodes[0]) {
 		g.consider(0, y, rows, rng)
 	} else {
 		g.leaves = append(g.leaves, Leaf{Node: 0, Lo: 0, Hi: len(rows)})
@@ -177,15 +191,56 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 	}
 	for _, id := range g.front.ids {
 		nd := &g.nodes[id]
-		g.pool.put(nd.hist)
-		nd.hist = nil
+		if !g.carry {
+			g.pool.put(nd.hist)
+			nd.hist = nil
+		}
 		g.leaves = append(g.leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
 	}
 	slices.SortFunc(g.leaves, func(a, b Leaf) int { return int(a.Node - b.Node) })
 	for _, lf := range g.leaves {
 		g.recs[lf.Node].Value = g.leafValue(&g.nodes[lf.Node], y, rows[lf.Lo:lf.Hi])
 	}
-	return &Tree{Nodes: slices.Clone(g.recs)}, g.leaves, nil
+	return &Tree{Nodes: g.keep(g.recs)}, g.leaves, nil
+}
+
+// slabNodes is how many nodes the grower allocates at once for the trees
+// it returns: a search grows tens of thousands of small trees, and one
+// allocation each would be most of its garbage.
+const slabNodes = 4096
+
+// keep copies a finished tree's records into the grower's slab and returns
+// them, capped so that an append to one tree cannot reach the next.
+func (g *Grower) keep(recs []Node) []Node {
+	if len(recs) > cap(g.slab)-len(g.slab) {
+		g.slab = make([]Node, 0, max(slabNodes, len(recs)))
+	}
+	lo := len(g.slab)
+	g.slab = append(g.slab, recs...)
+	return g.slab[lo:len(g.slab):len(g.slab)]
+}
+
+// check reports rows out of range and targets the criterion cannot take,
+// and returns the targets' sum.
+func (g *Grower) check(y []float64, rows []int32) (float64, error) {
+	var sum float64
+	for _, r := range rows {
+		if int(r) < 0 || int(r) >= g.bd.Rows {
+			return 0, fmt.Errorf("tree: row %d out of range", r)
+		}
+		v := y[r]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("tree: target of row %d is %v", r+1, v)
+		}
+		if g.p.Criterion == Poisson && v < 0 {
+			return 0, fmt.Errorf("tree: poisson needs targets ≥ 0; row %d has %v", r+1, v)
+		}
+		sum += v
+	}
+	if g.p.Criterion == Poisson && sum <= 0 {
+		return 0, errors.New("tree: poisson needs targets with a positive sum")
+	}
+	return sum, nil
 }
 
 // splittable reports whether a node may split at all.
@@ -210,8 +265,10 @@ func (g *Grower) consider(id int32, y []float64, rows []int32, rng *rand.Rand) {
 			return
 		}
 	}
-	g.pool.put(nd.hist)
-	nd.hist = nil
+	if !g.carry {
+		g.pool.put(nd.hist)
+		nd.hist = nil
+	}
 	g.leaves = append(g.leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
 }
 
@@ -270,19 +327,18 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 
 // partChunk is the size of the row chunks a large node is partitioned in,
 // each on its own goroutine; the result is the sequential one.
-const partChunk = 1 << 16
+const partChunk = 1 << 15
 
 // partition moves the rows whose code of feature j goes left (left[code]
 // = 1) before the others, keeping their order within each side (so that
 // later passes over a node read codes and targets in memory order), and
-// returns how many went left. It reads the row-major codes, which leaves
-// them in cache for the histogram of a child, built next.
+// returns how many went left. It reads feature j's column of codes, a
+// byte a row.
 func (g *Grower) partition(rows []int32, j int, left *[256]uint8) int {
 	n := len(rows)
-	p := g.bd.Cols()
-	col := g.bd.Codes[j:]
+	col := g.bd.column(j)
 	if g.p.Workers <= 1 || n < 2*partChunk {
-		k := partitionChunk(rows, g.right[:n], col, p, left)
+		k := partitionChunk(rows, g.right[:n], col, left)
 		copy(rows[n-k:], g.right[:k])
 		return n - k
 	}
@@ -298,7 +354,7 @@ func (g *Grower) partition(rows []int32, j int, left *[256]uint8) int {
 		wg.Go(func() {
 			for c := range next {
 				lo, hi := c*partChunk, min(n, (c+1)*partChunk)
-				nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, p, left)
+				nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, left)
 			}
 		})
 	}
@@ -320,11 +376,11 @@ func (g *Grower) partition(rows []int32, j int, left *[256]uint8) int {
 
 // partitionChunk moves the left rows of rows to its front, in order, and
 // the right ones to right, in order, without branching on the side, and
-// returns how many went right. Row r's code is col[r*p].
-func partitionChunk(rows, right []int32, col []uint8, p int, left *[256]uint8) int {
+// returns how many went right. Row r's code is col[r].
+func partitionChunk(rows, right []int32, col []uint8, left *[256]uint8) int {
 	i, k := 0, 0
 	for _, r := range rows {
-		l := int(left[col[int(r)*p]])
+		l := int(left[col[r]])
 		rows[i] = r
 		right[k] = r
 		i += l
@@ -346,9 +402,14 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 	}
 	needSmall, needLarge := g.splittable(small), g.splittable(large)
 	switch {
+	case g.carry: // every leaf keeps its histogram, for Shift
+		small.hist = g.pool.get()
+		small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
+		pa.hist.subtract(small.hist)
+		large.hist = pa.hist
 	case needLarge:
 		small.hist = g.pool.get()
-		small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool)
+		small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
 		pa.hist.subtract(small.hist)
 		large.hist = pa.hist
 		if !needSmall {
@@ -357,12 +418,54 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 		}
 	case needSmall:
 		clear(pa.hist)
-		pa.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool)
+		pa.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
 		small.hist = pa.hist
 	default:
 		g.pool.put(pa.hist)
 	}
 	pa.hist = nil
+}
+
+// Carry makes the grower keep, from the next Grow on, the histograms of
+// the root and of every leaf, so that Shift can turn them into the next
+// tree's root histogram: gradient boosting on every row then never counts
+// the root twice. It applies to the criteria that count histograms.
+func (g *Grower) Carry() {
+	g.carry = g.p.Criterion != AbsoluteError
+}
+
+// Shift records that the targets of the rows of the last tree's leaf i
+// (the leaves Grow returned, in order) have each gone down by delta[i],
+// as boosting's residuals do. If the next Grow is on the same rows, in any
+// order, with those targets, it starts from the last root histogram less
+// the shifts instead of counting every row. Without Carry, or with a
+// delta per leaf missing, Shift does nothing and the next Grow counts.
+func (g *Grower) Shift(delta []float64) {
+	if !g.carry || len(g.root) == 0 || len(delta) != len(g.leaves) {
+		g.dropLeafHists()
+		return
+	}
+	for i, lf := range g.leaves {
+		h, d := g.nodes[lf.Node].hist, delta[i]
+		if h == nil {
+			g.dropLeafHists()
+			return
+		}
+		for b := range g.root {
+			g.root[b].Sum -= d * float64(h[b].N)
+		}
+		g.rootSum -= d * float64(lf.Hi-lf.Lo)
+	}
+	g.dropLeafHists()
+	g.rootOK = true
+}
+
+// dropLeafHists returns the histograms the last tree's nodes kept.
+func (g *Grower) dropLeafHists() {
+	for i := range g.nodes {
+		g.pool.put(g.nodes[i].hist)
+		g.nodes[i].hist = nil
+	}
 }
 
 // leafValue is the criterion's best constant for the rows of a leaf: their

@@ -19,10 +19,25 @@ type histogram []binStat
 // goroutines there were.
 const chunkRows = 1 << 14
 
-// build counts rows into h, which must be zero.
-func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, pool *histPool) {
+// build counts rows into h, which must be zero. Large nodes of data with
+// a joint group are counted by group into a wider histogram from ext,
+// which is then folded into h.
+func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, pool, ext *histPool) {
+	if !bd.grouped(len(rows)) {
+		h.count(bd, y, rows, bd.slots, bd.Cols(), workers, pool)
+		return
+	}
+	e := ext.get()
+	e.count(bd, y, rows, bd.gslots, bd.groups, workers, ext)
+	h.fold(bd, e)
+	ext.put(e)
+}
+
+// count counts rows into h, which must be zero, through their slots (w a
+// row), or their codes when slots is nil.
+func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, w, workers int, pool *histPool) {
 	if len(rows) <= chunkRows {
-		h.addWide(bd, y, rows, pool)
+		h.addWide(bd, y, rows, slots, w, pool)
 		return
 	}
 	chunks := (len(rows) + chunkRows - 1) / chunkRows
@@ -39,7 +54,7 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 	for range max(1, min(workers, chunks)) {
 		wg.Go(func() {
 			for c := range next {
-				parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], pool)
+				parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], slots, w, pool)
 			}
 		})
 	}
@@ -53,38 +68,73 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 	}
 }
 
+// fold sets h, which must be zero, to the histogram e counted by group:
+// the single features' bins as they are, each joint cell added to the bin
+// of each of its members.
+func (h histogram) fold(bd *Binned, e histogram) {
+	copy(h, e[:bd.total])
+	m := bd.members
+	for q, c := range e[bd.total:] {
+		if c.N == 0 {
+			continue
+		}
+		for _, s := range bd.marg[q*m : (q+1)*m] {
+			h[s].Sum += c.Sum
+			h[s].N += c.N
+		}
+	}
+}
+
 // wideRows is the fewest rows addWide spreads over four histograms.
 const wideRows = 4096
 
-// addWide counts rows into h, which must be zero. Many rows are counted
-// into four histograms in turn, added up at the end: consecutive rows often
+// addWide counts rows into h, which must be zero, through their slots (w
+// a row), or their codes when slots is nil. Many rows are counted into
+// four histograms in turn, added up at the end: consecutive rows often
 // share a bin of a feature with few levels, and one histogram would make
 // each of their updates wait for the previous one.
-func (h histogram) addWide(bd *Binned, y []float64, rows []int32, pool *histPool) {
-	if len(rows) < wideRows || bd.slots == nil {
-		h.add(bd, y, rows)
+func (h histogram) addWide(bd *Binned, y []float64, rows []int32, slots []uint16, w int, pool *histPool) {
+	if len(rows) < wideRows {
+		h.add(bd, y, rows, slots, w)
 		return
 	}
 	a, b, c := pool.get(), pool.get(), pool.get()
-	p := bd.Cols()
-	slots := bd.slots
 	i := 0
-	for ; i+4 <= len(rows); i += 4 {
-		r0, r1, r2, r3 := int(rows[i])*p, int(rows[i+1])*p, int(rows[i+2])*p, int(rows[i+3])*p
-		g0, g1, g2, g3 := y[rows[i]], y[rows[i+1]], y[rows[i+2]], y[rows[i+3]]
-		s0, s1, s2, s3 := slots[r0:r0+p], slots[r1:r1+p], slots[r2:r2+p], slots[r3:r3+p]
-		for j := range p {
-			h[s0[j]].Sum += g0
-			h[s0[j]].N++
-			a[s1[j]].Sum += g1
-			a[s1[j]].N++
-			b[s2[j]].Sum += g2
-			b[s2[j]].N++
-			c[s3[j]].Sum += g3
-			c[s3[j]].N++
+	if slots != nil {
+		for ; i+4 <= len(rows); i += 4 {
+			r0, r1, r2, r3 := int(rows[i])*w, int(rows[i+1])*w, int(rows[i+2])*w, int(rows[i+3])*w
+			g0, g1, g2, g3 := y[rows[i]], y[rows[i+1]], y[rows[i+2]], y[rows[i+3]]
+			s0, s1, s2, s3 := slots[r0:r0+w], slots[r1:r1+w], slots[r2:r2+w], slots[r3:r3+w]
+			for j := range w {
+				h[s0[j]].Sum += g0
+				h[s0[j]].N++
+				a[s1[j]].Sum += g1
+				a[s1[j]].N++
+				b[s2[j]].Sum += g2
+				b[s2[j]].N++
+				c[s3[j]].Sum += g3
+				c[s3[j]].N++
+			}
+		}
+	} else {
+		p, off := bd.Cols(), bd.offset
+		for ; i+4 <= len(rows); i += 4 {
+			r0, r1, r2, r3 := int(rows[i])*p, int(rows[i+1])*p, int(rows[i+2])*p, int(rows[i+3])*p
+			g0, g1, g2, g3 := y[rows[i]], y[rows[i+1]], y[rows[i+2]], y[rows[i+3]]
+			c0, c1, c2, c3 := bd.Codes[r0:r0+p], bd.Codes[r1:r1+p], bd.Codes[r2:r2+p], bd.Codes[r3:r3+p]
+			for j, o := range off[:p] {
+				h[o+int(c0[j])].Sum += g0
+				h[o+int(c0[j])].N++
+				a[o+int(c1[j])].Sum += g1
+				a[o+int(c1[j])].N++
+				b[o+int(c2[j])].Sum += g2
+				b[o+int(c2[j])].N++
+				c[o+int(c3[j])].Sum += g3
+				c[o+int(c3[j])].N++
+			}
 		}
 	}
-	h.add(bd, y, rows[i:])
+	h.add(bd, y, rows[i:], slots, w)
 	for k := range h {
 		h[k].Sum += a[k].Sum + b[k].Sum + c[k].Sum
 		h[k].N += a[k].N + b[k].N + c[k].N
@@ -94,13 +144,13 @@ func (h histogram) addWide(bd *Binned, y []float64, rows []int32, pool *histPool
 	pool.put(c)
 }
 
-// add counts rows into h.
-func (h histogram) add(bd *Binned, y []float64, rows []int32) {
-	p := bd.Cols()
-	if bd.slots != nil {
+// add counts rows into h through their slots (w a row), or their codes
+// when slots is nil.
+func (h histogram) add(bd *Binned, y []float64, rows []int32, slots []uint16, w int) {
+	if slots != nil {
 		for _, r := range rows {
 			g := y[r]
-			for _, k := range bd.slots[int(r)*p : int(r)*p+p] {
+			for _, k := range slots[int(r)*w : int(r)*w+w] {
 				s := &h[k]
 				s.Sum += g
 				s.N++
@@ -108,6 +158,7 @@ func (h histogram) add(bd *Binned, y []float64, rows []int32) {
 		}
 		return
 	}
+	p := bd.Cols()
 	off := bd.offset
 	for _, r := range rows {
 		g := y[r]
