@@ -429,10 +429,16 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 // Carry makes the grower keep, from the next Grow on, the histograms of
 // the root and of every leaf, so that Shift can turn them into the next
 // tree's root histogram: gradient boosting on every row then never counts
-// the root twice. It applies to the criteria that count histograms.
+// the root twice. It applies to the criteria that count histograms, and to
+// data of carryRows rows a histogram slot or more: on less, keeping a
+// histogram per leaf costs more than counting the root.
 func (g *Grower) Carry() {
-	g.carry = g.p.Criterion != AbsoluteError
+	g.carry = g.p.Criterion != AbsoluteError && g.bd.Rows >= carryRows*g.bd.extent()
 }
+
+// carryRows is the fewest rows per histogram slot for which Carry keeps
+// histograms.
+const carryRows = 64
 
 // Shift records that the targets of the rows of the last tree's leaf i
 // (the leaves Grow returned, in order) have each gone down by delta[i],

@@ -109,7 +109,7 @@ func BenchmarkHistogram(b *testing.B) {
 // targets would give (counts exactly, sums to rounding), tree after tree,
 // and a Grow on other rows counts them afresh.
 func TestShiftCarriesTheRoot(t *testing.T) {
-	d, y := studentsLike(20_000, 4)
+	d, y := studentsLike(40_000, 4)
 	bd := binned(t, d)
 	g, err := NewGrower(bd, Params{MaxLeaves: 15, MinSamplesLeaf: 20, Workers: 2})
 	require.NoError(t, err)
