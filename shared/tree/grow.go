@@ -485,46 +485,68 @@ func (g *Grower) leafValue(nd *growing, y []float64, rows []int32) float64 {
 }
 
 // PredictRows writes into dst[i] the prediction of t, grown by g, for
-// binned row rows[i]: what t.PredictBinned gives, eight rows at a time with
-// the child computed rather than branched on.
+// binned row rows[i]: what t.PredictBinned gives. The rows go down the
+// tree together, a chunk at a time, partitioned at each split on their
+// codes as Grow partitions its rows.
 func (g *Grower) PredictRows(t *Tree, rows []int32, dst []float64) {
-	nodes := t.Nodes
-	p := g.bd.Cols()
-	codes := g.bd.Codes
-	i := 0
-	for ; i+block <= len(rows); i += block {
-		var at [block]int
-		for k := range block {
-			at[k] = int(rows[i+k]) * p
+	if len(rows) < routeRows {
+		for i, r := range rows {
+			dst[i] = t.PredictBinned(g.bd, int(r))
 		}
-		var idx [block]int32
-		for {
-			moved := false
-			for k := range block {
-				nd := &nodes[idx[k]]
-				if nd.Feature < 0 {
-					continue
-				}
-				moved = true
-				c := codes[at[k]+int(nd.Feature)]
-				var right int32
-				if nd.Cats != 0 {
-					right = int32(^(nd.Cats >> c) & 1)
-				} else if c > nd.bin {
-					right = 1
-				}
-				idx[k] = nd.Left + (nd.Right-nd.Left)*right
-			}
-			if !moved {
-				break
-			}
-		}
-		for k := range block {
-			dst[i+k] = nodes[idx[k]].Value
-		}
+		return
 	}
-	for ; i < len(rows); i++ {
-		dst[i] = t.PredictBinned(g.bd, int(rows[i]))
+	var idx, tmp [routeChunk]int32
+	for lo := 0; lo < len(rows); lo += routeChunk {
+		k := min(routeChunk, len(rows)-lo)
+		for i := range k {
+			idx[i] = int32(i)
+		}
+		g.route(t, rows[lo:lo+k], dst[lo:lo+k], idx[:k], tmp[:k], 0)
+	}
+}
+
+// route writes the value of the leaf under node into dst[i] for each
+// index i of idx (binned row rows[i]), splitting idx (and using tmp, as
+// long) between the children on the way down.
+func (g *Grower) route(t *Tree, rows []int32, dst []float64, idx, tmp []int32, node int32) {
+	nd := &t.Nodes[node]
+	for nd.Feature >= 0 {
+		col := g.bd.column(int(nd.Feature))
+		i, k := 0, 0
+		if cats := nd.Cats; cats != 0 {
+			for _, x := range idx {
+				l := int((cats >> col[rows[x]]) & 1)
+				idx[i] = x
+				tmp[k] = x
+				i += l
+				k += 1 - l
+			}
+		} else {
+			bin := nd.bin
+			for _, x := range idx {
+				l := 0
+				if col[rows[x]] <= bin {
+					l = 1
+				}
+				idx[i] = x
+				tmp[k] = x
+				i += l
+				k += 1 - l
+			}
+		}
+		copy(idx[i:], tmp[:k])
+		if i > 0 {
+			g.route(t, rows, dst, idx[:i], tmp[:i], nd.Left)
+		}
+		if k == 0 {
+			return
+		}
+		idx, tmp = idx[i:], tmp[i:]
+		nd = &t.Nodes[nd.Right]
+	}
+	v := nd.Value
+	for _, x := range idx {
+		dst[x] = v
 	}
 }
 

@@ -208,3 +208,48 @@ func TestGrowMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictAddIsPredict: PredictAdd, which routes many rows down the tree
+// together and walks few one by one, adds exactly Predict's value to each
+// row, and PredictRows gives PredictBinned's, for row counts on both sides of routeRows and routeChunk, rows
+// exactly at thresholds, every level of a category and deep trees.
+func TestPredictAddIsPredict(t *testing.T) {
+	d, y := randomData(3000, 7)
+	bd := binned(t, d)
+	for _, p := range []Params{{MaxDepth: 1}, {MaxDepth: 3}, {}, {MaxLeaves: 31, MinSamplesLeaf: 5}} {
+		g, err := NewGrower(bd, p)
+		require.NoError(t, err)
+		tr, _, err := g.Grow(y, allRows(d.Rows), nil)
+		require.NoError(t, err)
+		// Thresholds themselves and values either side of them.
+		x := slices.Clone(d.X)
+		for i, nd := range tr.Nodes {
+			if nd.Feature >= 0 && nd.Cats == 0 && 3*i+2 < d.Rows {
+				for k, v := range []float64{nd.Threshold, math.Nextafter(nd.Threshold, math.Inf(1)), math.Nextafter(nd.Threshold, math.Inf(-1))} {
+					x[(3*i+k)*3+int(nd.Feature)] = v
+				}
+			}
+		}
+		// PredictRows routes binned rows, here a shuffled subset.
+		rows := allRows(d.Rows)
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		for _, n := range []int{0, 1, routeRows, routeChunk + 1, d.Rows} {
+			dst := make([]float64, n)
+			g.PredictRows(tr, rows[:n], dst)
+			for i, r := range rows[:n] {
+				require.Equal(t, tr.PredictBinned(bd, int(r)), dst[i], "%+v n %d row %d", p, n, r)
+			}
+		}
+		for _, n := range []int{0, 1, routeRows - 1, routeRows, 100, routeChunk, routeChunk + 1, d.Rows} {
+			out := make([]float64, n)
+			for r := range out {
+				out[r] = float64(r) / 7
+			}
+			tr.PredictAdd(x[:n*3], 3, out)
+			for r := range out {
+				want := float64(r)/7 + tr.Predict(x[r*3:(r+1)*3])
+				require.Equal(t, math.Float64bits(want), math.Float64bits(out[r]), "%+v n %d row %d", p, n, r)
+			}
+		}
+	}
+}
