@@ -27,6 +27,9 @@ type Ensemble struct {
 	Weights []float64   `json:"weights,omitempty"` // Median only: one per tree
 	Trees   []tree.Tree `json:"trees"`
 
+	// arena holds the fitted trees' nodes, for Free.
+	arena *tree.Arena
+
 	// fast is the trees compiled for prediction (a *compiled), built by
 	// Prepare or the first prediction and swapped atomically, so that
 	// concurrent predictions are safe.
@@ -40,6 +43,19 @@ type compiled struct {
 	c     *tree.Compiled // nil: the trees do not compile; walk them
 	first *tree.Tree
 	n     int
+}
+
+// Free hands the memory of a fitted ensemble's trees back for later fits
+// to reuse and empties the ensemble: for a caller that scored a fit and
+// keeps nothing of it. Nothing may use the trees afterwards.
+func (e *Ensemble) Free() {
+	if e.arena != nil {
+		e.arena.Free()
+		e.arena = nil
+	}
+	e.Trees = nil
+	e.Weights = nil
+	atomic.StorePointer(&e.fast, nil)
 }
 
 // Prepare compiles the trees for prediction now rather than at the first

@@ -239,3 +239,51 @@ func TestWeightedMedianBruteForce(t *testing.T) {
 		require.Equal(t, want, e.Predict(nil))
 	}
 }
+
+// TestFreeRecyclesWithoutHarm: a freed ensemble's memory serves later fits
+// of every family, and a fit kept meanwhile is untouched by them: its
+// predictions are bit for bit what they were before the others ran.
+func TestFreeRecyclesWithoutHarm(t *testing.T) {
+	d, bd, y := data(t, 400, 5)
+	tp := tree.Params{MaxDepth: 6}
+	fits := []func(seed uint64) (*ensemble.Ensemble, error){
+		func(s uint64) (*ensemble.Ensemble, error) {
+			// fully grown: some 20,000 nodes, several slabs
+			return ensemble.FitForest(bd, y, ensemble.Forest{Trees: 40, Bootstrap: true}, s)
+		},
+		func(s uint64) (*ensemble.Ensemble, error) {
+			return ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 60, LearningRate: 0.1, Subsample: 0.8, Tree: tp}, s)
+		},
+		func(s uint64) (*ensemble.Ensemble, error) {
+			return ensemble.FitAdaBoost(bd, y, ensemble.AdaBoost{Trees: 30, LearningRate: 0.5, Tree: tp}, s)
+		},
+	}
+	// Every tree's prediction of every row, from the nodes themselves (a
+	// compiled ensemble would answer from its own tables).
+	predict := func(e *ensemble.Ensemble) []uint64 {
+		var out []uint64
+		for i := range d.Rows {
+			for _, tr := range e.Trees {
+				out = append(out, math.Float64bits(tr.Predict(d.Row(i))))
+			}
+		}
+		return out
+	}
+	for i, fit := range fits {
+		kept, err := fit(1)
+		require.NoError(t, err)
+		want := predict(kept)
+		for round := range 3 {
+			for _, other := range fits {
+				e, err := other(uint64(10 + round))
+				require.NoError(t, err)
+				e.Free()
+				assert.Empty(t, e.Trees, "a freed ensemble keeps no trees")
+			}
+		}
+		again, err := fit(1)
+		require.NoError(t, err)
+		assert.Equal(t, want, predict(again), "family %d: a refit on recycled memory", i)
+		assert.Equal(t, want, predict(kept), "family %d: the kept fit after others reused freed memory", i)
+	}
+}

@@ -85,6 +85,7 @@ func FitForest(bd *tree.Binned, y []float64, p Forest, seed uint64) (*Ensemble, 
 		}
 		e.Trees = append(e.Trees, *t)
 	}
+	e.arena = g.Arena()
 	return e, nil
 }
 
@@ -186,6 +187,7 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 		}
 		e.Trees = append(e.Trees, *t)
 	}
+	e.arena = g.Arena()
 	return e, nil
 }
 
@@ -271,5 +273,6 @@ func FitAdaBoost(bd *tree.Binned, y []float64, p AdaBoost, seed uint64) (*Ensemb
 			}
 		}
 	}
+	e.arena = g.Arena()
 	return e, nil
 }

@@ -415,6 +415,7 @@ func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(
 		preds[s] = make([]float64, len(fd.val))
 	}
 	e.StagedBatch(fd.xVal, in.Trees.Cols(), stages, preds)
+	e.Free() // only its scores are kept: its memory serves the next fit
 	for s := range stages {
 		m, err := regress.Evaluate(fd.yVal, preds[s])
 		if err != nil {

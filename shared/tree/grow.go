@@ -81,6 +81,7 @@ type Grower struct {
 	nodes []growing // the nodes of the tree being grown, by id
 	recs  []Node    // the records of the tree being grown, by id
 	slab  []Node    // finished trees' records are carved from it
+	arena Arena     // the pooled slabs among them
 	// Carry: the root histogram of the last tree, shifted by Shift.
 	carry    bool
 	root     histogram
@@ -209,11 +210,40 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 // allocation each would be most of its garbage.
 const slabNodes = 4096
 
+// slabs recycles the slabs of freed Arenas.
+var slabs = sync.Pool{New: func() any { s := make([]Node, 0, slabNodes); return &s }}
+
+// Arena is the memory of the trees one grower finished. Free hands it back
+// for other growers to reuse: a search that scores each fit and drops it
+// then reuses the same pages instead of faulting in new ones.
+type Arena struct {
+	slabs []*[]Node
+}
+
+// Free recycles the arena's memory. Every tree grown into it must be
+// dropped first: their nodes will be overwritten.
+func (a *Arena) Free() {
+	for _, s := range a.slabs {
+		*s = (*s)[:0]
+		slabs.Put(s)
+	}
+	a.slabs = nil
+}
+
+// Arena returns the memory of the trees the grower has finished.
+func (g *Grower) Arena() *Arena { return &g.arena }
+
 // keep copies a finished tree's records into the grower's slab and returns
 // them, capped so that an append to one tree cannot reach the next.
 func (g *Grower) keep(recs []Node) []Node {
 	if len(recs) > cap(g.slab)-len(g.slab) {
-		g.slab = make([]Node, 0, max(slabNodes, len(recs)))
+		if len(recs) > slabNodes {
+			g.slab = make([]Node, 0, len(recs))
+		} else {
+			s := slabs.Get().(*[]Node)
+			g.arena.slabs = append(g.arena.slabs, s)
+			g.slab = (*s)[:0]
+		}
 	}
 	lo := len(g.slab)
 	g.slab = append(g.slab, recs...)
