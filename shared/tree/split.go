@@ -201,6 +201,10 @@ func (g *Grower) scanNumeric(hj histogram, j int, s float64, n int, best *split)
 // target and tries every split of that order into a prefix and the rest,
 // which finds the best two-set partition for squared error (Fisher, 1958).
 func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *split) {
+	if len(hj) == 2 {
+		g.bestOfTwo(hj, j, s, n, best)
+		return
+	}
 	order, mean := g.order[:len(hj)], g.mean[:len(hj)]
 	k := 0
 	for l := range hj {
@@ -245,6 +249,37 @@ func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *sp
 		if gain > best.gain {
 			*best = split{ok: true, feature: j, cats: set, gain: gain, ls: ls}
 		}
+	}
+}
+
+// bestOfTwo is bestCategorical of a feature of two levels: its one split,
+// the level of the lower mean (the first on a tie) on the left.
+func (g *Grower) bestOfTwo(hj histogram, j int, s float64, n int, best *split) {
+	a, b := hj[0], hj[1]
+	if a.N == 0 || b.N == 0 {
+		return
+	}
+	l := 0
+	if a.Sum/float64(a.N) > b.Sum/float64(b.N) {
+		l = 1
+	}
+	ls, ln := hj[l].Sum, hj[l].N
+	rn := n - ln
+	if msl := g.p.MinSamplesLeaf; ln < msl || rn < msl {
+		return
+	}
+	var gain float64
+	if g.p.Criterion == Poisson {
+		var ok bool
+		if gain, ok = g.gain(ls, ln, s-ls, rn, s, n); !ok {
+			return
+		}
+	} else {
+		rs := s - ls
+		gain = ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n]
+	}
+	if gain > best.gain {
+		*best = split{ok: true, feature: j, cats: 1 << uint(l), gain: gain, ls: ls}
 	}
 }
 
