@@ -332,13 +332,14 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 	sp := &nd.best
 	j := sp.feature
 	cat := bd.Levels[j] > 0
-	for c := range bd.NBins[j] {
-		g.left[c] = 0
-		if sp.goesLeft(uint8(c), cat) {
-			g.left[c] = 1
+	left := (*[256]uint8)(upTo[255-sp.bin:])
+	if cat {
+		for c := range bd.NBins[j] {
+			g.left[c] = uint8(sp.cats >> c & 1)
 		}
+		left = &g.left
 	}
-	mid := nd.lo + g.partition(rows[nd.lo:nd.hi], j, &g.left)
+	mid := nd.lo + g.partition(rows[nd.lo:nd.hi], j, left)
 	l := int32(len(g.recs))
 	g.recs = append(g.recs, Node{Feature: -1}, Node{Feature: -1})
 	n := &g.recs[id]
@@ -354,6 +355,15 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 		growing{lo: mid, hi: nd.hi, depth: nd.depth + 1, sum: nd.sum - sp.ls})
 	return l, l + 1
 }
+
+// upTo[255-b:] is the side of every code for a numeric split at bin b:
+// 1 (left) for codes up to b, 0 above.
+var upTo = func() (t [511]uint8) {
+	for c := range 256 {
+		t[c] = 1
+	}
+	return t
+}()
 
 // partChunk is the size of the row chunks a large node is partitioned in,
 // each on its own goroutine; the result is the sequential one.

@@ -282,11 +282,3 @@ func (g *Grower) bestOfTwo(hj histogram, j int, s float64, n int, best *split) {
 		*best = split{ok: true, feature: j, cats: 1 << uint(l), gain: gain, ls: ls}
 	}
 }
-
-// goesLeft reports where a row with bin code c of the split's feature goes.
-func (sp *split) goesLeft(c uint8, categorical bool) bool {
-	if categorical {
-		return sp.cats>>c&1 == 1
-	}
-	return int(c) <= sp.bin
-}
