@@ -37,13 +37,25 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 // row), or their codes when slots is nil.
 func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, w, workers int, pool *histPool) {
 	if len(rows) <= chunkRows {
-		h.addWide(bd, y, rows, slots, w, pool)
+		if len(rows) < wideRows {
+			h.add(bd, y, rows, slots, w)
+			return
+		}
+		sc := pool.wide()
+		h.addWide(bd, y, rows, slots, w, sc)
+		pool.putWide(sc)
 		return
 	}
+	// The pool is the grower's alone: every histogram the goroutines use
+	// is taken from it here.
 	chunks := (len(rows) + chunkRows - 1) / chunkRows
 	parts := make([]histogram, chunks)
 	for c := range parts {
 		parts[c] = pool.get()
+	}
+	scratch := make([]*[3]histogram, max(1, min(workers, chunks)))
+	for i := range scratch {
+		scratch[i] = pool.wide()
 	}
 	var wg sync.WaitGroup
 	next := make(chan int, chunks)
@@ -51,10 +63,10 @@ func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, 
 		next <- c
 	}
 	close(next)
-	for range max(1, min(workers, chunks)) {
+	for _, sc := range scratch {
 		wg.Go(func() {
 			for c := range next {
-				parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], slots, w, pool)
+				parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], slots, w, sc)
 			}
 		})
 	}
@@ -65,6 +77,9 @@ func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, 
 			h[i].N += part[i].N
 		}
 		pool.put(part)
+	}
+	for _, sc := range scratch {
+		pool.putWide(sc)
 	}
 }
 
@@ -93,12 +108,13 @@ const wideRows = 4096
 // four histograms in turn, added up at the end: consecutive rows often
 // share a bin of a feature with few levels, and one histogram would make
 // each of their updates wait for the previous one.
-func (h histogram) addWide(bd *Binned, y []float64, rows []int32, slots []uint16, w int, pool *histPool) {
+// sc holds the other three, zero, and is left zero.
+func (h histogram) addWide(bd *Binned, y []float64, rows []int32, slots []uint16, w int, sc *[3]histogram) {
 	if len(rows) < wideRows {
 		h.add(bd, y, rows, slots, w)
 		return
 	}
-	a, b, c := pool.get(), pool.get(), pool.get()
+	a, b, c := sc[0], sc[1], sc[2]
 	i := 0
 	if slots != nil {
 		for ; i+4 <= len(rows); i += 4 {
@@ -139,9 +155,9 @@ func (h histogram) addWide(bd *Binned, y []float64, rows []int32, slots []uint16
 		h[k].Sum += a[k].Sum + b[k].Sum + c[k].Sum
 		h[k].N += a[k].N + b[k].N + c[k].N
 	}
-	pool.put(a)
-	pool.put(b)
-	pool.put(c)
+	clear(a)
+	clear(b)
+	clear(c)
 }
 
 // add counts rows into h through their slots (w a row), or their codes
@@ -181,16 +197,14 @@ func (h histogram) subtract(child histogram) {
 }
 
 // histPool recycles histograms of one size. It is owned by one grower and
-// is safe for the goroutines of one build.
+// used by one goroutine: a build hands its goroutines what they need.
 type histPool struct {
-	mu   sync.Mutex
 	size int
 	free []histogram
 }
 
+// get returns a zero histogram.
 func (p *histPool) get() histogram {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if n := len(p.free); n > 0 {
 		h := p.free[n-1]
 		p.free = p.free[:n-1]
@@ -204,7 +218,17 @@ func (p *histPool) put(h histogram) {
 	if h == nil {
 		return
 	}
-	p.mu.Lock()
 	p.free = append(p.free, h)
-	p.mu.Unlock()
+}
+
+// wide returns the three zero histograms addWide counts into beside its own.
+func (p *histPool) wide() *[3]histogram {
+	return &[3]histogram{p.get(), p.get(), p.get()}
+}
+
+// putWide recycles addWide's three histograms.
+func (p *histPool) putWide(sc *[3]histogram) {
+	for _, h := range sc {
+		p.put(h)
+	}
 }

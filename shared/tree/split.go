@@ -3,6 +3,7 @@ package tree
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -138,26 +139,24 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int, rows []in
 
 // presentBins lists, in increasing order, the bins of numeric feature j
 // (nb of them) worth scanning for rows: every bin, or for a node with
-// fewer than a quarter as many rows as bins only those its rows fall in.
+// fewer than a quarter as many rows as bins only those its rows fall in,
+// found as the bits of a set of codes.
 func (g *Grower) presentBins(j int, rows []int32, nb int) []uint8 {
 	if len(rows)*4 >= nb {
 		return allBins[:nb]
 	}
 	col := g.bd.column(j)
-	out := g.bins[:0]
+	var set [4]uint64
 	for _, r := range rows {
 		c := col[r]
-		// insertion into the sorted list, skipping a code already there
-		i := len(out)
-		for i > 0 && out[i-1] > c {
-			i--
+		set[c>>6] |= 1 << (c & 63)
+	}
+	out := g.bins[:0]
+	for w, bitsLeft := range set {
+		for bitsLeft != 0 {
+			out = append(out, uint8(w<<6+bits.TrailingZeros64(bitsLeft)))
+			bitsLeft &= bitsLeft - 1
 		}
-		if i > 0 && out[i-1] == c {
-			continue
-		}
-		out = append(out, 0)
-		copy(out[i+1:], out[i:])
-		out[i] = c
 	}
 	g.bins = out
 	return out
