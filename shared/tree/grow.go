@@ -448,9 +448,18 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 		pa.hist.subtract(small.hist)
 		large.hist = pa.hist
 	case needLarge:
-		small.hist = g.pool.get()
-		small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
-		pa.hist.subtract(small.hist)
+		// Few rows are cheaper to take out of the parent one by one than
+		// a whole histogram is to subtract (or, unneeded, to count).
+		few := small.n()*g.bd.Cols() < g.bd.total
+		if needSmall || !few {
+			small.hist = g.pool.get()
+			small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
+		}
+		if few {
+			pa.hist.remove(g.bd, y, rows[small.lo:small.hi])
+		} else {
+			pa.hist.subtract(small.hist)
+		}
 		large.hist = pa.hist
 		if !needSmall {
 			g.pool.put(small.hist)

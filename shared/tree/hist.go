@@ -187,6 +187,30 @@ func (h histogram) add(bd *Binned, y []float64, rows []int32, slots []uint16, w 
 	}
 }
 
+// remove takes rows out of h, a parent's histogram, which leaves the
+// histogram of the other child.
+func (h histogram) remove(bd *Binned, y []float64, rows []int32) {
+	p := bd.Cols()
+	if bd.slots != nil {
+		for _, r := range rows {
+			g := y[r]
+			for _, k := range bd.slots[int(r)*p : int(r)*p+p] {
+				h[k].Sum -= g
+				h[k].N--
+			}
+		}
+		return
+	}
+	off := bd.offset
+	for _, r := range rows {
+		g := y[r]
+		for j, c := range bd.Codes[int(r)*p : int(r)*p+p] {
+			h[off[j]+int(c)].Sum -= g
+			h[off[j]+int(c)].N--
+		}
+	}
+}
+
 // subtract turns h, a parent's histogram, into the histogram of the
 // sibling of child.
 func (h histogram) subtract(child histogram) {
