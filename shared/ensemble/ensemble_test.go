@@ -1,6 +1,7 @@
 package ensemble_test
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -285,5 +286,28 @@ func TestFreeRecyclesWithoutHarm(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, predict(again), "family %d: a refit on recycled memory", i)
 		assert.Equal(t, want, predict(kept), "family %d: the kept fit after others reused freed memory", i)
+	}
+}
+
+// TestBoostSameForAnyWorkers: on rows enough for every parallel path (a
+// histogram counted in chunks, a partition in chunks, the root carried
+// from tree to tree), boosting fits the same trees bit for bit on one
+// goroutine and on two, with and without row subsampling.
+func TestBoostSameForAnyWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fits 150,000 rows four times")
+	}
+	_, bd, y := data(t, 150_000, 9)
+	for _, sub := range []float64{1, 0.8} {
+		var fits [][]byte
+		for _, workers := range []int{1, 2} {
+			e, err := ensemble.FitBoost(bd, y, ensemble.Boost{Trees: 8, LearningRate: 0.1, Subsample: sub,
+				Tree: tree.Params{MaxLeaves: 31, MinSamplesLeaf: 20, Workers: workers}}, 3)
+			require.NoError(t, err)
+			b, err := json.Marshal(e)
+			require.NoError(t, err)
+			fits = append(fits, b)
+		}
+		require.Equal(t, string(fits[0]), string(fits[1]), "subsample %v: one and two workers differ", sub)
 	}
 }
