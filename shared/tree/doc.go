@@ -3,15 +3,23 @@
 //
 // The pipeline of one tree, one file per idea:
 //
-//	bin.go     Binner: bin edges fitted once on the training rows, reused by every tree
+//	bin.go     Binner: bin edges fitted once on the training rows, reused by every tree;
+//	           the features with fewest bins also form one joint group (the
+//	           students' five categories: 240 cells)
 //	hist.go    per-bin sums and counts of a node's rows; a child's histogram is its
-//	           parent's minus its sibling's, so only the smaller child is counted
+//	           parent's minus its sibling's (or, for few rows, minus those rows), so
+//	           only the smaller child is counted; a large node is counted by joint
+//	           group, an update a row for the whole group, then folded into each
+//	           member's bins
 //	split.go   the best split of a node from its histogram (squared error, Friedman
 //	           MSE, Poisson) or from its sorted rows (absolute error); categories
 //	           split natively into two sets of levels
 //	grow.go    Grower: depth-first, or best-first under a leaf limit, from a growing
-//	           node type to the finished Tree
-//	predict.go Tree: a flat array of fixed-size Node records walked by index
+//	           node type to the finished Tree, carved from pooled slabs (Arena);
+//	           Carry and Shift let boosting on every row reuse the last tree's root
+//	           histogram instead of counting it again
+//	predict.go Tree: a flat array of fixed-size Node records; many rows go down it
+//	           together, partitioned at each split
 //	compile.go Compiled: trees turned into lookup tables over coded rows (a score as
 //	           the count of thresholds below it), for prediction; big trees are walked
 //
