@@ -230,24 +230,30 @@ func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *sp
 		ls += hj[l].Sum
 		ln += hj[l].N
 		set |= 1 << uint(l)
-		rn := n - ln
-		if ln < msl || rn < msl {
+		if ln < msl || n-ln < msl {
 			continue
 		}
-		var gain float64
-		if g.p.Criterion == Poisson {
-			var ok bool
-			if gain, ok = g.gain(ls, ln, s-ls, rn, s, n); !ok {
-				continue
-			}
-		} else {
-			// squared error's form, as in bestSplit
-			rs := s - ls
-			gain = ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n]
+		g.tryCats(j, set, ls, ln, s, n, best)
+	}
+}
+
+// tryCats makes the split of feature j that sends the levels in set left
+// (sum ls over ln rows) the best if its gain beats best's.
+func (g *Grower) tryCats(j int, set uint64, ls float64, ln int, s float64, n int, best *split) {
+	rn := n - ln
+	var gain float64
+	if g.p.Criterion == Poisson {
+		var ok bool
+		if gain, ok = g.gain(ls, ln, s-ls, rn, s, n); !ok {
+			return
 		}
-		if gain > best.gain {
-			*best = split{ok: true, feature: j, cats: set, gain: gain, ls: ls}
-		}
+	} else {
+		// squared error's form, as in bestSplit
+		rs := s - ls
+		gain = ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n]
+	}
+	if gain > best.gain {
+		*best = split{ok: true, feature: j, cats: set, gain: gain, ls: ls}
 	}
 }
 
@@ -262,22 +268,8 @@ func (g *Grower) bestOfTwo(hj histogram, j int, s float64, n int, best *split) {
 	if a.Sum/float64(a.N) > b.Sum/float64(b.N) {
 		l = 1
 	}
-	ls, ln := hj[l].Sum, hj[l].N
-	rn := n - ln
-	if msl := g.p.MinSamplesLeaf; ln < msl || rn < msl {
+	if msl := g.p.MinSamplesLeaf; hj[l].N < msl || n-hj[l].N < msl {
 		return
 	}
-	var gain float64
-	if g.p.Criterion == Poisson {
-		var ok bool
-		if gain, ok = g.gain(ls, ln, s-ls, rn, s, n); !ok {
-			return
-		}
-	} else {
-		rs := s - ls
-		gain = ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n]
-	}
-	if gain > best.gain {
-		*best = split{ok: true, feature: j, cats: 1 << uint(l), gain: gain, ls: ls}
-	}
+	g.tryCats(j, 1<<uint(l), hj[l].Sum, hj[l].N, s, n, best)
 }
