@@ -389,15 +389,18 @@ func (g *Grower) partition(rows []int32, j int, left *[256]uint8) int {
 		next <- c
 	}
 	close(next)
-	var wg sync.WaitGroup
-	for range min(g.p.Workers, chunks) {
-		wg.Go(func() {
-			for c := range next {
-				lo, hi := c*partChunk, min(n, (c+1)*partChunk)
-				nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, left)
-			}
-		})
+	work := func() {
+		for c := range next {
+			lo, hi := c*partChunk, min(n, (c+1)*partChunk)
+			nr[c] = partitionChunk(rows[lo:hi], g.right[lo:hi], col, left)
+		}
 	}
+	// This goroutine works too, rather than sleep until the others end.
+	var wg sync.WaitGroup
+	for range min(g.p.Workers, chunks) - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 	// Chunk c's left rows move down to follow chunk c−1's (never past
 	// rows still to be moved), then the right rows follow in chunk order.

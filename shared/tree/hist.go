@@ -63,13 +63,16 @@ func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, 
 		next <- c
 	}
 	close(next)
-	for _, sc := range scratch {
-		wg.Go(func() {
-			for c := range next {
-				parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], slots, w, sc)
-			}
-		})
+	work := func(sc *[3]histogram) {
+		for c := range next {
+			parts[c].addWide(bd, y, rows[c*chunkRows:min(len(rows), (c+1)*chunkRows)], slots, w, sc)
+		}
 	}
+	// This goroutine counts too, rather than sleep until the others end.
+	for _, sc := range scratch[1:] {
+		wg.Go(func() { work(sc) })
+	}
+	work(scratch[0])
 	wg.Wait()
 	for _, part := range parts {
 		for i := range h {
