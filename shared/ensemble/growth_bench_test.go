@@ -88,19 +88,7 @@ func BenchmarkBoostGrowth(b *testing.B) {
 // 256 trees of depth 3 with row subsampling on 533 rows (a fold's
 // training rows of 800), binning included. It reports the time per tree.
 func BenchmarkBoostSmall(b *testing.B) {
-	tab, _, err := dataset.Load(context.Background(), "synthetic:800", dataset.Students, dataset.SourceOptions{Seed: 42})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tab = tab.Subset(seqRows(533))
-	tr, err := features.Fit(tab)
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := model.TreeData(tr, tab)
-	if err != nil {
-		b.Fatal(err)
-	}
+	tab, d := foldRows(b)
 	const trees = 256
 	b.ReportAllocs()
 	for b.Loop() {
@@ -120,18 +108,9 @@ func BenchmarkBoostSmall(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*trees), "ns/tree")
 }
 
-func seqRows(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
-}
-
-// BenchmarkAdaBoostSmall is one AdaBoost.R2 fit of the default search's
-// kind: 256 trees of depth 3 on 533 rows (a fold's training rows of 800),
-// binned once outside the loop. It reports the time per tree.
-func BenchmarkAdaBoostSmall(b *testing.B) {
+// foldRows is a fold's training rows of the default search's kind: the
+// first 533 of synthetic:800, and their tree layout.
+func foldRows(b *testing.B) (*dataset.Table, *tree.Data) {
 	tab, _, err := dataset.Load(context.Background(), "synthetic:800", dataset.Students, dataset.SourceOptions{Seed: 42})
 	if err != nil {
 		b.Fatal(err)
@@ -145,6 +124,22 @@ func BenchmarkAdaBoostSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return tab, d
+}
+
+func seqRows(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// BenchmarkAdaBoostSmall is one AdaBoost.R2 fit of the default search's
+// kind: 256 trees of depth 3 on 533 rows (a fold's training rows of 800),
+// binned once outside the loop. It reports the time per tree.
+func BenchmarkAdaBoostSmall(b *testing.B) {
+	tab, d := foldRows(b)
 	binner, err := tree.FitBinner(d, nil, 255)
 	if err != nil {
 		b.Fatal(err)

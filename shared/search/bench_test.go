@@ -16,18 +16,7 @@ import (
 // its 3-fold CV) on the original's 800 training rows, with the process's
 // peak RSS. Target: ≤ 0.6 s and ≤ 100 MB on 2 cores.
 func BenchmarkDefaultSearch(b *testing.B) {
-	tab, _, err := dataset.Load(context.Background(), realdata.Path(b, "train.csv"), dataset.Students, dataset.SourceOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := features.Fit(tab)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in, err := Inputs(tr, tab)
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := benchInputs(b, realdata.Path(b, "train.csv"))
 	var start syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &start); err != nil {
 		b.Fatal(err)
@@ -52,18 +41,7 @@ func BenchmarkDefaultSearch(b *testing.B) {
 // depth 3 fitted on the first 533 rows of synthetic:800, scored on the
 // other 267 at 8, 16, …, 256 trees.
 func BenchmarkStagedMedian(b *testing.B) {
-	tab, _, err := dataset.Load(context.Background(), "synthetic:800", dataset.Students, dataset.SourceOptions{Seed: 42})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := features.Fit(tab)
-	if err != nil {
-		b.Fatal(err)
-	}
-	in, err := Inputs(tr, tab)
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := benchInputs(b, "synthetic:800")
 	const trainRows, trees = 533, 256
 	train := make([]int32, trainRows)
 	for i := range train {
@@ -95,4 +73,22 @@ func BenchmarkStagedMedian(b *testing.B) {
 	for b.Loop() {
 		e.StagedBatch(xVal, p, stages, preds)
 	}
+}
+
+// benchInputs loads uri (synthetic data with seed 42) and builds every
+// family's layout of its rows under a transform fitted on them.
+func benchInputs(b *testing.B, uri string) *Input {
+	tab, _, err := dataset.Load(context.Background(), uri, dataset.Students, dataset.SourceOptions{Seed: 42})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := features.Fit(tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := Inputs(tr, tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return in
 }
