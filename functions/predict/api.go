@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/studentperf/studentperf/shared/decode"
+	"github.com/studentperf/studentperf/functions/predict/internal/promdrift"
+	"github.com/studentperf/studentperf/functions/predict/internal/request"
 	"github.com/studentperf/studentperf/shared/drift"
-	"github.com/studentperf/studentperf/shared/drift/promdrift"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
@@ -32,7 +32,7 @@ type api struct {
 	pred    *predictor.Predictor
 	limits  Limits
 	log     *slog.Logger
-	metrics *metrics
+	metrics *serverMetrics
 	served  atomic.Pointer[served]
 	drift   bool // count served records in the model's drift monitor (DRIFT)
 }
@@ -43,7 +43,7 @@ type api struct {
 // atomically with it.
 type served struct {
 	loaded  *predictor.Loaded
-	fs      *decode.Fields
+	fs      *request.Fields
 	monitor *drift.Monitor // nil with DRIFT=off or no training baseline
 
 	mu     sync.Mutex  // guards the caches below
@@ -69,7 +69,7 @@ func (a *api) handler() http.Handler {
 }
 
 // current returns the loaded model with its field mapping, or ErrNoModel.
-func (a *api) current() (*predictor.Loaded, *decode.Fields, error) {
+func (a *api) current() (*predictor.Loaded, *request.Fields, error) {
 	sv, err := a.currentServed()
 	if err != nil {
 		return nil, nil, err
@@ -91,7 +91,7 @@ func (a *api) currentServed() (*served, error) {
 		}
 		// Two requests may race here: one swap wins and the other, reading
 		// the model again, uses it, so that a version has one monitor.
-		sv := &served{loaded: l, fs: decode.NewFields(l.Model), monitor: a.newMonitor(l)}
+		sv := &served{loaded: l, fs: request.NewFields(l.Model), monitor: a.newMonitor(l)}
 		if a.served.CompareAndSwap(old, sv) {
 			a.metrics.modelInfo(l.Version)
 			return sv, nil
@@ -132,7 +132,7 @@ func (a *api) predict() http.HandlerFunc {
 			a.predictCSV(w, r, l, fs, body, explain)
 			return
 		}
-		req, err := decode.JSON(body, fs, a.limits.MaxBatch)
+		req, err := request.JSON(body, fs, a.limits.MaxBatch)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -166,8 +166,8 @@ func (a *api) predict() http.HandlerFunc {
 // predictCSV answers a text/csv body: CSV with one math_score line per
 // record, or the JSON batch answer when the client accepts only JSON; with
 // explain, each line also holds the baseline and the contributions.
-func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *decode.Fields, body []byte, explain bool) {
-	rows, err := decode.CSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
+func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *request.Fields, body []byte, explain bool) {
+	rows, err := request.CSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
 	if err != nil {
 		writeError(w, err)
 		return

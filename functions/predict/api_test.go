@@ -19,12 +19,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/studentperf/studentperf/shared/decode"
+	"github.com/studentperf/studentperf/functions/predict/internal/request"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/runner"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // modelName is the model name every test store uses (the default).
@@ -106,7 +106,7 @@ func predictOne(t testing.TB, base string, record string) predictResponse {
 func formValues(record map[string]any) url.Values {
 	v := url.Values{}
 	for k, x := range record {
-		name := decode.FormName(k)
+		name := request.FormName(k)
 		switch x := x.(type) {
 		case string:
 			v.Set(name, x)
@@ -235,7 +235,7 @@ func TestFormPage(t *testing.T) {
 		require.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/html"), "GET %s: Content-Type %q; want text/html", path, h.Get("Content-Type"))
 		page := string(body)
 		for _, f := range l.Model.Features {
-			name := decode.FormName(f.Name)
+			name := request.FormName(f.Name)
 			if f.Kind != "category" {
 				assert.Regexp(t, `<input[^>]*name="`+name+`"[^>]*type="number"`, page, "GET %s: no number input named %q", path, name)
 				continue

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // badCase is one malformed request and the 4xx answer it must get.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // BenchmarkColdStart measures process start to the first successful

@@ -5,16 +5,16 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/studentperf/studentperf/shared/decode"
+	"github.com/studentperf/studentperf/functions/predict/internal/request"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
 )
 
 // Sentinel errors of the HTTP layer; statusOf maps them to statuses.
 var (
-	errBadRequest       = decode.ErrBadRequest
+	errBadRequest       = request.ErrBadRequest
 	errUnsupportedMedia = errors.New("unsupported media type")
-	errTooLarge         = decode.ErrTooLarge
+	errTooLarge         = request.ErrTooLarge
 	errNotFound         = errors.New("not found")
 	errMethod           = errors.New("method not allowed")
 	errUnavailable      = errors.New("unavailable")

@@ -17,7 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/studentperf/studentperf/shared/decode"
+	"github.com/studentperf/studentperf/functions/predict/internal/request"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -116,7 +116,7 @@ func fieldsOf(l *predictor.Loaded, values url.Values, ps features.Problems) ([]f
 	byName := map[string]int{}
 	tr := l.Model.Transform
 	for _, f := range l.Model.Features {
-		ff := formField{Name: decode.FormName(f.Name), Text: fieldTextOf(f.Name), Value: values.Get(decode.FormName(f.Name))}
+		ff := formField{Name: request.FormName(f.Name), Text: fieldTextOf(f.Name), Value: values.Get(request.FormName(f.Name))}
 		for _, c := range tr.Categorical {
 			if c.Name == f.Name {
 				ff.Options = c.Levels
@@ -199,7 +199,7 @@ func (a *api) predictForm() http.HandlerFunc {
 			a.formError(w, r, l, nil, err)
 			return
 		}
-		row, err := decode.Form(values, fs)
+		row, err := request.Form(values, fs)
 		if err != nil {
 			a.formError(w, r, l, values, err)
 			return

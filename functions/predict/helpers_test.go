@@ -14,12 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/pusher"
-	"github.com/studentperf/studentperf/shared/realdata"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // referenceJSON is the reference record of the Python original; OLS
@@ -49,7 +49,7 @@ func pushModel(t testing.TB, root string, m *model.Model, tab *dataset.Table, no
 	// Score the candidate far above any current model so it always wins.
 	dec, err := pusher.Push(context.Background(), d, m.Name, pusher.Candidate{
 		Base: base, Model: m, Bytes: b, Test: tab, Now: now,
-		Metrics: &model.Metrics{Selected: m.Estimator.Name, Test: regress.Metrics{R2: 2}},
+		Metrics: &model.Metrics{Selected: m.Estimator.Name, Test: metrics.Regression{R2: 2}},
 		Report:  func(*model.Metrics) ([]byte, error) { return []byte("<html></html>"), nil },
 	}, pusher.Policy{MinR2: -1})
 	require.NoError(t, err, "push")
@@ -71,7 +71,7 @@ func sampleStore(t testing.TB) (root, version string) {
 func originalStore(t testing.TB) (root, version string) {
 	t.Helper()
 	root = t.TempDir()
-	m, tab := fitModel(t, realdata.Path(t, "train.csv"), 42)
+	m, tab := fitModel(t, studentdata.Path(t, "train.csv"), 42)
 	return root, pushModel(t, root, m, tab, time.Now())
 }
 

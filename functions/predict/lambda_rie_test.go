@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/studentperf/studentperf/shared/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
 )
 
 // riePredictEvents are the sample events of POST /predict in ../../events,

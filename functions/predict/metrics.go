@@ -10,9 +10,9 @@ import (
 	"github.com/studentperf/studentperf/shared/predictor"
 )
 
-// metrics are the server's Prometheus series, in a registry of its own so
+// serverMetrics are the server's Prometheus series, in a registry of its own so
 // that several servers (tests) never share counters.
-type metrics struct {
+type serverMetrics struct {
 	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
@@ -23,8 +23,8 @@ type metrics struct {
 	storeFails  prometheus.Counter
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+func newMetrics() *serverMetrics {
+	m := &serverMetrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "predict_http_requests_total", Help: "HTTP requests by route and status code.",
@@ -54,9 +54,9 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) reloaded(outcome string) { m.reloads.WithLabelValues(outcome).Inc() }
+func (m *serverMetrics) reloaded(outcome string) { m.reloads.WithLabelValues(outcome).Inc() }
 
-func (m *metrics) storeHealth(st predictor.Status) {
+func (m *serverMetrics) storeHealth(st predictor.Status) {
 	if st.StoreErr != "" {
 		m.storeUp.Set(0)
 		m.storeFails.Inc()
@@ -65,7 +65,7 @@ func (m *metrics) storeHealth(st predictor.Status) {
 	m.storeUp.Set(1)
 }
 
-func (m *metrics) modelInfo(version string) {
+func (m *serverMetrics) modelInfo(version string) {
 	m.info.Reset()
 	m.info.WithLabelValues(version).Set(1)
 }

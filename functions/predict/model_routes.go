@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/regress"
 )
 
 // Files of a version that GET /model and /model/report read.
@@ -49,9 +49,9 @@ type modelInfo struct {
 	// Test and CV come from the version's metrics.json; they are absent
 	// when it has none, and MetricsError says why when the store could
 	// not be read (the next request tries again).
-	Test         *regress.Metrics `json:"test,omitempty"`
-	CV           *model.CV        `json:"cv,omitempty"`
-	MetricsError string           `json:"metrics_error,omitempty"`
+	Test         *metrics.Regression `json:"test,omitempty"`
+	CV           *model.CV           `json:"cv,omitempty"`
+	MetricsError string              `json:"metrics_error,omitempty"`
 }
 
 // schemaField is one input of the model: a category with the values it

@@ -14,7 +14,7 @@ import (
 	"github.com/studentperf/studentperf/shared/drift"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // driftStore is a store holding OLS trained on the sample with its

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/studentperf/studentperf/shared/decode"
+	"github.com/studentperf/studentperf/functions/predict/internal/request"
 	"github.com/studentperf/studentperf/shared/features"
 )
 
@@ -79,7 +79,7 @@ func (a *api) oipModel() http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"name": a.pred.Name(), "versions": []string{l.Version}, "platform": "studentperf-go",
-			"inputs": inputs, "outputs": []oipTensorMeta{{Name: decode.OIPOutput, Datatype: "FP64", Shape: []int64{-1}}},
+			"inputs": inputs, "outputs": []oipTensorMeta{{Name: request.OIPOutput, Datatype: "FP64", Shape: []int64{-1}}},
 		})
 	}
 }
@@ -114,7 +114,7 @@ func (a *api) oipInfer() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		req, rows, err := decode.Infer(body, fs, a.limits.MaxBatch)
+		req, rows, err := request.Infer(body, fs, a.limits.MaxBatch)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -126,7 +126,7 @@ func (a *api) oipInfer() http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, oipInferResponse{
 			ModelName: a.pred.Name(), ModelVersion: l.Version, ID: req.ID,
-			Outputs: []oipOutputTensor{{Name: decode.OIPOutput, Shape: []int64{int64(len(out))}, Datatype: "FP64", Data: out}},
+			Outputs: []oipOutputTensor{{Name: request.OIPOutput, Shape: []int64{int64(len(out))}, Datatype: "FP64", Data: out}},
 		})
 	}
 }

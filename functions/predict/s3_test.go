@@ -25,13 +25,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/studentperf/studentperf/shared/lambdatest"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/pusher"
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/runner"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // pushS3 pushes OLS fitted on uri into the S3 store as train would and
@@ -46,7 +46,7 @@ func pushS3(t *testing.T, s modelstore.Store, uri string, seed uint64) string {
 	require.NoError(t, err)
 	dec, err := pusher.Push(ctx, s, m.Name, pusher.Candidate{
 		Base: base, Model: m, Bytes: b, Test: tab, Now: time.Now(),
-		Metrics: &model.Metrics{Selected: m.Estimator.Name, Test: regress.Metrics{R2: 2}},
+		Metrics: &model.Metrics{Selected: m.Estimator.Name, Test: metrics.Regression{R2: 2}},
 		Report:  func(*model.Metrics) ([]byte, error) { return []byte("<html></html>"), nil },
 	}, pusher.Policy{MinR2: -1})
 	require.NoError(t, err)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // serveReference serves the store at root, posts the reference record and
@@ -33,7 +33,7 @@ func TestServeReferenceRecord(t *testing.T) {
 // beside the checkout, not in it: locally its absence skips this one test,
 // under CI=true it fails.
 func TestOriginalFigures(t *testing.T) {
-	realdata.Dir(t)
+	studentdata.Dir(t)
 	t.Run("reference record", func(t *testing.T) {
 		root, version := originalStore(t)
 		serveReference(t, root, version, referenceScore, 0.01)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // benchTrain runs the whole pipeline (ingest, split, transform, search,
@@ -29,6 +29,6 @@ func benchTrain(b *testing.B, uri string) {
 
 func BenchmarkTrainSample(b *testing.B) { benchTrain(b, "sample") }
 
-func BenchmarkTrainStud(b *testing.B) { benchTrain(b, realdata.Path(b, "stud.csv")) }
+func BenchmarkTrainStud(b *testing.B) { benchTrain(b, studentdata.Path(b, "stud.csv")) }
 
 func BenchmarkTrainSynthetic1M(b *testing.B) { benchTrain(b, "synthetic:1000000") }

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/pusher"
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/runner"
 	"github.com/studentperf/studentperf/shared/s3io"
 )
@@ -48,16 +48,16 @@ type options struct {
 
 // result is the answer to one run.
 type result struct {
-	Pushed          bool            `json:"pushed"`
-	Version         string          `json:"version,omitempty"`
-	PreviousVersion string          `json:"previous_version,omitempty"`
-	Reason          string          `json:"reason"`
-	Selected        string          `json:"selected"`
-	Test            regress.Metrics `json:"test"`
-	CV              model.CV        `json:"cv"`
-	Data            model.DataInfo  `json:"data"`
-	Seconds         float64         `json:"seconds"`
-	Report          string          `json:"report,omitempty"` // where report.html went: the version's, or runs/ for a refused run
+	Pushed          bool               `json:"pushed"`
+	Version         string             `json:"version,omitempty"`
+	PreviousVersion string             `json:"previous_version,omitempty"`
+	Reason          string             `json:"reason"`
+	Selected        string             `json:"selected"`
+	Test            metrics.Regression `json:"test"`
+	CV              model.CV           `json:"cv"`
+	Data            model.DataInfo     `json:"data"`
+	Seconds         float64            `json:"seconds"`
+	Report          string             `json:"report,omitempty"` // where report.html went: the version's, or runs/ for a refused run
 }
 
 // errBadOptions reports a request whose options are malformed.

@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/studentperf/studentperf/shared/lambdatest"
 	"github.com/studentperf/studentperf/shared/runner"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // trainEventOrder is the order the sample events are sent in: a run first,

@@ -20,7 +20,7 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // env is a fake getenv.
@@ -179,7 +179,7 @@ func TestSameDataAndSeedGiveIdenticalModelBytes(t *testing.T) {
 // beside the checkout: the whole train command on its exact split, and the
 // search's cross-validation of every family on stud.csv.
 func TestOriginalFigures(t *testing.T) {
-	realdata.Dir(t) // skip (locally) or fail (CI) once, before any subtest
+	studentdata.Dir(t) // skip (locally) or fail (CI) once, before any subtest
 	t.Run("split", testOriginalSplit)
 	t.Run("search CV", checkStudCV)
 }
@@ -187,7 +187,7 @@ func TestOriginalFigures(t *testing.T) {
 // testOriginalSplit runs train on the original's split.
 func testOriginalSplit(t *testing.T) {
 	store := t.TempDir()
-	out, err := runTrain(t, env(), "-store", store, "-data", realdata.Path(t, "train.csv"), "-test-data", realdata.Path(t, "test.csv"))
+	out, err := runTrain(t, env(), "-store", store, "-data", studentdata.Path(t, "train.csv"), "-test-data", studentdata.Path(t, "test.csv"))
 	require.NoError(t, err, out)
 	p, data := currentModel(t, store)
 	m, err := model.Load(data, p.SHA256)

@@ -11,9 +11,9 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/drift"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/pusher"
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/report"
 	"github.com/studentperf/studentperf/shared/search"
 )
@@ -110,7 +110,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: test data: %w", err)
 	}
-	testMetrics, err := regress.Evaluate(testTab.Target, testPred)
+	testMetrics, err := metrics.EvaluateRegression(testTab.Target, testPred)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
@@ -118,7 +118,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: training data: %w", err)
 	}
-	trainMetrics, err := regress.Evaluate(trainTab.Target, trainPred)
+	trainMetrics, err := metrics.EvaluateRegression(trainTab.Target, trainPred)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}

@@ -12,9 +12,9 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/realdata"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/linear"
 	"github.com/studentperf/studentperf/shared/search"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // This file holds the search's check of the original's figures (it lives
@@ -37,15 +37,15 @@ var sklearnCV = map[string][2]float64{
 
 func searchFamily(f string) string {
 	switch f {
-	case regress.OLS, regress.Ridge, regress.Lasso, regress.ElasticNet:
+	case linear.OLS, linear.Ridge, linear.Lasso, linear.ElasticNet:
 		return search.Linear
 	}
 	return f
 }
 
 // bestByFamily returns each family's best candidate.
-func bestByFamily(rs []regress.Result) map[string]regress.Result {
-	out := map[string]regress.Result{}
+func bestByFamily(rs []search.Result) map[string]search.Result {
+	out := map[string]search.Result{}
 	for _, r := range rs {
 		f := searchFamily(r.Family)
 		if b, ok := out[f]; !ok || r.CVMean > b.CVMean {
@@ -57,7 +57,7 @@ func bestByFamily(rs []regress.Result) map[string]regress.Result {
 
 func studInput(t *testing.T, shuffle bool) *search.Input {
 	t.Helper()
-	tab, _, err := dataset.Load(context.Background(), realdata.Path(t, "stud.csv"), dataset.Students, dataset.SourceOptions{})
+	tab, _, err := dataset.Load(context.Background(), studentdata.Path(t, "stud.csv"), dataset.Students, dataset.SourceOptions{})
 	require.NoError(t, err)
 	if shuffle {
 		perm := rand.New(rand.NewPCG(0, 0)).Perm(tab.Len())

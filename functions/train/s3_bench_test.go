@@ -9,9 +9,9 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/realdata"
 	"github.com/studentperf/studentperf/shared/s3io"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // BenchmarkTrainStudS3 runs the whole pipeline on stud.csv from local
@@ -19,7 +19,7 @@ import (
 // loopback), in one run, so the two can be compared (target: S3 within
 // 1.3x of local). Each iteration pushes into an empty store.
 func BenchmarkTrainStudS3(b *testing.B) {
-	stud := realdata.Path(b, "stud.csv")
+	stud := studentdata.Path(b, "stud.csv")
 	data, err := os.ReadFile(stud)
 	if err != nil {
 		b.Fatal(err)

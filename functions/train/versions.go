@@ -122,7 +122,7 @@ var errRollback = errors.New("rollback")
 // rollback points current.json of name at version to, or by default at
 // the newest complete version older than the current one. The target's
 // model.json is verified first: its sha256 against the one its push
-// recorded, and a full decode. The write is conditional on current.json
+// recorded, and a full request. The write is conditional on current.json
 // being what was read, like a push.
 func rollback(ctx context.Context, s versionStore, name, to string) (*rollbackResult, error) {
 	cur, err := s.Current(ctx, name)

@@ -16,9 +16,9 @@ import (
 
 	"github.com/studentperf/studentperf/shared/batch"
 	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/s3io"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 const header = "gender,race_ethnicity,parental_level_of_education,lunch,test_preparation_course,reading_score,writing_score"

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/batch"
-	"github.com/studentperf/studentperf/shared/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // BenchmarkScore is Score on 100,000 generated rows in memory: read,

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 // TestOriginalFigures checks the real data set the Python original was
@@ -20,7 +20,7 @@ import (
 // beside the checkout, not in it: locally its absence skips this one test,
 // under CI=true it fails.
 func TestOriginalFigures(t *testing.T) {
-	dir := realdata.Dir(t)
+	dir := studentdata.Dir(t)
 	stud := filepath.Join(dir, "stud.csv")
 
 	t.Run("stud.csv", func(t *testing.T) {

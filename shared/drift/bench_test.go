@@ -4,7 +4,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/studentperf/studentperf/shared/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // BenchmarkObserve counts one served record, cycling through 1024

@@ -9,8 +9,8 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
@@ -71,7 +71,7 @@ func BenchmarkBoostGrowth(b *testing.B) {
 			for i := range pred {
 				pred[i] = e.Predict(dt.Row(i))
 			}
-			m, err := regress.Evaluate(test.Target, pred)
+			m, err := metrics.EvaluateRegression(test.Target, pred)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/modeltest"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
 func TestFitNumeric(t *testing.T) {
@@ -194,7 +194,7 @@ func TestFitErrors(t *testing.T) {
 // checkout, not in it: locally its absence skips this one test, under
 // CI=true it fails.
 func TestOriginalFigures(t *testing.T) {
-	realdata.Dir(t)
+	studentdata.Dir(t)
 
 	t.Run("train.csv standardises", func(t *testing.T) {
 		tab := modeltest.Students(t, "train.csv")

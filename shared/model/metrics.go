@@ -2,21 +2,21 @@ package model
 
 import (
 	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/metrics"
 )
 
 // Metrics is metrics.json: how a version was chosen and how it scored.
 type Metrics struct {
-	Selected   string          `json:"selected"`
-	Test       regress.Metrics `json:"test"`
-	Train      regress.Metrics `json:"train"`
-	CV         CV              `json:"cv"`
-	Candidates []Candidate     `json:"candidates"`
-	Data       DataInfo        `json:"data"`
-	TestData   *DataInfo       `json:"test_data,omitempty"`
-	Seed       uint64          `json:"seed"`
-	Stats      dataset.Stats   `json:"stats"`
-	Push       *PushInfo       `json:"push,omitempty"`
+	Selected   string             `json:"selected"`
+	Test       metrics.Regression `json:"test"`
+	Train      metrics.Regression `json:"train"`
+	CV         CV                 `json:"cv"`
+	Candidates []Candidate        `json:"candidates"`
+	Data       DataInfo           `json:"data"`
+	TestData   *DataInfo          `json:"test_data,omitempty"`
+	Seed       uint64             `json:"seed"`
+	Stats      dataset.Stats      `json:"stats"`
+	Push       *PushInfo          `json:"push,omitempty"`
 }
 
 // CV summarises the selected candidate's cross-validation.

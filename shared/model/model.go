@@ -11,7 +11,7 @@ import (
 	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/knn"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/linear"
 )
 
 // Format is the version of the model.json layout this package writes and
@@ -47,7 +47,7 @@ type Estimator struct {
 	Name   string             `json:"name"`
 	Family string             `json:"family"`
 	Params map[string]float64 `json:"params"`
-	Linear *regress.Linear    `json:"linear,omitempty"`
+	Linear *linear.Linear     `json:"linear,omitempty"`
 	// Trees read the TreeData layout: raw scores, then level indices.
 	Trees *ensemble.Ensemble `json:"trees,omitempty"`
 	// KNN reads the KNNRow layout: standardised scores, then 0/1

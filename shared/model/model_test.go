@@ -12,7 +12,7 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // trained fits OLS on generated rows and returns the model and its table.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/linear"
 )
 
 // linearPredictor is a linear model folded into its transforms: scaling
@@ -20,7 +20,7 @@ type linearPredictor struct {
 	cat       [][]float64 // term per category level
 }
 
-func compileLinear(tr *features.Transform, lin *regress.Linear) linearPredictor {
+func compileLinear(tr *features.Transform, lin *linear.Linear) linearPredictor {
 	p := linearPredictor{tr: tr, intercept: lin.Intercept, num: make([]float64, len(tr.Numeric)), cat: make([][]float64, len(tr.Categorical))}
 	for j, n := range tr.Numeric {
 		w := lin.Coef[j]

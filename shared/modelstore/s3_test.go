@@ -14,7 +14,7 @@ import (
 
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/modelstore/storetest"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // openS3 opens a store the way train and predict do: modelstore.Open with

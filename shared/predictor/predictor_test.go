@@ -15,9 +15,9 @@ import (
 
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/predictor"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // encoded fits OLS on generated rows and returns model.json.

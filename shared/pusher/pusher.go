@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/regress"
 )
 
 // Store is what the pusher needs of a model store.
@@ -126,7 +126,7 @@ type Previous struct {
 	Version string
 	// Test is its score on the candidate's held-out rows; nil when it
 	// could not be scored (Note says why).
-	Test *regress.Metrics
+	Test *metrics.Regression
 	// Metrics is its metrics.json; nil when unreadable (Note says why).
 	Metrics *model.Metrics
 	Note    string
@@ -322,22 +322,22 @@ func compare(ctx context.Context, s Store, name string, cur modelstore.Pointer, 
 
 // scoreCurrent scores the current model on the candidate's held-out rows.
 // A reason is returned instead when it cannot be scored.
-func scoreCurrent(ctx context.Context, s Store, name string, cur modelstore.Pointer, test *dataset.Table) (regress.Metrics, string) {
+func scoreCurrent(ctx context.Context, s Store, name string, cur modelstore.Pointer, test *dataset.Table) (metrics.Regression, string) {
 	b, err := s.ReadFile(ctx, name, cur.Version, "model.json")
 	if err != nil {
-		return regress.Metrics{}, fmt.Sprintf("current version %s is unreadable (%v)", cur.Version, err)
+		return metrics.Regression{}, fmt.Sprintf("current version %s is unreadable (%v)", cur.Version, err)
 	}
 	m, err := model.Load(b, cur.SHA256)
 	if err != nil {
-		return regress.Metrics{}, fmt.Sprintf("current version %s fails verification (%v)", cur.Version, err)
+		return metrics.Regression{}, fmt.Sprintf("current version %s fails verification (%v)", cur.Version, err)
 	}
 	pred, err := m.PredictTable(test)
 	if err != nil {
-		return regress.Metrics{}, fmt.Sprintf("current version %s cannot score the held-out rows (%v)", cur.Version, err)
+		return metrics.Regression{}, fmt.Sprintf("current version %s cannot score the held-out rows (%v)", cur.Version, err)
 	}
-	met, err := regress.Evaluate(test.Target, pred)
+	met, err := metrics.EvaluateRegression(test.Target, pred)
 	if err != nil {
-		return regress.Metrics{}, fmt.Sprintf("current version %s cannot be evaluated (%v)", cur.Version, err)
+		return metrics.Regression{}, fmt.Sprintf("current version %s cannot be evaluated (%v)", cur.Version, err)
 	}
 	return met, ""
 }

@@ -11,11 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/modeltest"
 	"github.com/studentperf/studentperf/shared/pusher"
-	"github.com/studentperf/studentperf/shared/regress"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 func candidate(t *testing.T, rows int, seed uint64, r2 float64) pusher.Candidate {
@@ -25,7 +25,7 @@ func candidate(t *testing.T, rows int, seed uint64, r2 float64) pusher.Candidate
 	require.NoError(t, err)
 	return pusher.Candidate{
 		Model: m, Bytes: b, Test: tab, Now: time.Unix(int64(seed), 0),
-		Metrics: &model.Metrics{Selected: "ols", Test: regress.Metrics{R2: r2, Rows: rows}},
+		Metrics: &model.Metrics{Selected: "ols", Test: metrics.Regression{R2: r2, Rows: rows}},
 		Report:  func(*model.Metrics) ([]byte, error) { return []byte("<html>"), nil },
 	}
 }

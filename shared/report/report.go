@@ -17,8 +17,8 @@ import (
 	"strings"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/regress"
 )
 
 //go:embed report.html.tmpl
@@ -71,7 +71,7 @@ type Previous struct {
 	Version string
 	// Test is its score on this run's held-out rows; nil when it could
 	// not be scored (Note says why).
-	Test *regress.Metrics
+	Test *metrics.Regression
 	// Metrics is its own metrics.json; nil when unreadable (Note says
 	// why).
 	Metrics *model.Metrics

@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/modeltest"
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/report"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 var out = flag.String("out", "", "write the sample report to this file, to look at it in a browser")
@@ -31,9 +31,9 @@ func sample(t *testing.T) (report.Input, *dataset.Table) {
 	m, tab := modeltest.Fit(t, "student-math-score", "sample", 42)
 	pred, err := m.PredictTable(tab)
 	require.NoError(t, err)
-	test, err := regress.Evaluate(tab.Target, pred)
+	test, err := metrics.EvaluateRegression(tab.Target, pred)
 	require.NoError(t, err)
-	metrics := &model.Metrics{
+	met := &model.Metrics{
 		Selected: "ols", Test: test, Train: test,
 		CV: model.CV{Folds: 5, R2Mean: 0.87, R2Std: 0.012},
 		Candidates: []model.Candidate{
@@ -59,13 +59,13 @@ func sample(t *testing.T) (report.Input, *dataset.Table) {
 	}
 	imp, err := report.Importances(names, contrib)
 	require.NoError(t, err)
-	prevTest := regress.Metrics{R2: 0.81, RMSE: 6.1, MAE: 4.9, Rows: tab.Len()}
+	prevTest := metrics.Regression{R2: 0.81, RMSE: 6.1, MAE: 4.9, Rows: tab.Len()}
 	return report.Input{
-		Model: "student-math-score", Metrics: metrics,
+		Model: "student-math-score", Metrics: met,
 		Decision: report.Decision{Pushed: true, Version: "20260102T030405.000000006Z-0123456789ab",
 			Reason: "not worse than current version v0 on the same held-out rows: R² 0.8800 vs 0.8100",
 			Previous: &report.Previous{Version: "20250101T000000.000000000Z-ba9876543210", Test: &prevTest,
-				Metrics: &model.Metrics{Selected: "ridge(alpha=3)", CV: model.CV{Folds: 5, R2Mean: 0.8123, R2Std: 0.0321}, Test: regress.Metrics{R2: 0.8234, Rows: 77}}}},
+				Metrics: &model.Metrics{Selected: "ridge(alpha=3)", CV: model.CV{Folds: 5, R2Mean: 0.8123, R2Std: 0.0321}, Test: metrics.Regression{R2: 0.8234, Rows: 77}}}},
 		Scores: report.ScoreSeries(tab),
 		Actual: tab.Target, Predicted: pred,
 		Slices: sl, Importance: imp,

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studentperf/studentperf/shared/s3io"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 func TestUpload(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/realdata"
+	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
@@ -16,7 +16,7 @@ import (
 // its 3-fold CV) on the original's 800 training rows, with the process's
 // peak RSS. Target: ≤ 0.6 s and ≤ 100 MB on 2 cores.
 func BenchmarkDefaultSearch(b *testing.B) {
-	in := benchInputs(b, realdata.Path(b, "train.csv"))
+	in := benchInputs(b, studentdata.Path(b, "train.csv"))
 	var start syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &start); err != nil {
 		b.Fatal(err)

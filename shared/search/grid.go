@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
@@ -32,7 +31,7 @@ const counts = "n_estimators"
 
 // Grid maps a family to one or more parameter grids (as scikit-learn's
 // param_grid takes a list of dicts); each grid maps a parameter to its
-// values. The linear family takes no parameters: its grid is regress's.
+// values. The linear family takes no parameters: its grid is package linear's.
 type Grid map[string][]map[string][]float64
 
 var nEst = []float64{8, 16, 32, 64, 128, 256}
@@ -107,7 +106,7 @@ func ParseGrid(data []byte) (Grid, error) {
 					return nil, fmt.Errorf("grid: family %q parameter %q has no values", fam, name)
 				}
 				if fam == Linear {
-					return nil, fmt.Errorf("grid: family %q takes no parameters (its grid is regress.LinearFamily)", fam)
+					return nil, fmt.Errorf("grid: family %q takes no parameters (its grid is linear.Grid)", fam)
 				}
 				for _, v := range vals {
 					f, err := value(name, v)
@@ -175,7 +174,7 @@ type config struct {
 	family string
 	params map[string]float64 // with defaults filled in
 	counts []int              // ensembles: the staged counts; else nil
-	specs  []regress.Spec     // one per count (one when counts is nil)
+	specs  []Spec             // one per count (one when counts is nil)
 }
 
 // configs expands the grid in family order, each grid's parameters in name
@@ -224,7 +223,7 @@ func (g Grid) configs() ([]config, error) {
 						c.specs = append(c.specs, spec(fam, sp, pg))
 					}
 				} else {
-					c.specs = []regress.Spec{spec(fam, p, pg)}
+					c.specs = []Spec{spec(fam, p, pg)}
 				}
 				if err := c.check(); err != nil {
 					return nil, fmt.Errorf("grid: candidate %q: %w", c.specs[0].Name, err)
@@ -257,7 +256,7 @@ func product(pg map[string][]float64, names []string) []map[string]float64 {
 }
 
 // spec names a candidate by its family and the parameters its grid sets.
-func spec(fam string, p map[string]float64, pg map[string][]float64) regress.Spec {
+func spec(fam string, p map[string]float64, pg map[string][]float64) Spec {
 	var parts []string
 	for _, n := range slices.Sorted(maps.Keys(pg)) {
 		v := strconv.FormatFloat(p[n], 'g', -1, 64)
@@ -266,5 +265,5 @@ func spec(fam string, p map[string]float64, pg map[string][]float64) regress.Spe
 		}
 		parts = append(parts, n+"="+v)
 	}
-	return regress.Spec{Name: fam + "(" + strings.Join(parts, ",") + ")", Family: fam, Params: p}
+	return Spec{Name: fam + "(" + strings.Join(parts, ",") + ")", Family: fam, Params: p}
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/knn"
+	"github.com/studentperf/studentperf/shared/linear"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/regress"
 	"github.com/studentperf/studentperf/shared/tree"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
@@ -57,10 +58,10 @@ type Options struct {
 	Folds        int     // k of k-fold CV over contiguous folds; 5 when 0
 	Workers      int     // concurrent fits; GOMAXPROCS when 0
 	Seed         uint64  // every random draw derives from it
-	TieTolerance float64 // as regress.Options; 1e-4 when 0
+	TieTolerance float64 // candidates within it of the best mean CV R² tie, the first winning; 1e-4 when 0
 	// Progress, when set, is called once per family in family order, with
 	// the time at which its last fit finished: for the linear families as
-	// regress finishes each, for the others after the search. Calls never
+	// package linear finishes each, for the others after the search. Calls never
 	// overlap one another or OnFit's.
 	Progress func(family string, candidates int, elapsed time.Duration)
 	// OnFit, when set, is called from the workers after each fit job (one
@@ -68,15 +69,15 @@ type Options struct {
 	// job) with the job's family, the jobs done so far and the total. The
 	// calls come one at a time, done increasing from 1 to total, on
 	// whichever worker finished the job; OnFit should return quickly, as
-	// the worker waits for it. The linear family, which regress fits beside
+	// the worker waits for it. The linear family, which package linear fits beside
 	// the jobs, is not counted.
 	OnFit func(family string, done, total int)
 }
 
-// Result is a search's outcome: every candidate, the winner, and the
+// Outcome is a search's outcome: every candidate, the winner, and the
 // winner refitted on every row.
-type Result struct {
-	Results   []regress.Result
+type Outcome struct {
+	Results   []Result
 	Best      int
 	Estimator model.Estimator
 	Folds     int
@@ -100,7 +101,7 @@ type job struct {
 }
 
 // Run searches every family of g on in.
-func Run(in *Input, g Grid, opts Options) (*Result, error) {
+func Run(in *Input, g Grid, opts Options) (*Outcome, error) {
 	n := len(in.Y)
 	k := cmp0(opts.Folds, 5)
 	workers := cmp0(opts.Workers, runtime.GOMAXPROCS(0))
@@ -126,18 +127,19 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	start := time.Now()
-	res := &Result{Folds: k}
+	res := &Outcome{Folds: k}
 
-	// The linear family runs beside the tree jobs: regress fits it on one
-	// goroutine, which would otherwise leave the other cores idle. Its
-	// results go first, once it is done.
+	// The linear family runs beside the tree jobs: package linear fits it
+	// on one goroutine, which would otherwise leave the other cores idle.
+	// Its results go first, once it is done.
 	var mu sync.Mutex // serialises the callbacks and guards the counts
-	var linear *regress.SearchResult
+	var lin *linear.CV
+	var linCands []linear.Candidate
 	var linErr error
 	linDone := make(chan struct{})
 	if _, ok := g[Linear]; ok {
-		// regress reports its own families (ols, ridge, …) as it goes.
-		lopts := regress.Options{Folds: k, TieTolerance: tie}
+		// linear reports its own families (ols, ridge, …) as it goes.
+		var lopts linear.Options
 		if opts.Progress != nil {
 			lopts.Progress = func(family string, candidates int, elapsed time.Duration) {
 				mu.Lock()
@@ -145,9 +147,10 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 				opts.Progress(family, candidates, elapsed)
 			}
 		}
+		linCands = linear.Grid()
 		go func() {
 			defer close(linDone)
-			linear, linErr = regress.Search(in.X, in.Y, regress.LinearFamily(), lopts)
+			lin, linErr = linear.CrossValidate(in.X, in.Y, linCands, FoldBounds(n, k), lopts)
 		}()
 	} else {
 		close(linDone)
@@ -170,7 +173,7 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 	for c := range cfgs {
 		first[c] = len(res.Results)
 		for _, sp := range cfgs[c].specs {
-			res.Results = append(res.Results, regress.Result{Spec: sp, FoldR2: make([]float64, k)})
+			res.Results = append(res.Results, Result{Spec: sp, FoldR2: make([]float64, k)})
 		}
 	}
 	var jobs []job
@@ -244,9 +247,15 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 	if err := waitLinear(); err != nil {
 		return nil, err
 	}
-	if linear != nil {
-		nl := len(linear.Results)
-		res.Results = append(slices.Clone(linear.Results), res.Results...)
+	nl := 0
+	if lin != nil {
+		nl = len(lin.Scores)
+		lr := make([]Result, nl)
+		for i, sc := range lin.Scores {
+			lr[i] = Result{Spec: Spec(linCands[i]), FoldR2: sc.FoldR2, FitSeconds: sc.FitSeconds}
+			lr[i].CVMean, lr[i].CVStd = stat.PopMeanStdDev(sc.FoldR2, nil)
+		}
+		res.Results = append(lr, res.Results...)
 		for c := range first {
 			first[c] += nl
 		}
@@ -279,11 +288,15 @@ func Run(in *Input, g Grid, opts Options) (*Result, error) {
 		}
 	}
 
-	res.Best = regress.Pick(res.Results, tie)
+	res.Best = Pick(res.Results, tie)
 	best := res.Results[res.Best]
 	res.Estimator = model.Estimator{Name: best.Name, Family: best.Family, Params: best.Params}
-	if linear != nil && res.Best < len(linear.Results) {
-		res.Estimator.Linear = linear.Model // refitted on every row by regress
+	if res.Best < nl {
+		m, err := lin.Refit(res.Best)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		res.Estimator.Linear = m
 		return res, nil
 	}
 	c := 0
@@ -332,7 +345,7 @@ func makeFolds(in *Input, cfgs []config, k int) ([]*fold, error) {
 		bins[b] = true
 	}
 	folds := make([]*fold, k)
-	for f, bounds := range regress.FoldBounds(n, k) {
+	for f, bounds := range FoldBounds(n, k) {
 		lo, hi := bounds[0], bounds[1]
 		fd := &fold{binned: map[int]*tree.Binned{}}
 		for i := range n {
@@ -417,7 +430,7 @@ func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(
 	e.StagedBatch(fd.xVal, in.Trees.Cols(), stages, preds)
 	e.Free() // only its scores are kept: its memory serves the next fit
 	for s := range stages {
-		m, err := regress.Evaluate(fd.yVal, preds[s])
+		m, err := metrics.EvaluateRegression(fd.yVal, preds[s])
 		if err != nil {
 			return err
 		}
@@ -450,7 +463,7 @@ func runKNN(in *Input, cfgs []config, fd *fold, j job, report func(cfg, spec int
 		}
 	}
 	for ci, c := range j.cfgs {
-		m, err := regress.Evaluate(fd.yVal, preds[ci])
+		m, err := metrics.EvaluateRegression(fd.yVal, preds[ci])
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,96 @@
+package promdrift_test
+
+import (
+	"io"
+	"math"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/functions/predict/internal/promdrift"
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/drift"
+	"github.com/studentperf/studentperf/shared/features"
+)
+
+// monitor returns a monitor of a hand-counted table (color: blue 3, green
+// 1, red 5, one missing; score: nine bins of one, one missing) that has
+// seen four records.
+func monitor(t *testing.T) *drift.Monitor {
+	t.Helper()
+	const data = "color,score\nred,1\nred,2\nblue,3\nred,4\n,5\nblue,6\nred,7\ngreen,8\nred,\nblue,10\n"
+	s := dataset.Schema{Features: []dataset.Column{{Name: "color", Kind: dataset.Category}, {Name: "score", Kind: dataset.Score}}}
+	tab, err := dataset.Read(strings.NewReader(data), s)
+	require.NoError(t, err)
+	tr, err := features.Fit(tab)
+	require.NoError(t, err)
+	b, err := drift.Fit(tab, tr)
+	require.NoError(t, err)
+	m, err := drift.NewMonitor(b, tr)
+	require.NoError(t, err)
+	for _, r := range []features.Row{
+		{Cat: []string{"red"}, Num: []float64{1}},
+		{Cat: []string{"red"}, Num: []float64{1}},
+		{Cat: []string{"blue"}, Num: []float64{math.NaN()}},
+		{Cat: []string{"zzz"}, Num: []float64{101}},
+	} {
+		m.Observe(r)
+	}
+	return m
+}
+
+// scrape registers c alone in a pedantic registry (which checks the
+// metrics against their descriptors) and returns its text exposition.
+func scrape(t *testing.T, c prometheus.Collector) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(c))
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}).
+		ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	require.Equal(t, 200, rec.Code)
+	b, err := io.ReadAll(rec.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestCollector(t *testing.T) {
+	m := monitor(t)
+	got := scrape(t, promdrift.NewCollector(func() *drift.Monitor { return m }))
+	// PSI of color by hand: 3 valid records (red 2, blue 1) against blue
+	// .3, green .1, red .5, missing .1, with 1e-4 for the empty shares.
+	// Score: 1, 1 in the first bin and one missing (101 is out of range)
+	// against 1/10 each, by hand the same way.
+	for _, line := range []string{
+		"# TYPE predict_drift_records_total counter",
+		"predict_drift_records_total 4",
+		"# TYPE predict_drift_unseen_total counter",
+		`predict_drift_unseen_total{feature="color"} 1`,
+		"# TYPE predict_drift_out_of_range_total counter",
+		`predict_drift_out_of_range_total{feature="score"} 1`,
+		`predict_drift_missing_total{feature="color"} 0`,
+		`predict_drift_missing_total{feature="score"} 1`,
+		"# TYPE predict_drift_psi gauge",
+		`predict_drift_psi{feature="color"} 1.431628534004522`,
+		`predict_drift_psi{feature="score"} 6.876639664740576`,
+		"# TYPE predict_drift_warning gauge",
+		`predict_drift_warning{feature="color"} 0`,
+		`predict_drift_warning{feature="score"} 0`,
+	} {
+		require.Contains(t, strings.Split(got, "\n"), line, "in\n%s", got)
+	}
+	require.NotContains(t, got, `predict_drift_unseen_total{feature="score"}`, "unseen is for categories")
+	require.NotContains(t, got, `predict_drift_out_of_range_total{feature="color"}`, "out of range is for scores")
+}
+
+func TestCollectorWithoutMonitor(t *testing.T) {
+	for name, c := range map[string]*promdrift.Collector{
+		"nil func":    promdrift.NewCollector(nil),
+		"nil monitor": promdrift.NewCollector(func() *drift.Monitor { return nil }),
+	} {
+		require.Empty(t, scrape(t, c), name)
+	}
+}

@@ -1,0 +1,19 @@
+// Package request turns prediction requests into model rows: one JSON
+// record or a {"instances": […]} batch (a one-pass decoder for the common
+// flat form, the strict general decoder for everything else), CSV through
+// dataset's RowReader, the web form, and Open Inference Protocol (KServe
+// V2) requests. Every decoder reports every bad field at once, as
+// features.Problems; the fast decoders only ever accept what the general
+// one accepts, and decode it the same (fuzz targets check both).
+//
+// Errors wrap ErrBadRequest or ErrTooLarge, or are features.Problems; the
+// HTTP layer maps them to 400 and 413.
+package request
+
+import "errors"
+
+// Sentinels of the decoders, wrapped with what was wrong.
+var (
+	ErrBadRequest = errors.New("bad request")
+	ErrTooLarge   = errors.New("request too large")
+)

@@ -1,0 +1,169 @@
+package request
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/studentperf/studentperf/shared/features"
+)
+
+const OIPOutput = "math_score"
+
+type InferRequest struct {
+	ID         string          `json:"id,omitempty"`
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	Inputs     []InferInput    `json:"inputs"`
+	Outputs    []struct {
+		Name       string          `json:"name"`
+		Parameters json.RawMessage `json:"parameters,omitempty"`
+	} `json:"outputs,omitempty"`
+}
+
+type InferInput struct {
+	Name       string          `json:"name"`
+	Shape      []int64         `json:"shape"`
+	Datatype   string          `json:"datatype"`
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// Infer turns an inference request into rows. Each feature is one
+// input of shape [N] or [N, 1] with N values (flat, or one level of
+// nesting in row-major order); all inputs have the same N.
+func Infer(body []byte, fs *Fields, maxBatch int) (InferRequest, []features.Row, error) {
+	var req InferRequest
+	if err := checkJSON(body); err != nil {
+		return req, nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, nil, fmt.Errorf("%w: inference request: %v", ErrBadRequest, err)
+	}
+	for _, o := range req.Outputs {
+		if o.Name != OIPOutput {
+			return req, nil, fmt.Errorf("%w: unknown output %q (the model has %q)", ErrBadRequest, features.Clip(o.Name), OIPOutput)
+		}
+	}
+	if len(req.Inputs) == 0 {
+		return req, nil, fmt.Errorf("%w: no inputs; want one per feature: %v", ErrBadRequest, fs.names)
+	}
+	var ps features.Problems
+	n := -1
+	var rows []features.Row
+	seen := map[string]bool{}
+	for _, in := range req.Inputs {
+		slot, ok := fs.slot[in.Name]
+		if !ok {
+			ps = append(ps, features.Problem{Field: features.Clip(in.Name), Reason: fmt.Sprintf("unknown input (inputs: %v)", fs.names)})
+			continue
+		}
+		if seen[in.Name] {
+			ps = append(ps, features.Problem{Field: in.Name, Reason: "input given more than once"})
+			continue
+		}
+		seen[in.Name] = true
+		want := "FP64"
+		if slot >= 0 {
+			want = "BYTES"
+		}
+		if in.Datatype != want {
+			ps = append(ps, features.Problem{Field: in.Name, Value: features.Clip(in.Datatype), Reason: "datatype must be " + want})
+			continue
+		}
+		count, err := shapeCount(in.Shape)
+		if err != nil {
+			ps = append(ps, features.Problem{Field: in.Name, Value: fmt.Sprint(in.Shape), Reason: err.Error()})
+			continue
+		}
+		if count > int64(maxBatch) {
+			return req, nil, fmt.Errorf("%w: input %q has %d rows; at most %d per request", ErrTooLarge, in.Name, count, maxBatch)
+		}
+		if n < 0 {
+			n = int(count)
+			rows = make([]features.Row, n)
+			for i := range rows {
+				rows[i] = fs.newRow()
+			}
+		} else if int(count) != n {
+			ps = append(ps, features.Problem{Field: in.Name, Value: fmt.Sprint(in.Shape), Reason: fmt.Sprintf("shape must give %d rows like the other inputs", n)})
+			continue
+		}
+		if p := fillInput(fs, in, slot, rows); p != nil {
+			ps = append(ps, *p)
+		}
+	}
+	for _, name := range fs.names {
+		if !seen[name] {
+			ps = append(ps, features.Problem{Field: name, Reason: "required input"})
+		}
+	}
+	if len(ps) > 0 {
+		return req, nil, ps
+	}
+	if n == 0 {
+		return req, nil, fmt.Errorf("%w: inputs have no rows", ErrBadRequest)
+	}
+	return req, rows, nil
+}
+
+// shapeCount checks a shape of [N] or [N, 1] and returns N.
+func shapeCount(shape []int64) (int64, error) {
+	switch {
+	case len(shape) == 1 && shape[0] >= 0:
+		return shape[0], nil
+	case len(shape) == 2 && shape[0] >= 0 && shape[1] == 1:
+		return shape[0], nil
+	}
+	return 0, fmt.Errorf("shape must be [N] or [N, 1]")
+}
+
+// fillInput decodes one input's data into its column of rows.
+func fillInput(fs *Fields, in InferInput, slot int, rows []features.Row) *features.Problem {
+	var flat []json.RawMessage
+	if err := json.Unmarshal(in.Data, &flat); err != nil {
+		return &features.Problem{Field: in.Name, Value: features.Clip(string(in.Data)), Reason: "data must be an array"}
+	}
+	if len(flat) > 0 && len(bytes.TrimSpace(flat[0])) > 0 && bytes.TrimSpace(flat[0])[0] == '[' {
+		var nested [][]json.RawMessage
+		if err := json.Unmarshal(in.Data, &nested); err != nil {
+			return &features.Problem{Field: in.Name, Value: features.Clip(string(in.Data)), Reason: "data must be a flat array or an array of one-element arrays"}
+		}
+		flat = flat[:0]
+		for _, inner := range nested {
+			if len(inner) != 1 {
+				return &features.Problem{Field: in.Name, Reason: "nested data must hold one value per row"}
+			}
+			flat = append(flat, inner[0])
+		}
+	}
+	if len(flat) != len(rows) {
+		return &features.Problem{Field: in.Name, Value: fmt.Sprint(len(flat)), Reason: fmt.Sprintf("data has %d values; the shape says %d", len(flat), len(rows))}
+	}
+	for i, raw := range flat {
+		raw = bytes.TrimSpace(raw)
+		if slot >= 0 {
+			var s string
+			if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil || strings.TrimSpace(s) == "" {
+				return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: features.Clip(string(raw)), Reason: "must be a non-empty string"}
+			}
+			rows[i].Cat[slot] = s
+			if p := fs.category(fmt.Sprintf("%s[%d]", in.Name, i), slot, s); p != nil {
+				return p
+			}
+			continue
+		}
+		var f float64
+		if len(raw) == 0 || raw[0] == 'n' || json.Unmarshal(raw, &f) != nil || math.IsInf(f, 0) {
+			return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: features.Clip(string(raw)), Reason: "must be a finite number"}
+		}
+		if p := score(fmt.Sprintf("%s[%d]", in.Name, i), string(raw), f); p != nil {
+			return p
+		}
+		rows[i].Num[-slot-1] = f
+	}
+	return nil
+}
