@@ -19,13 +19,13 @@ import (
 	"github.com/studentperf/studentperf/shared/testkit/lambdatest/internal/echo"
 )
 
-// predictBody is the request body of every sample payload in ../runner/testdata.
+// predictBody is the request body of every sample payload in ../../runner/testdata.
 const predictBody = `{"gender":"female","race_ethnicity":"group B","parental_level_of_education":"bachelor's degree","lunch":"standard","test_preparation_course":"none","reading_score":72,"writing_score":74}`
 
 // sample returns a sample event of package runner; a missing fixture fails the test.
 func sample(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "runner", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "runner", "testdata", name))
 	require.NoError(t, err, "read fixture")
 	return b
 }
