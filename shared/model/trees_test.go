@@ -144,8 +144,8 @@ func TestTreeBatchMatchesRowByRow(t *testing.T) {
 	rows, err := m.Transform.Rows(tab)
 	require.NoError(t, err)
 	for _, combine := range []string{ensemble.Sum, ensemble.Mean, ensemble.Median} {
-		e := *m.Estimator.Trees
-		e.Combine = combine
+		src := m.Estimator.Trees
+		e := ensemble.Ensemble{Combine: combine, Base: src.Base, Weights: src.Weights, Trees: src.Trees}
 		if combine == ensemble.Median {
 			e.Weights = make([]float64, len(e.Trees))
 			for i := range e.Weights {
