@@ -41,14 +41,16 @@ func TestFunctionLength(t *testing.T) {
 	}
 }
 
-// TestLongFunctionsFound: the check finds a function one line too long and
-// passes one at the limit (so it can fail).
+// TestLongFunctionsFound: the check finds a method one line too long and a
+// function literal two lines too long, longest first, and passes a
+// function at the limit and a long one in a test file (so it can fail).
 func TestLongFunctionsFound(t *testing.T) {
 	dir := t.TempDir()
 	body := func(name string, lines int) string {
 		return "func " + name + "() {\n" + strings.Repeat("\t_ = 0\n", lines-2) + "}\n"
 	}
-	src := "package p\n\n" + body("atLimit", maxLines) + "\ntype T struct{}\n\n// doc\nfunc (T) " + body("over", maxLines+1)[len("func "):]
+	src := "package p\n\n" + body("atLimit", maxLines) + "\ntype T struct{}\n\n// doc\nfunc (T) " + body("over", maxLines+1)[len("func "):] +
+		"\nvar f = " + body("", maxLines+2)
 	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +63,12 @@ func TestLongFunctionsFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	// "package p", a blank line, atLimit, a blank line, the type, a blank
-	// line and the doc comment come before over's func keyword.
-	want := []longFunc{{pos: fmt.Sprintf("p.go:%d", 2+maxLines+5), name: "T.over", lines: maxLines + 1}}
+	// line and the doc comment come before over's func keyword; over and a
+	// blank line before the function literal, which counts too.
+	want := []longFunc{
+		{pos: fmt.Sprintf("p.go:%d", 2+maxLines+5+(maxLines+1)+1), name: "func literal", lines: maxLines + 2},
+		{pos: fmt.Sprintf("p.go:%d", 2+maxLines+5), name: "T.over", lines: maxLines + 1},
+	}
 	if files != 1 || !slices.Equal(long, want) {
 		t.Errorf("got %d files, %v; want 1 file, %v", files, long, want)
 	}
@@ -116,14 +122,25 @@ func longFunctions(root string) ([]longFunc, int, error) {
 		if err != nil {
 			return err
 		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Body == nil {
-				continue
-			}
-			start, end := fset.Position(fn.Type.Pos()), fset.Position(fn.Body.Rbrace)
+		check := func(name string, typ *ast.FuncType, body *ast.BlockStmt) {
+			start, end := fset.Position(typ.Pos()), fset.Position(body.Rbrace)
 			if n := end.Line - start.Line + 1; n > maxLines {
-				long = append(long, longFunc{pos: fmt.Sprintf("%s:%d", filepath.ToSlash(rel), start.Line), name: funcName(fn), lines: n})
+				long = append(long, longFunc{pos: fmt.Sprintf("%s:%d", filepath.ToSlash(rel), start.Line), name: name, lines: n})
+			}
+		}
+		for _, decl := range f.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				if decl.Body != nil {
+					check(funcName(decl), decl.Type, decl.Body)
+				}
+			case *ast.GenDecl: // var f = func() {…}: a function all the same
+				ast.Inspect(decl, func(n ast.Node) bool {
+					if lit, ok := n.(*ast.FuncLit); ok {
+						check("func literal", lit.Type, lit.Body)
+					}
+					return true
+				})
 			}
 		}
 		return nil
