@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/studentperf/studentperf/shared/tree"
 )
@@ -30,15 +29,17 @@ type Ensemble struct {
 	// arena holds the fitted trees' nodes, for Free.
 	arena *tree.Arena
 
-	// fast is the trees compiled for prediction (a *compiled), built by
-	// Prepare or the first prediction and swapped atomically, so that
-	// concurrent predictions are safe.
-	fast unsafe.Pointer
+	// fast is the trees compiled for prediction, built by Prepare or the
+	// first prediction and swapped atomically, so that concurrent
+	// predictions are safe.
+	fast atomic.Pointer[compiled]
 }
 
 // compiled is Trees as tree.Compile laid them out, with the slice it was
-// compiled from: an ensemble copied and truncated, or given new trees,
-// compiles again.
+// compiled from: an ensemble truncated, or given new trees, compiles
+// again. (An Ensemble holds its compiled trees in an atomic.Pointer, so
+// vet's copylocks check refuses a copy of the struct: a second ensemble
+// over the same trees is a new Ensemble with the exported fields.)
 type compiled struct {
 	c     *tree.Compiled // nil: the trees do not compile; walk them
 	first *tree.Tree
@@ -55,7 +56,7 @@ func (e *Ensemble) Free() {
 	}
 	e.Trees = nil
 	e.Weights = nil
-	atomic.StorePointer(&e.fast, nil)
+	e.fast.Store(nil)
 }
 
 // Prepare compiles the trees for prediction now rather than at the first
@@ -69,14 +70,14 @@ func (e *Ensemble) compiled() *tree.Compiled {
 	if len(e.Trees) == 0 {
 		return nil
 	}
-	if p := (*compiled)(atomic.LoadPointer(&e.fast)); p != nil && p.first == &e.Trees[0] && p.n == len(e.Trees) {
+	if p := e.fast.Load(); p != nil && p.first == &e.Trees[0] && p.n == len(e.Trees) {
 		return p.c
 	}
 	c, err := tree.Compile(e.Trees)
 	if err != nil {
 		c = nil
 	}
-	atomic.StorePointer(&e.fast, unsafe.Pointer(&compiled{c: c, first: &e.Trees[0], n: len(e.Trees)}))
+	e.fast.Store(&compiled{c: c, first: &e.Trees[0], n: len(e.Trees)})
 	return c
 }
 

@@ -196,7 +196,7 @@ func TestStagedIsTruncated(t *testing.T) {
 		for i := range d.Rows {
 			e.Staged(d.Row(i), counts, dst, nil)
 			for s, c := range counts {
-				cut := *e
+				cut := &ensemble.Ensemble{Combine: e.Combine, Base: e.Base, Weights: e.Weights, Trees: e.Trees}
 				cut.Truncate(c)
 				require.Equal(t, cut.Predict(d.Row(i)), dst[s], "%s row %d stage %d", name, i, c)
 			}

@@ -92,20 +92,8 @@ func FitForest(bd *tree.Binned, y []float64, p Forest, seed uint64) (*Ensemble, 
 // FitBoost fits gradient boosting of the squared error: it starts from the
 // mean and fits each tree to the residuals of the rows drawn for it.
 func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, error) {
-	if err := checkCount(p.Trees); err != nil {
+	if err := p.check(bd, y); err != nil {
 		return nil, fmt.Errorf("boost: %w", err)
-	}
-	if err := checkRate("learning rate", p.LearningRate); err != nil {
-		return nil, fmt.Errorf("boost: %w", err)
-	}
-	if err := checkRate("subsample", p.Subsample); err != nil {
-		return nil, fmt.Errorf("boost: %w", err)
-	}
-	if err := checkTargets(bd, y); err != nil {
-		return nil, fmt.Errorf("boost: %w", err)
-	}
-	if p.Tree.Criterion == tree.AbsoluteError || p.Tree.Criterion == tree.Poisson {
-		return nil, fmt.Errorf("boost: residuals need squared error or friedman_mse, not %s", p.Tree.Criterion)
 	}
 	g, err := tree.NewGrower(bd, p.Tree)
 	if err != nil {
@@ -126,47 +114,16 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 	}
 	e := &Ensemble{Combine: Sum, Base: base, Trees: make([]tree.Tree, 0, p.Trees)}
 	rng := rand.New(rand.NewPCG(seed, 0))
-	perm := make([]int32, n)
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	inBag := max(1, int(p.Subsample*float64(n)))
-	rows := make([]int32, n)
-	var in []uint8        // 1 for the rows drawn for the current tree
-	var out []int32       // rows left out of it
-	var outPred []float64 // the tree's predictions for them
-	var shift []float64   // each leaf's value, when every tree has every row
-	if inBag < n {
-		in = make([]uint8, n)
-		out = make([]int32, n)
-		outPred = make([]float64, n-inBag)
-	} else {
+	sub := newSubsample(n, p.Subsample)
+	var outPred []float64 // the tree's predictions for the rows left out
+	if sub.all() {
 		g.Carry()
+	} else {
+		outPred = make([]float64, n-sub.inBag)
 	}
+	var shift []float64 // each leaf's value, when every tree has every row
 	for it := range p.Trees {
-		if inBag < n {
-			for i := range inBag { // a partial Fisher–Yates shuffle
-				j := i + rng.IntN(n-i)
-				perm[i], perm[j] = perm[j], perm[i]
-			}
-			// The drawn rows in increasing order, which is memory order.
-			clear(in)
-			for _, r := range perm[:inBag] {
-				in[r] = 1
-			}
-			// Both lists at once, without a branch on the side.
-			rows, out = rows[:n], out[:n]
-			i, k := 0, 0
-			for r, b := range in {
-				rows[i] = int32(r)
-				out[k] = int32(r)
-				i += int(b)
-				k += 1 - int(b)
-			}
-			rows, out = rows[:i], out[:k]
-		} else {
-			copy(rows, perm)
-		}
+		rows, out := sub.draw(rng)
 		t, leaves, err := g.Grow(resid, rows, rng)
 		if err != nil {
 			return nil, fmt.Errorf("boost: tree %d: %w", it+1, err)
@@ -191,6 +148,80 @@ func FitBoost(bd *tree.Binned, y []float64, p Boost, seed uint64) (*Ensemble, er
 	}
 	e.arena = g.Arena()
 	return e, nil
+}
+
+// check rejects parameters and data boosting cannot fit.
+func (p Boost) check(bd *tree.Binned, y []float64) error {
+	if err := checkCount(p.Trees); err != nil {
+		return err
+	}
+	if err := checkRate("learning rate", p.LearningRate); err != nil {
+		return err
+	}
+	if err := checkRate("subsample", p.Subsample); err != nil {
+		return err
+	}
+	if err := checkTargets(bd, y); err != nil {
+		return err
+	}
+	if p.Tree.Criterion == tree.AbsoluteError || p.Tree.Criterion == tree.Poisson {
+		return fmt.Errorf("residuals need squared error or friedman_mse, not %s", p.Tree.Criterion)
+	}
+	return nil
+}
+
+// subsample draws the rows of each boosting round: inBag of the n rows
+// without replacement, in increasing order (which is memory order), and
+// the rows left out.
+type subsample struct {
+	inBag int
+	perm  []int32 // the rows, their first inBag the last draw
+	rows  []int32 // the rows drawn; the grower reorders them
+	in    []uint8 // 1 for the rows drawn (nil: every round has every row)
+	out   []int32 // the rows left out
+}
+
+// newSubsample draws fraction of n rows a round (at least one).
+func newSubsample(n int, fraction float64) *subsample {
+	s := &subsample{inBag: max(1, int(fraction*float64(n))), perm: make([]int32, n), rows: make([]int32, n)}
+	for i := range s.perm {
+		s.perm[i] = int32(i)
+	}
+	if s.inBag < n {
+		s.in = make([]uint8, n)
+		s.out = make([]int32, n)
+	}
+	return s
+}
+
+// all reports whether every round has every row.
+func (s *subsample) all() bool { return s.in == nil }
+
+// draw returns the next round's rows and the rows it leaves out (nil
+// when it has every row), valid until the next draw.
+func (s *subsample) draw(rng *rand.Rand) (rows, out []int32) {
+	if s.all() {
+		copy(s.rows, s.perm) // in order again: the grower reordered them
+		return s.rows, nil
+	}
+	n := len(s.perm)
+	for i := range s.inBag { // a partial Fisher–Yates shuffle
+		j := i + rng.IntN(n-i)
+		s.perm[i], s.perm[j] = s.perm[j], s.perm[i]
+	}
+	clear(s.in)
+	for _, r := range s.perm[:s.inBag] {
+		s.in[r] = 1
+	}
+	// Both lists at once, without a branch on the side.
+	i, k := 0, 0
+	for r, b := range s.in {
+		s.rows[i] = int32(r)
+		s.out[k] = int32(r)
+		i += int(b)
+		k += 1 - int(b)
+	}
+	return s.rows[:i], s.out[:k]
 }
 
 // FitAdaBoost fits AdaBoost.R2 (Drucker, 1997) as scikit-learn's

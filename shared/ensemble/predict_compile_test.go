@@ -103,20 +103,29 @@ func TestCompiledPredictsAsTheWalk(t *testing.T) {
 	}
 }
 
-// TestCompiledFollowsTheTrees: a copy truncated, or given other trees,
-// predicts with its own trees, not the ones compiled before.
+// TestCompiledFollowsTheTrees: an ensemble over the same trees but
+// truncated, or given other trees, predicts with its own trees, not the
+// ones compiled before; so does the ensemble itself, truncated.
 func TestCompiledFollowsTheTrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	e := randomEnsemble(rng, Sum, 20)
 	row := randomRows(rng, 1)
 	full := e.Predict(row)
-	cut := *e
+	cut := sameTrees(e)
 	cut.Truncate(5)
 	require.Equal(t, cut.walk(row), cut.Predict(row))
-	other := *e
+	other := sameTrees(e)
 	other.Trees = randomEnsemble(rng, Sum, 20).Trees
 	require.Equal(t, other.walk(row), other.Predict(row))
 	require.Equal(t, full, e.Predict(row), "the original is unchanged")
+	e.Truncate(5)
+	require.Equal(t, e.walk(row), e.Predict(row), "truncated in place")
+	require.NotEqual(t, full, e.Predict(row), "five trees of twenty predict otherwise")
+}
+
+// sameTrees is a second ensemble over e's trees, compiled on its own.
+func sameTrees(e *Ensemble) *Ensemble {
+	return &Ensemble{Combine: e.Combine, Base: e.Base, Weights: e.Weights, Trees: e.Trees}
 }
 
 // TestCompiledConcurrently: goroutines predicting with one model, which

@@ -12,5 +12,8 @@
 // schema order, then each category's indicators.
 //
 // Category matching at prediction time is exact first; failing that, the
-// value is trimmed of surrounding spaces and compared ignoring case.
+// value is trimmed of surrounding spaces and compared ignoring case
+// (Categorical.Lookup). A table's category codes become a transform's level
+// indices in one place, Transform.Codes, which the design matrix and the
+// tree families' input both start from.
 package features

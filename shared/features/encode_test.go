@@ -357,3 +357,22 @@ func TestJSONRoundTrip(t *testing.T) {
 		assert.Equal(t, want, got, "row %+v: the decoded transform encodes differently", r)
 	}
 }
+
+// TestCodes: a table's codes become the transform's level indices whatever
+// order the table met its levels in, a differently cased or spaced value
+// finds its level, a missing cell takes the most frequent level, and an
+// unknown value is a Problems error naming its column, value and row.
+func TestCodes(t *testing.T) {
+	tr := fit(t, table(t, small, smallCSV)) // colour: blue, green, red; size: L, M, S
+	codes, err := tr.Codes(table(t, small, "colour,a,size,b,y\ngreen,1,S,1,0\n RED ,1,m,1,0\n,1,L,1,0\nblue,1,,1,0\n"))
+	require.NoError(t, err)
+	colour, size := tr.Categorical[0], tr.Categorical[1]
+	require.Equal(t, []string{"blue", "green", "red"}, colour.Levels)
+	require.Equal(t, []string{"L", "M", "S"}, size.Levels)
+	assert.Equal(t, [][]int{{1, 2, colour.MostFrequent, 0}, {2, 1, 0, size.MostFrequent}}, codes)
+
+	_, err = tr.Codes(table(t, small, "colour,a,size,b,y\nred,1,S,1,0\nred,1,XL,1,0\n"))
+	var ps features.Problems
+	require.ErrorAs(t, err, &ps)
+	assert.Equal(t, features.Problems{{Field: "size", Value: "XL", Reason: "unknown category (row 2)", Allowed: size.Levels}}, ps)
+}

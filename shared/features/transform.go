@@ -327,10 +327,12 @@ func (t *Transform) Encode(r Row, dst []float64) error {
 }
 
 // Codes maps the category codes of a table (whose levels are the table's
-// own) onto level indices of t, imputing missing cells. It returns one
-// slice per categorical feature, or an error naming the first row and value
-// t has not seen.
-func (t *Transform) codes(tab *dataset.Table) ([][]int, error) {
+// own) onto level indices of t, imputing missing cells: one slice per
+// categorical feature, in t's order. A value t has not seen is a Problems
+// error naming the column, the value and the row. It is the one place a
+// table's codes become t's levels; the linear design matrix (Matrix) and
+// the tree families' input (model.TreeData) both start from it.
+func (t *Transform) Codes(tab *dataset.Table) ([][]int, error) {
 	out := make([][]int, len(t.Categorical))
 	for i := range t.Categorical {
 		c := &t.Categorical[i]
@@ -338,32 +340,50 @@ func (t *Transform) codes(tab *dataset.Table) ([][]int, error) {
 		if ci < 0 {
 			return nil, fmt.Errorf("table has no column %q", c.Name)
 		}
-		col := tab.Cols[ci]
-		remap := make([]int, len(col.Levels))
-		for j, l := range col.Levels {
-			k, ok := c.Lookup(l)
-			if !ok {
-				k = -1
-			}
-			remap[j] = k
-		}
-		idx := make([]int, len(col.Codes))
-		for r, code := range col.Codes {
-			if code < 0 {
-				idx[r] = c.MostFrequent
-				continue
-			}
-			if int(code) >= len(remap) {
-				return nil, fmt.Errorf("column %q row %d: code %d has no level", c.Name, r+1, code)
-			}
-			if remap[code] < 0 {
-				return nil, Problems{{Field: c.Name, Value: Clip(col.Levels[code]), Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
-			}
-			idx[r] = remap[code]
+		idx, err := c.Indices(&tab.Cols[ci])
+		if err != nil {
+			return nil, err
 		}
 		out[i] = idx
 	}
 	return out, nil
+}
+
+// Remap maps a table column's levels (in the table's own order) onto level
+// indices of c: the j-th of the result is the index of levels[j] (by
+// Lookup), or -1 where c has not seen the level.
+func (c *Categorical) Remap(levels []string) []int {
+	remap := make([]int, len(levels))
+	for j, l := range levels {
+		k, ok := c.Lookup(l)
+		if !ok {
+			k = -1
+		}
+		remap[j] = k
+	}
+	return remap
+}
+
+// Indices maps the codes of a table column onto level indices of c, a
+// missing cell (code < 0) taking the most frequent level. A level c has
+// not seen is a Problems error naming the row.
+func (c *Categorical) Indices(col *dataset.Col) ([]int, error) {
+	remap := c.Remap(col.Levels)
+	idx := make([]int, len(col.Codes))
+	for r, code := range col.Codes {
+		if code < 0 {
+			idx[r] = c.MostFrequent
+			continue
+		}
+		if int(code) >= len(remap) {
+			return nil, fmt.Errorf("column %q row %d: code %d has no level", c.Name, r+1, code)
+		}
+		if remap[code] < 0 {
+			return nil, Problems{{Field: c.Name, Value: Clip(col.Levels[code]), Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
+		}
+		idx[r] = remap[code]
+	}
+	return idx, nil
 }
 
 // Matrix transforms every row of tab into a dense design matrix.
@@ -372,7 +392,7 @@ func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
 	if n == 0 {
 		return nil, errors.New("matrix: no rows")
 	}
-	codes, err := t.codes(tab)
+	codes, err := t.Codes(tab)
 	if err != nil {
 		return nil, fmt.Errorf("matrix: %w", err)
 	}

@@ -187,29 +187,13 @@ func TreeData(tr *features.Transform, tab *dataset.Table) (*tree.Data, error) {
 			d.X[r*p+j] = x
 		}
 	}
+	codes, err := tr.Codes(tab)
+	if err != nil {
+		return nil, fmt.Errorf("tree data: %w", err)
+	}
 	k := len(tr.Numeric)
-	for i := range tr.Categorical {
-		c := &tr.Categorical[i]
-		ci := tab.Schema.Index(c.Name)
-		if ci < 0 {
-			return nil, fmt.Errorf("tree data: table has no column %q", c.Name)
-		}
-		col := tab.Cols[ci]
-		remap := make([]int, len(col.Levels))
-		for j, l := range col.Levels {
-			var ok bool
-			if remap[j], ok = c.Lookup(l); !ok {
-				remap[j] = -1
-			}
-		}
-		for r, code := range col.Codes {
-			l := c.MostFrequent
-			if code >= 0 {
-				if int(code) >= len(remap) || remap[code] < 0 {
-					return nil, fmt.Errorf("tree data: row %d: column %q: unknown category", r+1, c.Name)
-				}
-				l = remap[code]
-			}
+	for i, idx := range codes {
+		for r, l := range idx {
 			d.X[r*p+k+i] = float64(l)
 		}
 	}

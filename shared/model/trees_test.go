@@ -144,8 +144,8 @@ func TestTreeBatchMatchesRowByRow(t *testing.T) {
 	rows, err := m.Transform.Rows(tab)
 	require.NoError(t, err)
 	for _, combine := range []string{ensemble.Sum, ensemble.Mean, ensemble.Median} {
-		e := *m.Estimator.Trees
-		e.Combine = combine
+		src := m.Estimator.Trees
+		e := ensemble.Ensemble{Combine: combine, Base: src.Base, Weights: src.Weights, Trees: src.Trees}
 		if combine == ensemble.Median {
 			e.Weights = make([]float64, len(e.Trees))
 			for i := range e.Weights {
@@ -167,4 +167,34 @@ func TestTreeBatchMatchesRowByRow(t *testing.T) {
 	require.ErrorContains(t, err, "row 2")
 	var ps features.Problems
 	require.ErrorAs(t, err, &ps)
+}
+
+// TestTreeDataLevels: TreeData writes each category as the transform's
+// level index (features.Transform.Codes) and refuses an unknown value with
+// the Problems that name it.
+func TestTreeDataLevels(t *testing.T) {
+	lin, tab := trained(t, 50)
+	d, err := model.TreeData(lin.Transform, tab)
+	require.NoError(t, err)
+	codes, err := lin.Transform.Codes(tab)
+	require.NoError(t, err)
+	p, k := len(d.Levels), len(lin.Transform.Numeric)
+	for i, idx := range codes {
+		for r, l := range idx {
+			require.Equal(t, float64(l), d.X[r*p+k+i], "row %d category %d", r+1, i)
+		}
+	}
+	c := lin.Transform.Categorical[0]
+	ci := tab.Schema.Index(c.Name)
+	bad := *tab
+	bad.Cols = append([]dataset.Col(nil), tab.Cols...)
+	bad.Cols[ci].Levels = append(append([]string(nil), tab.Cols[ci].Levels...), "robot")
+	bad.Cols[ci].Codes = append([]int32(nil), tab.Cols[ci].Codes...)
+	bad.Cols[ci].Codes[3] = int32(len(bad.Cols[ci].Levels) - 1)
+	_, err = model.TreeData(lin.Transform, &bad)
+	var ps features.Problems
+	require.ErrorAs(t, err, &ps)
+	assert.Equal(t, c.Name, ps[0].Field)
+	assert.Equal(t, "robot", ps[0].Value)
+	assert.Contains(t, ps[0].Reason, "row 4")
 }

@@ -37,7 +37,7 @@ func BenchmarkDefaultSearch(b *testing.B) {
 }
 
 // BenchmarkStagedMedian scores a fold's validation rows at every staged
-// tree count of the default grid, as runJob does for AdaBoost: 256 trees of
+// tree count of the default grid, as scoreTrees does for AdaBoost: 256 trees of
 // depth 3 fitted on the first 533 rows of synthetic:800, scored on the
 // other 267 at 8, 16, …, 256 trees.
 func BenchmarkStagedMedian(b *testing.B) {

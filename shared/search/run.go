@@ -1,17 +1,15 @@
 package search
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
-	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/linear"
-	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/tree"
 	"gonum.org/v1/gonum/mat"
@@ -83,422 +81,277 @@ type Outcome struct {
 	Folds     int
 }
 
-// fold is one fold's training rows binned and its validation rows.
-type fold struct {
-	train, val []int32
-	y, yVal    []float64
-	xVal       []float64            // the validation rows of Input.Trees, row-major
-	binned     map[int]*tree.Binned // by max bins
-	knn        *knn.Model
-}
-
-// job is one unit of work: configurations (one, or every kNN one) on one
-// fold.
-type job struct {
-	cfgs []int
-	fold int
-	cost float64
-}
-
-// Run searches every family of g on in.
+// Run searches every family of g on in. It reads top to bottom as the
+// search runs: check the options and expand the grid; start package
+// linear's search on a goroutine of its own; cut and bin the folds; list
+// the jobs (a configuration on a fold) and run them in a pool of workers;
+// wait for the linear search; collect every candidate's scores; pick the
+// winner and refit it on every row.
 func Run(in *Input, g Grid, opts Options) (*Outcome, error) {
-	n := len(in.Y)
-	k := cmp0(opts.Folds, 5)
-	workers := cmp0(opts.Workers, runtime.GOMAXPROCS(0))
-	tie := opts.TieTolerance
-	if tie == 0 {
-		tie = 1e-4
+	r, err := newRun(in, g, opts)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
+	lin := r.startLinear()
+	if r.folds, err = makeFolds(in, r.cfgs, r.k); err != nil {
+		_, _ = lin.wait()
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	r.schedule()
+	jobsErr := r.runJobs()
+	linResults, err := lin.wait()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if jobsErr != nil {
+		return nil, fmt.Errorf("search: %w", jobsErr)
+	}
+	results, from := r.collect(linResults)
+	r.reportFamilies(results)
+	out := &Outcome{Results: results, Best: Pick(results, r.tie), Folds: r.k}
+	if err := r.refit(out, from[out.Best], lin); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return out, nil
+}
+
+// run is one search's state. Each job writes only its own slots of scores
+// and secs; the rest of the bookkeeping is guarded by mu.
+type run struct {
+	in      *Input
+	opts    Options
+	k       int     // folds
+	workers int     // concurrent jobs
+	tie     float64 // Pick's tolerance
+	linear  bool    // whether the grid holds the linear family
+	cfgs    []config
+	start   time.Time
+
+	folds  []*fold
+	jobs   []job
+	scores [][]Result  // per config and spec; the jobs fill in FoldR2
+	secs   [][]float64 // per config and fold: the seconds of one fit
+
+	mu       sync.Mutex               // serialises the callbacks and guards what follows
+	left     map[string]int           // jobs still to finish, per family
+	done     map[string]time.Duration // when each family's last job finished
+	finished int                      // jobs finished
+}
+
+// newRun checks the options, fills in their defaults and expands the grid
+// into configurations, each with empty score slots.
+func newRun(in *Input, g Grid, opts Options) (*run, error) {
+	r := &run{
+		in:      in,
+		opts:    opts,
+		k:       cmp.Or(opts.Folds, 5),
+		workers: cmp.Or(opts.Workers, runtime.GOMAXPROCS(0)),
+		tie:     cmp.Or(opts.TieTolerance, 1e-4),
+	}
+	n := len(in.Y)
 	switch {
-	case k < 2:
-		return nil, fmt.Errorf("search: need at least 2 folds, got %d", k)
-	case n < 2*k:
-		return nil, fmt.Errorf("search: %d rows are too few for %d folds", n, k)
-	case workers < 1:
-		return nil, fmt.Errorf("search: workers %d must be positive", workers)
-	case !(tie >= 0):
-		return nil, fmt.Errorf("search: tie tolerance %g must be a non-negative number", tie)
+	case r.k < 2:
+		return nil, fmt.Errorf("need at least 2 folds, got %d", r.k)
+	case n < 2*r.k:
+		return nil, fmt.Errorf("%d rows are too few for %d folds", n, r.k)
+	case r.workers < 1:
+		return nil, fmt.Errorf("workers %d must be positive", r.workers)
+	case !(r.tie >= 0):
+		return nil, fmt.Errorf("tie tolerance %g must be a non-negative number", r.tie)
 	}
 	if err := g.check(); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
-	cfgs, err := g.configs()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+	var err error
+	if r.cfgs, err = g.configs(); err != nil {
+		return nil, err
 	}
-	start := time.Now()
-	res := &Outcome{Folds: k}
+	_, r.linear = g[Linear]
+	r.scores = make([][]Result, len(r.cfgs))
+	r.secs = make([][]float64, len(r.cfgs))
+	for c := range r.cfgs {
+		for _, sp := range r.cfgs[c].specs {
+			r.scores[c] = append(r.scores[c], Result{Spec: sp, FoldR2: make([]float64, r.k)})
+		}
+		r.secs[c] = make([]float64, r.k)
+	}
+	r.start = time.Now()
+	return r, nil
+}
 
-	// The linear family runs beside the tree jobs: package linear fits it
-	// on one goroutine, which would otherwise leave the other cores idle.
-	// Its results go first, once it is done.
-	var mu sync.Mutex // serialises the callbacks and guards the counts
-	var lin *linear.CV
-	var linCands []linear.Candidate
-	var linErr error
-	linDone := make(chan struct{})
-	if _, ok := g[Linear]; ok {
-		// linear reports its own families (ols, ridge, …) as it goes.
-		var lopts linear.Options
-		if opts.Progress != nil {
-			lopts.Progress = func(family string, candidates int, elapsed time.Duration) {
-				mu.Lock()
-				defer mu.Unlock()
-				opts.Progress(family, candidates, elapsed)
-			}
-		}
-		linCands = linear.Grid()
-		go func() {
-			defer close(linDone)
-			lin, linErr = linear.CrossValidate(in.X, in.Y, linCands, FoldBounds(n, k), lopts)
-		}()
-	} else {
-		close(linDone)
-	}
-	waitLinear := func() error {
-		<-linDone
-		if linErr != nil {
-			return fmt.Errorf("search: %w", linErr)
-		}
-		return nil
-	}
+// linearSearch is package linear's cross-validation of its own grid on the
+// search's folds. It fits on one goroutine, so it runs beside the jobs,
+// which would otherwise leave the other cores idle.
+type linearSearch struct {
+	cands []linear.Candidate
+	cv    *linear.CV // nil when the grid has no linear family
+	err   error
+	done  chan struct{} // closed when cv and err are set
+}
 
-	folds, err := makeFolds(in, cfgs, k)
-	if err != nil {
-		_ = waitLinear()
-		return nil, fmt.Errorf("search: %w", err)
+// startLinear starts the linear search, when the grid holds the linear
+// family. Package linear reports its own families (ols, ridge, …) to
+// Progress as it goes.
+func (r *run) startLinear() *linearSearch {
+	l := &linearSearch{done: make(chan struct{})}
+	if !r.linear {
+		close(l.done)
+		return l
 	}
-	// Candidate slots: config c's specs start at first[c].
-	first := make([]int, len(cfgs))
-	for c := range cfgs {
-		first[c] = len(res.Results)
-		for _, sp := range cfgs[c].specs {
-			res.Results = append(res.Results, Result{Spec: sp, FoldR2: make([]float64, k)})
-		}
-	}
-	var jobs []job
-	for f := range k {
-		var knnCfgs []int
-		for c := range cfgs {
-			if cfgs[c].family == KNN {
-				knnCfgs = append(knnCfgs, c)
-				continue
-			}
-			jobs = append(jobs, job{cfgs: []int{c}, fold: f, cost: cfgs[c].cost(len(folds[f].train))})
-		}
-		if knnCfgs != nil {
-			jobs = append(jobs, job{cfgs: knnCfgs, fold: f, cost: float64(len(folds[f].train) * len(folds[f].val))})
+	var lopts linear.Options
+	if r.opts.Progress != nil {
+		lopts.Progress = func(family string, candidates int, elapsed time.Duration) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.opts.Progress(family, candidates, elapsed)
 		}
 	}
-	// The costliest first, so that no long fit starts last.
-	slices.SortStableFunc(jobs, func(a, b job) int {
-		switch {
-		case a.cost > b.cost:
-			return -1
-		case a.cost < b.cost:
-			return 1
-		}
-		return 0
-	})
+	l.cands = linear.Grid()
+	go func() {
+		defer close(l.done)
+		l.cv, l.err = linear.CrossValidate(r.in.X, r.in.Y, l.cands, FoldBounds(len(r.in.Y), r.k), lopts)
+	}()
+	return l
+}
 
-	left := map[string]int{}
-	for _, j := range jobs {
-		left[cfgs[j.cfgs[0]].family]++
+// wait waits for the linear search and returns its candidates' results in
+// the order of its grid (none when the grid has no linear family).
+func (l *linearSearch) wait() ([]Result, error) {
+	<-l.done
+	if l.err != nil || l.cv == nil {
+		return nil, l.err
 	}
-	done := map[string]time.Duration{}
-	finished := 0
-	errs := make([]error, len(jobs))
-	secs := make([][]float64, len(cfgs)) // per config and fold
-	for c := range secs {
-		secs[c] = make([]float64, k)
+	rs := make([]Result, len(l.cv.Scores))
+	for i, sc := range l.cv.Scores {
+		rs[i] = Result{Spec: Spec(l.cands[i]), FoldR2: sc.FoldR2, FitSeconds: sc.FitSeconds}
+		rs[i].CVMean, rs[i].CVStd = stat.PopMeanStdDev(sc.FoldR2, nil)
 	}
+	return rs, nil
+}
+
+// runJobs runs the jobs in a pool of workers, in the order schedule listed
+// them, and returns the error of the first job in that order that failed.
+func (r *run) runJobs() error {
+	errs := make([]error, len(r.jobs))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(workers, len(jobs)) {
+	for range min(r.workers, len(r.jobs)) {
 		wg.Go(func() {
 			for ji := range next {
-				j := jobs[ji]
-				t0 := time.Now()
-				errs[ji] = runJob(in, cfgs, folds[j.fold], j, opts.Seed, func(c, s int, r2 float64) {
-					res.Results[first[c]+s].FoldR2[j.fold] = r2
-				})
-				el := time.Since(t0).Seconds() / float64(len(j.cfgs))
-				fam := cfgs[j.cfgs[0]].family
-				mu.Lock()
-				for _, c := range j.cfgs {
-					secs[c][j.fold] = el
-				}
-				if left[fam]--; left[fam] == 0 {
-					done[fam] = time.Since(start)
-				}
-				finished++
-				if opts.OnFit != nil {
-					opts.OnFit(fam, finished, len(jobs))
-				}
-				mu.Unlock()
+				errs[ji] = r.runJob(r.jobs[ji])
 			}
 		})
 	}
-	for ji := range jobs {
+	for ji := range r.jobs {
 		next <- ji
 	}
 	close(next)
 	wg.Wait()
-	if err := waitLinear(); err != nil {
-		return nil, err
-	}
-	nl := 0
-	if lin != nil {
-		nl = len(lin.Scores)
-		lr := make([]Result, nl)
-		for i, sc := range lin.Scores {
-			lr[i] = Result{Spec: Spec(linCands[i]), FoldR2: sc.FoldR2, FitSeconds: sc.FitSeconds}
-			lr[i].CVMean, lr[i].CVStd = stat.PopMeanStdDev(sc.FoldR2, nil)
-		}
-		res.Results = append(lr, res.Results...)
-		for c := range first {
-			first[c] += nl
-		}
-	}
 	for ji, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("search: %s fold %d: %w", cfgs[jobs[ji].cfgs[0]].specs[0].Name, jobs[ji].fold+1, err)
+			j := r.jobs[ji]
+			return fmt.Errorf("%s fold %d: %w", r.cfgs[j.cfgs[0]].specs[0].Name, j.fold+1, err)
 		}
-	}
-	for c := range cfgs {
-		var s float64
-		for _, v := range secs[c] {
-			s += v
-		}
-		for i := range cfgs[c].specs {
-			r := &res.Results[first[c]+i]
-			r.CVMean, r.CVStd = stat.PopMeanStdDev(r.FoldR2, nil)
-			r.FitSeconds = s // one fit per fold serves every count
-		}
-	}
-	if opts.Progress != nil {
-		count := map[string]int{}
-		for _, r := range res.Results {
-			count[r.Family]++
-		}
-		for _, fam := range Families {
-			if t, ok := done[fam]; ok {
-				opts.Progress(fam, count[fam], t)
-			}
-		}
-	}
-
-	res.Best = Pick(res.Results, tie)
-	best := res.Results[res.Best]
-	res.Estimator = model.Estimator{Name: best.Name, Family: best.Family, Params: best.Params}
-	if res.Best < nl {
-		m, err := lin.Refit(res.Best)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		res.Estimator.Linear = m
-		return res, nil
-	}
-	c := 0
-	for c+1 < len(cfgs) && first[c+1] <= res.Best {
-		c++
-	}
-	if err := refit(in, &cfgs[c], res.Best-first[c], seedFor(opts.Seed, c, k), &res.Estimator); err != nil {
-		return nil, fmt.Errorf("search: refit %s: %w", best.Name, err)
-	}
-	return res, nil
-}
-
-func cmp0(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-// cost estimates a fit's work, to start the costliest first.
-func (c *config) cost(rows int) float64 {
-	trees := 1.0
-	if c.counts != nil {
-		trees = float64(c.counts[len(c.counts)-1])
-	}
-	d := c.params["max_depth"]
-	if d == 0 || d > 12 {
-		d = 12
-	}
-	return trees * float64(rows) * d
-}
-
-// makeFolds cuts contiguous folds (the first n%k one row longer, as
-// scikit-learn's KFold) and bins each fold's training rows with edges
-// fitted on those rows only.
-func makeFolds(in *Input, cfgs []config, k int) ([]*fold, error) {
-	n := len(in.Y)
-	bins := map[int]bool{}
-	anyKNN := false
-	for i := range cfgs {
-		if cfgs[i].family == KNN {
-			anyKNN = true
-			continue
-		}
-		b, _ := cfgs[i].maxBins()
-		bins[b] = true
-	}
-	folds := make([]*fold, k)
-	for f, bounds := range FoldBounds(n, k) {
-		lo, hi := bounds[0], bounds[1]
-		fd := &fold{binned: map[int]*tree.Binned{}}
-		for i := range n {
-			if i >= lo && i < hi {
-				fd.val = append(fd.val, int32(i))
-				fd.yVal = append(fd.yVal, in.Y[i])
-				fd.xVal = append(fd.xVal, in.Trees.Row(i)...)
-			} else {
-				fd.train = append(fd.train, int32(i))
-				fd.y = append(fd.y, in.Y[i])
-			}
-		}
-		for _, b := range slices.Sorted(mapsKeys(bins)) {
-			binner, err := tree.FitBinner(in.Trees, fd.train, b)
-			if err != nil {
-				return nil, fmt.Errorf("fold %d: %w", f+1, err)
-			}
-			if fd.binned[b], err = binner.Bin(in.Trees, fd.train); err != nil {
-				return nil, fmt.Errorf("fold %d: %w", f+1, err)
-			}
-		}
-		if anyKNN {
-			w := len(in.KNN) / n
-			x := make([]float64, 0, len(fd.train)*w)
-			for _, r := range fd.train {
-				x = append(x, in.KNN[int(r)*w:int(r+1)*w]...)
-			}
-			fd.knn = &knn.Model{K: 1, Dim: w, X: x, Y: fd.y}
-		}
-		folds[f] = fd
-	}
-	return folds, nil
-}
-
-func mapsKeys(m map[int]bool) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// seedFor derives the seed of config c on fold f (f = k: all rows) by
-// SplitMix64 steps, so seeds of neighbouring units are unrelated.
-func seedFor(seed uint64, c, f int) uint64 {
-	z := seed
-	for _, v := range []uint64{uint64(c) + 1, uint64(f) + 1} {
-		z += v * 0x9e3779b97f4a7c15
-		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-		z = (z ^ z>>27) * 0x94d049bb133111eb
-		z ^= z >> 31
-	}
-	return z
-}
-
-// runJob fits a job's configurations on its fold and reports the R² of
-// each candidate on the fold's validation rows.
-func runJob(in *Input, cfgs []config, fd *fold, j job, seed uint64, report func(cfg, spec int, r2 float64)) error {
-	if cfgs[j.cfgs[0]].family == KNN {
-		return runKNN(in, cfgs, fd, j, report)
-	}
-	c := &cfgs[j.cfgs[0]]
-	b, _ := c.maxBins()
-	n := 1
-	if c.counts != nil {
-		n = c.counts[len(c.counts)-1]
-	}
-	e, err := c.fitTrees(fd.binned[b], fd.y, n, seedFor(seed, j.cfgs[0], j.fold))
-	if err != nil {
-		return err
-	}
-	stages := c.counts
-	if stages == nil {
-		stages = []int{1}
-	}
-	preds := make([][]float64, len(stages))
-	for s := range preds {
-		preds[s] = make([]float64, len(fd.val))
-	}
-	e.StagedBatch(fd.xVal, in.Trees.Cols(), stages, preds)
-	e.Free() // only its scores are kept: its memory serves the next fit
-	for s := range stages {
-		m, err := metrics.EvaluateRegression(fd.yVal, preds[s])
-		if err != nil {
-			return err
-		}
-		report(j.cfgs[0], s, m.R2)
 	}
 	return nil
 }
 
-// runKNN finds each validation row's neighbours once, at the largest k,
-// and scores every k and weighting from them.
-func runKNN(in *Input, cfgs []config, fd *fold, j job, report func(cfg, spec int, r2 float64)) error {
-	kmax := 0
+// runJob fits one job, its scores going to their slots, and records its
+// time.
+func (r *run) runJob(j job) error {
+	t0 := time.Now()
+	var err error
+	if r.cfgs[j.cfgs[0]].family == KNN {
+		err = r.scoreKNN(j)
+	} else {
+		err = r.scoreTrees(j)
+	}
+	r.finish(j, time.Since(t0).Seconds()/float64(len(j.cfgs)))
+	return err
+}
+
+// finish records a finished job's time per configuration (a kNN job's time
+// is shared by its configurations), notes when its family's last job
+// finished, and reports it to OnFit.
+func (r *run) finish(j job, seconds float64) {
+	fam := r.cfgs[j.cfgs[0]].family
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, c := range j.cfgs {
-		kmax = max(kmax, int(cfgs[c].params["k"]))
+		r.secs[c][j.fold] = seconds
 	}
-	if kmax > len(fd.train) {
-		return fmt.Errorf("k %d is more than the %d training rows", kmax, len(fd.train))
+	if r.left[fam]--; r.left[fam] == 0 {
+		r.done[fam] = time.Since(r.start)
 	}
-	w := fd.knn.Dim
-	preds := make([][]float64, len(j.cfgs))
-	for i := range preds {
-		preds[i] = make([]float64, len(fd.val))
+	r.finished++
+	if r.opts.OnFit != nil {
+		r.opts.OnFit(fam, r.finished, len(r.jobs))
 	}
-	ns := make([]knn.Neighbor, kmax)
-	for i, r := range fd.val {
-		got := fd.knn.Nearest(in.KNN[int(r)*w:int(r+1)*w], ns)
-		for ci, c := range j.cfgs {
-			kk := min(got, int(cfgs[c].params["k"]))
-			preds[ci][i] = fd.knn.Combine(ns[:kk], cfgs[c].params["weights"] == 1)
-		}
-	}
-	for ci, c := range j.cfgs {
-		m, err := metrics.EvaluateRegression(fd.yVal, preds[ci])
-		if err != nil {
-			return err
-		}
-		report(c, 0, m.R2)
-	}
-	return nil
 }
 
-// refit fits candidate s of config c on every row into est.
-func refit(in *Input, c *config, s int, seed uint64, est *model.Estimator) error {
-	if c.family == KNN {
-		m, err := knn.Fit(in.KNN, len(in.KNN)/len(in.Y), in.Y, int(c.params["k"]), c.params["weights"] == 1)
+// source is where a collected candidate comes from, to refit it: spec s
+// of configuration cfg, or, when cfg is -1, candidate s of package
+// linear's grid.
+type source struct{ cfg, spec int }
+
+// collect lists every candidate, the linear family's first and then each
+// configuration's in grid order (the tie-breaking order of Pick), with its
+// mean and spread over the folds and its fit time, and where each came
+// from.
+func (r *run) collect(lin []Result) ([]Result, []source) {
+	results := lin
+	from := make([]source, len(lin))
+	for i := range lin {
+		from[i] = source{cfg: -1, spec: i}
+	}
+	for c, rs := range r.scores {
+		var secs float64
+		for _, v := range r.secs[c] {
+			secs += v
+		}
+		for s, res := range rs {
+			res.CVMean, res.CVStd = stat.PopMeanStdDev(res.FoldR2, nil)
+			res.FitSeconds = secs // one fit per fold serves every count
+			results = append(results, res)
+			from = append(from, source{cfg: c, spec: s})
+		}
+	}
+	return results, from
+}
+
+// reportFamilies calls Progress once for each family of jobs, in family
+// order, with its candidates and when its last job finished.
+func (r *run) reportFamilies(results []Result) {
+	if r.opts.Progress == nil {
+		return
+	}
+	count := map[string]int{}
+	for _, res := range results {
+		count[res.Family]++
+	}
+	for _, fam := range Families {
+		if t, ok := r.done[fam]; ok {
+			r.opts.Progress(fam, count[fam], t)
+		}
+	}
+}
+
+// refit fits the winner, out.Best from src, on every row into
+// out.Estimator.
+func (r *run) refit(out *Outcome, src source, lin *linearSearch) error {
+	best := out.Results[out.Best]
+	out.Estimator = model.Estimator{Name: best.Name, Family: best.Family, Params: best.Params}
+	if src.cfg < 0 {
+		m, err := lin.cv.Refit(src.spec)
 		if err != nil {
 			return err
 		}
-		est.KNN = m
+		out.Estimator.Linear = m
 		return nil
 	}
-	b, _ := c.maxBins()
-	binner, err := tree.FitBinner(in.Trees, nil, b)
-	if err != nil {
-		return err
+	c := &r.cfgs[src.cfg]
+	if err := c.refit(r.in, src.spec, seedFor(r.opts.Seed, src.cfg, r.k), &out.Estimator); err != nil {
+		return fmt.Errorf("refit %s: %w", best.Name, err)
 	}
-	bd, err := binner.Bin(in.Trees, nil)
-	if err != nil {
-		return err
-	}
-	n := 1
-	if c.counts != nil {
-		n = c.counts[s]
-	}
-	e, err := c.fitTrees(bd, in.Y, n, seed)
-	if err != nil {
-		return err
-	}
-	est.Trees = e
 	return nil
 }

@@ -109,75 +109,15 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 	var best split
 	thresholdSet := false
 	for _, j := range feats {
-		nb := bd.NBins[j]
-		sc.cnt = append(sc.cnt[:0], make([]int, nb)...)
-		sc.sums = append(sc.sums[:0], make([]float64, nb)...)
-		col := bd.column(j)
-		for _, r := range rows {
-			c := col[r]
-			sc.cnt[c]++
-			sc.sums[c] += y[r]
-		}
-		sc.order = sc.order[:0]
-		for b := range nb {
-			if sc.cnt[b] > 0 {
-				sc.order = append(sc.order, b)
-			}
-		}
-		if len(sc.order) < 2 {
+		if !sc.group(bd.column(j), bd.NBins[j], bd.Levels[j] > 0, y, rows) {
 			continue
 		}
-		if bd.Levels[j] > 0 {
-			slices.SortStableFunc(sc.order, func(a, b int) int {
-				ma, mb := sc.sums[a]/float64(sc.cnt[a]), sc.sums[b]/float64(sc.cnt[b])
-				switch {
-				case ma < mb:
-					return -1
-				case ma > mb:
-					return 1
-				}
-				return 0
-			})
-		}
-		sc.start = append(sc.start[:0], make([]int, nb)...)
-		pos := 0
-		for _, b := range sc.order {
-			sc.start[b] = pos
-			pos += sc.cnt[b]
-		}
-		for _, r := range rows {
-			c := col[r]
-			sc.sorted[sc.start[c]] = y[r]
-			sc.start[c]++
-		}
-		// start[b] is now the end of group b.
+		sc.costs(n)
 		k := len(sc.order)
-		sc.left = append(sc.left[:0], make([]float64, k)...)
-		sc.right = append(sc.right[:0], make([]float64, k)...)
-		sc.set.reset()
-		prev := 0
-		for i, b := range sc.order {
-			for _, v := range sc.sorted[prev:sc.start[b]] {
-				sc.set.push(v)
-			}
-			prev = sc.start[b]
-			sc.left[i] = sc.set.cost() // cost of groups 0..i
-		}
 		parent := sc.left[k-1]
 		if !thresholdSet {
 			best.gain = minGain * math.Max(1, parent) // the gain a split must beat
 			thresholdSet = true
-		}
-		sc.set.reset()
-		end := n
-		for i := k - 1; i > 0; i-- {
-			b := sc.order[i]
-			lo := sc.start[b] - sc.cnt[b]
-			for _, v := range sc.sorted[lo:end] {
-				sc.set.push(v)
-			}
-			end = lo
-			sc.right[i] = sc.set.cost() // cost of groups i..k-1
 		}
 		ln := 0
 		var ls float64
@@ -202,6 +142,82 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 		}
 	}
 	return best
+}
+
+// group sorts the targets of rows by their bin in col (a counting sort)
+// into sorted, the bins that hold rows in scan order (increasing, or by
+// mean target for a categorical feature). Afterwards start[b] is the end
+// of bin b's group. It reports whether there are two groups or more.
+func (sc *absScratch) group(col []uint8, nb int, categorical bool, y []float64, rows []int32) bool {
+	sc.cnt = append(sc.cnt[:0], make([]int, nb)...)
+	sc.sums = append(sc.sums[:0], make([]float64, nb)...)
+	for _, r := range rows {
+		c := col[r]
+		sc.cnt[c]++
+		sc.sums[c] += y[r]
+	}
+	sc.order = sc.order[:0]
+	for b := range nb {
+		if sc.cnt[b] > 0 {
+			sc.order = append(sc.order, b)
+		}
+	}
+	if len(sc.order) < 2 {
+		return false
+	}
+	if categorical {
+		slices.SortStableFunc(sc.order, func(a, b int) int {
+			ma, mb := sc.sums[a]/float64(sc.cnt[a]), sc.sums[b]/float64(sc.cnt[b])
+			switch {
+			case ma < mb:
+				return -1
+			case ma > mb:
+				return 1
+			}
+			return 0
+		})
+	}
+	sc.start = append(sc.start[:0], make([]int, nb)...)
+	pos := 0
+	for _, b := range sc.order {
+		sc.start[b] = pos
+		pos += sc.cnt[b]
+	}
+	for _, r := range rows {
+		c := col[r]
+		sc.sorted[sc.start[c]] = y[r]
+		sc.start[c]++
+	}
+	return true
+}
+
+// costs sets left[i] to the cost of groups 0..i and right[i] to that of
+// groups i..k-1, for the k groups of the n targets group sorted: a running
+// median over the prefixes, then over the suffixes.
+func (sc *absScratch) costs(n int) {
+	k := len(sc.order)
+	sc.left = append(sc.left[:0], make([]float64, k)...)
+	sc.right = append(sc.right[:0], make([]float64, k)...)
+	sc.set.reset()
+	prev := 0
+	for i, b := range sc.order {
+		for _, v := range sc.sorted[prev:sc.start[b]] {
+			sc.set.push(v)
+		}
+		prev = sc.start[b]
+		sc.left[i] = sc.set.cost()
+	}
+	sc.set.reset()
+	end := n
+	for i := k - 1; i > 0; i-- {
+		b := sc.order[i]
+		lo := sc.start[b] - sc.cnt[b]
+		for _, v := range sc.sorted[lo:end] {
+			sc.set.push(v)
+		}
+		end = lo
+		sc.right[i] = sc.set.cost()
+	}
 }
 
 // median returns the median of the targets of rows, the mean of the two
