@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/cli"
 )
 
 // invokeEnv runs `train invoke -event path` through run and decodes stdout.
@@ -281,7 +283,7 @@ func TestServeRefusesWhatTheOperatorDidNotAllow(t *testing.T) {
 func TestServeNeedsATokenOffLoopback(t *testing.T) {
 	_, err := runTrain(t, env("PORT", "0.0.0.0:0"), "serve", "-store", t.TempDir())
 	require.Error(t, err)
-	assert.Equal(t, 2, exitCode(err))
+	assert.Equal(t, 2, cli.ExitCode(err))
 	assert.Contains(t, err.Error(), "TRAIN_TOKEN")
 
 	cfg, err := loadConfig("serve", nil, env("PORT", "8080"), io.Discard)
