@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
@@ -255,13 +257,9 @@ func (t *trainer) events() runner.EventHandler {
 			}
 			return t.run(ctx, options{Data: &uri}, "s3")
 		case hasDetailType:
-			var eb struct {
-				DetailType string          `json:"detail-type"`
-				Source     string          `json:"source"`
-				Detail     json.RawMessage `json:"detail"`
-			}
+			var eb events.EventBridgeEvent
 			if err := json.Unmarshal(event, &eb); err != nil {
-				return nil, fmt.Errorf("%w: EventBridge event: %v", errBadOptions, err)
+				return nil, fmt.Errorf("%w: EventBridge event: %w", errBadOptions, err)
 			}
 			o, err := decodeOptions(bytes.TrimSpace(eb.Detail))
 			if err != nil && string(bytes.TrimSpace(eb.Detail)) != "null" {

@@ -96,6 +96,8 @@ func TestEventErrors(t *testing.T) {
 		"two S3 records":        `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"},{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"}]}`,
 		"S3 delete":             `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`,
 		"bad detail":            `{"detail-type":"Scheduled Event","source":"aws.events","detail":{"seed":"x"}}`,
+		"bad EventBridge time":  `{"detail-type":"Scheduled Event","source":"aws.events","time":"noon"}`,
+		"S3 key not encoded":    `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"100%.csv"}}}]}`,
 		"unknown command":       `{"command":"explode"}`,
 		"versions with options": `{"command":"versions","data":"sample"}`,
 		"rollback bad target":   `{"command":"rollback","to":"../x"}`,
