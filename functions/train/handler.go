@@ -75,7 +75,7 @@ func decodeOptions(body []byte) (options, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("%w: %v (members: command, to, data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
+		return o, fmt.Errorf("%w: %w (members: command, to, data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return o, fmt.Errorf("%w: trailing data after the JSON object", errBadOptions)
