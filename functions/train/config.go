@@ -117,6 +117,20 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	if err := set.Parse(fs, args); err != nil {
 		return config{}, err
 	}
+	cfg.check(cmd, set)
+	if len(cfg.DataAllow) == 0 {
+		cfg.DataAllow = defaultAllow(cfg.Data, cfg.TestData)
+	}
+	cfg.openers = map[string]dataset.Opener{"s3": s3io.Opener(s3io.Options{Endpoint: cfg.S3Endpoint})}
+	if err := set.Err(); err != nil {
+		return config{}, err
+	}
+	return cfg, nil
+}
+
+// check notes what is wrong with settings that parsed, each on its own
+// or against the command.
+func (cfg *config) check(cmd string, set *cli.Settings) {
 	if cmd == "invoke" && cfg.Event == "" {
 		set.Problemf("invoke needs -event FILE (or - for stdin)")
 	}
@@ -137,14 +151,6 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	if cmd == "serve" && cfg.Token == "" && !runner.IsLoopback(cfg.Addr) {
 		set.Problemf("train serve on %s is reachable from other hosts: set TRAIN_TOKEN (callers then send Authorization: Bearer TOKEN), or listen on 127.0.0.1", cfg.Addr)
 	}
-	if len(cfg.DataAllow) == 0 {
-		cfg.DataAllow = defaultAllow(cfg.Data, cfg.TestData)
-	}
-	cfg.openers = map[string]dataset.Opener{"s3": s3io.Opener(s3io.Options{Endpoint: cfg.S3Endpoint})}
-	if err := set.Err(); err != nil {
-		return config{}, err
-	}
-	return cfg, nil
 }
 
 func fraction(p *float64) func(string) error {
