@@ -13,11 +13,11 @@ import (
 // Sentinel errors of the HTTP layer; statusOf maps them to statuses.
 var (
 	errBadRequest       = request.ErrBadRequest
-	errUnsupportedMedia = errors.New("unsupported media type")
+	errUnsupportedMedia = errors.New("predict: unsupported media type")
 	errTooLarge         = request.ErrTooLarge
-	errNotFound         = errors.New("not found")
-	errMethod           = errors.New("method not allowed")
-	errUnavailable      = errors.New("unavailable")
+	errNotFound         = errors.New("predict: not found")
+	errMethod           = errors.New("predict: method not allowed")
+	errUnavailable      = errors.New("predict: unavailable")
 )
 
 // statusOf is the one place that maps an error to an HTTP status.

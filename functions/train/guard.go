@@ -24,8 +24,8 @@ const (
 
 // Refusals of a request's options: the caller's mistake, never run.
 var (
-	errUnauthorized = errors.New("unauthorized")
-	errForbidden    = errors.New("refused")
+	errUnauthorized = errors.New("train: unauthorized")
+	errForbidden    = errors.New("train: refused")
 )
 
 // guard is what callers of serve, invoke and Lambda may ask: the operator

@@ -63,7 +63,7 @@ type result struct {
 }
 
 // errBadOptions reports a request whose options are malformed.
-var errBadOptions = errors.New("bad run options")
+var errBadOptions = errors.New("train: bad run options")
 
 // decodeOptions reads options strictly: unknown members and trailing data
 // are errors; an empty body is no options.

@@ -28,10 +28,16 @@ func Main(prog string, run Run) {
 
 // Report writes the reason err gives, as one line "PROG: reason", to w and
 // returns the exit status (ExitCode). It writes nothing for nil, nor for
-// flag.ErrHelp, whose usage text was printed already.
+// flag.ErrHelp, whose usage text was printed already. A reason that starts
+// with "PROG: " already (a sentinel error of the command's own) is not
+// prefixed twice.
 func Report(w io.Writer, prog string, err error) int {
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(w, prog+": "+OneLine(err.Error()))
+		msg := OneLine(err.Error())
+		if !strings.HasPrefix(msg, prog+": ") {
+			msg = prog + ": " + msg
+		}
+		fmt.Fprintln(w, msg)
 	}
 	return ExitCode(err)
 }

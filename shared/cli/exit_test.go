@@ -34,6 +34,10 @@ func TestReportOneLineWithProgramName(t *testing.T) {
 	assert.Equal(t, "train: config: MIN_R2=\"x\": want a number\n", w.String())
 
 	w.Reset()
+	assert.Equal(t, 1, Report(&w, "train", fmt.Errorf("train: rollback: %w", errors.New("no older version"))))
+	assert.Equal(t, "train: rollback: no older version\n", w.String(), "the program is named once")
+
+	w.Reset()
 	assert.Equal(t, 0, Report(&w, "train", flag.ErrHelp))
 	assert.Empty(t, w.String(), "-h printed the usage already")
 	assert.Equal(t, 0, Report(&w, "train", nil))
