@@ -21,10 +21,10 @@ import (
 // shardCommand is a direct invocation from the bulk-scoring state machine
 // (infra/sfn/score.asl.json): plan, score-range or assemble.
 type shardCommand struct {
-	Command string `json:"command"`
-	batch.PlanRequest
-	Range *batch.Range `json:"range,omitempty"` // score-range
-	Run   string       `json:"run,omitempty"`   // assemble
+	Command string             `json:"command"`
+	Job     *batch.PlanRequest `json:"job,omitempty"`   // plan: the execution's input
+	Range   *batch.Range       `json:"range,omitempty"` // score-range: a manifest line
+	Run     string             `json:"run,omitempty"`   // assemble: the plan's run
 }
 
 // shardCommands are the commands withShardEvents answers.
@@ -84,8 +84,11 @@ func runShard(ctx context.Context, c *s3.Client, pred *predictor.Predictor, cmd 
 		if err := pred.ReloadIfStale(ctx, 0); err != nil && pred.Current() == nil {
 			return nil, fmt.Errorf("load model: %w", err)
 		}
+		if cmd.Job == nil {
+			return nil, fmt.Errorf("%w: no job", batch.ErrShardRequest)
+		}
 		l := pred.Current()
-		return batch.PlanJob(ctx, c, l.Model, l.Version, cmd.PlanRequest, time.Now())
+		return batch.PlanJob(ctx, c, l.Model, l.Version, *cmd.Job, time.Now())
 	case "score-range":
 		if cmd.Range == nil {
 			return nil, fmt.Errorf("%w: no range", batch.ErrShardRequest)

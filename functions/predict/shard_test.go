@@ -57,7 +57,7 @@ func TestShardCommandsMatchPredictBatch(t *testing.T) {
 	_, stderr, err := runBatchCmd(t, store, "", "-in", in, "-out", wantOut, "-errors", wantErrs)
 	require.NoError(t, err, stderr)
 
-	out, err := invokeEvent(t, env, `{"command":"plan","input":"s3://data/in.csv","output":"s3://data/out.csv","errors":"s3://data/errors.csv","work":"s3://data/work/","shards":5}`)
+	out, err := invokeEvent(t, env, `{"command":"plan","job":{"input":"s3://data/in.csv","output":"s3://data/out.csv","errors":"s3://data/errors.csv","work":"s3://data/work/","shards":5}}`)
 	require.NoError(t, err)
 	var plan batch.Plan
 	require.NoError(t, json.Unmarshal([]byte(out), &plan))
@@ -99,17 +99,18 @@ func TestShardCommandsRefuseBadPayloads(t *testing.T) {
 	srv.Bucket(t, "data")
 	env := map[string]string{"MODEL_STORE": batchStore(t), s3EndpointEnv: srv.Endpoint(), "LOG_LEVEL": "error"}
 	for payload, want := range map[string]string{
-		`{"command":"plan","input":"s3://data/in.csv","output":"s3://data/o.csv","work":"s3://data/w/","shards":0}`: "shards 0: want 1 to 10000",
-		`{"command":"plan","input":"s3://data/in.csv","shards":2,"wrok":"x"}`:                                       `unknown field "wrok"`,
+		`{"command":"plan","job":{"input":"s3://data/in.csv","output":"s3://data/o.csv","work":"s3://data/w/","shards":0}}`: "shards 0: want 1 to 10000",
+		`{"command":"plan","job":{"input":"s3://data/in.csv","shards":2,"wrok":"x"}}`:                                       `unknown field "wrok"`,
+		`{"command":"plan"}`:                             "no job",
 		`{"command":"score-range"}`:                      "no range",
 		`{"command":"assemble","run":"s3://data/none/"}`: "no run.json",
-		`{"command":"plan","input":"s3://data/missing.csv","output":"s3://data/o.csv","work":"s3://data/w/","shards":2}`: "missing.csv",
+		`{"command":"plan","job":{"input":"s3://data/missing.csv","output":"s3://data/o.csv","work":"s3://data/w/","shards":2}}`: "missing.csv",
 	} {
 		_, err := invokeEvent(t, env, payload)
 		require.Error(t, err, payload)
 		assert.Contains(t, err.Error(), want, payload)
 	}
-	_, err := invokeEvent(t, env, `{"command":"plan","input":"s3://data/in.csv","output":"s3://data/o.csv","work":"s3://data/w/","shards":0}`)
+	_, err := invokeEvent(t, env, `{"command":"plan","job":{"input":"s3://data/in.csv","output":"s3://data/o.csv","work":"s3://data/w/","shards":0}}`)
 	var ee *runner.EventError
 	assert.ErrorAs(t, err, &ee, "an EventError, which the state machine does not retry")
 	_, err = invokeEvent(t, env, `{"command":"rollback"}`)

@@ -64,6 +64,7 @@ type Plan struct {
 	Run            string    `json:"run"` // s3://BUCKET/WORK/RUN/
 	ManifestBucket string    `json:"manifest_bucket"`
 	ManifestKey    string    `json:"manifest_key"`
+	ResultsPrefix  string    `json:"results_prefix"` // for the Map state's ResultWriter
 	Files          int       `json:"files"`
 	Ranges         int       `json:"ranges"`
 	ModelVersion   string    `json:"model_version"`
@@ -243,7 +244,7 @@ func PlanJob(ctx context.Context, c ShardClient, m *model.Model, version string,
 			n++
 		}
 	}
-	plan := Plan{Run: run.String(), ManifestBucket: run.Bucket, ManifestKey: run.Key + "manifest.jsonl", Files: len(files), Ranges: n, ModelVersion: version, Started: now.UTC()}
+	plan := Plan{Run: run.String(), ManifestBucket: run.Bucket, ManifestKey: run.Key + "manifest.jsonl", ResultsPrefix: run.Key + "results", Files: len(files), Ranges: n, ModelVersion: version, Started: now.UTC()}
 	if err := put(ctx, c, s3io.URI{Bucket: run.Bucket, Key: plan.ManifestKey}, manifest.Bytes(), "application/jsonl"); err != nil {
 		return Plan{}, err
 	}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Runs the bulk-scoring state machine (infra/sfn/score.asl.json) locally, end
+# to end, on one CSV file, and writes exactly the files `predict batch` would:
+#
+#   MODEL_STORE=./models infra/sfn/run-local.sh -in FILE -out FILE [-errors FILE] -shards N \
+#       [-concurrency C] [-workers W] [-keep DIR]
+#
+# It starts versitygw (an S3-compatible server) on 127.0.0.1, uploads the
+# input, starts W Lambda Runtime Interface Emulators (aws-lambda-rie) each
+# running the predict function built as Lambda runs it, and runs the state
+# machine with aws-local-stepfunctions (npm): Plan, the Map over the
+# manifest (MaxConcurrency C, default 16), Assemble. Then it downloads the
+# output (and errors file), which appear only when the job succeeded. Without
+# -errors the first bad row fails the job, naming it, as predict batch does.
+# -out - writes the output to standard output. -keep DIR keeps versitygw's
+# data (input, manifest, parts, outputs) in DIR.
+#
+# MODEL_STORE and MODEL_NAME are read as predict batch reads them (a
+# directory store is read by the emulated functions from this machine).
+# Needs go, node, npm, versitygw (.ci/install-versitygw.sh) and aws-lambda-rie
+# (.ci/install-rie.sh).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+fail() { echo "run-local.sh: $*" >&2; exit 1; }
+usage() { fail "usage: run-local.sh -in FILE -out FILE [-errors FILE] -shards N [-concurrency C] [-workers W] [-keep DIR]"; }
+
+in= out= errs= shards= concurrency=16 workers=$(nproc) keep=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-in) in=${2:-}; shift 2 || usage ;;
+	-out) out=${2:-}; shift 2 || usage ;;
+	-errors) errs=${2:-}; shift 2 || usage ;;
+	-shards) shards=${2:-}; shift 2 || usage ;;
+	-concurrency) concurrency=${2:-}; shift 2 || usage ;;
+	-workers) workers=${2:-}; shift 2 || usage ;;
+	-keep) keep=${2:-}; shift 2 || usage ;;
+	*) usage ;;
+	esac
+done
+[ -n "$in" ] && [ -n "$out" ] && [ -n "$shards" ] || usage
+[[ $shards =~ ^[1-9][0-9]*$ ]] || fail "-shards $shards: want a whole number of at least 1"
+[[ $concurrency =~ ^[1-9][0-9]*$ ]] || fail "-concurrency $concurrency: want a whole number of at least 1"
+[[ $workers =~ ^[1-9][0-9]*$ ]] || fail "-workers $workers: want a whole number of at least 1"
+[ "$in" = - ] || [ -r "$in" ] || fail "-in $in: no such readable file"
+for tool in go node versitygw aws-lambda-rie; do
+	command -v "$tool" >/dev/null || fail "$tool is not on PATH (versitygw: .ci/install-versitygw.sh; aws-lambda-rie: .ci/install-rie.sh)"
+done
+
+store=${MODEL_STORE:-./models}
+case $store in
+s3://*) ;;
+file://*) store=$(cd "${store#file://}" && pwd) || fail "MODEL_STORE $MODEL_STORE: no such directory" ;;
+*) store=$(cd "$store" && pwd) || fail "MODEL_STORE $store: no such directory" ;;
+esac
+
+prefix=$(bash "$repo/infra/sfn/npm-tools.sh")
+tmp=$(mktemp -d -t sfn-local.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "run-local: building predict (as Lambda runs it) and s3cp" >&2
+(cd "$repo" && CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -o "$tmp/bootstrap" ./functions/predict &&
+	go build -o "$tmp/s3cp" ./infra/sfn/s3cp) || fail "build failed"
+
+freeport() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+
+# versitygw with its posix backend on a fresh directory, and the credentials
+# every process here uses.
+root=${keep:-$tmp/s3}
+mkdir -p "$root"
+s3port=$(freeport)
+export AWS_ACCESS_KEY_ID=run-local AWS_SECRET_ACCESS_KEY=run-local-secret AWS_REGION=us-east-1
+export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port AWS_EC2_METADATA_DISABLED=true
+versitygw --port "127.0.0.1:$s3port" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --region "$AWS_REGION" --quiet posix "$root" \
+	>"$tmp/versitygw.log" 2>&1 &
+pids+=($!)
+for i in $(seq 100); do
+	"$tmp/s3cp" mb bulk 2>/dev/null && break
+	[ "$i" -lt 100 ] || { cat "$tmp/versitygw.log" >&2; fail "versitygw did not start"; }
+	sleep 0.1
+done
+
+t0=$(date +%s.%N)
+base=$(basename "${in/#-/stdin.csv}")
+"$tmp/s3cp" put "${in/#-//dev/stdin}" "s3://bulk/in/$base" || fail "upload failed"
+t1=$(date +%s.%N)
+
+# The emulators: one invocation at a time each, as a Lambda environment.
+urls=()
+for i in $(seq "$workers"); do
+	p=$(freeport) q=$(freeport)
+	env -u AWS_LAMBDA_RUNTIME_API MODEL_STORE="$store" MODEL_NAME="${MODEL_NAME:-student-math-score}" LOG_LEVEL=warn \
+		AWS_LAMBDA_FUNCTION_TIMEOUT=900 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1769 \
+		aws-lambda-rie --runtime-interface-emulator-address "127.0.0.1:$p" --runtime-api-address "127.0.0.1:$q" "$tmp/bootstrap" \
+		>"$tmp/rie-$i.log" 2>&1 &
+	pids+=($!)
+	urls+=("http://127.0.0.1:$p/2015-03-31/functions/function/invocations")
+done
+
+job=$(node -e 'const [i, o, e, n] = process.argv.slice(1); const j = { input: i, output: o, work: "s3://bulk/work/", shards: +n }; if (e) j.errors = e; console.log(JSON.stringify(j))' \
+	"s3://bulk/in/$base" "s3://bulk/out/$base" "${errs:+s3://bulk/out/${base%.*}.errors.csv}" "$shards")
+echo "run-local: state machine on $shards shards, MaxConcurrency $concurrency, $workers emulators" >&2
+if ! summary=$(node "$repo/infra/sfn/run-local.mjs" --prefix "$prefix" --definition "$repo/infra/sfn/score.asl.json" \
+	--sub "ScoreFunctionArn=arn:aws:lambda:us-east-1:000000000000:function:predict" --sub "MaxConcurrency=$concurrency" \
+	--invoke "$(IFS=,; echo "${urls[*]}")" --s3cp "$tmp/s3cp" --input "$job"); then
+	for i in $(seq "$workers"); do grep -h '"level":"ERROR"' "$tmp/rie-$i.log" >&2 || true; done
+	exit 1
+fi
+t2=$(date +%s.%N)
+if [ -n "$errs" ]; then
+	"$tmp/s3cp" get "s3://bulk/out/${base%.*}.errors.csv" "$errs" || fail "download of the errors file failed"
+fi
+if [ "$out" = - ]; then
+	"$tmp/s3cp" cat "s3://bulk/out/$base" || fail "download failed"
+else
+	"$tmp/s3cp" get "s3://bulk/out/$base" "$out" || fail "download failed"
+fi
+t3=$(date +%s.%N)
+node -e '
+	const s = JSON.parse(process.argv[1]);
+	const [t0, t1, t2, t3] = process.argv.slice(2).map(Number);
+	const f = (x) => x.toFixed(1);
+	console.error(`run-local: ${s.scored} rows scored with model ${s.model_version} into ${process.argv[6]}` + (process.argv[7] ? `; ${s.bad} bad rows in ${process.argv[7]}` : ""));
+	console.error(`run-local: ${s.rows} rows, ${s.parts} parts; state machine ${f(t2 - t1)} s (${Math.round(s.rows / (t2 - t1))} rows/s), upload ${f(t1 - t0)} s, download ${f(t3 - t2)} s, end to end ${f(t3 - t0)} s (${Math.round(s.rows / (t3 - t0))} rows/s)`);
+' "$summary" "$t0" "$t1" "$t2" "$t3" "$out" "$errs"
