@@ -7,6 +7,7 @@
 //     the share falls inside (the planner must move the edge to its end),
 //   - a bad row that the share falls inside, and a bad row right after it
 //     (the last row of one shard and the first of the next).
+//
 // Elsewhere it plants a bad category split over two lines inside quotes.
 //
 //	go run ./infra/sfn/plantbad -in gen.csv -out planted.csv -shards 16
