@@ -20,7 +20,7 @@ import (
 	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
-func getObject(t *testing.T, c *s3.Client, bucket, key string) []byte {
+func getObject(t testing.TB, c *s3.Client, bucket, key string) []byte {
 	t.Helper()
 	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	require.NoError(t, err, "get %s/%s", bucket, key)
@@ -31,7 +31,9 @@ func getObject(t *testing.T, c *s3.Client, bucket, key string) []byte {
 }
 
 // manifest reads a plan's JSONL manifest.
-func manifest(t *testing.T, c *s3.Client, p batch.Plan) []batch.Range {
+func manifest(t *testing.T, c *s3.Client, p batch.Plan) []batch.Range { return manifestB(t, c, p) }
+
+func manifestB(t testing.TB, c *s3.Client, p batch.Plan) []batch.Range {
 	t.Helper()
 	var rs []batch.Range
 	dec := json.NewDecoder(bytes.NewReader(getObject(t, c, p.ManifestBucket, p.ManifestKey)))
