@@ -15,8 +15,10 @@
 # -out - writes the output to standard output. -keep DIR keeps versitygw's
 # data (input, manifest, parts, outputs) in DIR.
 #
-# MODEL_STORE and MODEL_NAME are read as predict batch reads them (a
-# directory store is read by the emulated functions from this machine).
+# MODEL_STORE (a directory or file://DIR; default ./models) and MODEL_NAME
+# are read as predict batch reads them; the emulated functions read the
+# store from this machine (an s3:// store is refused: they talk to the local
+# S3 server only).
 # Needs go, node, npm, versitygw (.ci/install-versitygw.sh) and aws-lambda-rie
 # (.ci/install-rie.sh).
 set -euo pipefail
@@ -48,7 +50,7 @@ done
 
 store=${MODEL_STORE:-./models}
 case $store in
-s3://*) ;;
+s3://*) fail "MODEL_STORE $store: run-local.sh needs a directory store (its functions talk to the local S3 server only); copy the store to a directory first" ;;
 file://*) store=$(cd "${store#file://}" && pwd) || fail "MODEL_STORE $MODEL_STORE: no such directory" ;;
 *) store=$(cd "$store" && pwd) || fail "MODEL_STORE $store: no such directory" ;;
 esac
