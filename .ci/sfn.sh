@@ -20,10 +20,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 def=infra/sfn/score.asl.json
+# shellcheck disable=SC2016 # the ${NAME}s are the definition's, not the shell's
 subs=$(grep -o '\${[A-Za-z0-9_]*}' "$def" | sort -u | tr -d '${}')
 for s in $subs; do
 	grep -q "^        $s: " infra/template.yaml || fail "$def uses \${$s}, which infra/template.yaml's DefinitionSubstitutions do not set"
 done
+# shellcheck disable=SC2016
 sed -e 's/\${ScoreFunctionArn}/arn:aws:lambda:us-east-1:123456789012:function:score/g' -e 's/\${MaxConcurrency}/16/g' "$def" >"$tmp/score.json"
 "$validator" --json-path "$tmp/score.json" || fail "asl-validator refuses $def"
 # A planted mistake: a Map state with no ItemProcessor.

@@ -26,7 +26,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 fail() { echo "run-local.sh: $*" >&2; exit 1; }
 usage() { fail "usage: run-local.sh -in FILE -out FILE [-errors FILE] -shards N [-concurrency C] [-workers W] [-keep DIR]"; }
 
-in= out= errs= shards= concurrency=16 workers=$(nproc) keep=
+in='' out='' errs='' shards='' concurrency=16 workers=$(nproc) keep=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-in) in=${2:-}; shift 2 || usage ;;
@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-[ -n "$in" ] && [ -n "$out" ] && [ -n "$shards" ] || usage
+if [ -z "$in" ] || [ -z "$out" ] || [ -z "$shards" ]; then usage; fi
 [[ $shards =~ ^[1-9][0-9]*$ ]] || fail "-shards $shards: want a whole number of at least 1"
 [[ $concurrency =~ ^[1-9][0-9]*$ ]] || fail "-concurrency $concurrency: want a whole number of at least 1"
 [[ $workers =~ ^[1-9][0-9]*$ ]] || fail "-workers $workers: want a whole number of at least 1"
@@ -123,6 +123,7 @@ else
 	"$tmp/s3cp" get "s3://bulk/out/$base" "$out" || fail "download failed"
 fi
 t3=$(date +%s.%N)
+# shellcheck disable=SC2016 # JavaScript, not shell
 node -e '
 	const s = JSON.parse(process.argv[1]);
 	const [t0, t1, t2, t3] = process.argv.slice(2).map(Number);
