@@ -69,13 +69,26 @@ echo "run-local: building predict (as Lambda runs it) and s3cp" >&2
 (cd "$repo" && CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -o "$tmp/bootstrap" ./functions/predict &&
 	go build -o "$tmp/s3cp" ./infra/sfn/s3cp) || fail "build failed"
 
-freeport() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+# freeports N prints N distinct free ports of 127.0.0.1 (held open together, then freed).
+freeports() {
+	node -e '
+		const net = require("net");
+		const n = +process.argv[1];
+		const servers = Array.from({ length: n }, () => net.createServer());
+		let ready = 0;
+		for (const s of servers) s.listen(0, "127.0.0.1", () => {
+			if (++ready < n) return;
+			console.log(servers.map((x) => x.address().port).join(" "));
+			for (const x of servers) x.close();
+		});' "$1"
+}
+read -r -a ports <<<"$(freeports $((1 + 2 * workers)))"
 
 # versitygw with its posix backend on a fresh directory, and the credentials
 # every process here uses.
 root=${keep:-$tmp/s3}
 mkdir -p "$root"
-s3port=$(freeport)
+s3port=${ports[0]}
 export AWS_ACCESS_KEY_ID=run-local AWS_SECRET_ACCESS_KEY=run-local-secret AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3port AWS_EC2_METADATA_DISABLED=true
 versitygw --port "127.0.0.1:$s3port" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" --region "$AWS_REGION" --quiet posix "$root" \
@@ -90,12 +103,11 @@ done
 t0=$(date +%s.%N)
 base=$(basename "${in/#-/stdin.csv}")
 "$tmp/s3cp" put "${in/#-//dev/stdin}" "s3://bulk/in/$base" || fail "upload failed"
-t1=$(date +%s.%N)
 
 # The emulators: one invocation at a time each, as a Lambda environment.
 urls=()
 for i in $(seq "$workers"); do
-	p=$(freeport) q=$(freeport)
+	p=${ports[$((2 * i - 1))]} q=${ports[$((2 * i))]}
 	env -u AWS_LAMBDA_RUNTIME_API MODEL_STORE="$store" MODEL_NAME="${MODEL_NAME:-student-math-score}" LOG_LEVEL=warn \
 		AWS_LAMBDA_FUNCTION_TIMEOUT=900 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1769 \
 		aws-lambda-rie --runtime-interface-emulator-address "127.0.0.1:$p" --runtime-api-address "127.0.0.1:$q" "$tmp/bootstrap" \
@@ -106,6 +118,7 @@ done
 
 job=$(node -e 'const [i, o, e, n] = process.argv.slice(1); const j = { input: i, output: o, work: "s3://bulk/work/", shards: +n }; if (e) j.errors = e; console.log(JSON.stringify(j))' \
 	"s3://bulk/in/$base" "s3://bulk/out/$base" "${errs:+s3://bulk/out/${base%.*}.errors.csv}" "$shards")
+t1=$(date +%s.%N)
 echo "run-local: state machine on $shards shards, MaxConcurrency $concurrency, $workers emulators" >&2
 if ! summary=$(node "$repo/infra/sfn/run-local.mjs" --prefix "$prefix" --definition "$repo/infra/sfn/score.asl.json" \
 	--sub "ScoreFunctionArn=arn:aws:lambda:us-east-1:000000000000:function:predict" --sub "MaxConcurrency=$concurrency" \
@@ -129,5 +142,5 @@ node -e '
 	const [t0, t1, t2, t3] = process.argv.slice(2).map(Number);
 	const f = (x) => x.toFixed(1);
 	console.error(`run-local: ${s.scored} rows scored with model ${s.model_version} into ${process.argv[6]}` + (process.argv[7] ? `; ${s.bad} bad rows in ${process.argv[7]}` : ""));
-	console.error(`run-local: ${s.rows} rows, ${s.parts} parts; state machine ${f(t2 - t1)} s (${Math.round(s.rows / (t2 - t1))} rows/s), upload ${f(t1 - t0)} s, download ${f(t3 - t2)} s, end to end ${f(t3 - t0)} s (${Math.round(s.rows / (t3 - t0))} rows/s)`);
+	console.error(`run-local: ${s.rows} rows, ${s.parts} parts; state machine ${f(t2 - t1)} s (${Math.round(s.rows / (t2 - t1))} rows/s), upload and start ${f(t1 - t0)} s, download ${f(t3 - t2)} s, end to end ${f(t3 - t0)} s (${Math.round(s.rows / (t3 - t0))} rows/s)`);
 ' "$summary" "$t0" "$t1" "$t2" "$t3" "$out" "$errs"
