@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	h := a.handler()
 	events := withBatchEvents(runner.HTTPEvents(h), pred, bio, cfg.BatchPrefix, log)
+	events = withShardEvents(events, pred, cfg.S3Endpoint, log) // the bulk-scoring state machine's commands
 
 	if runner.IsLambda(getenv) {
 		// A Lambda process is frozen between invocations: no background

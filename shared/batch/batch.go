@@ -42,6 +42,13 @@ type Options struct {
 	// read so far.
 	Progress      func(rows int, elapsed time.Duration)
 	ProgressEvery time.Duration
+	// Lines, when above 0, counts the lines after the header as if Lines
+	// lines came before them, and NoHeader leaves the header lines out of
+	// the output and errors file: a shard of a file (see ScoreRange) is
+	// read as the file's header and its own bytes, and reports its rows
+	// as the whole file's.
+	Lines    int
+	NoHeader bool
 }
 
 // Result counts what a job did.
@@ -65,6 +72,9 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrBadRow, err)
 	}
+	if o.Lines > 0 {
+		rr.SetLine(o.Lines)
+	}
 	header := rr.Header()
 	col := Column
 	if slices.Contains(header, Column) {
@@ -81,12 +91,16 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		}
 		return nil
 	}
-	buf = appendRecord(buf, append(slices.Clone(header), col))
+	if !o.NoHeader {
+		buf = appendRecord(buf, append(slices.Clone(header), col))
+	}
 	var errs *csv.Writer
 	if o.Errors != nil {
 		errs = csv.NewWriter(o.Errors)
-		if err := errs.Write(append([]string{"line", "error"}, header...)); err != nil {
-			return res, fmt.Errorf("write errors: %w", err)
+		if !o.NoHeader {
+			if err := errs.Write(append([]string{"line", "error"}, header...)); err != nil {
+				return res, fmt.Errorf("write errors: %w", err)
+			}
 		}
 	}
 	row := features.Row{}
