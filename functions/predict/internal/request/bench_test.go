@@ -63,3 +63,42 @@ func BenchmarkJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecoders is each JSON decoder alone on the bodies it takes:
+// the one-pass ones (decodeRecordFast, decodeInstancesFast) and the strict
+// one (decodePredict), which JSON falls back to; the fast ones are kept
+// while they beat it.
+func BenchmarkDecoders(b *testing.B) {
+	fs := NewFields(fuzzModel(b))
+	one := []byte(referenceJSON)
+	batch, _ := modeltest.BatchBodies(b, 10000)
+	b.Run("fast/one", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := decodeRecordFast(one, fs); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("fast/10k", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := decodeInstancesFast(batch, fs, 10000); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"strict/one", one}, {"strict/10k", batch}, {"strict/10k-upper", upperCategories(batch)}, {"strict/10k-escaped", escapedCategories(batch)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodePredict(c.body, fs, 10000); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
