@@ -115,6 +115,9 @@ func (d *strict) instances(maxBatch int) ([]features.Row, error) {
 	if err := d.open('[', `"instances"`, -1); err != nil {
 		return nil, err
 	}
+	// Problems of members beside "instances" go unreported: combining
+	// them is the error.
+	d.ps = nil
 	// A record is at least ~100 bytes: size the rows from the body.
 	d.rows.init(d.fs, min(d.bodyLen/100+1, maxBatch))
 	rows := make([]features.Row, 0, d.rows.size)

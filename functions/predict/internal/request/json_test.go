@@ -122,3 +122,19 @@ func TestJSONSyntaxErrorChain(t *testing.T) {
 	require.True(t, errors.As(checkJSON([]byte(`[1,]`)), &se), "want a *jsontext.SyntacticError in the chain")
 	assert.Positive(t, se.ByteOffset, "where the error is")
 }
+
+// A body that gives "instances" and record fields is refused as such,
+// whatever is wrong with the fields beside the batch.
+func TestJSONInstancesWithFields(t *testing.T) {
+	fs := NewFields(fuzzModel(t))
+	for _, body := range []string{
+		`{"gender":"robot","instances":[` + referenceJSON + `]}`,
+		`{"instances":[` + referenceJSON + `],"reading_score":-1}`,
+	} {
+		_, err := JSON([]byte(body), fs, 16)
+		require.ErrorIs(t, err, ErrBadRequest, body)
+		assert.ErrorContains(t, err, `"instances" cannot be combined`, body)
+		var ps features.Problems
+		assert.False(t, errors.As(err, &ps), "%s: got problems %v; want the combination named", body, ps)
+	}
+}
