@@ -124,11 +124,13 @@ func parseRecordFast(body []byte, i int, fs *Fields, row features.Row) (int, boo
 			if !ok {
 				return 0, false
 			}
-			// A level, exactly or as Lookup folds it, stored as the
-			// level's own string.
-			level, ok := fs.levelOf(slot, v)
+			// A level, exactly (the common case, checked inline) or as
+			// Lookup folds it, stored as the level's own string.
+			level, ok := fs.level(slot, v)
 			if !ok {
-				return 0, false
+				if level, ok = fs.levelOf(slot, v); !ok {
+					return 0, false
+				}
 			}
 			row.Cat[slot] = level
 			i = next
