@@ -23,7 +23,7 @@ func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Ro
 	s.Target = ""
 	rr, err := dataset.NewRowReader(bytes.NewReader(body), s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: CSV: %v", ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: CSV: %w", ErrBadRequest, err)
 	}
 	var (
 		rows     = make([]features.Row, 0, bytes.Count(body, []byte{'\n'})+1)
@@ -44,7 +44,7 @@ func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Ro
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: CSV: %v", ErrBadRequest, err)
+			return nil, fmt.Errorf("%w: CSV: %w", ErrBadRequest, err)
 		}
 		if len(rows) == maxBatch {
 			return nil, fmt.Errorf("%w: more than %d rows in one request (MAX_BATCH)", ErrTooLarge, maxBatch)

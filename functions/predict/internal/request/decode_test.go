@@ -240,20 +240,23 @@ func FuzzCheckJSON(f *testing.F) {
 // it takes, and leaves everything else to it.
 func TestDecodeInstancesFast(t *testing.T) {
 	fs := NewFields(fuzzModel(t))
-	batch := `{"instances":[` + referenceJSON + `, ` + strings.Replace(referenceJSON, "72", "55.5", 1) + `]}`
+	folded := strings.NewReplacer(`"female"`, `" FEMALE"`, `"group B"`, `"GROUP b "`).Replace(referenceJSON)
+	batch := `{"instances":[` + referenceJSON + `, ` + strings.Replace(referenceJSON, "72", "55.5", 1) + `,` + folded + `]}`
 	rows, ok := decodeInstancesFast([]byte(batch), fs, 16)
 	require.True(t, ok)
 	req, err := decodePredict([]byte(batch), fs, 16)
 	require.NoError(t, err)
-	require.Len(t, rows, 2)
+	require.Len(t, rows, 3)
 	for i := range rows {
 		assert.Equal(t, req.Rows[i], rows[i])
 	}
+	assert.Equal(t, rows[0], rows[2], "categories in other case and with spaces decode as their levels")
 	for _, s := range []string{
 		`{"instances":[]}`,
 		`{"instances":[` + referenceJSON + `],"x":1}`,
-		`{"instances":[` + strings.Replace(referenceJSON, `"female"`, `"FEMALE"`, 1) + `]}`, // case-folded: the slow path
-		`{"instances":[` + strings.Repeat(referenceJSON+",", 16) + referenceJSON + `]}`,     // over the batch limit
+		`{"instances":[` + strings.Replace(referenceJSON, `"female"`, `"f\u0065male"`, 1) + `]}`, // escapes: the slow path
+		`{"instances":[` + strings.Replace(referenceJSON, `"female"`, `"   "`, 1) + `]}`,         // blank
+		`{"instances":[` + strings.Repeat(referenceJSON+",", 16) + referenceJSON + `]}`,          // over the batch limit
 		`{"instances":[` + referenceJSON + `,]}`,
 		`{"instances":[` + referenceJSON + `]} x`,
 	} {

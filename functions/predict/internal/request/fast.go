@@ -1,7 +1,6 @@
 package request
 
 import (
-	"slices"
 	"strconv"
 
 	"github.com/studentperf/studentperf/shared/features"
@@ -11,7 +10,7 @@ import (
 // members are known fields with plain strings (no escapes) and numbers, in
 // one pass without allocating per member. It reports ok only for a body
 // that is exactly such a record and fully valid; everything else (escapes,
-// a category that is not exactly a level, any problem at all) returns !ok
+// non-ASCII text, any problem at all) returns !ok
 // and goes through decodePredict, which gives the detailed errors.
 // FuzzDecodePredict checks that the two agree whenever this one succeeds.
 func decodeRecordFast(body []byte, fs *Fields) (features.Row, bool) {
@@ -49,27 +48,21 @@ func decodeInstancesFast(body []byte, fs *Fields, maxBatch int) ([]features.Row,
 		return nil, false
 	}
 	i = skipSpace(body, i+1)
-	// A record is at least ~100 bytes: size the arrays from the body.
-	guess := min(len(body)/100+1, maxBatch)
-	cats := make([]string, 0, guess*fs.nCat)
-	nums := make([]float64, 0, guess*fs.nNum)
-	rows := make([]features.Row, 0, guess)
 	if i < len(body) && body[i] == ']' {
 		return nil, false // an empty batch: the slow path names the problem
 	}
+	// A record is at least ~100 bytes: size the rows from the body.
+	var arena rowArena
+	arena.init(fs, min(len(body)/100+1, maxBatch))
+	rows := make([]features.Row, 0, min(len(body)/100+1, maxBatch))
 	for {
 		if len(rows) == maxBatch {
 			return nil, false
 		}
-		cats = slices.Grow(cats, fs.nCat)
-		nums = slices.Grow(nums, fs.nNum)
-		row := features.Row{Cat: cats[len(cats) : len(cats)+fs.nCat], Num: nums[len(nums) : len(nums)+fs.nNum]}
+		row := arena.next()
 		if i, ok = parseRecordFast(body, i, fs, row); !ok {
 			return nil, false
 		}
-		// A later Grow may move the arrays; rows already made keep the old
-		// ones, which are complete and never written again.
-		cats, nums = cats[:len(cats)+fs.nCat], nums[:len(nums)+fs.nNum]
 		rows = append(rows, row)
 		i = skipSpace(body, i)
 		if i >= len(body) {
@@ -131,10 +124,13 @@ func parseRecordFast(body []byte, i int, fs *Fields, row features.Row) (int, boo
 			if !ok {
 				return 0, false
 			}
-			// Exactly a level: the level's own string, so no allocation.
+			// A level, exactly (the common case, checked inline) or as
+			// Lookup folds it, stored as the level's own string.
 			level, ok := fs.level(slot, v)
 			if !ok {
-				return 0, false
+				if level, ok = fs.levelOf(slot, v); !ok {
+					return 0, false
+				}
 			}
 			row.Cat[slot] = level
 			i = next

@@ -1,6 +1,7 @@
 package request
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -18,8 +19,11 @@ type Fields struct {
 	nCat  int
 	nNum  int
 	tr    *features.Transform // the levels categories are checked against
+
+	unknown string // the reason given for a member that is no field
 }
 
+// NewFields maps the input fields of m.
 func NewFields(m *model.Model) *Fields {
 	fs := &Fields{slot: map[string]int{}, tr: m.Transform}
 	for _, f := range m.Features {
@@ -33,6 +37,7 @@ func NewFields(m *model.Model) *Fields {
 		}
 		fs.slots = append(fs.slots, fs.slot[f.Name])
 	}
+	fs.unknown = "unknown field (fields: " + strings.Join(fs.names, ", ") + ")"
 	for _, c := range m.Transform.Categorical {
 		ex := make(map[string]string, len(c.Levels))
 		for _, l := range c.Levels {
@@ -66,4 +71,52 @@ func score(field, raw string, v float64) *features.Problem {
 		return &features.Problem{Field: field, Value: features.Clip(raw), Reason: fmt.Sprintf("must be between %d and %d", features.MinScore, features.MaxScore)}
 	}
 	return nil
+}
+
+// levelOf returns the level v names, as features.Categorical.Lookup
+// matches it (exactly, else without surrounding space, else with case
+// folded), as the level's own string, so a decoded row holds no copy of
+// the request. A blank v names no level (Lookup would impute it).
+func (fs *Fields) levelOf(slot int, v []byte) (string, bool) {
+	if l, ok := fs.level(slot, v); ok {
+		return l, true
+	}
+	if len(bytes.TrimSpace(v)) == 0 {
+		return "", false
+	}
+	c := &fs.tr.Categorical[slot]
+	i, ok := c.Lookup(string(v))
+	if !ok {
+		return "", false
+	}
+	return c.Levels[i], true
+}
+
+// rowArena hands out rows whose categories and scores share a few large
+// backing arrays, rather than two small allocations a row.
+type rowArena struct {
+	cats       []string
+	nums       []float64
+	nCat, nNum int
+	size       int // rows the current arrays hold
+}
+
+// init sizes the arena for rows rows of fs.
+func (a *rowArena) init(fs *Fields, rows int) {
+	*a = rowArena{nCat: fs.nCat, nNum: fs.nNum, size: max(rows, 1)}
+	a.cats = make([]string, 0, a.size*a.nCat)
+	a.nums = make([]float64, 0, a.size*a.nNum)
+}
+
+// next returns a new zero row. When the arrays are full it starts larger
+// ones; rows handed out keep the old arrays.
+func (a *rowArena) next() features.Row {
+	if len(a.cats)+a.nCat > cap(a.cats) || len(a.nums)+a.nNum > cap(a.nums) {
+		a.size *= 2
+		a.cats = make([]string, 0, a.size*a.nCat)
+		a.nums = make([]float64, 0, a.size*a.nNum)
+	}
+	c, n := len(a.cats), len(a.nums)
+	a.cats, a.nums = a.cats[:c+a.nCat], a.nums[:n+a.nNum]
+	return features.Row{Cat: a.cats[c:len(a.cats):len(a.cats)], Num: a.nums[n:len(a.nums):len(a.nums)]}
 }

@@ -2,12 +2,15 @@ package request
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/studentperf/studentperf/shared/features"
 )
@@ -19,261 +22,6 @@ const maxDepth = 32
 type Request struct {
 	Batch bool
 	Rows  []features.Row
-}
-
-// decodePredict parses one record or {"instances": [records…]}, strictly:
-// unknown or duplicate members, wrong types, non-finite numbers, missing
-// fields and trailing data are errors, and every bad field is reported.
-func decodePredict(body []byte, fs *Fields, maxBatch int) (Request, error) {
-	var req Request
-	if len(bytes.TrimSpace(body)) == 0 {
-		return req, fmt.Errorf("%w: empty body; send a JSON record or {\"instances\": [records]}", ErrBadRequest)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := expectDelim(dec, '{', "body"); err != nil {
-		return req, err
-	}
-	row := fs.newRow()
-	seen := make([]bool, len(fs.names))
-	var ps features.Problems
-	sawField := false
-	keys := map[string]bool{}
-	for dec.More() {
-		key, err := readKey(dec)
-		if err != nil {
-			return req, err
-		}
-		if keys[key] {
-			return req, fmt.Errorf("%w: duplicate member %q", ErrBadRequest, key)
-		}
-		keys[key] = true
-		if key == "instances" {
-			req.Batch = true
-			if req.Rows, err = decodeInstances(dec, fs, maxBatch); err != nil {
-				return req, err
-			}
-			continue
-		}
-		sawField = true
-		if p, err := decodeField(dec, fs, key, "", &row, seen); err != nil {
-			return req, err
-		} else if p != nil {
-			ps = append(ps, *p)
-		}
-	}
-	if err := expectDelim(dec, '}', "body"); err != nil {
-		return req, err
-	}
-	if err := expectEOF(dec); err != nil {
-		return req, err
-	}
-	if req.Batch {
-		if sawField {
-			return req, fmt.Errorf("%w: \"instances\" cannot be combined with record fields", ErrBadRequest)
-		}
-		return req, nil
-	}
-	ps = append(ps, missing(fs, seen, "")...)
-	if len(ps) > 0 {
-		return req, ps
-	}
-	req.Rows = []features.Row{row}
-	return req, nil
-}
-
-func decodeInstances(dec *json.Decoder, fs *Fields, maxBatch int) ([]features.Row, error) {
-	if err := expectDelim(dec, '[', `"instances"`); err != nil {
-		return nil, err
-	}
-	var rows []features.Row
-	var ps features.Problems
-	for i := 0; dec.More(); i++ {
-		if i >= maxBatch {
-			return nil, fmt.Errorf("%w: more than %d instances in one request (MAX_BATCH)", ErrTooLarge, maxBatch)
-		}
-		prefix := fmt.Sprintf("instances[%d].", i)
-		if err := expectDelim(dec, '{', prefix[:len(prefix)-1]); err != nil {
-			return nil, err
-		}
-		row := fs.newRow()
-		seen := make([]bool, len(fs.names))
-		keys := map[string]bool{}
-		for dec.More() {
-			key, err := readKey(dec)
-			if err != nil {
-				return nil, err
-			}
-			if keys[key] {
-				return nil, fmt.Errorf("%w: duplicate member %q in %s", ErrBadRequest, key, prefix[:len(prefix)-1])
-			}
-			keys[key] = true
-			p, err := decodeField(dec, fs, key, prefix, &row, seen)
-			if err != nil {
-				return nil, err
-			}
-			if p != nil {
-				ps = append(ps, *p)
-			}
-		}
-		if err := expectDelim(dec, '}', prefix[:len(prefix)-1]); err != nil {
-			return nil, err
-		}
-		ps = append(ps, missing(fs, seen, prefix)...)
-		rows = append(rows, row)
-	}
-	if err := expectDelim(dec, ']', `"instances"`); err != nil {
-		return nil, err
-	}
-	if len(ps) > 0 {
-		return nil, ps
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: \"instances\" is empty", ErrBadRequest)
-	}
-	return rows, nil
-}
-
-// decodeField reads one member's value into row. A problem with the value
-// is returned as a Problem; a malformed body as an error.
-func decodeField(dec *json.Decoder, fs *Fields, key, prefix string, row *features.Row, seen []bool) (*features.Problem, error) {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return nil, syntaxError(err)
-	}
-	slot, ok := fs.slot[key]
-	if !ok {
-		return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "unknown field (fields: " + strings.Join(fs.names, ", ") + ")"}, nil
-	}
-	for i, n := range fs.names {
-		if n == key {
-			seen[i] = true
-		}
-	}
-	if slot >= 0 {
-		var s string
-		if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-			return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "must be a string"}, nil
-		}
-		row.Cat[slot] = s
-		return fs.category(prefix+key, slot, s), nil
-	}
-	j := -slot - 1
-	if len(raw) == 0 || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) {
-		return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "must be a number"}, nil
-	}
-	v, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || math.IsInf(v, 0) {
-		return &features.Problem{Field: prefix + key, Value: features.Clip(string(raw)), Reason: "must be a finite number"}, nil
-	}
-	row.Num[j] = v
-	return score(prefix+key, string(raw), v), nil
-}
-
-func missing(fs *Fields, seen []bool, prefix string) features.Problems {
-	var ps features.Problems
-	for i, ok := range seen {
-		if !ok {
-			ps = append(ps, features.Problem{Field: prefix + fs.names[i], Reason: "required"})
-		}
-	}
-	return ps
-}
-
-func readKey(dec *json.Decoder) (string, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return "", syntaxError(err)
-	}
-	key, ok := tok.(string)
-	if !ok {
-		return "", fmt.Errorf("%w: expected a member name, found %v", ErrBadRequest, tok)
-	}
-	return key, nil
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim, what string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return syntaxError(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		kind := map[json.Delim]string{'{': "an object", '[': "an array", '}': "the end of an object", ']': "the end of an array"}[want]
-		return fmt.Errorf("%w: %s must be %s", ErrBadRequest, what, kind)
-	}
-	return nil
-}
-
-func expectEOF(dec *json.Decoder) error {
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%w: trailing data after the JSON value", ErrBadRequest)
-	}
-	return nil
-}
-
-func syntaxError(err error) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("%w: JSON ends unexpectedly", ErrBadRequest)
-	}
-	return fmt.Errorf("%w: invalid JSON: %v", ErrBadRequest, err)
-}
-
-// checkJSON validates a whole JSON document: one value, no trailing data,
-// no duplicate member names, nesting at most maxDepth. Decoders that map
-// onto structs call it first, since encoding/json keeps the last of
-// duplicate members silently.
-func checkJSON(body []byte) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return fmt.Errorf("%w: empty body", ErrBadRequest)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := checkValue(dec, 0); err != nil {
-		return err
-	}
-	return expectEOF(dec)
-}
-
-func checkValue(dec *json.Decoder, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("%w: JSON nested deeper than %d", ErrBadRequest, maxDepth)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return syntaxError(err)
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch d {
-	case '{':
-		keys := map[string]bool{}
-		for dec.More() {
-			key, err := readKey(dec)
-			if err != nil {
-				return err
-			}
-			if keys[key] {
-				return fmt.Errorf("%w: duplicate member %q", ErrBadRequest, key)
-			}
-			keys[key] = true
-			if err := checkValue(dec, depth+1); err != nil {
-				return err
-			}
-		}
-	case '[':
-		for dec.More() {
-			if err := checkValue(dec, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	_, err = dec.Token() // the closing delimiter
-	if err != nil {
-		return syntaxError(err)
-	}
-	return nil
 }
 
 // JSON decodes a POST /predict body: one record, or {"instances": […]} of
@@ -288,4 +36,339 @@ func JSON(body []byte, fs *Fields, maxBatch int) (Request, error) {
 		return Request{Batch: true, Rows: rows}, nil
 	}
 	return decodePredict(body, fs, maxBatch)
+}
+
+// strict is the state of decodePredict: a jsontext token stream over the
+// body, where decoded rows go, and the problems found so far.
+type strict struct {
+	dec     *jsontext.Decoder
+	fs      *Fields
+	bodyLen int
+	rows    rowArena
+	ps      features.Problems
+	name    []byte // the last member name, when it had escapes
+	text    []byte // the last string value, likewise
+}
+
+// decodePredict parses one record or {"instances": [records…]}, strictly:
+// unknown or duplicate members, wrong types, non-finite numbers, missing
+// fields and trailing data are errors, and every bad field is reported.
+// A category is stored as the level it matches (exactly, or with case and
+// surrounding space folded as features.Categorical.Lookup does).
+func decodePredict(body []byte, fs *Fields, maxBatch int) (Request, error) {
+	var req Request
+	if len(bytes.TrimSpace(body)) == 0 {
+		return req, fmt.Errorf("%w: empty body; send a JSON record or {\"instances\": [records]}", ErrBadRequest)
+	}
+	// The member sets find duplicate names, knowing the fields;
+	// jsontext's own check would repeat the work. Invalid UTF-8 in a
+	// string is taken, as encoding/json takes it, and names no field or
+	// level.
+	d := &strict{dec: jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+		fs: fs, bodyLen: len(body)}
+	if err := d.open('{', "body", -1); err != nil {
+		return req, err
+	}
+	d.rows.init(fs, 1)
+	row := d.rows.next()
+	members := newMemberSet(fs)
+	sawField := false
+	for d.dec.PeekKind() != '}' {
+		idx, key, err := d.member(&members, -1)
+		if err != nil {
+			return req, err
+		}
+		if idx < 0 && key == "instances" {
+			req.Batch = true
+			if req.Rows, err = d.instances(maxBatch); err != nil {
+				return req, err
+			}
+			continue
+		}
+		sawField = true
+		if err := d.value(idx, key, -1, row); err != nil {
+			return req, err
+		}
+	}
+	if err := d.close(); err != nil {
+		return req, err
+	}
+	if err := expectEOF(d.dec); err != nil {
+		return req, err
+	}
+	if req.Batch {
+		if sawField {
+			return req, fmt.Errorf("%w: \"instances\" cannot be combined with record fields", ErrBadRequest)
+		}
+		return req, nil
+	}
+	d.missing(&members, -1)
+	if len(d.ps) > 0 {
+		return req, d.ps
+	}
+	req.Rows = []features.Row{row}
+	return req, nil
+}
+
+// instances decodes the array of records after "instances".
+func (d *strict) instances(maxBatch int) ([]features.Row, error) {
+	if err := d.open('[', `"instances"`, -1); err != nil {
+		return nil, err
+	}
+	// Problems of members beside "instances" go unreported: combining
+	// them is the error.
+	d.ps = nil
+	// A record is at least ~100 bytes: size the rows from the body.
+	d.rows.init(d.fs, min(d.bodyLen/100+1, maxBatch))
+	rows := make([]features.Row, 0, d.rows.size)
+	members := newMemberSet(d.fs)
+	for i := 0; d.dec.PeekKind() != ']'; i++ {
+		if i >= maxBatch {
+			return nil, fmt.Errorf("%w: more than %d instances in one request (MAX_BATCH)", ErrTooLarge, maxBatch)
+		}
+		if err := d.open('{', "instances", i); err != nil {
+			return nil, err
+		}
+		row := d.rows.next()
+		members.reset()
+		for d.dec.PeekKind() != '}' {
+			idx, key, err := d.member(&members, i)
+			if err != nil {
+				return nil, err
+			}
+			if err := d.value(idx, key, i, row); err != nil {
+				return nil, err
+			}
+		}
+		if err := d.close(); err != nil {
+			return nil, err
+		}
+		d.missing(&members, i)
+		rows = append(rows, row)
+	}
+	if err := d.close(); err != nil {
+		return nil, err
+	}
+	if len(d.ps) > 0 {
+		return nil, d.ps
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: \"instances\" is empty", ErrBadRequest)
+	}
+	return rows, nil
+}
+
+// open reads the '{' or '[' that must come next; what names the value
+// (what[at] when at ≥ 0) in the error when something else comes.
+func (d *strict) open(want jsontext.Kind, what string, at int) error {
+	k := d.dec.PeekKind()
+	if k == want {
+		_, err := d.dec.ReadToken()
+		return syntaxError(err)
+	}
+	if !strings.ContainsRune(`nft"0{[`, rune(k)) { // not the start of a value
+		if _, err := d.dec.ReadToken(); err != nil {
+			return syntaxError(err)
+		}
+	}
+	if at >= 0 {
+		what = fmt.Sprintf("%s[%d]", what, at)
+	}
+	kind := map[jsontext.Kind]string{'{': "an object", '[': "an array"}[want]
+	return fmt.Errorf("%w: %s must be %s", ErrBadRequest, what, kind)
+}
+
+// close reads the '}' or ']' that PeekKind found.
+func (d *strict) close() error {
+	_, err := d.dec.ReadToken()
+	return syntaxError(err)
+}
+
+// member reads a member name: the field's index, or -1 and the name for
+// any other member. at is the record's index in "instances" (-1: the body).
+func (d *strict) member(members *memberSet, at int) (int, string, error) {
+	raw, err := d.dec.ReadValue()
+	if err != nil {
+		return 0, "", syntaxError(err)
+	}
+	name := unquote(&d.name, raw)
+	idx := fieldIndex(d.fs, name)
+	if !members.add(idx, name) {
+		in := ""
+		if at >= 0 {
+			in = fmt.Sprintf(" in instances[%d]", at)
+		}
+		return 0, "", fmt.Errorf("%w: duplicate member %q%s", ErrBadRequest, name, in)
+	}
+	if idx >= 0 {
+		return idx, "", nil
+	}
+	return -1, string(name), nil
+}
+
+// value reads the value of member idx (key when it is no field) into row,
+// noting any problem with it; only a malformed body is an error.
+func (d *strict) value(idx int, key string, at int, row features.Row) error {
+	raw, err := d.dec.ReadValue()
+	if err != nil {
+		return syntaxError(err)
+	}
+	if idx < 0 {
+		d.ps = append(d.ps, features.Problem{Field: fieldPath(at, key), Value: features.Clip(string(raw)), Reason: d.fs.unknown})
+		return nil
+	}
+	field, slot := d.fs.names[idx], d.fs.slots[idx]
+	if slot >= 0 {
+		if raw.Kind() != '"' {
+			d.ps = append(d.ps, features.Problem{Field: fieldPath(at, field), Value: features.Clip(string(raw)), Reason: "must be a string"})
+			return nil
+		}
+		v := unquote(&d.text, raw)
+		level, ok := d.fs.levelOf(slot, v)
+		if !ok {
+			if p := d.fs.category(fieldPath(at, field), slot, string(v)); p != nil {
+				d.ps = append(d.ps, *p)
+			}
+		}
+		row.Cat[slot] = level
+		return nil
+	}
+	if raw.Kind() != '0' {
+		d.ps = append(d.ps, features.Problem{Field: fieldPath(at, field), Value: features.Clip(string(raw)), Reason: "must be a number"})
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || math.IsInf(v, 0) {
+		d.ps = append(d.ps, features.Problem{Field: fieldPath(at, field), Value: features.Clip(string(raw)), Reason: "must be a finite number"})
+		return nil
+	}
+	if !(v >= features.MinScore && v <= features.MaxScore) {
+		d.ps = append(d.ps, *score(fieldPath(at, field), string(raw), v))
+	}
+	row.Num[-slot-1] = v
+	return nil
+}
+
+// missing notes every field the record did not give.
+func (d *strict) missing(members *memberSet, at int) {
+	for i, ok := range members.known {
+		if !ok {
+			d.ps = append(d.ps, features.Problem{Field: fieldPath(at, d.fs.names[i]), Reason: "required"})
+		}
+	}
+}
+
+// fieldPath names a field in problems: as is in the body's record,
+// "instances[at].field" in a batch.
+func fieldPath(at int, field string) string {
+	if at < 0 {
+		return field
+	}
+	return "instances[" + strconv.Itoa(at) + "]." + field
+}
+
+// unquote returns the content of the JSON string raw, which jsontext has
+// checked: a slice of raw itself when it is plain ASCII without escapes,
+// else decoded into *buf, with invalid UTF-8 replaced by U+FFFD as
+// encoding/json does (the error AppendUnquote then returns says only that).
+func unquote(buf *[]byte, raw jsontext.Value) []byte {
+	s := raw[1 : len(raw)-1]
+	for _, c := range s {
+		if c == '\\' || c >= utf8.RuneSelf {
+			*buf, _ = jsontext.AppendUnquote((*buf)[:0], raw)
+			return *buf
+		}
+	}
+	return s
+}
+
+// memberSet is the members one object has given so far.
+type memberSet struct {
+	known []bool              // per field, schema order
+	other map[string]struct{} // any other name, made when first needed
+}
+
+func newMemberSet(fs *Fields) memberSet {
+	return memberSet{known: make([]bool, len(fs.names))}
+}
+
+func (s *memberSet) reset() {
+	clear(s.known)
+	clear(s.other)
+}
+
+// add notes member name (field idx, or -1 when it is no field) and
+// reports false when the object already gave it.
+func (s *memberSet) add(idx int, name []byte) bool {
+	if idx >= 0 {
+		first := !s.known[idx]
+		s.known[idx] = true
+		return first
+	}
+	if _, ok := s.other[string(name)]; ok {
+		return false
+	}
+	if s.other == nil {
+		s.other = map[string]struct{}{}
+	}
+	s.other[string(name)] = struct{}{}
+	return true
+}
+
+func expectEOF(dec *jsontext.Decoder) error {
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return fmt.Errorf("%w: trailing data after the JSON value", ErrBadRequest)
+	}
+	return nil
+}
+
+// syntaxError says what is wrong with a body jsontext refused, keeping
+// its error (a *jsontext.SyntacticError says where: a JSON pointer and a
+// byte offset); nil stays nil.
+func syntaxError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: JSON ends unexpectedly", ErrBadRequest)
+	case errors.Is(err, jsontext.ErrDuplicateName):
+		return fmt.Errorf("%w: duplicate member: %w", ErrBadRequest, err)
+	}
+	return fmt.Errorf("%w: invalid JSON: %w", ErrBadRequest, err)
+}
+
+// checkJSON validates a whole JSON document: one value, no trailing data,
+// no duplicate member names, nesting at most maxDepth. Decoders that map
+// onto structs call it first, since encoding/json keeps the last of
+// duplicate members silently.
+func checkJSON(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fmt.Errorf("%w: empty body", ErrBadRequest)
+	}
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body), jsontext.AllowInvalidUTF8(true))
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return syntaxError(err)
+		}
+		// The depth of the value tok is or opens (the body is at 0);
+		// member names and closing delimiters hold no value.
+		depth := dec.StackDepth()
+		switch tok.Kind() {
+		case '{', '[':
+			depth--
+		case '}', ']':
+			depth = 0
+		case '"':
+			if k, n := dec.StackIndex(depth); k == '{' && n%2 == 1 {
+				depth = 0
+			}
+		}
+		if depth > maxDepth {
+			return fmt.Errorf("%w: JSON nested deeper than %d", ErrBadRequest, maxDepth)
+		}
+		if dec.StackDepth() == 0 {
+			return expectEOF(dec)
+		}
+	}
 }

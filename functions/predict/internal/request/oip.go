@@ -41,7 +41,7 @@ func Infer(body []byte, fs *Fields, maxBatch int) (InferRequest, []features.Row,
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return req, nil, fmt.Errorf("%w: inference request: %v", ErrBadRequest, err)
+		return req, nil, fmt.Errorf("%w: inference request: %w", ErrBadRequest, err)
 	}
 	for _, o := range req.Outputs {
 		if o.Name != OIPOutput {
