@@ -198,9 +198,9 @@ func (p pageInput) with(o pusher.Outcome) report.Input {
 // reportInput gathers what the report shows besides the decision: the
 // training data's scores, the held-out predictions, the error by slice
 // and the global feature importance (the mean absolute contribution of
-// each raw feature, from the model's explainer, over the held-out rows). A model that
-// cannot explain a row leaves the importance out, with the reason, rather
-// than fail the run.
+// each raw feature, from the model's explainer, over the held-out rows).
+// A model that cannot explain a row leaves the importance out, with the
+// reason, rather than fail the run.
 func reportInput(name string, m *model.Model, data, test *dataset.Table, pred []float64) (pageInput, error) {
 	sl, err := report.Slices(test, pred)
 	if err != nil {

@@ -74,7 +74,7 @@ func newLoaded(m *model.Model, version, sha256 string, created time.Time) *Loade
 // loaded, or why its predictions cannot be explained.
 func (l *Loaded) Explainer() (*explain.Explainer, error) {
 	if l.explainer == nil && l.explainErr == nil {
-		return nil, errors.New("explain: version loaded without an explainer")
+		return nil, errors.New("predictor: version loaded without an explainer")
 	}
 	return l.explainer, l.explainErr
 }
