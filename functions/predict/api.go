@@ -37,10 +37,11 @@ type api struct {
 	drift   bool // count served records in the model's drift monitor (DRIFT)
 }
 
-// served is what the api keeps per loaded model version: its field
-// mapping, and the metadata and report of GET /model and /model/report,
-// read from the store once. A new version gets a new served, swapped in
-// atomically with it.
+// served is what the api keeps per loaded model version, beside the
+// explainer the predictor built: its field mapping, its drift monitor, and
+// the metadata and report of GET /model and /model/report, read from the
+// store once. A new version gets a new served, made when it loads and
+// swapped in atomically with it.
 type served struct {
 	loaded  *predictor.Loaded
 	fs      *request.Fields
@@ -57,6 +58,9 @@ func newAPI(pred *predictor.Predictor, limits Limits, log *slog.Logger) *api {
 	pred.OnReload = func(outcome string) {
 		a.metrics.reloaded(outcome)
 		a.metrics.storeHealth(pred.Status())
+		if outcome == "loaded" {
+			a.currentServed() // made at load, so the first request pays nothing
+		}
 	}
 	return a
 }
@@ -77,8 +81,9 @@ func (a *api) current() (*predictor.Loaded, *request.Fields, error) {
 	return sv.loaded, sv.fs, nil
 }
 
-// currentServed returns what is kept for the loaded model, making it on
-// the first request after a reload, or ErrNoModel.
+// currentServed returns what is kept for the loaded model, or ErrNoModel.
+// The reload hook makes it when a version loads; a request that sees the
+// version before the hook has run makes it itself.
 func (a *api) currentServed() (*served, error) {
 	for {
 		l := a.pred.Current()

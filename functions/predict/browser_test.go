@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 )
@@ -563,7 +564,9 @@ func browserCheckContributions(t *testing.T, ctx context.Context, m *model.Model
 	for _, n := range m.Transform.Numeric {
 		row.Num = append(row.Num, record[n.Name].(float64))
 	}
-	ex, err := m.Explain(row)
+	exp, err := explain.New(m)
+	require.NoError(t, err, "explainer of the model")
+	ex, err := exp.Explain(row)
 	require.NoError(t, err, "explain %v in-process", record)
 
 	baseline, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("baseline")))

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -97,23 +98,37 @@ type explainedBatch struct {
 	ModelVersion string        `json:"model_version"`
 }
 
-// explainRows explains rows, already predicted, with the loaded model: one
-// explanation per row, in order.
+// explainRows explains rows, already predicted, with the explainer built
+// when the model l loaded: one explanation per row, in order.
 func explainRows(l *predictor.Loaded, rows []features.Row) ([]explanation, error) {
-	m := l.Model
-	names := featureNames(m)
+	ex, err := explainerOf(l)
+	if err != nil {
+		return nil, err
+	}
+	names := featureNames(l.Model)
 	k := len(names)
 	all := make([]float64, len(rows)*k)
 	out := make([]explanation, len(rows))
 	for i, r := range rows {
 		contrib := all[i*k : (i+1)*k : (i+1)*k]
-		_, base, err := m.ExplainInto(r, contrib)
+		_, base, err := ex.ExplainInto(r, contrib)
 		if err != nil {
-			return nil, fmt.Errorf("%w: explain record %d: %v", errBadRequest, i+1, err)
+			return nil, fmt.Errorf("%w: explain record %d: %w", errBadRequest, i+1, err)
 		}
 		out[i] = explanation{Baseline: base, Contributions: contributions{names: names, values: contrib}}
 	}
 	return out, nil
+}
+
+// explainerOf is the explainer of the loaded version; a model whose
+// predictions cannot be explained makes ?explain=true a bad request that
+// says why.
+func explainerOf(l *predictor.Loaded) (*explain.Explainer, error) {
+	ex, err := l.Explainer()
+	if err != nil {
+		return nil, fmt.Errorf("%w: model version %s cannot explain its predictions: %w", errBadRequest, l.Version, err)
+	}
+	return ex, nil
 }
 
 // featureNames are the model's inputs in schema order, the order of

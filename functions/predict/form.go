@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/studentperf/studentperf/functions/predict/internal/request"
+	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -211,27 +212,38 @@ func (a *api) predictForm() http.HandlerFunc {
 		}
 		fields, _ := fieldsOf(l, values, nil)
 		d := formData{Fields: fields, Score: strconv.FormatFloat(out[0], 'f', 2, 64), Version: l.Version, Report: formReportLink}
-		if ex, err := l.Model.Explain(row); err != nil {
+		if ref, ex, err := explainForm(l, row); err != nil {
 			// The score stands without its explanation.
 			a.log.Warn("form: explain", "version", l.Version, "error", err)
 			d.NoExplain = "This model's prediction cannot be broken down: " + err.Error()
 		} else {
 			d.Baseline = strconv.FormatFloat(ex.Baseline, 'f', 2, 64)
-			d.Contributions = formContributions(l.Model, row, ex)
+			d.Contributions = formContributions(l.Model, ref, row, ex)
 		}
 		renderForm(w, http.StatusOK, d)
 	}
 }
 
-// formContributions lists each input's contribution to the prediction,
-// largest first, in words and as bar lengths scaled to the largest.
-func formContributions(m *model.Model, row features.Row, ex model.Explanation) []contribution {
+// explainForm explains the form's record with the explainer built when
+// the model l loaded, and returns the reference record it measures from.
+func explainForm(l *predictor.Loaded, row features.Row) (features.Row, explain.Explanation, error) {
+	e, err := l.Explainer()
+	if err != nil {
+		return features.Row{}, explain.Explanation{}, err
+	}
+	ex, err := e.Explain(row)
+	return e.Reference(), ex, err
+}
+
+// formContributions lists each input's contribution to the prediction
+// against the reference record ref, largest first, in words and as bar
+// lengths scaled to the largest.
+func formContributions(m *model.Model, ref, row features.Row, ex explain.Explanation) []contribution {
 	type item struct {
 		c   contribution
 		abs float64
 	}
 	var items []item
-	ref := m.Reference()
 	top := 0.0
 	for _, c := range ex.Contributions {
 		top = math.Max(top, math.Abs(c))

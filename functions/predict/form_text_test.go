@@ -65,7 +65,8 @@ func TestFormErrorsBesideFields(t *testing.T) {
 // proportion to the largest.
 func TestFormContributions(t *testing.T) {
 	root, _ := sampleStore(t)
-	m := loadedModel(t, root).Model
+	l := loadedModel(t, root)
+	m := l.Model
 	rec := browserRecord()
 	var row features.Row
 	for _, c := range m.Transform.Categorical {
@@ -74,9 +75,11 @@ func TestFormContributions(t *testing.T) {
 	for _, n := range m.Transform.Numeric {
 		row.Num = append(row.Num, rec[n.Name].(float64))
 	}
-	ex, err := m.Explain(row)
+	exp, err := l.Explainer()
 	require.NoError(t, err)
-	lines := formContributions(m, row, ex)
+	ex, err := exp.Explain(row)
+	require.NoError(t, err)
+	lines := formContributions(m, exp.Reference(), row, ex)
 	require.Len(t, lines, len(m.Features))
 	top := 0.0
 	for _, c := range ex.Contributions {

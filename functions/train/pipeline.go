@@ -10,6 +10,7 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/drift"
+	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
@@ -197,9 +198,9 @@ func (p pageInput) with(o pusher.Outcome) report.Input {
 // reportInput gathers what the report shows besides the decision: the
 // training data's scores, the held-out predictions, the error by slice
 // and the global feature importance (the mean absolute contribution of
-// each raw feature, from m.Explain, over the held-out rows). A model that
-// cannot explain a row leaves the importance out, with the reason, rather
-// than fail the run.
+// each raw feature, from the model's explainer, over the held-out rows).
+// A model that cannot explain a row leaves the importance out, with the
+// reason, rather than fail the run.
 func reportInput(name string, m *model.Model, data, test *dataset.Table, pred []float64) (pageInput, error) {
 	sl, err := report.Slices(test, pred)
 	if err != nil {
@@ -213,18 +214,22 @@ func reportInput(name string, m *model.Model, data, test *dataset.Table, pred []
 	return pageInput{in}, nil
 }
 
-// importance explains at most maxExplained held-out rows, evenly spaced,
-// and returns the mean absolute contribution of each feature and the
-// number of rows explained.
+// importance builds the model's explainer, explains at most maxExplained
+// held-out rows with it, evenly spaced, and returns the mean absolute
+// contribution of each feature and the number of rows explained.
 func importance(m *model.Model, test *dataset.Table) ([]report.Importance, int, error) {
 	rows, err := m.Transform.Rows(test)
+	if err != nil {
+		return nil, 0, err
+	}
+	ex, err := explain.New(m)
 	if err != nil {
 		return nil, 0, err
 	}
 	step := max(1, (len(rows)+maxExplained-1)/maxExplained)
 	contrib := make([][]float64, 0, len(rows)/step+1)
 	for i := 0; i < len(rows); i += step {
-		e, err := m.Explain(rows[i])
+		e, err := ex.Explain(rows[i])
 		if err != nil {
 			return nil, 0, fmt.Errorf("held-out row %d: %w", i+1, err)
 		}

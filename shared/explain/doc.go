@@ -28,5 +28,15 @@
 //     brute-force oracle for the other two.
 //
 // Sets of features are bit masks: bit j set means feature j takes x's
-// value. Nothing here allocates, but Compile.
+// value.
+//
+// An Explainer puts them to work on a trained model.Model: New builds,
+// once per model, what its explanations need (the reference record, the
+// typical student of the training data; the linear columns; a tree
+// ensemble's compiled tables), and Explain then explains one record of
+// raw inputs over the model's schema features. A server builds it when a
+// model version loads and keeps it with that version; the trainer builds
+// one for the report's feature importance. Nothing here allocates but
+// New, Compile and Explain's result (ExplainInto writes into the caller's
+// slice).
 package explain

@@ -5,4 +5,7 @@
 //
 // Train and predict use this package as it is, so a model predicts the same
 // in the training report, in the pusher's reload check and when served.
+// What is built from a model to serve it (package explain's Explainer,
+// the drift monitor) lives in those packages, built once per loaded model
+// and held beside it, not here.
 package model

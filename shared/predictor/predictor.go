@@ -4,6 +4,9 @@
 // downloaded while it is unchanged), and swaps a verified new model in
 // atomically so requests in flight finish on the model they started with.
 //
+// What explains a model's predictions (an explain.Explainer) is built as
+// the model loads, before any request sees it, and kept with it.
+//
 // A model that fails verification is refused and the last good one keeps
 // serving. A store that cannot be reached is retried: quickly, with capped
 // exponential backoff, while no model is loaded; at the reload interval
@@ -19,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 )
@@ -44,13 +48,35 @@ const (
 	MaxBackoff = time.Second
 )
 
-// Loaded is one verified model and the version it came from.
+// Loaded is one verified model, the version it came from, and what was
+// built from it at load.
 type Loaded struct {
 	Model   *model.Model
 	Version string
 	SHA256  string
 	Created time.Time // when the version was pushed, as current.json says
 	Loaded  time.Time
+
+	explainer  *explain.Explainer // nil when the model cannot be explained
+	explainErr error              // why, then
+}
+
+// newLoaded returns the loaded version of a verified model, with its
+// explainer built. A model whose predictions cannot be explained still
+// loads: Explainer says why.
+func newLoaded(m *model.Model, version, sha256 string, created time.Time) *Loaded {
+	l := &Loaded{Model: m, Version: version, SHA256: sha256, Created: created, Loaded: time.Now()}
+	l.explainer, l.explainErr = explain.New(m)
+	return l
+}
+
+// Explainer returns the explainer of the loaded model, built when it
+// loaded, or why its predictions cannot be explained.
+func (l *Loaded) Explainer() (*explain.Explainer, error) {
+	if l.explainer == nil && l.explainErr == nil {
+		return nil, errors.New("predictor: version loaded without an explainer")
+	}
+	return l.explainer, l.explainErr
 }
 
 // Status is the outcome of the last store check.
@@ -159,7 +185,11 @@ func (p *Predictor) Reload(ctx context.Context) error {
 	if err != nil {
 		return p.refuse(ptr, ptr.Version, err, &outcome)
 	}
-	prev := p.cur.Swap(&Loaded{Model: m, Version: ptr.Version, SHA256: ptr.SHA256, Created: ptr.Created, Loaded: time.Now()})
+	l := newLoaded(m, ptr.Version, ptr.SHA256, ptr.Created)
+	if _, err := l.Explainer(); err != nil {
+		p.log.Warn("model loaded without explanations", "version", ptr.Version, "err", err.Error())
+	}
+	prev := p.cur.Swap(l)
 	p.seenRev, p.refused = ptr.Rev, ""
 	p.record("", "")
 	outcome = "loaded"

@@ -84,6 +84,36 @@ func TestReloadLifecycle(t *testing.T) {
 	assert.Equal(t, "unchanged loaded unchanged refused unchanged loaded", strings.Join(outcomes, " "))
 }
 
+// TestLoadedExplainer: each loaded version carries the explainer of its
+// own model, built at load: it explains that model's predictions, and a
+// Loaded made by hand, which has none, says so.
+func TestLoadedExplainer(t *testing.T) {
+	ctx := context.Background()
+	d := modelstore.NewDir(t.TempDir())
+	p := predictor.New(d, "m", nil)
+	for i, v := range []string{"v1", "v2"} {
+		b := encoded(t, uint64(i+1))
+		put(t, d, v, b, model.Sum(b))
+		require.NoError(t, p.Reload(ctx))
+		l := p.Current()
+		require.Equal(t, v, l.Version)
+		ex, err := l.Explainer()
+		require.NoError(t, err, v)
+		r := ex.Reference()
+		r.Num[0] += 7
+		want, err := l.Model.Predict(r)
+		require.NoError(t, err)
+		e, err := ex.Explain(r)
+		require.NoError(t, err, v)
+		assert.Equal(t, want, e.Prediction, "%s: the explainer explains the model it loaded with", v)
+		base, err := l.Model.Predict(ex.Reference())
+		require.NoError(t, err)
+		assert.Equal(t, base, e.Baseline, v)
+	}
+	_, err := (&predictor.Loaded{}).Explainer()
+	assert.ErrorContains(t, err, "without an explainer")
+}
+
 func TestCorruptPointerIsRefused(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()

@@ -1,4 +1,4 @@
-package model_test
+package explain_test
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/ensemble"
+	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/model"
@@ -19,14 +20,22 @@ import (
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
-// explained is one fitted model of each family, on the same generated
-// rows, with the rows.
+// explained is one fitted model of a family and its explainer.
 type explained struct {
 	name string
 	m    *model.Model
+	ex   *explain.Explainer
 }
 
-// explainModels fits every family the trainer can produce on n generated
+// newExplainer is explain.New for a model every test can explain.
+func newExplainer(tb testing.TB, m *model.Model) *explain.Explainer {
+	tb.Helper()
+	ex, err := explain.New(m)
+	require.NoError(tb, err, "explainer of %s", m.Name)
+	return ex
+}
+
+// explainModels fits, with their explainers, every family the trainer can produce on n generated
 // rows: OLS, a single tree per criterion, a random forest, gradient
 // boosting, AdaBoost.R2 and kNN (uniform and distance weighted).
 func explainModels(tb testing.TB, n int) ([]explained, []features.Row) {
@@ -34,7 +43,7 @@ func explainModels(tb testing.TB, n int) ([]explained, []features.Row) {
 	lin, tab := modeltest.Fit(tb, "linear", fmt.Sprintf("synthetic:%d", n), 11)
 	rows, err := lin.Transform.Rows(tab)
 	require.NoError(tb, err)
-	out := []explained{{"linear", lin}}
+	out := []explained{{"linear", lin, newExplainer(tb, lin)}}
 	d, err := model.TreeData(lin.Transform, tab)
 	require.NoError(tb, err)
 	b, err := tree.FitBinner(d, nil, tree.MaxBins)
@@ -46,7 +55,7 @@ func explainModels(tb testing.TB, n int) ([]explained, []features.Row) {
 		require.NoError(tb, err, name)
 		m, err := model.New(name, dataset.Students, lin.Transform, model.Estimator{Name: name, Family: name, Trees: e}, lin.Provenance)
 		require.NoError(tb, err, name)
-		out = append(out, explained{name, m})
+		out = append(out, explained{name, m, newExplainer(tb, m)})
 	}
 	for _, c := range []tree.Criterion{tree.SquaredError, tree.FriedmanMSE, tree.AbsoluteError, tree.Poisson} {
 		e, err := ensemble.FitForest(bd, tab.Target, ensemble.Forest{Trees: 1, Tree: tree.Params{Criterion: c, MaxDepth: 8}}, 5)
@@ -69,7 +78,7 @@ func explainModels(tb testing.TB, n int) ([]explained, []features.Row) {
 		name := fmt.Sprintf("knn/distance=%v", dist)
 		m, err := model.New(name, dataset.Students, lin.Transform, model.Estimator{Name: name, Family: "knn", KNN: k}, lin.Provenance)
 		require.NoError(tb, err)
-		out = append(out, explained{name, m})
+		out = append(out, explained{name, m, newExplainer(tb, m)})
 	}
 	return out, rows
 }
@@ -98,12 +107,12 @@ func mixRow(m *model.Model, x, ref features.Row, set uint64) features.Row {
 	return r
 }
 
-// bruteForce enumerates the baseline Shapley values of m at x over the
-// schema features with m.Predict on raw mixed records.
-func bruteForce(t testing.TB, m *model.Model, x features.Row) []float64 {
+// bruteForceModel enumerates the baseline Shapley values of m at x
+// against ref over the schema features with m.Predict on raw mixed
+// records.
+func bruteForceModel(t testing.TB, m *model.Model, x, ref features.Row) []float64 {
 	t.Helper()
 	p := len(m.Features)
-	ref := m.Reference()
 	v := make([]float64, 1<<p)
 	for s := range v {
 		y, err := m.Predict(mixRow(m, x, ref, uint64(s)))
@@ -165,9 +174,9 @@ func TestExplainMatchesBruteForce(t *testing.T) {
 			recs = append(recs, randomRow(rng, c.m.Transform))
 		}
 		for k, r := range recs {
-			ex, err := c.m.Explain(r)
+			ex, err := c.ex.Explain(r)
 			require.NoError(t, err, "%s record %d", c.name, k)
-			require.InDeltaSlice(t, bruteForce(t, c.m, r), ex.Contributions, 1e-9, "%s record %d", c.name, k)
+			require.InDeltaSlice(t, bruteForceModel(t, c.m, r, c.ex.Reference()), ex.Contributions, 1e-9, "%s record %d", c.name, k)
 		}
 	}
 }
@@ -182,7 +191,7 @@ func TestExplainIsEfficient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	for _, c := range ms {
 		m := c.m
-		base, err := m.Predict(m.Reference())
+		base, err := m.Predict(c.ex.Reference())
 		require.NoError(t, err, c.name)
 		n := 2000
 		if strings.HasPrefix(c.name, "knn") || c.name == "adaboost" {
@@ -193,7 +202,7 @@ func TestExplainIsEfficient(t *testing.T) {
 			r := randomRow(rng, m.Transform)
 			want, err := m.Predict(r)
 			require.NoError(t, err)
-			pred, b, err := m.ExplainInto(r, contrib)
+			pred, b, err := c.ex.ExplainInto(r, contrib)
 			require.NoError(t, err, "%s record %d", c.name, k)
 			require.Equal(t, math.Float64bits(want), math.Float64bits(pred), "%s record %d: prediction %v; Predict %v", c.name, k, pred, want)
 			require.Equal(t, math.Float64bits(base), math.Float64bits(b), "%s record %d: baseline", c.name, k)
@@ -230,14 +239,14 @@ func missing(m *model.Model, r features.Row, name string) bool {
 func TestExplainReference(t *testing.T) {
 	ms, _ := explainModels(t, 200)
 	for _, c := range ms {
-		ref := c.m.Reference()
+		ref := c.ex.Reference()
 		for i, cat := range c.m.Transform.Categorical {
 			assert.Equal(t, cat.Levels[cat.MostFrequent], ref.Cat[i], c.name)
 		}
 		for j, n := range c.m.Transform.Numeric {
 			assert.Equal(t, n.Median, ref.Num[j], c.name)
 		}
-		ex, err := c.m.Explain(ref)
+		ex, err := c.ex.Explain(ref)
 		require.NoError(t, err, c.name)
 		assert.Equal(t, ex.Baseline, ex.Prediction, c.name)
 		assert.Equal(t, make([]float64, len(c.m.Features)), ex.Contributions, c.name)
@@ -256,7 +265,7 @@ func handTree(t *testing.T, nodes []tree.Node) *model.Model {
 }
 
 // contribution is the contribution of the schema feature called name.
-func contribution(t *testing.T, m *model.Model, ex model.Explanation, name string) float64 {
+func contribution(t *testing.T, m *model.Model, ex explain.Explanation, name string) float64 {
 	t.Helper()
 	for s, f := range m.Features {
 		if f.Name == name {
@@ -280,10 +289,10 @@ func TestExplainIgnoredAndSymmetric(t *testing.T) {
 		{Feature: -1},
 		{Feature: -1, Value: 12},
 	})
-	r := m.Reference()
+	r := newExplainer(t, m).Reference()
 	r.Cat[0], r.Cat[2] = m.Transform.Categorical[0].Levels[0], m.Transform.Categorical[2].Levels[3]
 	r.Num[0], r.Num[1] = th+1, th+2
-	ex, err := m.Explain(r)
+	ex, err := newExplainer(t, m).Explain(r)
 	require.NoError(t, err)
 	assert.Equal(t, 62.0, ex.Prediction)
 	assert.Equal(t, 50.0, ex.Baseline)
@@ -299,7 +308,7 @@ func TestExplainIgnoredAndSymmetric(t *testing.T) {
 		{Feature: -1, Value: -3},
 		{Feature: -1, Value: 4},
 	})
-	ex, err = m.Explain(r)
+	ex, err = newExplainer(t, m).Explain(r)
 	require.NoError(t, err)
 	assert.Equal(t, 54.0, ex.Prediction)
 	assert.InDelta(t, 7, contribution(t, m, ex, "writing_score"), 1e-12)
@@ -311,9 +320,10 @@ func TestExplainIgnoredAndSymmetric(t *testing.T) {
 // distance from the median, each in its schema position.
 func TestExplainLinearIsItsTerms(t *testing.T) {
 	m, _ := modeltest.Fit(t, "m", "synthetic:300", 3)
-	r := m.Reference()
+	e := newExplainer(t, m)
+	r := e.Reference()
 	r.Num[1] += 10 // writing_score
-	ex, err := m.Explain(r)
+	ex, err := e.Explain(r)
 	require.NoError(t, err)
 	tr := m.Transform
 	w := m.Estimator.Linear.Coef[1] / tr.Numeric[1].Scale
@@ -340,13 +350,13 @@ func TestExplainRefusesWhatPredictRefuses(t *testing.T) {
 		for k, r := range bad {
 			_, perr := c.m.Predict(r)
 			require.Error(t, perr)
-			_, err := c.m.Explain(r)
+			_, err := c.ex.Explain(r)
 			require.Error(t, err, "%s row %d", c.name, k)
 			assert.Equal(t, perr, err, "%s row %d", c.name, k)
-			_, _, err = c.m.ExplainInto(r, make([]float64, len(c.m.Features)))
+			_, _, err = c.ex.ExplainInto(r, make([]float64, len(c.m.Features)))
 			assert.Equal(t, perr, err, "%s row %d", c.name, k)
 		}
-		_, _, err := c.m.ExplainInto(c.m.Reference(), make([]float64, 3))
+		_, _, err := c.ex.ExplainInto(c.ex.Reference(), make([]float64, 3))
 		assert.ErrorContains(t, err, "3 contributions for 7 features", c.name)
 	}
 }
@@ -357,31 +367,29 @@ func TestExplainIntoAllocatesNothing(t *testing.T) {
 	contrib := make([]float64, 7)
 	for _, c := range ms {
 		r := rows[1]
-		assert.Zero(t, testing.AllocsPerRun(10, func() { _, _, _ = c.m.ExplainInto(r, contrib) }), c.name)
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _, _, _ = c.ex.ExplainInto(r, contrib) }), c.name)
 	}
 }
 
-// TestExplainConcurrent: goroutines explaining a fresh tree model at once
-// (so they race to compile its tables) all get what a sequential pass
-// gets, bit for bit; run with -race.
+// TestExplainConcurrent: goroutines sharing one explainer of a tree
+// model all get what a sequential pass with another explainer of the same
+// model gets, bit for bit; run with -race.
 func TestExplainConcurrent(t *testing.T) {
 	ms, rows := explainModels(t, 200)
-	var m *model.Model
-	for _, c := range ms {
-		if c.name == "boost" {
-			m = c.m
+	var c explained
+	for _, e := range ms {
+		if e.name == "boost" {
+			c = e
 		}
 	}
-	// A copy of the model: its first explanation is below.
-	fresh, err := model.New("fresh", dataset.Students, m.Transform, m.Estimator, m.Provenance)
-	require.NoError(t, err)
+	shared := newExplainer(t, c.m)
 	got := make([][]float64, 8)
 	done := make(chan int)
 	for g := range got {
 		go func() {
 			defer func() { done <- g }()
 			for _, r := range rows[g*10 : g*10+10] {
-				ex, err := fresh.Explain(r)
+				ex, err := shared.Explain(r)
 				if err != nil {
 					return
 				}
@@ -396,7 +404,7 @@ func TestExplainConcurrent(t *testing.T) {
 	for g := range got {
 		var want []float64
 		for _, r := range rows[g*10 : g*10+10] {
-			ex, err := m.Explain(r)
+			ex, err := c.ex.Explain(r)
 			require.NoError(t, err)
 			want = append(want, ex.Prediction, ex.Baseline)
 			want = append(want, ex.Contributions...)

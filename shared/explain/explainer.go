@@ -1,0 +1,358 @@
+package explain
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/ensemble"
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/model"
+)
+
+// Explanation is an exact additive explanation of one prediction of a
+// model: Baseline + Σ Contributions = Prediction, up to rounding.
+type Explanation struct {
+	Prediction    float64   // what the model's Predict returns for the record, bit for bit
+	Baseline      float64   // the prediction for the Explainer's Reference
+	Contributions []float64 // one per model feature (Model.Features), in that schema order
+}
+
+// Explainer explains the predictions of one model by the baseline
+// Shapley values of its raw input features against the reference record
+// (Reference): the game is v(S) = f(x_S, ref_rest), the prediction for
+// the record that has the explained record's values on the features in S
+// and the reference's on the others. The baseline is f(ref) and the
+// contributions sum to f(x) − f(ref). A feature whose value is missing
+// (imputed with the reference's value) or that the model ignores
+// contributes 0.
+//
+// The values are exact for every family: in closed form (Linear) for a
+// linear model, from compiled tables (Compile) for a sum or mean of trees,
+// by walking the trees (Ensemble) when the tables would be too large, and
+// by evaluating the model on all 2^p mixed records (Exact) for k nearest
+// neighbours and a weighted median of trees.
+//
+// New builds what the explanations need once per model (the reference,
+// the linear columns, a tree ensemble's tables: about 3 ms and 0.7 MB for
+// 256 trees of 31 leaves), so a server builds it when a model version
+// loads and no request pays for it. An Explainer reads its model as it was
+// at New, so the model must not change afterwards. It is immutable and
+// safe for concurrent use.
+type Explainer struct {
+	m        *model.Model
+	ref      features.Row // Reference()
+	baseline float64      // m.Predict(ref)
+	// slot[s] is where schema feature s sits among the values the
+	// algorithms compute, which are indexed as tree inputs are: scores,
+	// then categories.
+	slot []int
+
+	lin   *linearColumns // set for a linear model
+	trees *treeTables    // set for a tree ensemble
+	knn   *knnLayout     // set for k nearest neighbours
+}
+
+// linearColumns lays a linear model, folded into its transforms as
+// model.Predict folds it, out as columns (one per raw score, one
+// indicator per category level), each owned by its feature.
+type linearColumns struct {
+	w, ref []float64
+	own    []int
+}
+
+// treeTables is the reference in the tree layout and, for a sum or mean
+// of trees small enough, the compiled tables against it (nil: walked).
+type treeTables struct {
+	ref []float64
+	c   *Compiled
+}
+
+// knnLayout is the reference in the kNN layout and each column's feature.
+type knnLayout struct {
+	ref []float64
+	own []int
+}
+
+// maxKNNWidth bounds the width of a kNN input row (model.New refuses a
+// wider one), which an explanation builds on the stack.
+const maxKNNWidth = 256
+
+// scoreKind is model.Feature.Kind of a score.
+var scoreKind = dataset.Score.String()
+
+// New builds the explainer of m. It fails for a model that cannot be
+// explained exactly: a tree ensemble over more than MaxFeatures features,
+// or a median of trees or kNN over more than MaxExact.
+func New(m *model.Model) (*Explainer, error) {
+	if m == nil || m.Transform == nil {
+		return nil, errors.New("explain: no model")
+	}
+	tr := m.Transform
+	ex := &Explainer{m: m, ref: reference(tr)}
+	var err error
+	if ex.baseline, err = m.Predict(ex.ref); err != nil {
+		return nil, fmt.Errorf("explain: the reference record: %w", err)
+	}
+	// m.Features lists the transform's categories and scores in schema
+	// order, each kind in the transform's order (model.New checks it).
+	var nCat, nNum int
+	for _, f := range m.Features {
+		if f.Kind == scoreKind {
+			ex.slot = append(ex.slot, nNum)
+			nNum++
+		} else {
+			ex.slot = append(ex.slot, len(tr.Numeric)+nCat)
+			nCat++
+		}
+	}
+	switch p := len(ex.slot); {
+	case m.Estimator.Trees != nil:
+		ex.trees, err = newTreeTables(m, p)
+	case m.Estimator.KNN != nil:
+		ex.knn, err = newKNNLayout(tr, p)
+	case m.Estimator.Linear != nil:
+		ex.lin = newLinearColumns(tr, m.Estimator.Linear.Coef)
+	default:
+		err = fmt.Errorf("estimator %q has no fitted model", m.Estimator.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	return ex, nil
+}
+
+// reference is the typical student of the training data: each score's
+// training median and each category's most frequent level, the values
+// that impute a missing field.
+func reference(tr *features.Transform) features.Row {
+	r := features.Row{Cat: make([]string, len(tr.Categorical)), Num: make([]float64, len(tr.Numeric))}
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		r.Cat[i] = c.Levels[c.MostFrequent]
+	}
+	for j, n := range tr.Numeric {
+		r.Num[j] = n.Median
+	}
+	return r
+}
+
+// Reference returns a copy of the record explanations are measured
+// against, in the transform's order (as for Predict): the typical student
+// of the training data, each score's training median and each category's
+// most frequent level.
+func (ex *Explainer) Reference() features.Row {
+	return features.Row{Cat: append([]string(nil), ex.ref.Cat...), Num: append([]float64(nil), ex.ref.Num...)}
+}
+
+// Explain explains the prediction for r (in the transform's order, as for
+// the model's Predict). An invalid row returns Predict's error.
+func (ex *Explainer) Explain(r features.Row) (Explanation, error) {
+	c := make([]float64, len(ex.slot))
+	pred, base, err := ex.ExplainInto(r, c)
+	if err != nil {
+		return Explanation{}, err
+	}
+	return Explanation{Prediction: pred, Baseline: base, Contributions: c}, nil
+}
+
+// ExplainInto is Explain writing the contributions into contrib (one per
+// model feature, in schema order). It allocates nothing for a valid row.
+func (ex *Explainer) ExplainInto(r features.Row, contrib []float64) (pred, baseline float64, err error) {
+	if len(contrib) != len(ex.slot) {
+		return 0, 0, fmt.Errorf("explain: %d contributions for %d features", len(contrib), len(ex.slot))
+	}
+	var buf [MaxFeatures]float64
+	phi := buf[:0]
+	if len(ex.slot) > len(buf) {
+		phi = make([]float64, len(ex.slot)) // a linear model wider than any data set seen here
+	}
+	phi = phi[:len(ex.slot)]
+	switch {
+	case ex.trees != nil:
+		pred, baseline, err = ex.explainTrees(r, phi)
+	case ex.knn != nil:
+		pred, baseline, err = ex.explainKNN(r, phi)
+	default:
+		pred, baseline, err = ex.explainLinear(r, phi)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	for s, k := range ex.slot {
+		contrib[s] = phi[k]
+	}
+	return pred, baseline, nil
+}
+
+// refused is the error Predict gives for a row an explainer refused.
+func (ex *Explainer) refused(r features.Row) error {
+	if _, err := ex.m.Predict(r); err != nil {
+		return err
+	}
+	return errors.New("explain: row refused")
+}
+
+func indicator(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// newLinearColumns folds the coefficients of a linear model fitted on the
+// transform's design matrix (scores, then each category's levels) into
+// raw columns, scores first, as model.Predict folds them.
+func newLinearColumns(tr *features.Transform, coef []float64) *linearColumns {
+	lc := &linearColumns{}
+	k := len(tr.Numeric)
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		for l := range c.Levels {
+			lc.w = append(lc.w, coef[k+l]/c.Scale[l])
+			lc.ref = append(lc.ref, indicator(l == c.MostFrequent))
+			lc.own = append(lc.own, len(tr.Numeric)+i)
+		}
+		k += len(c.Levels)
+	}
+	for j, n := range tr.Numeric {
+		lc.w = append(lc.w, coef[j]/n.Scale)
+		lc.ref = append(lc.ref, n.Median)
+		lc.own = append(lc.own, j)
+	}
+	return lc
+}
+
+// explainLinear takes Linear's closed form over the record's columns.
+func (ex *Explainer) explainLinear(r features.Row, phi []float64) (pred, baseline float64, err error) {
+	pred, err = ex.m.Predict(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	tr, lc := ex.m.Transform, ex.lin
+	var buf [MaxFeatures]float64
+	x := buf[:0]
+	if len(lc.w) > len(buf) {
+		x = make([]float64, 0, len(lc.w))
+	}
+	// Predict accepted r: every level is known and every score in range.
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		l, _ := c.Lookup(r.Cat[i])
+		for k := range c.Levels {
+			x = append(x, indicator(k == l))
+		}
+	}
+	for j, n := range tr.Numeric {
+		v := r.Num[j]
+		if math.IsNaN(v) {
+			v = n.Median
+		}
+		x = append(x, v)
+	}
+	clear(phi)
+	if err := Linear(lc.w, x, lc.ref, lc.own, phi); err != nil {
+		return 0, 0, fmt.Errorf("explain: %w", err)
+	}
+	return pred, ex.baseline, nil
+}
+
+// newTreeTables lays the reference out as tree inputs and compiles a sum
+// or mean of trees against it; a median, or tables too large, is walked.
+func newTreeTables(m *model.Model, p int) (*treeTables, error) {
+	e := m.Estimator.Trees
+	switch {
+	case p > MaxFeatures:
+		return nil, fmt.Errorf("%d features: %w (at most %d)", p, ErrTooManyFeatures, MaxFeatures)
+	case e.Combine == ensemble.Median && p > MaxExact:
+		return nil, fmt.Errorf("a median of trees over %d features: %w (at most %d)", p, ErrTooManyFeatures, MaxExact)
+	}
+	tr := m.Transform
+	tt := &treeTables{ref: make([]float64, p)}
+	for j, n := range tr.Numeric {
+		tt.ref[j] = n.Median
+	}
+	for i := range tr.Categorical {
+		tt.ref[len(tr.Numeric)+i] = float64(tr.Categorical[i].MostFrequent)
+	}
+	if e.Combine == ensemble.Sum || e.Combine == ensemble.Mean {
+		c, err := Compile(e, model.TreeLevels(tr), tt.ref)
+		if err == nil {
+			tt.c = c
+		}
+	}
+	return tt, nil
+}
+
+// explainTrees explains a tree ensemble with its compiled tables, or by
+// walking its trees (Ensemble).
+func (ex *Explainer) explainTrees(r features.Row, phi []float64) (pred, baseline float64, err error) {
+	var bx [MaxFeatures]float64
+	x := bx[:len(phi)]
+	if !model.TreeRow(ex.m.Transform, r, x) {
+		return 0, 0, ex.refused(r)
+	}
+	if c := ex.trees.c; c != nil {
+		pred, baseline, err = c.Explain(x, phi)
+	} else {
+		pred, baseline, err = Ensemble(ex.m.Estimator.Trees, x, ex.trees.ref, phi)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("explain: %w", err)
+	}
+	return pred, baseline, nil
+}
+
+// newKNNLayout lays the reference out as kNN inputs, as model.KNNRow
+// writes a record, with each column's feature.
+func newKNNLayout(tr *features.Transform, p int) (*knnLayout, error) {
+	wid := tr.Width()
+	switch {
+	case wid > maxKNNWidth:
+		return nil, fmt.Errorf("%d inputs; kNN takes at most %d", wid, maxKNNWidth)
+	case p > MaxExact:
+		return nil, fmt.Errorf("kNN over %d features: %w (at most %d)", p, ErrTooManyFeatures, MaxExact)
+	}
+	kl := &knnLayout{ref: make([]float64, wid), own: make([]int, wid)}
+	for j, n := range tr.Numeric {
+		kl.ref[j] = (n.Median - n.Mean) / n.Scale
+		kl.own[j] = j
+	}
+	k := len(tr.Numeric)
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		for l := range c.Levels {
+			kl.ref[k+l] = indicator(l == c.MostFrequent)
+			kl.own[k+l] = len(tr.Numeric) + i
+		}
+		k += len(c.Levels)
+	}
+	return kl, nil
+}
+
+// explainKNN enumerates the 2^p mixed records in the kNN layout, each
+// column taken from the record or the reference by its feature.
+func (ex *Explainer) explainKNN(r features.Row, phi []float64) (pred, baseline float64, err error) {
+	tr, kl := ex.m.Transform, ex.knn
+	var bx, bmix [maxKNNWidth]float64
+	x, mix := bx[:len(kl.ref)], bmix[:len(kl.ref)]
+	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !model.KNNRow(tr, r, x) {
+		return 0, 0, ex.refused(r)
+	}
+	est := ex.m.Estimator.KNN
+	_, baseline, err = Exact(len(phi), func(s uint64) float64 {
+		for c, o := range kl.own {
+			if s>>uint(o)&1 == 1 {
+				mix[c] = x[c]
+			} else {
+				mix[c] = kl.ref[c]
+			}
+		}
+		return est.Predict(mix)
+	}, phi)
+	if err != nil {
+		return 0, 0, fmt.Errorf("explain: %w", err)
+	}
+	return est.Predict(x), baseline, nil
+}
