@@ -220,7 +220,7 @@ func wantsJSON(r *http.Request) bool {
 func (a *api) predictRows(w http.ResponseWriter, l *predictor.Loaded, rows []features.Row) ([]float64, error) {
 	out := make([]float64, len(rows))
 	if err := l.Model.PredictBatch(rows, out); err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadRequest, err)
+		return nil, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	a.metrics.predictions.Add(float64(len(out)))
 	a.observeDrift(l, rows)

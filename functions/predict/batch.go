@@ -89,7 +89,7 @@ func withBatchEvents(h runner.EventHandler, pred *predictor.Predictor, bio batch
 		}
 		u, err := s3io.ParseURI(in)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", runner.ErrS3Event, err)
+			return nil, fmt.Errorf("%w: %w", runner.ErrS3Event, err)
 		}
 		base := path.Base(u.Key)
 		switch lower := strings.ToLower(base); {

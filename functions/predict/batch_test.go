@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/cli"
 )
 
 // runBatchCmd runs `predict batch` through run against the directory store.
@@ -80,7 +82,7 @@ func TestBatchCommandBadRow(t *testing.T) {
 	out := filepath.Join(dir, "out.csv")
 	_, _, err := runBatchCmd(t, store, "", "-in", in, "-out", out)
 	require.Error(t, err)
-	assert.Equal(t, 1, exitCode(err))
+	assert.Equal(t, 1, cli.ExitCode(err))
 	assert.Contains(t, err.Error(), `line 42, column "reading_score", value "7x2": not a number`)
 	assert.NoFileExists(t, out, "no output from a failed job")
 
@@ -106,7 +108,7 @@ func TestBatchCommandUsage(t *testing.T) {
 	for _, args := range [][]string{{}, {"-in", "x.csv"}, {"-out", "y.csv"}} {
 		_, _, err := runBatchCmd(t, store, "", args...)
 		require.Error(t, err, "%v", args)
-		assert.Equal(t, 2, exitCode(err), "%v", args)
+		assert.Equal(t, 2, cli.ExitCode(err), "%v", args)
 	}
 	_, _, err := runBatchCmd(t, store, "", "-in", filepath.Join(t.TempDir(), "missing.csv"), "-out", filepath.Join(t.TempDir(), "o.csv"))
 	require.ErrorContains(t, err, "missing.csv")

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,15 +34,7 @@ type config struct {
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Store: "./models", Model: "student-math-score", Addr: runner.DefaultAddr, ReloadInterval: 30 * time.Second,
 		Limits: Limits{MaxBody: DefaultMaxBody, MaxBatch: 10000}, Drift: true}
-	var problems []string
-	env := func(name string, set func(string) error) {
-		if v := getenv(name); v != "" {
-			if err := set(v); err != nil {
-				problems = append(problems, fmt.Sprintf("%s=%q: %v", name, v, err))
-			}
-		}
-	}
-	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	set := cli.NewSettings(getenv)
 	addr := func(v string) error {
 		a, err := runner.ParseAddr(v)
 		if err != nil {
@@ -54,11 +43,11 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		cfg.Addr = a
 		return nil
 	}
-	env("MODEL_STORE", str(&cfg.Store))
-	env("MODEL_NAME", str(&cfg.Model))
-	env(s3io.EndpointEnv, str(&cfg.S3Endpoint))
-	env("PORT", addr)
-	env("RELOAD_INTERVAL", func(v string) error {
+	set.Env("MODEL_STORE", cli.String(&cfg.Store))
+	set.Env("MODEL_NAME", cli.String(&cfg.Model))
+	set.Env(s3io.EndpointEnv, cli.String(&cfg.S3Endpoint))
+	set.Env("PORT", addr)
+	set.Env("RELOAD_INTERVAL", func(v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 100*time.Millisecond {
 			return errors.New("want a duration of at least 100ms, such as 30s")
@@ -66,11 +55,11 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		cfg.ReloadInterval = d
 		return nil
 	})
-	env("MAX_BODY_BYTES", positive64(&cfg.Limits.MaxBody))
-	env("MAX_BATCH", positive(&cfg.Limits.MaxBatch))
-	env("BATCH_OUTPUT_PREFIX", str(&cfg.BatchPrefix))
-	env("LOG_LEVEL", func(v string) error { return cfg.LogLevel.UnmarshalText([]byte(v)) })
-	env("DRIFT", onOff(&cfg.Drift))
+	set.Env("MAX_BODY_BYTES", cli.Positive64(&cfg.Limits.MaxBody))
+	set.Env("MAX_BATCH", cli.Positive(&cfg.Limits.MaxBatch))
+	set.Env("BATCH_OUTPUT_PREFIX", cli.String(&cfg.BatchPrefix))
+	set.Env("LOG_LEVEL", func(v string) error { return cfg.LogLevel.UnmarshalText([]byte(v)) })
+	set.Env("DRIFT", onOff(&cfg.Drift))
 
 	fs := flag.NewFlagSet("predict "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -78,8 +67,8 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
 	fs.Func("addr", "listen port or address (env PORT, default 8080)", addr)
-	fs.Func("max-body", "largest request body in bytes (env MAX_BODY_BYTES, default 6291456)", positive64(&cfg.Limits.MaxBody))
-	fs.Func("max-batch", "most rows in one request (env MAX_BATCH, default 10000)", positive(&cfg.Limits.MaxBatch))
+	fs.Func("max-body", "largest request body in bytes (env MAX_BODY_BYTES, default 6291456)", cli.Positive64(&cfg.Limits.MaxBody))
+	fs.Func("max-batch", "most rows in one request (env MAX_BATCH, default 10000)", cli.Positive(&cfg.Limits.MaxBatch))
 	if cmd != "batch" {
 		fs.Func("drift", "on or off: count served records against the training data for GET /model/drift and /metrics (env DRIFT, default on)", onOff(&cfg.Drift))
 	}
@@ -93,42 +82,25 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	default:
 		fs.StringVar(&cfg.BatchPrefix, "out", cfg.BatchPrefix, "s3://BUCKET/PREFIX where an S3-triggered batch writes under Lambda (env BATCH_OUTPUT_PREFIX)")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config{}, err
-		}
-		return config{}, usageError{err}
-	}
-	if fs.NArg() > 0 {
-		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	if err := set.Parse(fs, args); err != nil {
+		return config{}, err
 	}
 	if cmd == "batch" && (cfg.In == "" || cfg.Out == "") {
-		problems = append(problems, "batch needs -in URI and -out URI")
+		set.Problemf("batch needs -in URI and -out URI")
 	}
 	if cfg.BatchPrefix != "" && !strings.HasPrefix(cfg.BatchPrefix, "s3://") {
-		problems = append(problems, fmt.Sprintf("BATCH_OUTPUT_PREFIX %q: want s3://BUCKET/PREFIX", cfg.BatchPrefix))
+		set.Problemf("BATCH_OUTPUT_PREFIX %q: want s3://BUCKET/PREFIX", cfg.BatchPrefix)
 	}
 	if cmd == "invoke" && cfg.Event == "" {
-		problems = append(problems, "invoke needs -event FILE (or - for stdin)")
+		set.Problemf("invoke needs -event FILE (or - for stdin)")
 	}
 	if err := modelstore.CheckName("model", cfg.Model); err != nil {
-		problems = append(problems, err.Error())
+		set.Problemf("%v", err)
 	}
-	if len(problems) > 0 {
-		return config{}, usageError{errors.New("config: " + strings.Join(problems, "; "))}
+	if err := set.Err(); err != nil {
+		return config{}, err
 	}
 	return cfg, nil
-}
-
-func positive(p *int) func(string) error {
-	return func(v string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 {
-			return errors.New("want a whole number of at least 1")
-		}
-		*p = n
-		return nil
-	}
 }
 
 // onOff parses a switch: on or off (true, false, 1 and 0 are taken too).
@@ -144,25 +116,4 @@ func onOff(p *bool) func(string) error {
 		}
 		return nil
 	}
-}
-
-func positive64(p *int64) func(string) error {
-	return func(v string) error {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < 1 {
-			return errors.New("want a whole number of at least 1")
-		}
-		*p = n
-		return nil
-	}
-}
-
-// openStore opens the model store the configuration names; a URI it
-// cannot open is a usage error.
-func openStore(ctx context.Context, cfg config) (modelstore.Store, error) {
-	s, err := modelstore.Open(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return s, nil
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/cli"
 )
 
 func TestConfigDrift(t *testing.T) {
@@ -32,7 +34,7 @@ func TestConfigDrift(t *testing.T) {
 
 func TestConfigDriftBadValue(t *testing.T) {
 	_, err := loadConfig("serve", nil, func(k string) string { return map[string]string{"DRIFT": "sometimes"}[k] }, io.Discard)
-	var u usageError
+	var u cli.UsageError
 	require.ErrorAs(t, err, &u, "a bad DRIFT is a usage error")
 	assert.ErrorContains(t, err, `DRIFT="sometimes"`, "the error names the variable and value")
 	assert.ErrorContains(t, err, "on or off")

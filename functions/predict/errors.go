@@ -1,23 +1,23 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/studentperf/studentperf/functions/predict/internal/request"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/predictor"
+	"github.com/studentperf/studentperf/shared/runner"
 )
 
 // Sentinel errors of the HTTP layer; statusOf maps them to statuses.
 var (
 	errBadRequest       = request.ErrBadRequest
-	errUnsupportedMedia = errors.New("unsupported media type")
+	errUnsupportedMedia = errors.New("predict: unsupported media type")
 	errTooLarge         = request.ErrTooLarge
-	errNotFound         = errors.New("not found")
-	errMethod           = errors.New("method not allowed")
-	errUnavailable      = errors.New("unavailable")
+	errNotFound         = errors.New("predict: not found")
+	errMethod           = errors.New("predict: method not allowed")
+	errUnavailable      = errors.New("predict: unavailable")
 )
 
 // statusOf is the one place that maps an error to an HTTP status.
@@ -58,12 +58,6 @@ func writeError(w http.ResponseWriter, err error) {
 	writeJSON(w, statusOf(err), body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"encode response"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
+// writeJSON answers with status and v as JSON (runner.WriteJSON, which
+// train's handlers use too).
+var writeJSON = runner.WriteJSON

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/modelstore"
@@ -254,41 +255,28 @@ func TestInvokeMissingFile(t *testing.T) {
 // TestTrainEventsAreJSON checks the train sample events (the train
 // function consumes them) are well-formed and of the expected kind.
 func TestTrainEventsAreJSON(t *testing.T) {
-	var schedule struct {
-		DetailType string   `json:"detail-type"`
-		Source     string   `json:"source"`
-		Resources  []string `json:"resources"`
-	}
+	var schedule events.EventBridgeEvent
 	require.NoError(t, json.Unmarshal(readEventFile(t, "train-schedule.json"), &schedule))
 	assert.Equal(t, "Scheduled Event", schedule.DetailType, "train-schedule.json")
 	assert.Equal(t, "aws.events", schedule.Source, "train-schedule.json")
 	assert.Len(t, schedule.Resources, 1, "train-schedule.json: resources")
 
-	var s3 struct {
-		Records []struct {
-			EventSource string `json:"eventSource"`
-			EventName   string `json:"eventName"`
-			S3          struct {
-				Bucket struct{ Name string } `json:"bucket"`
-				Object struct{ Key string }  `json:"object"`
-			} `json:"s3"`
-		} `json:"Records"`
-	}
+	var s3 events.S3Event
 	require.NoError(t, json.Unmarshal(readEventFile(t, "train-s3-put.json"), &s3))
 	require.Len(t, s3.Records, 1, "train-s3-put.json: records")
 	r := s3.Records[0]
 	assert.Equal(t, "aws:s3", r.EventSource, "train-s3-put.json")
 	assert.Equal(t, "ObjectCreated:Put", r.EventName, "train-s3-put.json")
 	assert.Equal(t, "studentperf-data", r.S3.Bucket.Name, "train-s3-put.json: bucket")
-	assert.Equal(t, "students/train.csv", r.S3.Object.Key, "train-s3-put.json: key")
+	assert.Equal(t, "students/train.csv", r.S3.Object.URLDecodedKey, "train-s3-put.json: key")
 
 	direct := decodeAs[map[string]any](t, readEventFile(t, "train-direct.json"))
 	assert.Equal(t, map[string]any{"data": "sample", "seed": 42.0, "test_fraction": 0.2, "min_r2": 0.6}, direct, "train-direct.json")
 
 	// None of them is a predict event.
-	events := runner.HTTPEvents(http.NotFoundHandler())
+	httpEvents := runner.HTTPEvents(http.NotFoundHandler())
 	for _, name := range []string{"train-schedule.json", "train-s3-put.json", "train-direct.json"} {
-		_, err := runner.Invoke(context.Background(), events, readEventFile(t, name))
+		_, err := runner.Invoke(context.Background(), httpEvents, readEventFile(t, name))
 		assert.ErrorIs(t, err, runner.ErrUnrecognisedEvent, "%s through the predict adapter", name)
 	}
 }

@@ -18,42 +18,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/cli"
+	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/runner"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "predict: "+strings.Join(strings.Fields(err.Error()), " "))
-		}
-		os.Exit(exitCode(err))
-	}
-}
+func main() { cli.Main("predict", run) }
 
 // run is the whole program behind main. Logs go to stderr as JSON lines;
 // stdout carries only what invoke prints.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	cmd, args, ok := command(cmd, args)
-	if !ok {
-		return usageError{fmt.Errorf("unknown command %q (want serve, invoke or batch; predict -h lists them)", cmd)}
+	cmd, args, err := cli.Select("predict", args, commands)
+	if err != nil {
+		return err
 	}
 	cfg, err := loadConfig(cmd, args, getenv, stderr)
 	if err != nil {
@@ -68,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		logOut = buf
 	}
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, err := openStore(ctx, cfg)
+	store, err := cli.OpenStore(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
 	if err != nil {
 		return err
 	}
@@ -123,20 +107,4 @@ func reloadFirst(pred *predictor.Predictor, interval time.Duration, log *slog.Lo
 		}
 		return h(ctx, event)
 	}
-}
-
-// usageError marks a mistake in the command line or environment.
-type usageError struct{ error }
-
-func (u usageError) Unwrap() error { return u.error }
-
-func exitCode(err error) int {
-	var u usageError
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0 // -h asked for the usage, which was printed
-	case errors.As(err, &u):
-		return 2
-	}
-	return 1
 }

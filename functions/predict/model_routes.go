@@ -148,7 +148,7 @@ func (a *api) readReport(ctx context.Context, sv *served) ([]byte, error) {
 		case errors.Is(err, modelstore.ErrNotFound):
 			rep = &reportFile{missing: true}
 		case err != nil:
-			return nil, fmt.Errorf("%w: %v", errUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", errUnavailable, err)
 		default:
 			rep = &reportFile{body: b}
 		}

@@ -8,17 +8,3 @@ var commands = []cli.Command{
 	{Name: "invoke", Args: "-event FILE|-", Summary: "run the Lambda handler once on an event, print its response"},
 	{Name: "batch", Args: "-in URI -out URI [-errors URI]", Summary: "score a CSV file or S3 object in constant memory"},
 }
-
-// command resolves the first argument: "help" asks for the usage, any
-// other name must be one of commands.
-func command(cmd string, args []string) (string, []string, bool) {
-	if cmd == "help" {
-		return "serve", []string{"-h"}, true
-	}
-	for _, c := range commands {
-		if c.Name == cmd {
-			return cmd, args, true
-		}
-	}
-	return cmd, args, false
-}

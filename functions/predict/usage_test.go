@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/cli"
 )
 
 func runPredictArgs(args ...string) (string, error) {
@@ -23,7 +25,7 @@ func TestHelpListsCommands(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"help"}, {"batch", "-h"}, {"invoke", "-help"}} {
 		out, err := runPredictArgs(args...)
 		require.ErrorIs(t, err, flag.ErrHelp, "%v", args)
-		assert.Equal(t, 0, exitCode(err))
+		assert.Equal(t, 0, cli.ExitCode(err))
 		flags := strings.Index(out, "Flags of predict ")
 		require.Positive(t, flags, "%v:\n%s", args, out)
 		for _, c := range commands {
@@ -39,7 +41,7 @@ func TestHelpListsCommands(t *testing.T) {
 func TestUnknownCommandPointsAtHelp(t *testing.T) {
 	_, err := runPredictArgs("fly")
 	require.Error(t, err)
-	assert.Equal(t, 2, exitCode(err))
+	assert.Equal(t, 2, cli.ExitCode(err))
 	assert.Contains(t, err.Error(), `unknown command "fly"`)
 	assert.Contains(t, err.Error(), "predict -h")
 }

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
-	"fmt"
-	"github.com/studentperf/studentperf/shared/cli"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/studentperf/studentperf/shared/cli"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/runner"
@@ -49,23 +47,15 @@ type config struct {
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5,
 		Addr: defaultServeAddr, SyntheticMax: defaultSyntheticMax}
-	var problems []string
-	env := func(name string, set func(string) error) {
-		if v := getenv(name); v != "" {
-			if err := set(v); err != nil {
-				problems = append(problems, fmt.Sprintf("%s=%q: %v", name, v, err))
-			}
-		}
-	}
-	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
-	env("MODEL_STORE", str(&cfg.Store))
-	env("MODEL_NAME", str(&cfg.Model))
-	env(s3io.EndpointEnv, str(&cfg.S3Endpoint))
-	env("DATA_URI", str(&cfg.Data))
-	env("TEST_DATA_URI", str(&cfg.TestData))
-	env("TEST_FRACTION", fraction(&cfg.TestFraction))
-	env("SEED", seed(&cfg.Seed))
-	env("MIN_R2", r2(&cfg.MinR2))
+	set := cli.NewSettings(getenv)
+	set.Env("MODEL_STORE", cli.String(&cfg.Store))
+	set.Env("MODEL_NAME", cli.String(&cfg.Model))
+	set.Env(s3io.EndpointEnv, cli.String(&cfg.S3Endpoint))
+	set.Env("DATA_URI", cli.String(&cfg.Data))
+	set.Env("TEST_DATA_URI", cli.String(&cfg.TestData))
+	set.Env("TEST_FRACTION", fraction(&cfg.TestFraction))
+	set.Env("SEED", seed(&cfg.Seed))
+	set.Env("MIN_R2", r2(&cfg.MinR2))
 	addr := func(v string) error {
 		a, err := runner.ParseAddr(v)
 		if err != nil {
@@ -81,10 +71,10 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		return nil
 	}
 	if cmd == "serve" {
-		env("PORT", addr)
+		set.Env("PORT", addr)
 	}
-	env("TRAIN_TOKEN", str(&cfg.Token))
-	env("TRAIN_DATA_ALLOW", func(v string) error {
+	set.Env("TRAIN_TOKEN", cli.String(&cfg.Token))
+	set.Env("TRAIN_DATA_ALLOW", func(v string) error {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "" {
 				cfg.DataAllow = append(cfg.DataAllow, p)
@@ -92,7 +82,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		}
 		return nil
 	})
-	env("TRAIN_SYNTHETIC_MAX", func(v string) error {
+	set.Env("TRAIN_SYNTHETIC_MAX", func(v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {
 			return errors.New("want a whole number of rows, 0 or more")
@@ -124,43 +114,43 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	case "rollback":
 		fs.StringVar(&cfg.To, "to", "", "the version to make current (default: the newest complete version older than the current one)")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return config{}, err
-		}
-		return config{}, usageError{err}
+	if err := set.Parse(fs, args); err != nil {
+		return config{}, err
 	}
-	if fs.NArg() > 0 {
-		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
-	}
-	if cmd == "invoke" && cfg.Event == "" {
-		problems = append(problems, "invoke needs -event FILE (or - for stdin)")
-	}
-	if cfg.Folds < 2 {
-		problems = append(problems, fmt.Sprintf("-folds %d: need at least 2", cfg.Folds))
-	}
-	if err := modelstore.CheckName("model", cfg.Model); err != nil {
-		problems = append(problems, err.Error())
-	}
-	if cfg.Data == "" {
-		problems = append(problems, "no training data: set -data or DATA_URI")
-	}
-	if cfg.To != "" {
-		if err := modelstore.CheckName("version", cfg.To); err != nil {
-			problems = append(problems, "-to: "+err.Error())
-		}
-	}
-	if cmd == "serve" && cfg.Token == "" && !runner.IsLoopback(cfg.Addr) {
-		problems = append(problems, fmt.Sprintf("train serve on %s is reachable from other hosts: set TRAIN_TOKEN (callers then send Authorization: Bearer TOKEN), or listen on 127.0.0.1", cfg.Addr))
-	}
+	cfg.check(cmd, set)
 	if len(cfg.DataAllow) == 0 {
 		cfg.DataAllow = defaultAllow(cfg.Data, cfg.TestData)
 	}
 	cfg.openers = map[string]dataset.Opener{"s3": s3io.Opener(s3io.Options{Endpoint: cfg.S3Endpoint})}
-	if len(problems) > 0 {
-		return config{}, usageError{errors.New("config: " + strings.Join(problems, "; "))}
+	if err := set.Err(); err != nil {
+		return config{}, err
 	}
 	return cfg, nil
+}
+
+// check notes what is wrong with settings that parsed, each on its own
+// or against the command.
+func (cfg *config) check(cmd string, set *cli.Settings) {
+	if cmd == "invoke" && cfg.Event == "" {
+		set.Problemf("invoke needs -event FILE (or - for stdin)")
+	}
+	if cfg.Folds < 2 {
+		set.Problemf("-folds %d: need at least 2", cfg.Folds)
+	}
+	if err := modelstore.CheckName("model", cfg.Model); err != nil {
+		set.Problemf("%v", err)
+	}
+	if cfg.Data == "" {
+		set.Problemf("no training data: set -data or DATA_URI")
+	}
+	if cfg.To != "" {
+		if err := modelstore.CheckName("version", cfg.To); err != nil {
+			set.Problemf("-to: %v", err)
+		}
+	}
+	if cmd == "serve" && cfg.Token == "" && !runner.IsLoopback(cfg.Addr) {
+		set.Problemf("train serve on %s is reachable from other hosts: set TRAIN_TOKEN (callers then send Authorization: Bearer TOKEN), or listen on 127.0.0.1", cfg.Addr)
+	}
 }
 
 func fraction(p *float64) func(string) error {
@@ -194,14 +184,4 @@ func r2(p *float64) func(string) error {
 		*p = f
 		return nil
 	}
-}
-
-// openStore opens the model store the configuration names; a URI it
-// cannot open is a usage error.
-func openStore(ctx context.Context, cfg config) (modelstore.Store, error) {
-	s, err := modelstore.Open(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return s, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/studentperf/studentperf/shared/runner"
 	"github.com/studentperf/studentperf/shared/s3io"
 )
 
@@ -23,8 +24,8 @@ const (
 
 // Refusals of a request's options: the caller's mistake, never run.
 var (
-	errUnauthorized = errors.New("unauthorized")
-	errForbidden    = errors.New("refused")
+	errUnauthorized = errors.New("train: unauthorized")
+	errForbidden    = errors.New("train: refused")
 )
 
 // guard is what callers of serve, invoke and Lambda may ask: the operator
@@ -174,7 +175,7 @@ func (g guard) authorize(h http.Handler) http.Handler {
 		}
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="train"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": errUnauthorized.Error() + ": send Authorization: Bearer <TRAIN_TOKEN>"})
+			runner.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": errUnauthorized.Error() + ": send Authorization: Bearer <TRAIN_TOKEN>"})
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
@@ -61,7 +63,7 @@ type result struct {
 }
 
 // errBadOptions reports a request whose options are malformed.
-var errBadOptions = errors.New("bad run options")
+var errBadOptions = errors.New("train: bad run options")
 
 // decodeOptions reads options strictly: unknown members and trailing data
 // are errors; an empty body is no options.
@@ -73,7 +75,7 @@ func decodeOptions(body []byte) (options, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("%w: %v (members: command, to, data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
+		return o, fmt.Errorf("%w: %w (members: command, to, data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return o, fmt.Errorf("%w: trailing data after the JSON object", errBadOptions)
@@ -188,48 +190,38 @@ func (t *trainer) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /train", t.trainHTTP)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		runner.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		runner.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no route for %s %s (train serves POST /train)", r.Method, r.URL.Path)})
+		runner.WriteJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no route for %s %s (train serves POST /train)", r.Method, r.URL.Path)})
 	})
 	return mux
 }
 
 func (t *trainer) trainHTTP(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": fmt.Sprintf("Content-Type %q; use application/json", ct)})
+		runner.WriteJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": fmt.Sprintf("Content-Type %q; use application/json", ct)})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOptionsBody))
 	if err != nil {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body over %d bytes or unreadable: %v", maxOptionsBody, err)})
+		runner.WriteJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body over %d bytes or unreadable: %v", maxOptionsBody, err)})
 		return
 	}
 	o, err := decodeOptions(body)
 	if err != nil {
-		writeJSON(w, statusOf(err), map[string]string{"error": err.Error()})
+		runner.WriteJSON(w, statusOf(err), map[string]string{"error": err.Error()})
 		return
 	}
 	res, err := t.run(r.Context(), o, "http")
 	if err != nil {
-		writeJSON(w, statusOf(err), map[string]string{"error": err.Error()})
+		runner.WriteJSON(w, statusOf(err), map[string]string{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"encode response"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	runner.WriteJSON(w, http.StatusOK, res)
 }
 
 // events handles every Lambda event train accepts, told apart by shape:
@@ -265,13 +257,9 @@ func (t *trainer) events() runner.EventHandler {
 			}
 			return t.run(ctx, options{Data: &uri}, "s3")
 		case hasDetailType:
-			var eb struct {
-				DetailType string          `json:"detail-type"`
-				Source     string          `json:"source"`
-				Detail     json.RawMessage `json:"detail"`
-			}
+			var eb events.EventBridgeEvent
 			if err := json.Unmarshal(event, &eb); err != nil {
-				return nil, fmt.Errorf("%w: EventBridge event: %v", errBadOptions, err)
+				return nil, fmt.Errorf("%w: EventBridge event: %w", errBadOptions, err)
 			}
 			o, err := decodeOptions(bytes.TrimSpace(eb.Detail))
 			if err != nil && string(bytes.TrimSpace(eb.Detail)) != "null" {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/cli"
 )
 
 // invokeEnv runs `train invoke -event path` through run and decodes stdout.
@@ -94,6 +96,8 @@ func TestEventErrors(t *testing.T) {
 		"two S3 records":        `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"},{"eventSource":"aws:s3","eventName":"ObjectCreated:Put"}]}`,
 		"S3 delete":             `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}`,
 		"bad detail":            `{"detail-type":"Scheduled Event","source":"aws.events","detail":{"seed":"x"}}`,
+		"bad EventBridge time":  `{"detail-type":"Scheduled Event","source":"aws.events","time":"noon"}`,
+		"S3 key not encoded":    `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"100%.csv"}}}]}`,
 		"unknown command":       `{"command":"explode"}`,
 		"versions with options": `{"command":"versions","data":"sample"}`,
 		"rollback bad target":   `{"command":"rollback","to":"../x"}`,
@@ -281,7 +285,7 @@ func TestServeRefusesWhatTheOperatorDidNotAllow(t *testing.T) {
 func TestServeNeedsATokenOffLoopback(t *testing.T) {
 	_, err := runTrain(t, env("PORT", "0.0.0.0:0"), "serve", "-store", t.TempDir())
 	require.Error(t, err)
-	assert.Equal(t, 2, exitCode(err))
+	assert.Equal(t, 2, cli.ExitCode(err))
 	assert.Contains(t, err.Error(), "TRAIN_TOKEN")
 
 	cfg, err := loadConfig("serve", nil, env("PORT", "8080"), io.Discard)

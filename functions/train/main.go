@@ -24,45 +24,25 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"github.com/studentperf/studentperf/shared/cli"
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/cli"
+	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/runner"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "train: "+oneLine(err.Error()))
-		}
-		os.Exit(exitCode(err))
-	}
-}
+func main() { cli.Main("train", run) }
 
 // run is the whole program behind main, with its inputs made explicit so
 // tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cmd := "run"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	if cmd == "help" {
-		cmd, args = "run", []string{"-h"}
-	}
-	if !isCommand(cmd) {
-		return usageError{fmt.Errorf("unknown command %q (want run, serve, invoke, versions or rollback; train -h lists them)", cmd)}
+	cmd, args, err := cli.Select("train", args, commands)
+	if err != nil {
+		return err
 	}
 	if runner.IsLambda(getenv) {
 		cmd = "lambda"
@@ -71,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := cli.OpenStore(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
 	if err != nil {
 		return err
 	}
@@ -133,36 +113,4 @@ var commands = []cli.Command{
 	{Name: "invoke", Args: "-event FILE|-", Summary: "run the Lambda handler once on an event, print its response"},
 	{Name: "versions", Args: "[-json]", Summary: "the store's versions, newest first, * on the current one"},
 	{Name: "rollback", Args: "[-to VERSION]", Summary: "repoint current.json at an older, verified version"},
-}
-
-func isCommand(name string) bool {
-	for _, c := range commands {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// usageError marks a mistake in the command line or environment.
-type usageError struct{ error }
-
-func (u usageError) Unwrap() error { return u.error }
-
-// exitCode maps an error to the process exit status: 0 for -h, 2 for usage, 1 for
-// everything else (bad data, no model reaching MIN_R2, a store failure).
-func exitCode(err error) int {
-	var u usageError
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0 // -h asked for the usage, which was printed
-	case errors.As(err, &u):
-		return 2
-	}
-	return 1
-}
-
-// oneLine keeps the contract's one-line reason on stderr.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studentperf/studentperf/shared/cli"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
@@ -239,8 +240,8 @@ func TestBadDataFailsAndLeavesTheStoreAlone(t *testing.T) {
 			require.NoError(t, os.WriteFile(path, []byte(c.csv), 0o644))
 			_, err := runTrain(t, env(), "-store", store, "-data", path)
 			require.Error(t, err)
-			assert.NotZero(t, exitCode(err), "exit code for %v", err)
-			msg := oneLine(err.Error())
+			assert.NotZero(t, cli.ExitCode(err), "exit code for %v", err)
+			msg := cli.OneLine(err.Error())
 			for _, w := range c.want {
 				assert.Contains(t, msg, w)
 			}
@@ -294,7 +295,7 @@ func TestBetterModelReplacesCurrent(t *testing.T) {
 func TestConfigErrorsNameEveryBadValue(t *testing.T) {
 	_, err := runTrain(t, env("TEST_FRACTION", "1.5", "SEED", "-3", "MIN_R2", "x", "TRAIN_SYNTHETIC_MAX", "lots"), "-store", t.TempDir())
 	require.Error(t, err)
-	assert.Equal(t, 2, exitCode(err), "a usage error")
+	assert.Equal(t, 2, cli.ExitCode(err), "a usage error")
 	for _, w := range []string{"TEST_FRACTION", "SEED", "MIN_R2", "TRAIN_SYNTHETIC_MAX"} {
 		assert.Contains(t, err.Error(), w)
 	}
@@ -306,7 +307,7 @@ func TestConfigErrorsNameEveryBadValue(t *testing.T) {
 	} {
 		_, err := runTrain(t, env(), args...)
 		require.Error(t, err, "%v", args)
-		assert.Equal(t, 2, exitCode(err), "%v: %v", args, err)
+		assert.Equal(t, 2, cli.ExitCode(err), "%v: %v", args, err)
 	}
 }
 

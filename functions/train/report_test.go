@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/cli"
 )
 
 // storeState is what a refused run must leave as it was: versions/ and
@@ -136,7 +138,7 @@ func TestAModelBelowMinR2FailsAfterWritingItsReport(t *testing.T) {
 	store := t.TempDir()
 	out, err := runTrain(t, env("MIN_R2", "0.99"), "-store", store, "-families", "linear")
 	require.ErrorContains(t, err, "MIN_R2", out)
-	assert.NotZero(t, exitCode(err))
+	assert.NotZero(t, cli.ExitCode(err))
 	assert.Empty(t, storeState(t, store)[filepath.Join("student-math-score", "versions")], "no version")
 	assert.NoFileExists(t, filepath.Join(store, "student-math-score", "current.json"))
 	where, page := reportOf(t, out)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studentperf/studentperf/shared/cli"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
@@ -126,8 +127,8 @@ func TestS3DataErrors(t *testing.T) {
 			}
 			_, err := runTrain(t, getenv, "-store", store, "-data", c.uri)
 			require.Error(t, err)
-			assert.NotZero(t, exitCode(err))
-			msg := oneLine(err.Error())
+			assert.NotZero(t, cli.ExitCode(err))
+			msg := cli.OneLine(err.Error())
 			assert.Contains(t, msg, c.uri)
 			assert.Contains(t, msg, c.want)
 			assert.NotContains(t, msg, "\n")

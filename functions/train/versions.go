@@ -117,7 +117,7 @@ type rollbackResult struct {
 }
 
 // errRollback reports a rollback that cannot be done as asked.
-var errRollback = errors.New("rollback")
+var errRollback = errors.New("train: rollback")
 
 // rollback points current.json of name at version to, or by default at
 // the newest complete version older than the current one. The target's

@@ -52,7 +52,7 @@ type Result struct {
 }
 
 // ErrBadRow wraps the error of a row that stopped a job.
-var ErrBadRow = errors.New("bad row")
+var ErrBadRow = errors.New("batch: bad row")
 
 // Score reads CSV with a header from r, scores every row with m and writes
 // the input's columns plus the score to w. It returns when r is read to

@@ -9,11 +9,11 @@ import (
 // ErrInvalid is wrapped by every error that reports a problem with the data
 // itself (as opposed to a failure to read it), so callers can tell bad input
 // from a broken source with errors.Is(err, ErrInvalid).
-var ErrInvalid = errors.New("invalid data")
+var ErrInvalid = errors.New("dataset: invalid data")
 
 // ErrBadURI reports a data URI that names nothing readable: empty, an
 // unsupported scheme, a bad synthetic row count, a directory.
-var ErrBadURI = errors.New("bad data URI")
+var ErrBadURI = errors.New("dataset: bad data URI")
 
 // Error is one problem found in the data. It reads like
 //

@@ -17,7 +17,7 @@ const MaxCompiledBytes = 32 << 20
 
 // ErrTooLarge is returned by Compile for an ensemble whose tables would
 // exceed MaxCompiledBytes.
-var ErrTooLarge = errors.New("tables too large")
+var ErrTooLarge = errors.New("explain: tables too large")
 
 // Compiled is a sum or mean of trees prepared to be explained against one
 // fixed reference: the same values as Ensemble, without walking the trees.

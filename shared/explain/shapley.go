@@ -16,7 +16,7 @@ const MaxExact = 10
 
 // ErrTooManyFeatures is returned for more features than an algorithm
 // takes.
-var ErrTooManyFeatures = errors.New("too many features")
+var ErrTooManyFeatures = errors.New("explain: too many features")
 
 // coef[a][b] = (a−1)!·b!/(a+b)! = 1/(a·C(a+b, a)) for a ≥ 1: the Shapley
 // value, for a player in A, of the game 1[A ⊆ S and B ∩ S = ∅] with |A| = a

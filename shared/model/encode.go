@@ -11,7 +11,7 @@ import (
 )
 
 // ErrChecksum reports model bytes whose sha256 is not the expected one.
-var ErrChecksum = errors.New("model checksum mismatch")
+var ErrChecksum = errors.New("model: checksum mismatch")
 
 // Encode returns model.json: indented JSON, byte-identical for identical
 // models (fields in declaration order, map keys sorted, floats in their

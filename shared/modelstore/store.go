@@ -14,9 +14,9 @@ import (
 
 // Errors every store implementation returns, wrapped with context.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrExists   = errors.New("already exists")
-	ErrConflict = errors.New("current model changed concurrently")
+	ErrNotFound = errors.New("modelstore: not found")
+	ErrExists   = errors.New("modelstore: already exists")
+	ErrConflict = errors.New("modelstore: current model changed concurrently")
 )
 
 // CurrentFile is the name of the pointer to the current version.
@@ -136,7 +136,7 @@ func (p Pointer) validate() error {
 }
 
 // ErrUnsupported reports a store URI this build cannot open.
-var ErrUnsupported = errors.New("unsupported model store")
+var ErrUnsupported = errors.New("modelstore: unsupported store")
 
 // Options configures Open.
 type Options struct {
@@ -163,10 +163,10 @@ func Open(ctx context.Context, uri string, o Options) (Store, error) {
 	case strings.HasPrefix(uri, "file://"):
 		uri = strings.TrimPrefix(uri, "file://")
 	case strings.Contains(uri, "://"):
-		return nil, fmt.Errorf("model store %q: %w scheme (want a directory, file://DIR or s3://BUCKET/PREFIX)", uri, ErrUnsupported)
+		return nil, fmt.Errorf("%w %q (want a directory, file://DIR or s3://BUCKET/PREFIX)", ErrUnsupported, uri)
 	}
 	if uri == "" {
-		return nil, fmt.Errorf("model store: %w: empty path", ErrUnsupported)
+		return nil, fmt.Errorf("%w: empty path (want a directory, file://DIR or s3://BUCKET/PREFIX)", ErrUnsupported)
 	}
 	return NewDir(uri), nil
 }

@@ -35,7 +35,7 @@ var (
 )
 
 // ErrNoModel reports a store with no current model yet.
-var ErrNoModel = errors.New("no model in the store yet: run train to push one")
+var ErrNoModel = errors.New("predictor: no model in the store yet: run train to push one")
 
 // Backoff bounds of Run while no model is loaded: a store that comes back
 // is seen within MaxBackoff.

@@ -37,13 +37,13 @@ var (
 )
 
 // ErrBelowMinR2 reports a model whose held-out R² misses the minimum.
-var ErrBelowMinR2 = errors.New("model below the minimum R²")
+var ErrBelowMinR2 = errors.New("pusher: model below the minimum R²")
 
 // ErrLostRace reports a push that lost to another run: current.json
 // changed between the moment this run read it (before training) and its
 // own conditional write. The loser's version is deleted; the winner stays
 // current.
-var ErrLostRace = errors.New("lost the race to update current.json")
+var ErrLostRace = errors.New("pusher: lost the race to update current.json")
 
 // Base is the store's current pointer as a run found it before training:
 // the model the run must beat, and the revision its conditional write

@@ -22,7 +22,7 @@ type EventHandler func(ctx context.Context, event json.RawMessage) (any, error)
 
 // ErrUnrecognisedEvent is the cause of the *EventError that HTTPEvents returns for a well-formed event of
 // any other kind (an SQS message, an S3 notification, a bare JSON value, ...). Test for it with errors.Is.
-var ErrUnrecognisedEvent = errors.New("unrecognised event: not an API Gateway REST, HTTP API or Function URL request")
+var ErrUnrecognisedEvent = errors.New("runner: unrecognised event: not an API Gateway REST, HTTP API or Function URL request")
 
 // EventError reports an event that HTTPEvents cannot turn into an HTTP request: malformed JSON, an event
 // of an unrecognised kind (its cause is then ErrUnrecognisedEvent), or a recognised event with a bad

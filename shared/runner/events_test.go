@@ -199,7 +199,7 @@ func TestHTTPEventsBadEvents(t *testing.T) {
 			assert.ErrorAs(t, err, &ee)
 			if tt.unrecognised {
 				assert.ErrorIs(t, err, runner.ErrUnrecognisedEvent)
-				assert.EqualError(t, err, "unrecognised event: not an API Gateway REST, HTTP API or Function URL request")
+				assert.EqualError(t, err, "runner: unrecognised event: not an API Gateway REST, HTTP API or Function URL request")
 			} else {
 				assert.NotErrorIs(t, err, runner.ErrUnrecognisedEvent)
 				assert.ErrorContains(t, err, tt.want)

@@ -44,5 +44,5 @@ func ExampleInvoke() {
 	fmt.Println(err)
 	// Output:
 	// {"statusCode":200,"headers":{"Content-Type":"text/plain"},"multiValueHeaders":null,"body":"hello, lambda","cookies":[]} <nil>
-	// handler: unrecognised event: not an API Gateway REST, HTTP API or Function URL request
+	// handler: runner: unrecognised event: not an API Gateway REST, HTTP API or Function URL request
 }

@@ -204,13 +204,20 @@ func (iv *invoker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // writeError answers with status and the JSON body {"error": msg}.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	b, err := json.Marshal(map[string]string{"error": msg})
+	WriteJSON(w, status, map[string]string{"error": msg})
+}
+
+// WriteJSON answers with status and v as a JSON body on one line; a value
+// that cannot be encoded becomes a 500 saying so. Both functions' HTTP
+// handlers answer through it.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		b = []byte(`{"error":"internal error"}`)
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encode response"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(append(b, '\n')) // the client went away: nothing to do
 }
 
 // newRequestID returns a random (version 4) UUID, the form of Lambda's request IDs.

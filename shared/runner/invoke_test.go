@@ -50,7 +50,7 @@ func TestInvokeErrors(t *testing.T) {
 		{"nil handler", nil, `{}`, "handler is nil", nil},
 		{"empty event", echoEvents(), ``, "decode event: EOF", nil},
 		{"malformed event", echoEvents(), `{"a":`, "decode event: unexpected EOF", nil},
-		{"unrecognised event", echoEvents(), `{"Records":[]}`, "handler: unrecognised event", runner.ErrUnrecognisedEvent},
+		{"unrecognised event", echoEvents(), `{"Records":[]}`, "handler: runner: unrecognised event", runner.ErrUnrecognisedEvent},
 		{"handler error", func(context.Context, json.RawMessage) (any, error) { return nil, boom }, `{}`, "handler: boom", boom},
 		{"handler panic", func(context.Context, json.RawMessage) (any, error) { panic("oops") }, `{}`, "handler panicked: oops", nil},
 		{"unencodable response", func(context.Context, json.RawMessage) (any, error) { return math.Inf(1), nil }, `{}`, "encode response: json: unsupported value", nil},
@@ -90,7 +90,7 @@ func TestInvokeHandler(t *testing.T) {
 		wantMsg  string
 	}{
 		{"v1 sample", echoEvents(), string(readTestdata(t, "apigw-rest-v1.json")), "", ""},
-		{"unrecognised", echoEvents(), string(readTestdata(t, "unknown.json")), "EventError", "unrecognised event: not an API Gateway REST, HTTP API or Function URL request"},
+		{"unrecognised", echoEvents(), string(readTestdata(t, "unknown.json")), "EventError", "runner: unrecognised event: not an API Gateway REST, HTTP API or Function URL request"},
 		{"wrapped error", boom, `{}`, "wrapError", "load model: unexpected EOF"},
 		{"malformed event", echoEvents(), `{`, "errorString", "unexpected EOF"},
 		{"syntax error", echoEvents(), `{"a" 1}`, "SyntaxError", "invalid character '1' after object key"},

@@ -4,50 +4,48 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // ErrS3Event reports an S3 event notification a function cannot act on.
-var ErrS3Event = errors.New("S3 event")
-
-// s3Record is one record of an S3 event notification.
-type s3Record struct {
-	EventSource string `json:"eventSource"`
-	EventName   string `json:"eventName"`
-	S3          struct {
-		Bucket struct {
-			Name string `json:"name"`
-		} `json:"bucket"`
-		Object struct {
-			Key string `json:"key"`
-		} `json:"object"`
-	} `json:"s3"`
-}
+var ErrS3Event = errors.New("runner: S3 event")
 
 // S3ObjectCreated reads an S3 event notification: isS3 is false for any
 // other event (no record from aws:s3), and otherwise uri is
-// s3://BUCKET/KEY of its one ObjectCreated record, the key URL-decoded
-// ('+' is a space), or err (wrapping ErrS3Event) says why it names no
-// object: several records, another event type, no bucket or key.
+// s3://BUCKET/KEY of its one ObjectCreated record, or err (wrapping
+// ErrS3Event) says why it names no object: several records, another event
+// type, a record that does not decode, no bucket or key.
+//
+// S3 sends the key URL-encoded with '+' for a space (form encoding);
+// events.S3Object decodes it into URLDecodedKey with url.QueryUnescape,
+// so "next+term%282%29.csv" names the object "next term(2).csv".
 func S3ObjectCreated(event json.RawMessage) (uri string, isS3 bool, err error) {
-	var n struct {
-		Records []s3Record `json:"Records"`
+	// Only the source tells an S3 notification apart; the whole record
+	// is decoded once it is known to be one, so that a bad record is
+	// reported rather than taken for another kind of event.
+	type source struct {
+		EventSource string `json:"eventSource"`
 	}
-	if json.Unmarshal(event, &n) != nil || !slices.ContainsFunc(n.Records, func(r s3Record) bool { return r.EventSource == "aws:s3" }) {
+	var sources struct{ Records []source }
+	if json.Unmarshal(event, &sources) != nil || !slices.ContainsFunc(sources.Records, func(r source) bool { return r.EventSource == "aws:s3" }) {
 		return "", false, nil
 	}
-	if len(n.Records) != 1 {
-		return "", true, fmt.Errorf("%w: %d records; want exactly 1 (one object per invocation)", ErrS3Event, len(n.Records))
+	if len(sources.Records) != 1 {
+		return "", true, fmt.Errorf("%w: %d records; want exactly 1 (one object per invocation)", ErrS3Event, len(sources.Records))
+	}
+	var n events.S3Event
+	if err := json.Unmarshal(event, &n); err != nil {
+		return "", true, fmt.Errorf("%w: the record does not decode: %w", ErrS3Event, err)
 	}
 	rec := n.Records[0]
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
 		return "", true, fmt.Errorf("%w: record %q is not an ObjectCreated event", ErrS3Event, rec.EventName)
 	}
-	key, err := url.QueryUnescape(rec.S3.Object.Key)
-	if err != nil || key == "" || rec.S3.Bucket.Name == "" {
-		return "", true, fmt.Errorf("%w: no valid bucket and key", ErrS3Event)
+	if rec.S3.Object.URLDecodedKey == "" || rec.S3.Bucket.Name == "" {
+		return "", true, fmt.Errorf("%w: no bucket or no object key", ErrS3Event)
 	}
-	return "s3://" + rec.S3.Bucket.Name + "/" + key, true, nil
+	return "s3://" + rec.S3.Bucket.Name + "/" + rec.S3.Object.URLDecodedKey, true, nil
 }

@@ -99,7 +99,7 @@ func TestServerRoutes(t *testing.T) {
 		resp, body := do(t, http.MethodPost, url+runner.InvokePath, bytes.NewReader(readTestdata(t, "unknown.json")))
 		assert.Equal(t, http.StatusOK, resp.StatusCode, "invoke")
 		assert.Equal(t, "Unhandled", resp.Header.Get("X-Amz-Function-Error"), "invoke: X-Amz-Function-Error")
-		assert.Equal(t, `{"errorMessage":"unrecognised event: not an API Gateway REST, HTTP API or Function URL request","errorType":"EventError"}`, body, "invoke body")
+		assert.Equal(t, `{"errorMessage":"runner: unrecognised event: not an API Gateway REST, HTTP API or Function URL request","errorType":"EventError"}`, body, "invoke body")
 	})
 	t.Run("invoke route, GET", func(t *testing.T) {
 		resp, _ := do(t, http.MethodGet, url+runner.InvokePath, nil)

@@ -14,12 +14,12 @@ import (
 // Kinds of failure Explain tells apart, for callers that map them to exit
 // codes or HTTP statuses (errors.Is).
 var (
-	ErrNotFound     = errors.New("not found")
-	ErrAccessDenied = errors.New("access denied")
-	ErrCredentials  = errors.New("no usable AWS credentials")
-	ErrRegion       = errors.New("wrong region")
-	ErrUnreachable  = errors.New("S3 unreachable")
-	ErrPrecondition = errors.New("precondition failed")
+	ErrNotFound     = errors.New("s3io: not found")
+	ErrAccessDenied = errors.New("s3io: access denied")
+	ErrCredentials  = errors.New("s3io: no usable AWS credentials")
+	ErrRegion       = errors.New("s3io: wrong region")
+	ErrUnreachable  = errors.New("s3io: S3 unreachable")
+	ErrPrecondition = errors.New("s3io: precondition failed")
 )
 
 // Error is an S3 failure explained: what was asked of which object, the
@@ -34,7 +34,9 @@ type Error struct {
 func (e *Error) Error() string {
 	kind := "S3 request failed"
 	if e.Kind != nil {
-		kind = e.Kind.Error()
+		// The URI says where the message comes from; the kind needs no
+		// package prefix after it.
+		kind = strings.TrimPrefix(e.Kind.Error(), "s3io: ")
 	}
 	return oneLine(fmt.Sprintf("%s: %s: %s", e.URI, kind, e.Detail))
 }

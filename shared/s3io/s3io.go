@@ -61,7 +61,7 @@ type URI struct {
 func (u URI) String() string { return "s3://" + u.Bucket + "/" + u.Key }
 
 // ErrBadURI reports a malformed s3:// URI.
-var ErrBadURI = errors.New("bad s3 URI")
+var ErrBadURI = errors.New("s3io: bad S3 URI")
 
 // ParseURI parses s3://BUCKET/KEY. The bucket must follow S3's naming
 // rules (3–63 characters: lower-case letters, digits, '.', '-').

@@ -59,3 +59,13 @@ func FuzzParseURI(f *testing.F) {
 		require.Equal(t, s, u.String())
 	})
 }
+
+// The URI says where an S3 failure comes from, so its kind is named
+// without the package prefix its sentinel carries; errors.Is still finds
+// the sentinel.
+func TestErrorNamesURIKindAndDetail(t *testing.T) {
+	err := error(&s3io.Error{URI: "s3://b/k.csv", Kind: s3io.ErrNotFound, Detail: "no such object"})
+	assert.EqualError(t, err, "s3://b/k.csv: not found: no such object")
+	assert.ErrorIs(t, err, s3io.ErrNotFound)
+	assert.EqualError(t, s3io.ErrNotFound, "s3io: not found")
+}

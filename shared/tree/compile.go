@@ -65,7 +65,7 @@ const (
 // (they predict with Predict as ever): a feature split both as a number
 // and as a category, more than 65,535 thresholds on one feature, or more
 // than 64 groups of features.
-var ErrNotCompilable = errors.New("trees cannot be compiled")
+var ErrNotCompilable = errors.New("tree: trees cannot be compiled")
 
 // Compile turns trees into tables. The trees must be valid (as Check
 // reports); they are not changed, and the result does not refer to them,
