@@ -29,7 +29,6 @@ type outcome struct {
 // error. Nothing touches the store before the push step.
 func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, now func() time.Time) (*outcome, error) {
 	start := now()
-	src := dataset.SourceOptions{Seed: cfg.Seed, Openers: cfg.openers}
 
 	// The model to beat, and the revision of current.json this run's push
 	// replaces: read before training, so that a run which another one
@@ -38,37 +37,81 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("read current: %w", err)
 	}
-
-	tab, info, err := dataset.Load(ctx, cfg.Data, dataset.Students, src)
+	d, err := ingest(ctx, cfg, out)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
+		return nil, err
 	}
-	var trainTab, testTab *dataset.Table
-	var testInfo *model.DataInfo
-	if cfg.TestData != "" {
-		t, ti, err := dataset.Load(ctx, cfg.TestData, dataset.Students, src)
-		if err != nil {
-			return nil, fmt.Errorf("ingest test data: %w", err)
-		}
-		trainTab, testTab, testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
-		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
-	} else {
-		if trainTab, testTab, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
-			return nil, fmt.Errorf("split: %w", err)
-		}
-		fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, trainTab.Len(), testTab.Len(), cfg.Seed)
-	}
-	stats := dataset.Describe(tab)
-
-	tr, err := features.Fit(trainTab)
+	tr, err := features.Fit(d.train)
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
-	grid, err := searchGrid(cfg, trainTab.Len())
+	found, err := runSearch(cfg, tr, d.train, out)
+	if err != nil {
+		return nil, err
+	}
+	m, err := buildModel(cfg, d, tr, found)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	mt, testPred, err := evaluate(cfg, m, d, found)
+	if err != nil {
+		return nil, err
+	}
+	printCandidates(out, mt)
+	c := pusher.Candidate{Base: base, Model: m, Test: d.test, Metrics: mt}
+	decision, err := push(ctx, cfg, store, out, c, d, testPred, now)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "done in %.2fs\n", now().Sub(start).Seconds())
+	return &outcome{Metrics: mt, Decision: decision}, nil
+}
+
+// ingested is the run's data: the whole table, its training and held-out
+// parts and where they came from.
+type ingested struct {
+	all, train, test *dataset.Table
+	info             model.DataInfo  // the training data (-data)
+	testInfo         *model.DataInfo // the held-out data, when -test-data gave it
+	stats            dataset.Stats   // the description of all
+}
+
+// ingest loads the training data and holds out the test rows: the
+// -test-data table when given, a seeded split of the data otherwise. It
+// says on out what it read.
+func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
+	src := dataset.SourceOptions{Seed: cfg.Seed, Openers: cfg.openers}
+	tab, info, err := dataset.Load(ctx, cfg.Data, dataset.Students, src)
+	if err != nil {
+		return ingested{}, fmt.Errorf("ingest: %w", err)
+	}
+	d := ingested{all: tab, info: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}, stats: dataset.Describe(tab)}
+	if cfg.TestData != "" {
+		t, ti, err := dataset.Load(ctx, cfg.TestData, dataset.Students, src)
+		if err != nil {
+			return ingested{}, fmt.Errorf("ingest test data: %w", err)
+		}
+		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
+		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
+		return d, nil
+	}
+	if d.train, d.test, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
+		return ingested{}, fmt.Errorf("split: %w", err)
+	}
+	fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, d.train.Len(), d.test.Len(), cfg.Seed)
+	return d, nil
+}
+
+// runSearch cross-validates the run's grid on the training rows and
+// refits the winner, reporting each family as it finishes (and each fit
+// on cfg.progress when set). The training inputs live only as long as
+// the search.
+func runSearch(cfg config, tr *features.Transform, rows *dataset.Table, out io.Writer) (*search.Outcome, error) {
+	grid, err := searchGrid(cfg, rows.Len())
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	in, err := search.Inputs(tr, trainTab)
+	in, err := search.Inputs(tr, rows)
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
@@ -89,69 +132,83 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	in = nil // the training inputs are not needed past the search
-	best := found.Results[found.Best]
+	return found, nil
+}
 
-	dataInfo := model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}
-	prov := model.Provenance{Seed: cfg.Seed, Data: dataInfo, TestData: testInfo, Folds: cfg.Folds}
-	if testInfo == nil {
+// buildModel wraps the search's refitted estimator in a model with the
+// run's provenance and the training data's profile, which served inputs
+// are compared with.
+func buildModel(cfg config, d ingested, tr *features.Transform, found *search.Outcome) (*model.Model, error) {
+	prov := model.Provenance{Seed: cfg.Seed, Data: d.info, TestData: d.testInfo, Folds: cfg.Folds}
+	if d.testInfo == nil {
 		prov.TestFraction = cfg.TestFraction
 	}
-	training, err := drift.Fit(trainTab, tr) // what served inputs are compared with
+	training, err := drift.Fit(d.train, tr)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return nil, err
 	}
 	m, err := model.New(cfg.Model, dataset.Students, tr, found.Estimator, prov)
 	if err != nil {
-		return nil, fmt.Errorf("model: %w", err)
+		return nil, err
 	}
 	m.Training = training
+	return m, nil
+}
 
-	testPred, err := m.PredictTable(testTab)
+// evaluate scores m on the held-out and the training rows and gathers
+// the run's metrics: the scores, every candidate's cross-validation and
+// the data's description. It returns the held-out predictions too, which
+// the report plots.
+func evaluate(cfg config, m *model.Model, d ingested, found *search.Outcome) (*model.Metrics, []float64, error) {
+	testPred, err := m.PredictTable(d.test)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate: test data: %w", err)
+		return nil, nil, fmt.Errorf("evaluate: test data: %w", err)
 	}
-	testMetrics, err := metrics.EvaluateRegression(testTab.Target, testPred)
+	testMetrics, err := metrics.EvaluateRegression(d.test.Target, testPred)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
+		return nil, nil, fmt.Errorf("evaluate: %w", err)
 	}
-	trainPred, err := m.PredictTable(trainTab)
+	trainPred, err := m.PredictTable(d.train)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate: training data: %w", err)
+		return nil, nil, fmt.Errorf("evaluate: training data: %w", err)
 	}
-	trainMetrics, err := metrics.EvaluateRegression(trainTab.Target, trainPred)
+	trainMetrics, err := metrics.EvaluateRegression(d.train.Target, trainPred)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
+		return nil, nil, fmt.Errorf("evaluate: %w", err)
 	}
-
-	metrics := &model.Metrics{
+	best := found.Results[found.Best]
+	mt := &model.Metrics{
 		Selected: best.Name, Test: testMetrics, Train: trainMetrics,
 		CV:   model.CV{Folds: found.Folds, R2Mean: best.CVMean, R2Std: best.CVStd},
-		Data: dataInfo, TestData: testInfo, Seed: cfg.Seed, Stats: stats,
+		Data: d.info, TestData: d.testInfo, Seed: cfg.Seed, Stats: d.stats,
 	}
 	for _, r := range found.Results {
-		metrics.Candidates = append(metrics.Candidates, model.Candidate{Name: r.Name, Family: r.Family, Params: r.Params,
+		mt.Candidates = append(mt.Candidates, model.Candidate{Name: r.Name, Family: r.Family, Params: r.Params,
 			CVR2Mean: r.CVMean, CVR2Std: r.CVStd, FoldR2: r.FoldR2, FitSeconds: r.FitSeconds})
 	}
-	printCandidates(out, metrics)
+	return mt, testPred, nil
+}
 
-	encoded, err := model.Encode(m)
+// push encodes the candidate's model, prepares its report page and
+// offers both to the store under the run's policy at the time now gives,
+// then says on out what became of it. A refused run (below MIN_R2, lost
+// race) says where its report is before it fails.
+func push(ctx context.Context, cfg config, store pusher.Store, out io.Writer, c pusher.Candidate, d ingested, testPred []float64, now func() time.Time) (pusher.Decision, error) {
+	encoded, err := model.Encode(c.Model)
 	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		return pusher.Decision{}, fmt.Errorf("encode: %w", err)
 	}
-	page, err := reportInput(cfg.Model, m, tab, testTab, testPred)
+	page, err := reportInput(cfg.Model, c.Model, d.all, d.test, testPred)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return pusher.Decision{}, fmt.Errorf("report: %w", err)
 	}
-	decision, err := pusher.Push(ctx, store, cfg.Model, pusher.Candidate{
-		Base: base, Model: m, Bytes: encoded, Test: testTab, Metrics: metrics, Now: now(),
-		Render: func(o pusher.Outcome) ([]byte, error) { return report.Render(page.with(o)) },
-	}, pusher.Policy{MinR2: cfg.MinR2, Tolerance: pusher.DefaultTolerance})
+	c.Bytes = encoded
+	c.Render = func(o pusher.Outcome) ([]byte, error) { return report.Render(page.with(o)) }
+	c.Now = now()
+	decision, err := pusher.Push(ctx, store, cfg.Model, c, pusher.Policy{MinR2: cfg.MinR2, Tolerance: pusher.DefaultTolerance})
 	if err != nil {
-		// A refused run (below MIN_R2, lost race) says where its report
-		// is before it fails.
 		printReport(out, decision)
-		return nil, fmt.Errorf("push: %w", err)
+		return decision, fmt.Errorf("push: %w", err)
 	}
 	if decision.Pushed {
 		fmt.Fprintf(out, "pushed: %s/%s/versions/%s (%s)\n", cfg.Store, cfg.Model, decision.Version, decision.Reason)
@@ -159,8 +216,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 		fmt.Fprintf(out, "not pushed: %s\n", decision.Reason)
 	}
 	printReport(out, decision)
-	fmt.Fprintf(out, "done in %.2fs\n", now().Sub(start).Seconds())
-	return &outcome{Metrics: metrics, Decision: decision}, nil
+	return decision, nil
 }
 
 // printReport says where the run's report went, or why it could not be

@@ -95,14 +95,13 @@ func Fit(tab *dataset.Table, tr *features.Transform) (*Baseline, error) {
 
 func fitCategory(name string, col *dataset.Col, c *features.Categorical) (Feature, error) {
 	f := Feature{Name: name, Kind: dataset.Category, Counts: make([]int, len(c.Levels))}
-	// The table's levels are in order of first appearance; map them once.
-	remap := make([]int, len(col.Levels))
-	for j, l := range col.Levels {
-		k, ok := c.Lookup(l)
-		if !ok {
-			return Feature{}, fmt.Errorf("column %q: level %q is not in the transform", name, features.Clip(l))
-		}
-		remap[j] = k
+	// The table's levels are in order of first appearance; map them once,
+	// as the transform does (Categorical.Remap). Unlike the transform's
+	// Indices, a missing cell is counted rather than imputed, and every
+	// level must be known, whether or not a row holds it.
+	remap := c.Remap(col.Levels)
+	if j := slices.Index(remap, -1); j >= 0 {
+		return Feature{}, fmt.Errorf("column %q: level %q is not in the transform", name, features.Clip(col.Levels[j]))
 	}
 	for r, code := range col.Codes {
 		switch {

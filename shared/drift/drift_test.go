@@ -167,6 +167,30 @@ func TestFitErrors(t *testing.T) {
 	assert.ErrorContains(t, err, `"gender" does not match the transform`)
 }
 
+// TestFitCategoryLevels: a table's levels reach the transform's by its
+// lookup (" RED" and "Blue" count as red and blue, in the transform's
+// order whatever the table's), and a level the transform has not seen
+// fails the fit naming the column and the level, even if no row holds it.
+func TestFitCategoryLevels(t *testing.T) {
+	_, tr := fitTiny(t)
+	tab, err := dataset.Read(strings.NewReader("color,score\ngreen,1\n RED ,2\nBlue,3\n,4\nred,5\n"), tinySchema)
+	require.NoError(t, err)
+	b, err := drift.Fit(tab, tr)
+	require.NoError(t, err)
+	assert.Equal(t, drift.Feature{Name: "color", Kind: dataset.Category, Counts: []int{1, 1, 2}, Missing: 1}, b.Features[0])
+
+	tab, err = dataset.Read(strings.NewReader("color,score\nred,1\npurple,2\n"), tinySchema)
+	require.NoError(t, err)
+	_, err = drift.Fit(tab, tr)
+	assert.ErrorContains(t, err, `column "color": level "purple" is not in the transform`)
+	// A level without a row: the table's levels are the ones it read, so
+	// drop purple's row and keep its level.
+	tab.Cols[0].Codes = tab.Cols[0].Codes[:1]
+	tab.Cols[1].Values = tab.Cols[1].Values[:1]
+	_, err = drift.Fit(tab, tr)
+	assert.ErrorContains(t, err, `level "purple" is not in the transform`)
+}
+
 func TestCheckRejects(t *testing.T) {
 	_, tr := fitTiny(t)
 	for name, edit := range map[string]func(b *drift.Baseline){

@@ -351,7 +351,9 @@ func (t *Transform) Codes(tab *dataset.Table) ([][]int, error) {
 
 // Remap maps a table column's levels (in the table's own order) onto level
 // indices of c: the j-th of the result is the index of levels[j] (by
-// Lookup), or -1 where c has not seen the level.
+// Lookup), or -1 where c has not seen the level. Indices starts from it,
+// and so does the drift baseline, which counts missing cells instead of
+// imputing them.
 func (c *Categorical) Remap(levels []string) []int {
 	remap := make([]int, len(levels))
 	for j, l := range levels {
