@@ -120,7 +120,48 @@ func New(m *model.Model) (*Explainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
+	if err := ex.selfCheck(); err != nil {
+		return nil, err
+	}
 	return ex, nil
+}
+
+// selfCheck explains a record unlike the reference in every feature it
+// can be (another level of each category, each number a step from its
+// median) and checks that the explanation adds up to the model's own
+// prediction. It is the explainer's check at load, like the model's
+// sha256, and it leaves the tables warm for the first request.
+func (ex *Explainer) selfCheck() error {
+	tr := ex.m.Transform
+	r := ex.Reference()
+	for i := range tr.Categorical {
+		c := &tr.Categorical[i]
+		if len(c.Levels) > 1 {
+			r.Cat[i] = c.Levels[(c.MostFrequent+1)%len(c.Levels)]
+		}
+	}
+	for j, n := range tr.Numeric {
+		r.Num[j] = n.Median + max(n.Scale, 1)
+	}
+	want, err := ex.m.Predict(r)
+	if err != nil { // a step past a declared range: the reference itself
+		r = ex.Reference()
+		if want, err = ex.m.Predict(r); err != nil {
+			return fmt.Errorf("explain: self-check: %w", err)
+		}
+	}
+	e, err := ex.Explain(r)
+	if err != nil {
+		return fmt.Errorf("explain: self-check: %w", err)
+	}
+	sum := e.Baseline
+	for _, c := range e.Contributions {
+		sum += c
+	}
+	if e.Prediction != want || math.Abs(sum-want) > 1e-9*max(1, math.Abs(want)) {
+		return fmt.Errorf("explain: self-check: baseline %g plus contributions is %g, prediction %g (explainer %g)", e.Baseline, sum, want, e.Prediction)
+	}
+	return nil
 }
 
 // reference is the typical student of the training data: each score's
