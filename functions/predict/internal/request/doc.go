@@ -18,6 +18,6 @@ import "errors"
 
 // Sentinels of the decoders, wrapped with what was wrong.
 var (
-	ErrBadRequest = errors.New("bad request")
-	ErrTooLarge   = errors.New("request too large")
+	ErrBadRequest = errors.New("request: bad request")
+	ErrTooLarge   = errors.New("request: too large")
 )
