@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// buildPredict builds the predict binary into a temporary directory.
+func buildPredict(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "predict")
+	out, err := exec.Command("go", "build", "-trimpath", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
 
 // The built binary as SageMaker local mode starts the image: the argument
 // serve, the port as a bare number (SageMaker's 8080; a free one here, so
