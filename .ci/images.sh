@@ -21,6 +21,7 @@ export OUT_DIR
 rev=$(git rev-parse HEAD) # both builds of this one commit, whatever lands meanwhile
 infra/images.sh "$rev" | tee "$OUT_DIR/first"
 infra/check-images.sh
+infra/check-sagemaker.sh # SageMaker's container contract, as its local mode runs the image
 
 # Reproducibility: the images removed and built again (the Go caches are
 # cache mounts, so this is quick); the image IDs must match.

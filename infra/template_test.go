@@ -18,7 +18,7 @@ import (
 
 // resourceStarActions may be granted on Resource "*": AWS has no
 // resource-level permissions for them.
-var resourceStarActions = []string{"ecr:GetAuthorizationToken"}
+var resourceStarActions = []string{"ecr:GetAuthorizationToken", "cloudwatch:PutMetricData"}
 
 func openTemplate(tb testing.TB, yaml []byte) *cloudformation.Template {
 	tb.Helper()

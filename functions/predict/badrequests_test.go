@@ -171,10 +171,11 @@ func TestBadRequests(t *testing.T) {
 		{name: "body over MAX_BODY_BYTES", limits: true, body: ref[:len(ref)-1] + strings.Repeat(" ", 1024) + "}", status: 413},
 
 		// Media types, methods, paths.
-		{name: "text/plain", contentType: "text/plain", body: ref, status: 415, contains: "Content-Type"},
+		{name: "text/plain", contentType: "text/plain", body: "gender female", status: 415, contains: "Content-Type"},
+		{name: "text/plain bad JSON", contentType: "text/plain", body: "{" + ref, status: 400, contains: "JSON"},
 		{name: "form to /predict", contentType: form, body: refForm, status: 415},
 		{name: "multipart to /predict", contentType: mpType, body: mp, status: 415},
-		{name: "malformed Content-Type", contentType: "application/json; =", body: ref, status: 415},
+		{name: "malformed Content-Type", contentType: "application/json; =", body: "gender=female", status: 415},
 		{name: "GET /predict", method: "GET", status: 405, allow: "POST"},
 		{name: "PUT /predict", method: "PUT", body: ref, status: 405, allow: "POST"},
 		{name: "DELETE /predict", method: "DELETE", status: 405, allow: "POST"},
@@ -218,7 +219,13 @@ func TestBadRequests(t *testing.T) {
 		{name: "infer missing input", path: infer, body: oipWith(t, "writing_score", nil), status: 400, field: "writing_score", contains: "required"},
 		{name: "infer unknown input", path: infer, body: oipWith(t, "lunch", func(in map[string]any) { in["name"] = "dinner" }), status: 400, field: "dinner"},
 		{name: "infer wrong datatype", path: infer, body: oipWith(t, "reading_score", func(in map[string]any) { in["datatype"] = "BYTES" }), status: 400, field: "reading_score", value: "BYTES"},
-		{name: "infer INT32 datatype", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["datatype"] = "INT32" }), status: 400, field: "writing_score"},
+		{name: "infer FP64 for a category", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["datatype"] = "FP64" }), status: 400, field: "gender", value: "FP64"},
+		{name: "infer INT32 fraction", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["datatype"], in["data"] = "INT32", []float64{74.5} }), status: 400, field: "writing_score[0]", value: "74.5"},
+		{name: "infer UINT8 negative", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["datatype"], in["data"] = "UINT8", []int{-1} }), status: 400, field: "writing_score[0]", value: "-1"},
+		{name: "infer INT8 overflow", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["datatype"], in["data"] = "INT8", []int{300} }), status: 400, field: "writing_score[0]", value: "300"},
+		{name: "infer FP16 overflow", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["datatype"], in["data"] = "FP16", []float64{70000} }), status: 400, field: "writing_score[0]", value: "70000"},
+		{name: "infer unknown datatype", path: infer, body: oipWith(t, "writing_score", func(in map[string]any) { in["datatype"] = "FP128" }), status: 400, field: "writing_score", value: "FP128"},
+		{name: "infer BOOL for a category without true", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["datatype"], in["data"] = "BOOL", []bool{true} }), status: 400, field: "gender[0]", value: "true"},
 		{name: "infer shape mismatch", path: infer, body: oipWith(t, "reading_score", func(in map[string]any) { in["shape"], in["data"] = []int{2}, []float64{72, 73} }), status: 400, field: "reading_score"},
 		{name: "infer shape [1,2]", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["shape"] = []int{1, 2} }), status: 400, field: "gender"},
 		{name: "infer negative shape", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["shape"] = []int{-1} }), status: 400, field: "gender"},
@@ -234,7 +241,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "infer zero rows", path: infer, body: strings.ReplaceAll(strings.ReplaceAll(modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), `"shape":[1]`, `"shape":[0]`), `"data":[`, `"data":[],"x":[`), status: 400},
 		{name: "infer over MAX_BATCH", limits: true, path: infer, body: modeltest.OIPRequest(t, []map[string]any{referenceRecord, referenceRecord, referenceRecord, referenceRecord}, false), status: 413},
 		{name: "infer huge shape", path: infer, body: oipWith(t, "gender", func(in map[string]any) { in["shape"] = []int64{math.MaxInt64} }), status: 413},
-		{name: "infer text/plain", path: infer, contentType: "text/plain", body: modeltest.OIPRequest(t, []map[string]any{referenceRecord}, false), status: 415},
+		{name: "infer text/plain", path: infer, contentType: "text/plain", body: "inputs", status: 415},
 	}
 	require.GreaterOrEqual(t, len(tests), 40, "bad-request cases")
 

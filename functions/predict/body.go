@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,27 +10,70 @@ import (
 	"strings"
 )
 
-// readBody reads a size-limited body, checking the media type against the
-// allowed ones (an absent Content-Type is taken as the first), and returns
-// the body with its media type.
+// readBody reads a size-limited body, decompressed when it says
+// Content-Encoding: gzip (see readEncoded), and checks its media type
+// against the allowed ones (an absent Content-Type is taken as the first).
+// When application/json is allowed, a body that is a JSON object or array
+// is JSON whatever its Content-Type says: curl -d labels everything
+// application/x-www-form-urlencoded. It returns the body with its media
+// type.
 func readBody(w http.ResponseWriter, r *http.Request, limits Limits, allowed ...string) ([]byte, string, error) {
-	mt := allowed[0]
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		var err error
-		mt, _, err = mime.ParseMediaType(ct)
-		if err != nil || !contains(allowed, mt) {
-			return nil, "", fmt.Errorf("%w: Content-Type %q; use %s", errUnsupportedMedia, ct, strings.Join(allowed, " or "))
-		}
+	enc, err := bodyEncoding(r)
+	if err != nil {
+		return nil, "", err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limits.MaxBody))
+	mt, typeErr := mediaType(r, allowed)
+	body, err := readEncoded(w, r, enc, limits)
+	if err != nil {
+		return nil, "", err
+	}
+	if contains(allowed, "application/json") && mt != "application/json" && looksJSON(body) {
+		return body, "application/json", nil
+	}
+	if typeErr != nil {
+		return nil, "", typeErr
+	}
+	return body, mt, nil
+}
+
+// mediaType is the request's media type when it is one of allowed (the
+// first when there is no Content-Type), or an error naming what is.
+func mediaType(r *http.Request, allowed []string) (string, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return allowed[0], nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !contains(allowed, mt) {
+		return "", fmt.Errorf("%w: Content-Type %q; use %s", errUnsupportedMedia, clipHeader(ct), strings.Join(allowed, " or "))
+	}
+	return mt, nil
+}
+
+// looksJSON reports a body that is meant as a JSON object or array: its
+// first byte after white space (and a BOM) opens one. Whether it is valid
+// JSON is the JSON decoder's to say, with a message naming the problem.
+func looksJSON(body []byte) bool {
+	body = bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\uFEFF")), " \t\r\n")
+	return len(body) > 0 && (body[0] == '{' || body[0] == '[')
+}
+
+// tooLarge is the 413 of a body over MAX_BODY_BYTES.
+func tooLarge(limits Limits, what string) error {
+	return fmt.Errorf("%w: %s over %d bytes (MAX_BODY_BYTES); one request holds at most %d rows (MAX_BATCH): split larger batches, or use predict batch", errTooLarge, what, limits.MaxBody, limits.MaxBatch)
+}
+
+// readPlain reads an unencoded body of at most MaxBody bytes.
+func readPlain(w http.ResponseWriter, body io.ReadCloser, limits Limits) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, body, limits.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, "", fmt.Errorf("%w: body over %d bytes (MAX_BODY_BYTES); one request holds at most %d rows (MAX_BATCH): split larger batches, or use predict batch", errTooLarge, limits.MaxBody, limits.MaxBatch)
+			return nil, tooLarge(limits, "body")
 		}
-		return nil, "", fmt.Errorf("%w: reading body: %v", errBadRequest, err)
+		return nil, fmt.Errorf("%w: reading body: %v", errBadRequest, err)
 	}
-	return body, mt, nil
+	return b, nil
 }
 
 func contains(ss []string, s string) bool {

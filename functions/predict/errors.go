@@ -35,6 +35,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errNotAcceptable):
+		return http.StatusNotAcceptable
 	case errors.Is(err, predictor.ErrNoModel), errors.Is(err, errUnavailable):
 		return http.StatusServiceUnavailable
 	}

@@ -19,6 +19,13 @@ type router struct {
 
 func (r *router) handle(pattern string, h http.Handler) {
 	method, path, _ := strings.Cut(pattern, " ")
+	muxPattern := pattern
+	if muxPath, wildcard, verb, ok := verbRoute(path); ok {
+		// KServe's "/v1/models/{model}:predict": the mux matches whole
+		// segments only, so the segment is matched and the verb checked.
+		h = withVerb(wildcard, verb, h)
+		path, muxPattern = muxPath, method+" "+muxPath
+	}
 	if _, ok := r.methods[path]; !ok {
 		r.order = append(r.order, path)
 	}
@@ -26,7 +33,7 @@ func (r *router) handle(pattern string, h http.Handler) {
 	if method == http.MethodGet {
 		r.methods[path] = append(r.methods[path], http.MethodHead)
 	}
-	r.mux.Handle(pattern, r.a.observe(pattern, h))
+	r.mux.Handle(muxPattern, r.a.observe(pattern, h))
 }
 
 // fallbacks registers, for each path, a method-less pattern that answers
@@ -38,13 +45,13 @@ func (r *router) fallbacks() {
 		allow := strings.Join(allowed, ", ")
 		r.mux.Handle(path, r.a.observe("405 "+path, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			w.Header().Set("Allow", allow)
-			writeError(w, fmt.Errorf("%w: %s %s (allowed: %s)", errMethod, req.Method, req.URL.Path, allow))
+			writeError(w, fmt.Errorf("%w: %s %s (allowed: %s)", errMethod, clipHeader(req.Method), clipHeader(req.URL.Path), allow))
 		})))
 	}
 	if _, ok := r.methods["/{$}"]; ok {
 		// "/{$}" matches only "/": everything else falls through to here.
 		r.mux.Handle("/", r.a.observe("404", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			writeError(w, fmt.Errorf("%w: no route for %s %s", errNotFound, req.Method, req.URL.Path))
+			writeError(w, fmt.Errorf("%w: no route for %s %s", errNotFound, clipHeader(req.Method), clipHeader(req.URL.Path)))
 		})))
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/studentperf/studentperf/shared/dataset"
@@ -69,64 +67,13 @@ func (o IO) Create(ctx context.Context, uri, contentType string) (Output, error)
 	if path == "" {
 		return nil, fmt.Errorf("output: empty path")
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("output %s: is a directory", path)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", path, err)
-	}
-	return &file{f: f, path: path}, nil
+	return createFile(path)
 }
 
 type stdout struct{ io.Writer }
 
 func (stdout) Commit() error { return nil }
 func (stdout) Abort() error  { return nil }
-
-// file writes a temporary file beside the target and renames it into
-// place on Commit, so a reader sees the whole output or none.
-type file struct {
-	f    *os.File
-	path string
-	done bool
-}
-
-func (f *file) Write(p []byte) (int, error) { return f.f.Write(p) }
-
-func (f *file) Commit() error {
-	if f.done {
-		return fmt.Errorf("output %s: already closed", f.path)
-	}
-	f.done = true
-	if err := f.f.Sync(); err != nil {
-		f.f.Close()
-		os.Remove(f.f.Name())
-		return fmt.Errorf("output %s: %w", f.path, err)
-	}
-	if err := f.f.Close(); err != nil {
-		os.Remove(f.f.Name())
-		return fmt.Errorf("output %s: %w", f.path, err)
-	}
-	if err := os.Chmod(f.f.Name(), 0o644); err != nil {
-		os.Remove(f.f.Name())
-		return fmt.Errorf("output %s: %w", f.path, err)
-	}
-	if err := os.Rename(f.f.Name(), f.path); err != nil {
-		os.Remove(f.f.Name())
-		return fmt.Errorf("output %s: %w", f.path, err)
-	}
-	return nil
-}
-
-func (f *file) Abort() error {
-	if f.done {
-		return nil
-	}
-	f.done = true
-	f.f.Close()
-	return os.Remove(f.f.Name())
-}
 
 // Job is one batch: input, output and optional errors file by URI.
 type Job struct {

@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strings"
 
 	"github.com/studentperf/studentperf/shared/features"
 )
 
+// OIPOutput names the one output tensor of an inference: the prediction.
 const OIPOutput = "math_score"
 
+// InferRequest is an Open Inference Protocol inference request body.
 type InferRequest struct {
 	ID         string          `json:"id,omitempty"`
 	Parameters json.RawMessage `json:"parameters,omitempty"`
@@ -22,6 +22,7 @@ type InferRequest struct {
 	} `json:"outputs,omitempty"`
 }
 
+// InferInput is one input tensor of an inference request.
 type InferInput struct {
 	Name       string          `json:"name"`
 	Shape      []int64         `json:"shape"`
@@ -66,12 +67,8 @@ func Infer(body []byte, fs *Fields, maxBatch int) (InferRequest, []features.Row,
 			continue
 		}
 		seen[in.Name] = true
-		want := "FP64"
-		if slot >= 0 {
-			want = "BYTES"
-		}
-		if in.Datatype != want {
-			ps = append(ps, features.Problem{Field: in.Name, Value: features.Clip(in.Datatype), Reason: "datatype must be " + want})
+		if reason := checkDatatype(in.Datatype, slot >= 0); reason != "" {
+			ps = append(ps, features.Problem{Field: in.Name, Value: features.Clip(in.Datatype), Reason: reason})
 			continue
 		}
 		count, err := shapeCount(in.Shape)
@@ -144,26 +141,23 @@ func fillInput(fs *Fields, in InferInput, slot int, rows []features.Row) *featur
 		return &features.Problem{Field: in.Name, Value: fmt.Sprint(len(flat)), Reason: fmt.Sprintf("data has %d values; the shape says %d", len(flat), len(rows))}
 	}
 	for i, raw := range flat {
-		raw = bytes.TrimSpace(raw)
+		field := fmt.Sprintf("%s[%d]", in.Name, i)
 		if slot >= 0 {
-			var s string
-			if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil || strings.TrimSpace(s) == "" {
-				return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: features.Clip(string(raw)), Reason: "must be a non-empty string"}
+			v, p := categoryValue(field, in.Datatype, bytes.TrimSpace(raw))
+			if p == nil {
+				rows[i].Cat[slot] = v
+				p = fs.category(field, slot, v)
 			}
-			rows[i].Cat[slot] = s
-			if p := fs.category(fmt.Sprintf("%s[%d]", in.Name, i), slot, s); p != nil {
+			if p != nil {
 				return p
 			}
 			continue
 		}
-		var f float64
-		if len(raw) == 0 || raw[0] == 'n' || json.Unmarshal(raw, &f) != nil || math.IsInf(f, 0) {
-			return &features.Problem{Field: fmt.Sprintf("%s[%d]", in.Name, i), Value: features.Clip(string(raw)), Reason: "must be a finite number"}
-		}
-		if p := score(fmt.Sprintf("%s[%d]", in.Name, i), string(raw), f); p != nil {
+		v, p := numberValue(field, in.Datatype, bytes.TrimSpace(raw))
+		if p != nil {
 			return p
 		}
-		rows[i].Num[-slot-1] = f
+		rows[i].Num[-slot-1] = v
 	}
 	return nil
 }
