@@ -75,11 +75,3 @@ func TestShardEventsUnderTheLambdaEmulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, string(got))
 }
-
-func keys(m map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}

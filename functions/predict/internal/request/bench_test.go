@@ -9,20 +9,20 @@ import (
 	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
-// categoryValue matches a string member's value as referenceJSON and
+// stringMember matches a string member's value as referenceJSON and
 // BatchBodies write it (`":"female"`); scores are numbers and never match.
-var categoryValue = regexp.MustCompile(`":"[^"\\]*"`)
+var stringMember = regexp.MustCompile(`":"[^"\\]*"`)
 
 // upperCategories is body with every category in upper case ("FEMALE").
 func upperCategories(body []byte) []byte {
-	return categoryValue.ReplaceAllFunc(body, bytes.ToUpper)
+	return stringMember.ReplaceAllFunc(body, bytes.ToUpper)
 }
 
 // escapedCategories is body with the first letter of every category
 // written as a \u escape ("\u0066emale").
 func escapedCategories(body []byte) []byte {
 	const hex = "0123456789abcdef"
-	return categoryValue.ReplaceAllFunc(body, func(m []byte) []byte {
+	return stringMember.ReplaceAllFunc(body, func(m []byte) []byte {
 		c := m[3] // after `":"`
 		out := append([]byte(`":"\u00`), hex[c>>4], hex[c&15])
 		return append(out, m[4:]...)
