@@ -91,17 +91,9 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		}
 		return nil
 	}
-	if !o.NoHeader {
-		buf = appendRecord(buf, append(slices.Clone(header), col))
-	}
-	var errs *csv.Writer
-	if o.Errors != nil {
-		errs = csv.NewWriter(o.Errors)
-		if !o.NoHeader {
-			if err := errs.Write(append([]string{"line", "error"}, header...)); err != nil {
-				return res, fmt.Errorf("write errors: %w", err)
-			}
-		}
+	buf, errs, err := startOutputs(buf, header, col, o)
+	if err != nil {
+		return res, err
 	}
 	row := features.Row{}
 	start, last := time.Now(), time.Now()
@@ -169,6 +161,25 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		o.Progress(res.Rows, time.Since(start))
 	}
 	return res, nil
+}
+
+// startOutputs appends the output's header to buf and writes the errors
+// file's (neither under o.NoHeader), and returns the errors file's writer,
+// nil without o.Errors.
+func startOutputs(buf []byte, header []string, col string, o Options) ([]byte, *csv.Writer, error) {
+	if !o.NoHeader {
+		buf = appendRecord(buf, append(slices.Clone(header), col))
+	}
+	if o.Errors == nil {
+		return buf, nil, nil
+	}
+	errs := csv.NewWriter(o.Errors)
+	if !o.NoHeader {
+		if err := errs.Write(append([]string{"line", "error"}, header...)); err != nil {
+			return buf, nil, fmt.Errorf("write errors: %w", err)
+		}
+	}
+	return buf, errs, nil
 }
 
 // appendRecord appends one CSV line.
