@@ -65,22 +65,30 @@ echo "predict container POST /predict: $body"
 grep -q '"math_score"' <<<"$body" || fail "no math_score in $body"
 podman rm -f "$name" >/dev/null
 
-# Both images under the Runtime Interface Emulator, mounted in. The
-# emulator starts the function as uid 993 the way Lambda does (setuid), so
-# it alone runs as root: the function itself is still not root.
+# Both images under the Runtime Interface Emulator, mounted in, the way
+# Lambda runs an image: as Lambda's own default user, not the image's USER
+# (and the emulator never switches user itself), starting in the image's
+# working directory. So emulator and function run as 993:990, a non-root
+# user other than the image's 65532, with no --workdir: an image whose
+# working directory that user cannot enter (distroless's /home/nonroot is
+# 0700) fails here as it fails on Lambda (Runtime.InvalidEntrypoint).
 rie=$(command -v aws-lambda-rie)
+lambda_user=993:990
 lambda_invoke() { # image binary event
 	local p name resp
 	p=$(free_port)
 	name=check-rie-$$-$(basename "$2")
+	echo "$(basename "$2") under the emulator as $lambda_user in the image's working directory $(podman image inspect --format '{{.Config.WorkingDir}}' "$1")" >&2
 	podman run -d --name "$name" "${PODMAN_FLAGS[@]}" "${s3env[@]}" -v "$rie:/aws-lambda-rie:ro" \
-		--user 0:0 --entrypoint /aws-lambda-rie "$1" \
-		--runtime-interface-emulator-address "127.0.0.1:$p" --runtime-api-address "127.0.0.1:$(free_port)" "$2" >/dev/null
+		--user "$lambda_user" --entrypoint /aws-lambda-rie "$1" \
+		--runtime-interface-emulator-address "127.0.0.1:$p" --runtime-api-address "127.0.0.1:$(free_port)" "$2" >/dev/null ||
+		fail "$(basename "$2") under the emulator as $lambda_user did not start (above: the runtime's reason)"
 	cleanup_add "podman rm -f $name >/dev/null 2>&1"
 	for _ in $(seq 100); do
 		resp=$(curl -sS -d @"$3" "http://127.0.0.1:$p/2015-03-31/functions/function/invocations" 2>/dev/null) && break
 		sleep 0.1
 	done
+	[ -n "$resp" ] || podman logs "$name" >&2 2>&1 || true
 	podman rm -f "$name" >/dev/null
 	echo "$resp"
 }
