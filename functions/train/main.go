@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	t := &trainer{cfg: cfg, store: store, log: log, guard: newGuard(cfg)}
 	switch cmd {
 	case "lambda":
-		return runner.StartLambda(ctx, t.events())
+		return runner.StartLambda(ctx, withEMF(t.events(), getenv, stdout))
 	case "invoke":
 		event, err := runner.ReadEvent(cfg.Event, stdin)
 		if err != nil {
