@@ -170,3 +170,33 @@ func httpAPIReaches(tpl *samTemplate, method, path, fn string) error {
 	}
 	return fmt.Errorf("route %q: no lambda:InvokeFunction permission for apigateway.amazonaws.com covers %s", routeKey, source)
 }
+
+// Alarms: on predict's errors, by the EMF metric the function writes
+// (namespace and Function dimension as withEMF names them under Lambda,
+// where AWS_LAMBDA_FUNCTION_NAME is the template's FunctionName), and on
+// failed training, by the depth of the train function's dead-letter queue.
+func TestAlarms(t *testing.T) {
+	tpl := translate(t, readTemplate(t), "ImageTag=test")
+	want := map[string]string{
+		"studentperf/Errors Function=" + tpl.ref("PredictFunction"):                                               "predict errors",
+		"AWS/SQS/ApproximateNumberOfMessagesVisible QueueName=" + tpl.getAtt("TrainDeadLetterQueue", "QueueName"): "training failures (DLQ depth)",
+	}
+	got := map[string]bool{}
+	for _, id := range tpl.ofType("AWS::CloudWatch::Alarm") {
+		p := tpl.resolve(tpl.Resources[id].Properties).(map[string]any)
+		key := fmt.Sprintf("%v/%v", p["Namespace"], p["MetricName"])
+		for _, d := range p["Dimensions"].([]any) {
+			d := d.(map[string]any)
+			key += fmt.Sprintf(" %v=%v", d["Name"], d["Value"])
+		}
+		if actions, _ := p["AlarmActions"].([]any); len(actions) == 0 {
+			t.Errorf("alarm %s: no AlarmActions", id)
+		}
+		got[key] = true
+	}
+	for key, what := range want {
+		if !got[key] {
+			t.Errorf("no alarm on %s (%s); alarms: %v", what, key, got)
+		}
+	}
+}
