@@ -108,7 +108,8 @@ func httpAPIReaches(tpl *samTemplate, method, path, fn string) error {
 		return fmt.Errorf("want one HTTP API, got %v", apis)
 	}
 	api := apis[0]
-	paths, _ := dig(tpl.Resources[api].Properties, "Body", "paths").(map[string]any)
+	// The transform wraps routes in Fn::If on the function's condition: resolve them.
+	paths, _ := tpl.resolve(dig(tpl.Resources[api].Properties, "Body", "paths")).(map[string]any)
 	var routes []string
 	for p := range paths {
 		routes = append(routes, p)
@@ -148,7 +149,7 @@ func httpAPIReaches(tpl *samTemplate, method, path, fn string) error {
 		return fmt.Errorf("no route matches (routes: %v): API Gateway answers 404 Not Found", routes)
 	}
 	uri := fmt.Sprint(dig(op, "x-amazon-apigateway-integration", "uri"))
-	if !strings.Contains(uri, "${"+fn+".Arn}") {
+	if !strings.HasSuffix(uri, "/functions/"+tpl.getAtt(fn, "Arn")+"/invocations") {
 		return fmt.Errorf("route %q integrates with %s, not %s", routeKey, uri, fn)
 	}
 	// The invocation's source ARN: .../API/STAGE/METHOD/PATH, or .../API/STAGE/$default.
@@ -197,6 +198,58 @@ func TestAlarms(t *testing.T) {
 	for key, what := range want {
 		if !got[key] {
 			t.Errorf("no alarm on %s (%s); alarms: %v", what, key, got)
+		}
+	}
+}
+
+// The first deploy of an account: DeployFunctions=false makes the bucket,
+// the repositories and the roles, and nothing that needs an image.
+func TestFirstDeployWithoutFunctions(t *testing.T) {
+	tpl := translate(t, readTemplate(t), "DeployFunctions=false")
+	for _, typ := range []string{"AWS::Lambda::Function", "AWS::Lambda::Url", "AWS::ApiGatewayV2::Api", "AWS::ECS::TaskDefinition", "AWS::Events::Rule"} {
+		for _, id := range tpl.ofType(typ) {
+			if tpl.exists(id) {
+				t.Errorf("%s %s is created without functions", typ, id)
+			}
+		}
+	}
+	for _, id := range []string{"ModelBucket", "PredictRepository", "TrainRepository", "DeployRole", "RunnerRole"} {
+		if !tpl.exists(id) {
+			t.Errorf("%s is not created on the first deploy", id)
+		}
+	}
+	// The bucket's notification to the (absent) train function is left out.
+	b := tpl.resolve(tpl.Resources["ModelBucket"].Properties).(map[string]any)
+	if cfgs, _ := dig(b, "NotificationConfiguration", "LambdaConfigurations").([]any); len(cfgs) != 0 {
+		t.Errorf("the bucket notifies a function that does not exist: %v", cfgs)
+	}
+}
+
+// Architecture=arm64 runs the functions and the Fargate task on Graviton,
+// from the SHA-arm64 images infra/push.sh pushes; x86_64 is the default.
+func TestArchitectureParameter(t *testing.T) {
+	for arch, want := range map[string]struct{ lambda, fargate, tag string }{
+		"":       {"x86_64", "X86_64", ":sha"},
+		"arm64":  {"arm64", "ARM64", ":sha-arm64"},
+		"x86_64": {"x86_64", "X86_64", ":sha"},
+	} {
+		params := []string{"ImageTag=sha"}
+		if arch != "" {
+			params = append(params, "Architecture="+arch)
+		}
+		tpl := translate(t, readTemplate(t), params...)
+		for _, fn := range []string{"PredictFunction", "TrainFunction"} {
+			p := tpl.resolve(tpl.Resources[fn].Properties).(map[string]any)
+			if got := strs(p["Architectures"]); len(got) != 1 || got[0] != want.lambda {
+				t.Errorf("Architecture=%q: %s Architectures %v; want [%s]", arch, fn, got, want.lambda)
+			}
+			if uri := fmt.Sprint(dig(p, "Code", "ImageUri")); !strings.HasSuffix(uri, want.tag) {
+				t.Errorf("Architecture=%q: %s image %s; want the tag %s", arch, fn, uri, want.tag)
+			}
+		}
+		td := tpl.resolve(tpl.Resources["TrainTaskDefinition"].Properties).(map[string]any)
+		if got := fmt.Sprint(dig(td, "RuntimePlatform", "CpuArchitecture")); got != want.fargate {
+			t.Errorf("Architecture=%q: Fargate CpuArchitecture %s; want %s", arch, got, want.fargate)
 		}
 	}
 }
