@@ -24,7 +24,7 @@ infra/check-images.sh
 
 # Reproducibility: the images removed and built again (the Go caches are
 # cache mounts, so this is quick); the image IDs must match.
-for fn in predict train; do buildah rmi "$(cut -d' ' -f2 <<<"$(grep "^$fn " "$OUT_DIR/first")")" >/dev/null; done
+for fn in predict train predict-arm64 train-arm64; do buildah rmi "$(cut -d' ' -f2 <<<"$(grep "^$fn " "$OUT_DIR/first")")" >/dev/null; done
 infra/images.sh "$rev" | tee "$OUT_DIR/second"
 diff <(cut -d' ' -f1,3 "$OUT_DIR/first") <(cut -d' ' -f1,3 "$OUT_DIR/second") ||
 	fail "two builds of one commit gave different image IDs"
