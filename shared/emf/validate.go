@@ -63,7 +63,7 @@ func Validate(line []byte) (map[string][]float64, error) {
 		return nil, errors.New(`"_aws" has no Timestamp`)
 	}
 	if _, err := meta.Timestamp.Int64(); err != nil {
-		return nil, fmt.Errorf("Timestamp %s: not milliseconds since the epoch", *meta.Timestamp)
+		return nil, fmt.Errorf("_aws.Timestamp %s: not milliseconds since the epoch", *meta.Timestamp)
 	}
 	if meta.CloudWatchMetrics == nil {
 		return nil, errors.New(`"_aws" has no CloudWatchMetrics`)
