@@ -24,7 +24,10 @@ for pin in "${pins[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo ".ci/install-deploy-tools.sh: pip install ${missing[*]}" >&2
-	python3 -m pip install --quiet "${missing[@]}" || fail "pip install ${missing[*]} failed"
+	# A CI runner's system Python (Ubuntu 24.04) refuses pip installs
+	# (PEP 668) unless told; the tools must sit beside the python3 the
+	# tests and scripts run, so they go there on that throwaway machine.
+	PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet "${missing[@]}" || fail "pip install ${missing[*]} failed"
 	hash -r
 fi
 for pin in "${pins[@]}"; do
