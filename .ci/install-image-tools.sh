@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the image build, the image checks, the deploy rehearsal and
-# the workflow lint need: buildah, podman, runc, nginx, shellcheck and curl
-# from Debian; crane (go-containerregistry) and actionlint through the Go
+# the workflow lint need: buildah, podman, runc, nginx, shellcheck, curl and
+# qemu-user-static (the arm64 images' binaries run under it) from Debian; crane (go-containerregistry) and actionlint through the Go
 # module proxy, at pinned versions. Idempotent: each is installed only when
 # missing (or, for the Go tools, not the pinned version).
 set -euo pipefail
@@ -12,7 +12,7 @@ crane_version=v0.22.1
 actionlint_version=v1.7.12
 
 missing=()
-for pair in buildah:buildah podman:podman runc:runc nginx:nginx-light shellcheck:shellcheck curl:curl; do
+for pair in buildah:buildah podman:podman runc:runc nginx:nginx-light shellcheck:shellcheck curl:curl qemu-aarch64-static:qemu-user-static; do
 	command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 [ -r /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
@@ -37,6 +37,6 @@ go_tool crane github.com/google/go-containerregistry "$crane_version" github.com
 go_tool actionlint github.com/rhysd/actionlint "$actionlint_version" github.com/rhysd/actionlint/cmd/actionlint
 hash -r
 
-for tool in buildah podman runc nginx shellcheck curl crane actionlint; do
+for tool in buildah podman runc nginx shellcheck curl qemu-aarch64-static crane actionlint; do
 	command -v "$tool" >/dev/null || fail "$tool is missing after install"
 done

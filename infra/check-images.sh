@@ -24,7 +24,7 @@ for tool in podman curl versitygw aws-lambda-rie; do
 done
 
 max=$((20 * 1024 * 1024))
-for img in "$PREDICT_IMAGE" "$TRAIN_IMAGE"; do
+for img in "$PREDICT_IMAGE" "$TRAIN_IMAGE" ${PREDICT_IMAGE_ARM64:+"$PREDICT_IMAGE_ARM64"} ${TRAIN_IMAGE_ARM64:+"$TRAIN_IMAGE_ARM64"}; do
 	size=$(podman image inspect --format '{{.Size}}' "$img")
 	gz=$(podman save --format docker-archive "$img" 2>/dev/null | gzip -6 | wc -c)
 	user=$(podman image inspect --format '{{.Config.User}}' "$img")
@@ -42,7 +42,7 @@ for img in "$PREDICT_IMAGE" "$TRAIN_IMAGE"; do
 	if podman run --rm "${PODMAN_FLAGS[@]}" --entrypoint /bin/sh "$img" -c true >/dev/null 2>&1; then
 		fail "$img ran /bin/sh"
 	fi
-	echo "image $img: compressed $gz bytes ($(awk -v s="$gz" 'BEGIN { printf "%.1f MiB", s / 1048576 }')), uncompressed $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }')), user $user, files: $files; /bin/sh: not found"
+	echo "image $img ($(podman image inspect --format '{{.Os}}/{{.Architecture}}' "$img")): compressed $gz bytes ($(awk -v s="$gz" 'BEGIN { printf "%.1f MiB", s / 1048576 }')), uncompressed $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }')), user $user, files: $files; /bin/sh: not found"
 done
 
 # The S3 store on versitygw, a bucket made with curl's SigV4 signing.
@@ -65,22 +65,58 @@ echo "predict container POST /predict: $body"
 grep -q '"math_score"' <<<"$body" || fail "no math_score in $body"
 podman rm -f "$name" >/dev/null
 
-# Both images under the Runtime Interface Emulator, mounted in. The
-# emulator starts the function as uid 993 the way Lambda does (setuid), so
-# it alone runs as root: the function itself is still not root.
+# The arm64 images' binaries, taken out of the images and run under
+# qemu-user-static on this amd64 machine: predict serves a prediction from
+# the same store, train lists its versions.
+if [ -n "${PREDICT_IMAGE_ARM64:-}" ]; then
+	command -v qemu-aarch64-static >/dev/null || fail "qemu-aarch64-static is not installed (run .ci/install-image-tools.sh)"
+	bin=$(mktemp -d)
+	cleanup_add "rm -rf '$bin'"
+	for pair in "$PREDICT_IMAGE_ARM64:predict" "$TRAIN_IMAGE_ARM64:train"; do
+		mnt=$(podman image mount "${pair%:*}")
+		cp "$mnt/${pair##*:}" "$bin/"
+		podman image unmount "${pair%:*}" >/dev/null
+		# ELF e_machine (bytes 18-19): b7 00 is aarch64.
+		[ "$(od -An -tx1 -j18 -N2 "$bin/${pair##*:}" | tr -d ' \n')" = b700 ] || fail "${pair##*:} of ${pair%:*} is not an aarch64 binary"
+	done
+	qenv=(AWS_ACCESS_KEY_ID="$S3_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET" AWS_REGION=us-east-1
+		AWS_ENDPOINT_URL_S3="$S3_ENDPOINT" MODEL_STORE=s3://models/store AWS_EC2_METADATA_DISABLED=true)
+	echo "arm64 train under qemu: $(env "${qenv[@]}" qemu-aarch64-static "$bin/train" versions | head -2 | tr '\n' ' ')"
+	port=$(free_port)
+	env "${qenv[@]}" PORT="127.0.0.1:$port" qemu-aarch64-static "$bin/predict" serve 2>"$bin/predict.log" &
+	qpid=$!
+	cleanup_add "kill $qpid 2>/dev/null"
+	wait_ready "http://127.0.0.1:$port" 60 || { cat "$bin/predict.log" >&2; fail "arm64 predict under qemu never became ready"; }
+	body=$(curl -fsS "http://127.0.0.1:$port/predict" -H 'Content-Type: application/json' -d "$RECORD")
+	kill "$qpid"
+	echo "arm64 predict under qemu POST /predict: $body"
+	grep -q '"math_score"' <<<"$body" || fail "arm64 predict under qemu: no math_score in $body"
+fi
+
+# Both images under the Runtime Interface Emulator, mounted in, the way
+# Lambda runs an image: as Lambda's own default user, not the image's USER
+# (and the emulator never switches user itself), starting in the image's
+# working directory. So emulator and function run as 993:990, a non-root
+# user other than the image's 65532, with no --workdir: an image whose
+# working directory that user cannot enter (distroless's /home/nonroot is
+# 0700) fails here as it fails on Lambda (Runtime.InvalidEntrypoint).
 rie=$(command -v aws-lambda-rie)
+lambda_user=993:990
 lambda_invoke() { # image binary event
 	local p name resp
 	p=$(free_port)
 	name=check-rie-$$-$(basename "$2")
+	echo "$(basename "$2") under the emulator as $lambda_user in the image's working directory $(podman image inspect --format '{{.Config.WorkingDir}}' "$1")" >&2
 	podman run -d --name "$name" "${PODMAN_FLAGS[@]}" "${s3env[@]}" -v "$rie:/aws-lambda-rie:ro" \
-		--user 0:0 --entrypoint /aws-lambda-rie "$1" \
-		--runtime-interface-emulator-address "127.0.0.1:$p" --runtime-api-address "127.0.0.1:$(free_port)" "$2" >/dev/null
+		--user "$lambda_user" --entrypoint /aws-lambda-rie "$1" \
+		--runtime-interface-emulator-address "127.0.0.1:$p" --runtime-api-address "127.0.0.1:$(free_port)" "$2" >/dev/null ||
+		fail "$(basename "$2") under the emulator as $lambda_user did not start (above: the runtime's reason)"
 	cleanup_add "podman rm -f $name >/dev/null 2>&1"
 	for _ in $(seq 100); do
 		resp=$(curl -sS -d @"$3" "http://127.0.0.1:$p/2015-03-31/functions/function/invocations" 2>/dev/null) && break
 		sleep 0.1
 	done
+	[ -n "$resp" ] || podman logs "$name" >&2 2>&1 || true
 	podman rm -f "$name" >/dev/null
 	echo "$resp"
 }

@@ -10,14 +10,22 @@
 # base (scratch + CA certificates + /etc/passwd with the non-root user
 # 65532, the shape of distroless static:nonroot).
 #
+# Each function is built for two architectures, one image each (Lambda
+# takes no index): amd64, tagged REV as before, and arm64, tagged REV-arm64.
+# The Go build runs natively and cross-compiles (Dockerfile: FROM
+# --platform=$BUILDPLATFORM, GOARCH from TARGETARCH).
+#
 # Usage: infra/images.sh [REV]        (REV defaults to HEAD)
-# Env:   IMAGE_PREFIX  where to tag the images (default localhost/studentperf)
+# Env:   ARCHES        the architectures (default "amd64 arm64")
+#        IMAGE_PREFIX  where to tag the images (default localhost/studentperf)
 #        GO_IMAGE      the build stage's image (default: the local stand-in)
 #        BASE_IMAGE    the final stage's image (default: the local stand-in)
 #        OUT_DIR       where predict.iid, train.iid and images.env are written
 #                      (default /tmp/studentperf-images)
-# It prints one line per image: NAME TAG IMAGE-ID SIZE-BYTES, and writes
-# images.env (PREDICT_IMAGE=…, TRAIN_IMAGE=…, REVISION=…) for the scripts after it.
+# It prints one line per image: NAME TAG IMAGE-ID SIZE-BYTES (NAME is
+# predict, train, predict-arm64, train-arm64), and writes images.env
+# (PREDICT_IMAGE=…, TRAIN_IMAGE=…, PREDICT_IMAGE_ARM64=…, TRAIN_IMAGE_ARM64=…,
+# REVISION=…) for the scripts after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,8 +86,8 @@ go_stand_in() {
 # binary uses (CA certificates, passwd/group with nonroot 65532, /tmp,
 # the user's home). Deterministic (fixed timestamp, fixed modes), so
 # rebuilding it each time gives the same image ID.
-static_stand_in() {
-	local name=localhost/studentperf/static:nonroot root
+static_stand_in() { # arch
+	local name=localhost/studentperf/static:nonroot-$1 root
 	root=$(mktemp -d)
 	# shellcheck disable=SC2064 # expand now: the directory is local
 	trap "rm -rf '$root'" RETURN
@@ -99,12 +107,16 @@ static_stand_in() {
 		USER 65532:65532
 		WORKDIR /home/nonroot
 	EOF
-	bud --quiet --timestamp 0 -t "$name" -f "$root/Containerfile" "$root" >/dev/null
+	bud --quiet --timestamp 0 --platform "$(platform "$1")" -t "$name" -f "$root/Containerfile" "$root" >/dev/null
 	echo "$name"
 }
 
+# platform ARCH: the OCI platform of an architecture (arm64 is v8).
+platform() { if [ "$1" = arm64 ]; then echo linux/arm64/v8; else echo "linux/$1"; fi; }
+
 go_image=${GO_IMAGE:-$(go_stand_in)}
-base_image=${BASE_IMAGE:-$(static_stand_in)}
+build_platform=linux/$(go env GOHOSTARCH)
+read -r -a arches <<<"${ARCHES:-amd64 arm64}"
 
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
@@ -112,20 +124,31 @@ git archive --format=tar "$rev" | tar -x -C "$ctx"
 
 : >"$out/images.env"
 printf 'REVISION=%s\n' "$rev" >>"$out/images.env"
-for fn in predict train; do
-	tag=$prefix/$fn:$rev
-	log "building $tag (commit time $created) on $go_image / $base_image"
-	bud --quiet --timestamp "$epoch" \
-		--build-arg GO_IMAGE="$go_image" --build-arg BASE_IMAGE="$base_image" \
-		--build-arg GOPROXY="$(go env GOPROXY)" \
-		--build-arg SOURCE="$source_url" --build-arg REVISION="$rev" --build-arg CREATED="$created" \
-		--iidfile "$out/$fn.iid" -t "$tag" -t "$prefix/$fn:$short" \
-		-f "$ctx/Dockerfile.$fn" "$ctx" >/dev/null
-	size=$(buildah inspect --type image --format '{{.Docker.Size}}' "$tag" 2>/dev/null || true)
-	if [ -z "$size" ] || [ "$size" = 0 ]; then
-		size=$(podman image inspect --format '{{.Size}}' "$tag" 2>/dev/null || echo unknown)
-	fi
-	echo "$fn $tag $(cat "$out/$fn.iid") $size"
-	upper=$(echo "$fn" | tr '[:lower:]' '[:upper:]')
-	printf '%s_IMAGE=%s\n' "$upper" "$tag" >>"$out/images.env"
+for arch in "${arches[@]}"; do
+	case $arch in amd64 | arm64) ;; *) fail "architecture $arch: want amd64 or arm64" ;; esac
+	base_image=${BASE_IMAGE:-$(static_stand_in "$arch")}
+	suffix='' var_suffix=''
+	if [ "$arch" != amd64 ]; then suffix=-$arch var_suffix=_$(echo "$arch" | tr '[:lower:]' '[:upper:]'); fi
+	for fn in predict train; do
+		tag=$prefix/$fn:$rev$suffix
+		log "building $tag for linux/$arch (commit time $created) on $go_image / $base_image"
+		# BuildKit sets the platform arguments itself; this buildah does not.
+		bud --quiet --timestamp "$epoch" --platform "$(platform "$arch")" \
+			--build-arg BUILDPLATFORM="$build_platform" --build-arg TARGETPLATFORM="$(platform "$arch")" \
+			--build-arg TARGETOS=linux --build-arg TARGETARCH="$arch" \
+			--build-arg GO_IMAGE="$go_image" --build-arg BASE_IMAGE="$base_image" \
+			--build-arg GOPROXY="$(go env GOPROXY)" \
+			--build-arg SOURCE="$source_url" --build-arg REVISION="$rev" --build-arg CREATED="$created" \
+			--iidfile "$out/$fn$suffix.iid" -t "$tag" -t "$prefix/$fn:$short$suffix" \
+			-f "$ctx/Dockerfile.$fn" "$ctx" >/dev/null
+		got=$(buildah inspect --type image --format '{{.OCIv1.Architecture}}' "$tag")
+		[ "$got" = "$arch" ] || fail "$tag is for $got, not $arch"
+		size=$(buildah inspect --type image --format '{{.Docker.Size}}' "$tag" 2>/dev/null || true)
+		if [ -z "$size" ] || [ "$size" = 0 ]; then
+			size=$(podman image inspect --format '{{.Size}}' "$tag" 2>/dev/null || echo unknown)
+		fi
+		echo "$fn$suffix $tag $(cat "$out/$fn$suffix.iid") $size"
+		upper=$(echo "$fn" | tr '[:lower:]' '[:upper:]')
+		printf '%s_IMAGE%s=%s\n' "$upper" "$var_suffix" "$tag" >>"$out/images.env"
+	done
 done

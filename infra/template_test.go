@@ -49,7 +49,7 @@ func TestTemplatePlantedWildcard(t *testing.T) {
 		"full access":     {"- !Sub \"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\"\n      Policies:\n        - PolicyName: read-models", "- arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryFullAccess\n      Policies:\n        - PolicyName: read-models"},
 		"any branch":      {"ref:refs/heads/main", "*"},
 		"train url":       {"      # No FunctionUrlConfig and no API", "      FunctionUrlConfig:\n        AuthType: NONE\n      # No FunctionUrlConfig and no API"},
-		"mutable tags":    {"ImageTagMutability: IMMUTABLE\n      ImageScanningConfiguration:\n        ScanOnPush: true\n      EncryptionConfiguration:\n        EncryptionType: AES256\n      LifecyclePolicy:\n        LifecyclePolicyText: |\n          {\"rules\": [{\"rulePriority\": 1, \"description\": \"keep the last 30 images\",\n            \"selection\": {\"tagStatus\": \"any\", \"countType\": \"imageCountMoreThan\", \"countNumber\": 30},\n            \"action\": {\"type\": \"expire\"}}]}\n\n  TrainRepository", "ImageTagMutability: MUTABLE\n      ImageScanningConfiguration:\n        ScanOnPush: true\n\n  TrainRepository"},
+		"mutable tags":    {"RepositoryName: studentperf-predict\n      ImageTagMutability: IMMUTABLE", "RepositoryName: studentperf-predict\n      ImageTagMutability: MUTABLE"},
 	}
 	for name, p := range plants {
 		t.Run(name, func(t *testing.T) {

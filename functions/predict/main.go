@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		// Serve anyway: readiness says 503 until a verified model arrives.
 		log.Warn("no model loaded at start", "err", err.Error(), "store", cfg.Store, "model", cfg.Model)
 	}
-	h := a.handler()
+	h := withEMF(a, a.handler(), getenv, stdout)
 	events := withBatchEvents(runner.HTTPEvents(h), pred, bio, cfg.BatchPrefix, log)
 	events = withShardEvents(events, pred, cfg.S3Endpoint, log) // the bulk-scoring state machine's commands
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/studentperf/studentperf/shared/cli"
 	"github.com/studentperf/studentperf/shared/dataset"
@@ -34,9 +35,11 @@ type config struct {
 	To           string // rollback only: the target version
 
 	// What a request may ask of serve, invoke and Lambda (see guard).
-	Token        string   // TRAIN_TOKEN: bearer token for POST /train and the invoke route
-	DataAllow    []string // TRAIN_DATA_ALLOW: where requested data may come from
-	SyntheticMax int      // TRAIN_SYNTHETIC_MAX: most generated rows a request may ask for
+	Token        string        // TRAIN_TOKEN: bearer token for POST /train and the invoke route
+	DataAllow    []string      // TRAIN_DATA_ALLOW: where requested data may come from
+	SyntheticMax int           // TRAIN_SYNTHETIC_MAX: most generated rows a request may ask for
+	DataWait     time.Duration // TRAIN_DATA_WAIT: longest a requested run waits for its data before it gives up
+	MaxQueue     int           // TRAIN_QUEUE: requests that may wait behind the running one; more get 429
 
 	progress io.Writer                 // where train run shows the search's progress; nil for none
 	openers  map[string]dataset.Opener // data sources beyond files and generated data (s3://)
@@ -46,7 +49,7 @@ type config struct {
 // every bad value in one error.
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5,
-		Addr: defaultServeAddr, SyntheticMax: defaultSyntheticMax}
+		Addr: defaultServeAddr, SyntheticMax: defaultSyntheticMax, DataWait: defaultDataWait, MaxQueue: defaultMaxQueue}
 	set := cli.NewSettings(getenv)
 	set.Env("MODEL_STORE", cli.String(&cfg.Store))
 	set.Env("MODEL_NAME", cli.String(&cfg.Model))
@@ -88,6 +91,22 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 			return errors.New("want a whole number of rows, 0 or more")
 		}
 		cfg.SyntheticMax = n
+		return nil
+	})
+	set.Env("TRAIN_DATA_WAIT", func(v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration such as 2m")
+		}
+		cfg.DataWait = d
+		return nil
+	})
+	set.Env("TRAIN_QUEUE", func(v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return errors.New("want a whole number of requests, 0 or more")
+		}
+		cfg.MaxQueue = n
 		return nil
 	})
 

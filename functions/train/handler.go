@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,13 +26,14 @@ import (
 
 // trainer runs training on request: from POST /train, an EventBridge
 // schedule, an S3 upload or a direct payload. One run at a time: a run
-// takes the process's CPU, and two would race for the same pointer.
+// takes the process's CPU, and two would race for the same pointer; a few
+// requests may wait behind it (runs), the rest are told to come back.
 type trainer struct {
 	cfg   config
 	store modelstore.Store
 	log   *slog.Logger
 	guard guard
-	mu    sync.Mutex
+	runs  runQueue
 }
 
 // options are the run settings a request may change; absent members keep
@@ -129,12 +129,19 @@ func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, 
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	release, err := t.runs.acquire(ctx)
+	if err != nil {
+		t.log.Warn("training request not queued", "trigger", trigger, "err", err.Error())
+		return nil, err
+	}
+	defer release()
 	start := time.Now()
 	t.log.Info("training started", "trigger", trigger, "data", cfg.Data, "seed", cfg.Seed)
-	var progress bytes.Buffer
-	out, err := train(ctx, cfg, t.store, &progress, time.Now)
+	wait := cfg.DataWait
+	if wait <= 0 {
+		wait = defaultDataWait
+	}
+	out, err := trainBounded(ctx, cfg, t.store, wait)
 	if err != nil {
 		t.log.Error("training failed", "trigger", trigger, "err", err.Error())
 		return nil, err
@@ -166,6 +173,10 @@ func statusOf(err error) int {
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, pusher.ErrLostRace), errors.Is(err, modelstore.ErrConflict):
 		return http.StatusConflict
+	case errors.Is(err, errBusy):
+		return http.StatusTooManyRequests
+	case errors.Is(err, errDataStalled):
+		return http.StatusGatewayTimeout
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable
 	}
@@ -218,6 +229,9 @@ func (t *trainer) trainHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := t.run(r.Context(), o, "http")
 	if err != nil {
+		if errors.Is(err, errBusy) {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		runner.WriteJSON(w, statusOf(err), map[string]string{"error": err.Error()})
 		return
 	}
@@ -293,8 +307,11 @@ func (t *trainer) command(ctx context.Context, o options) (any, error) {
 		if o.Data != nil || o.TestData != nil || o.TestFraction != nil || o.Seed != nil || o.MinR2 != nil || o.Command == "versions" && o.To != "" {
 			return nil, fmt.Errorf("%w: command %q takes no run options", errBadOptions, o.Command)
 		}
-		t.mu.Lock() // not while a run pushes
-		defer t.mu.Unlock()
+		release, err := t.runs.acquire(ctx) // not while a run pushes
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		if o.Command == "versions" {
 			return listVersions(ctx, t.store, t.cfg.Model)
 		}

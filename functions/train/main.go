@@ -79,9 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	t := &trainer{cfg: cfg, store: store, log: log, guard: newGuard(cfg)}
+	t.runs.max = cfg.MaxQueue
 	switch cmd {
 	case "lambda":
-		return runner.StartLambda(ctx, t.events())
+		return runner.StartLambda(ctx, withEMF(t.events(), getenv, stdout))
 	case "invoke":
 		event, err := runner.ReadEvent(cfg.Event, stdin)
 		if err != nil {

@@ -18,7 +18,14 @@ set -euo pipefail
 : "${GITHUB_REPOSITORY:?owner/name of the repository}"
 : "${REGION:?the AWS region}"
 : "${MODEL_STORE:?s3://BUCKET/PREFIX, the stack output ModelStore}"
+# The runner release and the sha256 GitHub publishes for its linux-x64
+# tarball (the release page's "Validate the hash" line). Another version
+# needs its own RUNNER_SHA256: the download is never run unchecked.
 RUNNER_VERSION=${RUNNER_VERSION:-2.321.0}
+if [ "$RUNNER_VERSION" = 2.321.0 ]; then
+	RUNNER_SHA256=${RUNNER_SHA256:-ba46ba7ce3a4d7236b16fbe44419fb453bc08f866b24f04d549ec89f1722a29e}
+fi
+: "${RUNNER_SHA256:?the published sha256 of actions-runner-linux-x64-$RUNNER_VERSION.tar.gz}"
 RUNNER_USER=runner
 RUNNER_DIR=/opt/actions-runner
 STATE_DIR=/var/lib/studentperf
@@ -69,8 +76,16 @@ systemctl reload-or-restart nginx
 if [ ! -x "$RUNNER_DIR/run.sh" ]; then
 	log "installing the GitHub Actions runner $RUNNER_VERSION"
 	install -d -o "$RUNNER_USER" "$RUNNER_DIR"
-	curl -fsSL "https://github.com/actions/runner/releases/download/v$RUNNER_VERSION/actions-runner-linux-x64-$RUNNER_VERSION.tar.gz" |
-		sudo -u "$RUNNER_USER" tar -xz -C "$RUNNER_DIR"
+	tarball=$(mktemp)
+	curl -fsSL -o "$tarball" "https://github.com/actions/runner/releases/download/v$RUNNER_VERSION/actions-runner-linux-x64-$RUNNER_VERSION.tar.gz"
+	if ! echo "$RUNNER_SHA256  $tarball" | sha256sum -c --quiet -; then
+		rm -f "$tarball"
+		echo "bootstrap: the runner tarball's sha256 is not the published $RUNNER_SHA256; not installing it" >&2
+		exit 1
+	fi
+	chmod 0644 "$tarball"
+	sudo -u "$RUNNER_USER" tar -xz -C "$RUNNER_DIR" -f "$tarball"
+	rm -f "$tarball"
 fi
 if [ ! -e "$RUNNER_DIR/.runner" ]; then
 	: "${RUNNER_TOKEN:?the runner registration token (only needed the first time)}"
