@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/studentperf/studentperf/shared/lambdatest"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // imdsMock is a running amazon-ec2-metadata-mock that hands out the

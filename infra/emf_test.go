@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/emf"
-	"github.com/studentperf/studentperf/shared/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
 )
 
 // Under the Lambda Runtime Interface Emulator each invocation of either

@@ -5,6 +5,7 @@ The same library `sam deploy` and CloudFormation's AWS::Serverless transform run
 so what it prints is the template CloudFormation actually creates: the
 HTTP API's routes, the Lambda permissions, the Function URL, the schedule
 and the S3 notification that SAM generates from the functions' Events.
+A state machine's local DefinitionUri is read in as `sam deploy` packages it.
 infra/samtemplate_test.go checks routes and permissions on it, and
 infra/moto-rehearse.sh creates a stack from it on moto.
 
@@ -56,6 +57,25 @@ def _loader():
     return Loader
 
 
+def package_local_definitions(tpl, base):
+    """Inline a state machine's local DefinitionUri, as `sam deploy` packages it.
+
+    The translator takes only s3:// URIs there; `sam deploy` (and `sam
+    package`) upload a local file first. Reading it in as Definition gives
+    the translator the same state machine.
+    """
+    for res in (tpl.get("Resources") or {}).values():
+        props = res.get("Properties") or {}
+        uri = props.get("DefinitionUri")
+        if res.get("Type") == "AWS::Serverless::StateMachine" and isinstance(uri, str) and not uri.startswith("s3://"):
+            path = os.path.join(base, uri)
+            if not os.path.exists(path):  # a test's copy of the template: the file beside this script
+                path = os.path.join(os.path.dirname(os.path.abspath(__file__)), uri)
+            with open(path, encoding="utf-8") as f:
+                props["Definition"] = json.load(f)
+            del props["DefinitionUri"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-p", action="append", default=[], metavar="NAME=VALUE")
@@ -71,6 +91,7 @@ def main():
     for name, p in (tpl.get("Parameters") or {}).items():
         if name not in params and "Default" in p:
             params[name] = p["Default"]
+    package_local_definitions(tpl, os.path.dirname(os.path.abspath(args.template)))
     # The translator asks boto for the region; give it the one named here.
     os.environ["AWS_DEFAULT_REGION"] = params["AWS::Region"]
     out = transform(tpl, params, _NoManagedPolicies())

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/lambdatest"
-	"github.com/studentperf/studentperf/shared/s3test"
+	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/s3test"
 )
 
 // The deployed train function with exactly the environment the template
