@@ -157,6 +157,10 @@ def cond(c):
         return vals[0] == vals[1]
     if op == "Fn::Not":
         return not cond(arg[0])
+    if op == "Fn::And":
+        return all(cond(a) for a in arg)
+    if op == "Fn::Or":
+        return any(cond(a) for a in arg)
     if op == "Condition":
         return cond(t["Conditions"][arg])
     raise ValueError(c)
