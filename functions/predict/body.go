@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -64,8 +63,17 @@ func tooLarge(limits Limits, what string) error {
 }
 
 // readPlain reads an unencoded body of at most MaxBody bytes.
-func readPlain(w http.ResponseWriter, body io.ReadCloser, limits Limits) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, body, limits.MaxBody))
+func readPlain(w http.ResponseWriter, r *http.Request, limits Limits) ([]byte, error) {
+	// A declared length within the limit sizes the buffer once, rather than
+	// io.ReadAll's doublings (a 6 MiB batch: 14 growths and their copies);
+	// MaxBytesReader still holds the body to the limit whatever it declared.
+	size := int64(bytes.MinRead)
+	if r.ContentLength > 0 && r.ContentLength <= limits.MaxBody {
+		size += r.ContentLength
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limits.MaxBody))
+	b := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

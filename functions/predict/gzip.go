@@ -47,9 +47,9 @@ func bodyEncoding(r *http.Request) (encoding, error) {
 // MAX_BODY_BYTES, so a small bomb is a 413 and never fills memory.
 func readEncoded(w http.ResponseWriter, r *http.Request, enc encoding, limits Limits) ([]byte, error) {
 	if enc == encIdentity {
-		return readPlain(w, r.Body, limits)
+		return readPlain(w, r, limits)
 	}
-	compressed, err := readPlain(w, r.Body, limits)
+	compressed, err := readPlain(w, r, limits)
 	if err != nil {
 		return nil, err
 	}
