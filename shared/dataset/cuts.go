@@ -92,35 +92,14 @@ func (c *cutter) skipChunk(first []byte, nl bool) error {
 	return nil
 }
 
-// readLine is scanner.readLine counting what it consumes.
+// readLine is the scanner's readLine counting what it consumes.
 func (c *cutter) readLine() ([]byte, bool, error) {
-	line, err := c.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		c.long = append(c.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = c.br.ReadSlice('\n')
-			c.long = append(c.long, line...)
-		}
-		line = c.long
-	}
-	if err == io.EOF {
-		if len(line) == 0 {
-			return nil, false, io.EOF
-		}
-		err = nil
-	}
+	line, raw, nl, err := readLine(c.br, &c.long)
 	if err != nil {
 		return nil, false, err
 	}
-	c.off += int64(len(line))
+	c.off += int64(raw)
 	c.line++
-	nl := false
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line, nl = line[:n-1], true
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
 	return line, nl, nil
 }
 

@@ -164,24 +164,35 @@ func openQuote(line []byte, inQuoted bool) bool {
 // lone "\r" at the end of the stream too, as encoding/csv drops it), and
 // whether it ended in "\n".
 func (s *scanner) readLine() ([]byte, bool, error) {
-	line, err := s.br.ReadSlice('\n')
+	line, _, nl, err := readLine(s.br, &s.long)
+	return line, nl, err
+}
+
+// readLine reads the next line of br, a line longer than br's buffer
+// gathered in *long, and returns it without its line end, the bytes it
+// took from the stream, and whether it ended in "\n". The scanner and the
+// cutter read lines through it, so that cuts fall where the scanner sees
+// record boundaries.
+func readLine(br *bufio.Reader, long *[]byte) ([]byte, int, bool, error) {
+	line, err := br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
-		s.long = append(s.long[:0], line...)
+		*long = append((*long)[:0], line...)
 		for err == bufio.ErrBufferFull {
-			line, err = s.br.ReadSlice('\n')
-			s.long = append(s.long, line...)
+			line, err = br.ReadSlice('\n')
+			*long = append(*long, line...)
 		}
-		line = s.long
+		line = *long
 	}
 	if err == io.EOF {
 		if len(line) == 0 {
-			return nil, false, io.EOF
+			return nil, 0, false, io.EOF
 		}
 		err = nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, 0, false, err
 	}
+	raw := len(line)
 	nl := false
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line, nl = line[:n-1], true
@@ -189,7 +200,7 @@ func (s *scanner) readLine() ([]byte, bool, error) {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	return line, nl, nil
+	return line, raw, nl, nil
 }
 
 // trimLeft drops leading white space, as TrimLeadingSpace does.
