@@ -19,6 +19,18 @@ import (
 // fuzzMaxBatch bounds batches in the fuzz targets.
 const fuzzMaxBatch = 16
 
+// fuzzServer is the handler a fuzz target drives: the sample model pushed
+// to a directory store and loaded, bodies limited to maxBody bytes.
+func fuzzServer(f *testing.F, maxBody int64) (http.Handler, string) {
+	f.Helper()
+	root := f.TempDir()
+	m, tab := fitModel(f, "sample", 42)
+	version := pushModel(f, root, m, tab, time.Now())
+	pred := predictor.New(modelstore.NewDir(root), modelName, nil)
+	require.NoError(f, pred.Reload(context.Background()))
+	return newAPI(pred, Limits{MaxBody: maxBody, MaxBatch: fuzzMaxBatch}, slog.New(slog.DiscardHandler)).handler(), version
+}
+
 func FuzzHandler(f *testing.F) {
 	for _, s := range []string{
 		referenceJSON,
@@ -32,12 +44,7 @@ func FuzzHandler(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	root := f.TempDir()
-	m, tab := fitModel(f, "sample", 42)
-	version := pushModel(f, root, m, tab, time.Now())
-	pred := predictor.New(modelstore.NewDir(root), modelName, nil)
-	require.NoError(f, pred.Reload(context.Background()))
-	h := newAPI(pred, Limits{MaxBody: 64 << 10, MaxBatch: fuzzMaxBatch}, slog.New(slog.DiscardHandler)).handler()
+	h, version := fuzzServer(f, 64<<10)
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(body))

@@ -3,18 +3,11 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/stretchr/testify/require"
-	"github.com/studentperf/studentperf/shared/modelstore"
-	"github.com/studentperf/studentperf/shared/predictor"
 )
 
 // FuzzInvocations posts any body, in any declared encoding and content
@@ -38,12 +31,7 @@ func FuzzInvocations(f *testing.F) {
 	} {
 		f.Add([]byte(s.body), s.ct, s.enc, s.path, s.compress, s.accept)
 	}
-	root := f.TempDir()
-	m, tab := fitModel(f, "sample", 42)
-	version := pushModel(f, root, m, tab, time.Now())
-	pred := predictor.New(modelstore.NewDir(root), modelName, nil)
-	require.NoError(f, pred.Reload(context.Background()))
-	h := newAPI(pred, Limits{MaxBody: 16 << 10, MaxBatch: fuzzMaxBatch}, slog.New(slog.DiscardHandler)).handler()
+	h, version := fuzzServer(f, 16<<10)
 
 	f.Fuzz(func(t *testing.T, body []byte, ct, enc, path string, compress, acceptJSON bool) {
 		switch path {
