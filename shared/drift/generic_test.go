@@ -1,0 +1,286 @@
+package drift
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+)
+
+// noBounds is a model that declares no bounds: every numeric feature's
+// range is its training data's.
+func noBounds(dataset.Kind, *features.Numeric) (lo, hi float64, ok bool) { return 0, 0, false }
+
+// genericTable is a table no score reader would take: a price in the
+// thousands, a balance mostly negative, a constant, a 0/1 flag and a
+// column nearly all zeros, each with a few missing cells.
+func genericTable(n int) *dataset.Table {
+	nan := math.NaN()
+	s := dataset.Schema{Features: []dataset.Column{
+		{Name: "price", Kind: dataset.Score}, {Name: "balance", Kind: dataset.Score},
+		{Name: "constant", Kind: dataset.Score}, {Name: "flag", Kind: dataset.Score},
+		{Name: "rare", Kind: dataset.Score},
+	}}
+	cols := make([]dataset.Col, len(s.Features))
+	rng := rand.New(rand.NewPCG(3, 4))
+	for r := range n {
+		price := 300 + math.Round(math.Exp(rng.NormFloat64()+8)) // log-normal, median about 3,300
+		balance := -20000 + 25000*rng.Float64()
+		flag := 0.0
+		if r%5 == 0 {
+			flag = 1
+		}
+		rare := 0.0
+		if r%20 == 7 {
+			rare = float64(r)
+		}
+		row := []float64{price, balance, -7.25, flag, rare}
+		if r%50 == 3 {
+			row[0], row[1] = nan, nan
+		}
+		for i, v := range row {
+			cols[i].Values = append(cols[i].Values, v)
+		}
+	}
+	return &dataset.Table{Schema: s, Cols: cols}
+}
+
+func fitGeneric(t testing.TB, n int) (*Baseline, *features.Transform, *dataset.Table) {
+	t.Helper()
+	tab := genericTable(n)
+	tr, err := features.Fit(tab)
+	require.NoError(t, err)
+	b, err := fit(tab, tr, noBounds)
+	require.NoError(t, err)
+	return b, tr, tab
+}
+
+func TestFitGenericNumbers(t *testing.T) {
+	const n = 2000
+	b, tr, tab := fitGeneric(t, n)
+	for i, f := range b.Features {
+		vals := slices.DeleteFunc(slices.Clone(tab.Cols[i].Values), math.IsNaN)
+		require.NotNil(t, f.Min, f.Name)
+		require.NotNil(t, f.Max, f.Name)
+		assert.Equal(t, slices.Min(vals), *f.Min, "%s: min", f.Name)
+		assert.Equal(t, slices.Max(vals), *f.Max, "%s: max", f.Name)
+		assert.Equal(t, n-len(vals), f.Missing, f.Name)
+		// Every count against a direct count between the edges.
+		lo := math.Inf(-1)
+		for j, c := range f.Counts {
+			hi := math.Inf(1)
+			if j < len(f.Edges) {
+				hi = f.Edges[j]
+			}
+			direct := 0
+			for _, v := range vals {
+				if v >= lo && v < hi {
+					direct++
+				}
+			}
+			assert.Equal(t, direct, c, "%s bin %d [%v, %v)", f.Name, j, lo, hi)
+			lo = hi
+		}
+	}
+	price, balance, constant, flag, rare := b.Features[0], b.Features[1], b.Features[2], b.Features[3], b.Features[4]
+	// Continuous: ten bins of about a tenth each, whatever the scale.
+	for _, f := range []Feature{price, balance} {
+		require.Len(t, f.Counts, Bins, f.Name)
+		for j, c := range f.Counts {
+			frac := float64(c) / float64(n-f.Missing)
+			assert.InDelta(t, 0.1, frac, 0.01, "%s bin %d", f.Name, j)
+		}
+	}
+	assert.Greater(t, price.Edges[8], 5000.0, "price edges in the thousands")
+	assert.Less(t, balance.Edges[0], -15000.0, "balance edges negative")
+	// A constant: one bin, a range of one value.
+	assert.Empty(t, constant.Edges)
+	assert.Equal(t, []int{n}, constant.Counts)
+	assert.Equal(t, -7.25, *constant.Min)
+	assert.Equal(t, -7.25, *constant.Max)
+	// Two values: one edge between them.
+	assert.Equal(t, []float64{1}, flag.Edges)
+	assert.Equal(t, []int{n * 4 / 5, n / 5}, flag.Counts)
+	// Every decile is 0: the smallest other value still starts a bin.
+	assert.Equal(t, []float64{7}, rare.Edges)
+	assert.Equal(t, []int{n * 19 / 20, n / 20}, rare.Counts)
+
+	// The JSON carries the range and decodes to the same baseline.
+	js, err := json.Marshal(b)
+	require.NoError(t, err)
+	assert.Contains(t, string(js), `"name":"constant","kind":"score","min":-7.25,"max":-7.25,"counts":[2000],"missing":0`)
+	var back Baseline
+	require.NoError(t, json.Unmarshal(js, &back))
+	assert.Equal(t, b, &back)
+	_, err = back.check(tr, noBounds)
+	require.NoError(t, err)
+}
+
+func TestMonitorGenericOutOfRange(t *testing.T) {
+	b, tr, _ := fitGeneric(t, 2000)
+	spans, err := b.check(tr, noBounds)
+	require.NoError(t, err)
+	m, err := newMonitor(b, tr, spans)
+	require.NoError(t, err)
+	price, balance, rare := b.Features[0], b.Features[1], b.Features[4]
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, r := range [][]float64{
+		{*price.Min, *balance.Min, -7.25, 0, 0},         // every bottom: in range
+		{*price.Max, *balance.Max, -7.25, 1, *rare.Max}, // every top: in range
+		{*price.Max + 1, *balance.Min - 0.5, -7, 2, -1}, // every one just outside
+		{-1e6, 1e9, inf, -inf, nan},
+		{nan, nan, nan, nan, *rare.Max + 1},
+	} {
+		m.Observe(features.Row{Num: r})
+	}
+	rep := m.Snapshot()
+	want := []struct{ bottom, top, out, missing int64 }{
+		{1, 1, 2, 1}, {1, 1, 2, 1}, {2, 0, 2, 1}, {1, 1, 2, 1}, {1, 1, 2, 1},
+	}
+	for i, f := range rep.Features {
+		w := want[i]
+		assert.EqualValues(t, 5, f.Served, f.Name)
+		assert.Equal(t, w.out, f.OutOfRange, "%s: out of range", f.Name)
+		assert.Equal(t, w.missing, f.Missing, "%s: missing", f.Name)
+		assert.Equal(t, w.bottom, f.Bins[0].Served, "%s: first bin", f.Name)
+		if len(f.Bins) > 1 {
+			assert.Equal(t, w.top, f.Bins[len(f.Bins)-1].Served, "%s: last bin", f.Name)
+		}
+		// The report's bins span the training range.
+		assert.Equal(t, *b.Features[i].Min, *f.Min, f.Name)
+		assert.Equal(t, *b.Features[i].Max, *f.Max, f.Name)
+		assert.Equal(t, *f.Min, *f.Bins[0].Lo, f.Name)
+		assert.Equal(t, *f.Max, *f.Bins[len(f.Bins)-1].Hi, f.Name)
+		require.NotNil(t, f.PSI, f.Name)
+		assert.False(t, math.IsNaN(*f.PSI) || math.IsInf(*f.PSI, 0), f.Name)
+	}
+}
+
+// A numeric feature without a recorded range in a model that declares no
+// bounds is read as a score of the layout before ranges, in [0, 100], so
+// a generic baseline stripped of its range no longer checks.
+func TestLegacyRange(t *testing.T) {
+	b, tr, _ := fitGeneric(t, 500)
+	b.Features[0].Min, b.Features[0].Max = nil, nil
+	_, err := b.check(tr, noBounds)
+	assert.ErrorContains(t, err, `baseline feature "price": bin edges must be ascending within [0, 100]`)
+	b.Features[1].Max = nil
+	b.Features[0] = b.Features[1]
+	b.Features[0].Name = "price"
+	_, err = b.check(tr, noBounds)
+	assert.ErrorContains(t, err, "only one end of its range")
+}
+
+// wideTable has one category of levels levels, counts falling about as
+// 1/rank, every level held by at least one row, and a few missing cells.
+func wideTable(levels, n int) *dataset.Table {
+	s := dataset.Schema{Features: []dataset.Column{{Name: "zip", Kind: dataset.Category}}}
+	col := dataset.Col{}
+	for l := range levels {
+		col.Levels = append(col.Levels, fmt.Sprintf("L%04d", l))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for r := range n {
+		code := r % levels
+		if r >= levels {
+			if r%100 == 0 {
+				col.Codes = append(col.Codes, -1)
+				continue
+			}
+			code = int(math.Floor(math.Pow(float64(levels), rng.Float64()))) - 1
+		}
+		col.Codes = append(col.Codes, int32(code))
+	}
+	return &dataset.Table{Schema: s, Cols: []dataset.Col{col}}
+}
+
+func TestWideCategory(t *testing.T) {
+	const levels, n = 5000, 40000
+	tab := wideTable(levels, n)
+	tr, err := features.Fit(tab)
+	require.NoError(t, err)
+	require.Equal(t, levels, len(tr.Categorical[0].Levels))
+	b, err := Fit(tab, tr)
+	require.NoError(t, err)
+	f := b.Features[0]
+	require.Len(t, f.Levels, MaxLevels)
+	require.Len(t, f.Counts, MaxLevels)
+	// The most frequent levels, most frequent first, against a direct count.
+	direct := map[string]int{}
+	for _, c := range tab.Cols[0].Codes {
+		if c >= 0 {
+			direct[tab.Cols[0].Levels[c]]++
+		}
+	}
+	kept := 0
+	for k, l := range f.Levels {
+		assert.Equal(t, direct[l], f.Counts[k], l)
+		if k > 0 {
+			assert.LessOrEqual(t, f.Counts[k], f.Counts[k-1], "most frequent first")
+		}
+		kept += f.Counts[k]
+	}
+	for l, c := range direct {
+		if !slices.Contains(f.Levels, l) {
+			assert.LessOrEqual(t, c, f.Counts[MaxLevels-1], "%s (%d rows) is not kept but should be", l, c)
+		}
+	}
+	missing := (n - levels) / 100
+	assert.Equal(t, missing, f.Missing)
+	assert.Equal(t, n-missing-kept, f.Other)
+	assert.Greater(t, f.Other, 0)
+
+	// The same rows in another order keep the same levels, the same bytes.
+	perm := rand.New(rand.NewPCG(1, 2)).Perm(n)
+	b2, err := Fit(tab.Subset(perm), tr)
+	require.NoError(t, err)
+	j1, _ := json.Marshal(b)
+	j2, _ := json.Marshal(b2)
+	assert.Equal(t, string(j1), string(j2))
+
+	m, err := NewMonitor(b, tr)
+	require.NoError(t, err)
+	assert.Equal(t, MaxLevels+3, m.width, "kept levels, other, missing and unseen: bounded, whatever the levels")
+	rare := ""
+	for l := range direct {
+		if !slices.Contains(f.Levels, l) && (rare == "" || l < rare) {
+			rare = l
+		}
+	}
+	for _, v := range []string{f.Levels[0], f.Levels[0], strings.ToLower(f.Levels[1]), rare, "", "L9999", "nowhere"} {
+		m.Observe(features.Row{Cat: []string{v}})
+	}
+	rep := m.Snapshot().Features[0]
+	require.Len(t, rep.Bins, MaxLevels+1)
+	assert.Equal(t, f.Levels[0], rep.Bins[0].Level)
+	assert.EqualValues(t, 2, rep.Bins[0].Served)
+	assert.EqualValues(t, 1, rep.Bins[1].Served, "found case-insensitively")
+	other := rep.Bins[MaxLevels]
+	assert.True(t, other.Other)
+	assert.Empty(t, other.Level)
+	assert.EqualValues(t, 1, other.Served, "a level training saw, not kept: other")
+	assert.InDelta(t, float64(f.Other)/n, other.ExpectedFraction, 1e-12)
+	assert.EqualValues(t, 2, rep.Unseen, "levels training never saw")
+	assert.EqualValues(t, 1, rep.Missing)
+	assert.EqualValues(t, 7, rep.Served)
+
+	// A baseline naming a level the transform lacks, or counting other
+	// levels without naming its own, does not check.
+	bad := *b
+	bad.Features = []Feature{f}
+	bad.Features[0].Levels = slices.Clone(f.Levels)
+	bad.Features[0].Levels[3] = "nowhere"
+	_, err = bad.check(tr, declaredBounds)
+	assert.ErrorContains(t, err, `level "nowhere" is not a level of the transform`)
+	bad.Features[0].Levels = nil
+	_, err = bad.check(tr, declaredBounds)
+	assert.ErrorContains(t, err, "counts other levels without naming its own")
+}
