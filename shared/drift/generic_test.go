@@ -284,3 +284,25 @@ func TestWideCategory(t *testing.T) {
 	_, err = bad.check(tr, declaredBounds)
 	assert.ErrorContains(t, err, "counts other levels without naming its own")
 }
+
+// BenchmarkObserveWideCategory counts one value of a 5,000-level category
+// (kept, other, or unseen); allocs/op must stay 0.
+func BenchmarkObserveWideCategory(b *testing.B) {
+	tab := wideTable(5000, 40000)
+	tr, err := features.Fit(tab)
+	require.NoError(b, err)
+	base, err := Fit(tab, tr)
+	require.NoError(b, err)
+	m, err := NewMonitor(base, tr)
+	require.NoError(b, err)
+	rows, err := tr.Rows(tab)
+	require.NoError(b, err)
+	rows = rows[:1024]
+	rows[7].Cat[0] = "never seen"
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m.Observe(rows[i&1023])
+		i++
+	}
+}
