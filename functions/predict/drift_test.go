@@ -81,7 +81,7 @@ func TestDriftReportJSON(t *testing.T) {
 				}
 			}
 		} else {
-			assert.Equal(t, "score", f.Kind)
+			assert.Equal(t, "numeric", f.Kind)
 			require.NotNil(t, f.Min, f.Name)
 			assert.Equal(t, 0.0, *f.Min, "%s: the schema's bounds", f.Name)
 			assert.Equal(t, 100.0, *f.Max, "%s: the schema's bounds", f.Name)

@@ -71,15 +71,13 @@ type Feature struct {
 	Missing int          `json:"missing"`
 }
 
-// bounder returns the hard bounds a model declares for its numeric
-// feature n, of kind k, if it declares any.
-type bounder func(k dataset.Kind, n *features.Numeric) (lo, hi float64, ok bool)
-
-// declaredBounds is the model's own declaration: a score is bounded by
-// [features.MinScore, features.MaxScore].
-func declaredBounds(k dataset.Kind, _ *features.Numeric) (lo, hi float64, ok bool) {
-	if k == dataset.Score {
-		return features.MinScore, features.MaxScore, true
+// declaredBounds returns the hard bounds a model's schema declares for
+// its numeric column c, if it declares both Min and Max. A column bounded
+// at one end only (a price of at least 0) has its range recorded from
+// the training data.
+func declaredBounds(c dataset.Column) (lo, hi float64, ok bool) {
+	if c.Min != nil && c.Max != nil {
+		return *c.Min, *c.Max, true
 	}
 	return 0, 0, false
 }
@@ -98,10 +96,6 @@ func declaredBounds(k dataset.Kind, _ *features.Numeric) (lo, hi float64, ok boo
 // bin for the values above its most common one, and a constant column
 // has one bin and a range of one value.
 func Fit(tab *dataset.Table, tr *features.Transform) (*Baseline, error) {
-	return fit(tab, tr, declaredBounds)
-}
-
-func fit(tab *dataset.Table, tr *features.Transform, declared bounder) (*Baseline, error) {
 	if tab == nil || tab.Len() == 0 {
 		return nil, errors.New("drift baseline: no rows")
 	}
@@ -130,7 +124,7 @@ func fit(tab *dataset.Table, tr *features.Transform, declared bounder) (*Baselin
 			if nNum >= len(tr.Numeric) || tr.Numeric[nNum].Name != c.Name {
 				return nil, fmt.Errorf("drift baseline: column %q does not match the transform", c.Name)
 			}
-			lo, hi, bounded := declared(c.Kind, &tr.Numeric[nNum])
+			lo, hi, bounded := declaredBounds(c)
 			f, err = fitNumeric(c.Name, c.Kind, col.Values, bounded, lo, hi)
 			nNum++
 		default:
@@ -150,19 +144,16 @@ func fit(tab *dataset.Table, tr *features.Transform, declared bounder) (*Baselin
 	return b, nil
 }
 
-// isNumeric reports whether a feature of kind k is binned as numbers.
-func isNumeric(k dataset.Kind) bool { return k == dataset.Score }
+// isNumeric reports whether a feature of kind k is binned as numbers (a
+// date is a feature only as its numeric parts).
+func isNumeric(k dataset.Kind) bool { return k == dataset.Numeric }
 
 func fitCategory(name string, col *dataset.Col, c *features.Categorical) (Feature, error) {
 	f := Feature{Name: name, Kind: dataset.Category}
 	counts := make([]int, len(c.Levels))
-	// The table's levels are in order of first appearance; map them once,
-	// as the transform does (Categorical.Remap). Unlike the transform's
-	// Indices, a missing cell is counted rather than imputed, and every
-	// level must be known, whether or not a row holds it.
-	remap := c.Remap(col.Levels)
-	if j := slices.Index(remap, -1); j >= 0 {
-		return Feature{}, fmt.Errorf("column %q: level %q is not in the transform", name, features.Clip(col.Levels[j]))
+	remap, err := remap(name, col.Levels, c)
+	if err != nil {
+		return Feature{}, err
 	}
 	for r, code := range col.Codes {
 		switch {
@@ -170,6 +161,8 @@ func fitCategory(name string, col *dataset.Col, c *features.Categorical) (Featur
 			f.Missing++
 		case int(code) >= len(remap):
 			return Feature{}, fmt.Errorf("column %q row %d: code %d has no level", name, r+1, code)
+		case remap[code] < 0:
+			f.Missing++
 		default:
 			counts[remap[code]]++
 		}
@@ -194,6 +187,28 @@ func fitCategory(name string, col *dataset.Col, c *features.Categorical) (Featur
 		f.Other += counts[j]
 	}
 	return f, nil
+}
+
+// remap maps a table column's levels (in order of first appearance) onto
+// c's, once: a missing marker to -1, a level by Categorical.Known (a
+// level c folded into its other level to that level). Unlike the
+// transform's own Remap, which imputes, a level c does not know is an
+// error, whatever the schema does with unseen levels at serving: the
+// baseline must be of the rows the transform was fitted on.
+func remap(name string, levels []string, c *features.Categorical) ([]int, error) {
+	out := make([]int, len(levels))
+	for j, l := range levels {
+		if dataset.IsMissing(dataset.TrimCell(l)) {
+			out[j] = -1
+			continue
+		}
+		k, ok := c.Known(l)
+		if !ok {
+			return nil, fmt.Errorf("column %q: level %q is not in the transform", name, features.Clip(l))
+		}
+		out[j] = k
+	}
+	return out, nil
 }
 
 // fitNumeric bins the values of one numeric column. Within declared

@@ -23,7 +23,7 @@ func (b *Baseline) Check(s dataset.Schema, tr *features.Transform) error {
 			return fmt.Errorf("baseline feature %d is %q (%s); the schema has %q (%s)", i+1, f.Name, f.Kind, c.Name, c.Kind)
 		}
 	}
-	_, err := b.check(tr, declaredBounds)
+	_, err := b.check(tr, s.Features)
 	return err
 }
 
@@ -32,8 +32,10 @@ type span struct{ lo, hi float64 }
 
 // check validates b against tr, which the monitor needs: the categories
 // and numeric features in the transform's order, with the right number of
-// counts. It returns each feature's range.
-func (b *Baseline) check(tr *features.Transform, declared bounder) ([]span, error) {
+// counts. It returns each feature's range: the recorded one, or the
+// bounds cols (one per feature, or nil for the columns tr was bound to)
+// declare.
+func (b *Baseline) check(tr *features.Transform, cols []dataset.Column) ([]span, error) {
 	if tr == nil {
 		return nil, errors.New("no transform")
 	}
@@ -57,7 +59,11 @@ func (b *Baseline) check(tr *features.Transform, declared bounder) ([]span, erro
 			if nNum >= len(tr.Numeric) || tr.Numeric[nNum].Name != f.Name {
 				return nil, fmt.Errorf("baseline feature %q does not match the transform", f.Name)
 			}
-			sp, err := f.checkNumeric(declared, &tr.Numeric[nNum])
+			c := tr.Numeric[nNum].Column()
+			if cols != nil {
+				c = cols[i]
+			}
+			sp, err := f.checkNumeric(c)
 			if err != nil {
 				return nil, err
 			}
@@ -100,7 +106,7 @@ func (f *Feature) checkCategory(c *features.Categorical) error {
 	}
 	seen := make(map[string]bool, len(f.Levels))
 	for _, l := range f.Levels {
-		if j, ok := c.Lookup(l); !ok || c.Levels[j] != l || seen[l] {
+		if j, ok := c.Known(l); !ok || c.Levels[j] != l || seen[l] {
 			return fmt.Errorf("baseline feature %q: level %q is not a level of the transform, or twice", f.Name, features.Clip(l))
 		}
 		seen[l] = true
@@ -111,7 +117,7 @@ func (f *Feature) checkCategory(c *features.Categorical) error {
 // checkNumeric validates a numeric feature's bins and returns its range:
 // the recorded one, else the bounds its model declares, else the legacy
 // [0, 100] of a model.json from before ranges.
-func (f *Feature) checkNumeric(declared bounder, n *features.Numeric) (span, error) {
+func (f *Feature) checkNumeric(c dataset.Column) (span, error) {
 	if f.Levels != nil || f.Other != 0 {
 		return span{}, fmt.Errorf("baseline feature %q is numeric with levels", f.Name)
 	}
@@ -125,7 +131,7 @@ func (f *Feature) checkNumeric(declared bounder, n *features.Numeric) (span, err
 			return span{}, fmt.Errorf("baseline feature %q: range [%v, %v] must be finite and ascending", f.Name, sp.lo, sp.hi)
 		}
 	default:
-		if lo, hi, ok := declared(f.Kind, n); ok {
+		if lo, hi, ok := declaredBounds(c); ok {
 			sp = span{lo, hi}
 		}
 	}

@@ -15,19 +15,15 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 )
 
-// noBounds is a model that declares no bounds: every numeric feature's
-// range is its training data's.
-func noBounds(dataset.Kind, *features.Numeric) (lo, hi float64, ok bool) { return 0, 0, false }
-
-// genericTable is a table no score reader would take: a price in the
-// thousands, a balance mostly negative, a constant, a 0/1 flag and a
-// column nearly all zeros, each with a few missing cells.
+// genericTable is a table of numeric columns without bounds: a price in
+// the thousands, a balance mostly negative, a constant, a 0/1 flag and a
+// column nearly all zeros, some with a few missing cells.
 func genericTable(n int) *dataset.Table {
 	nan := math.NaN()
 	s := dataset.Schema{Features: []dataset.Column{
-		{Name: "price", Kind: dataset.Score}, {Name: "balance", Kind: dataset.Score},
-		{Name: "constant", Kind: dataset.Score}, {Name: "flag", Kind: dataset.Score},
-		{Name: "rare", Kind: dataset.Score},
+		{Name: "price", Kind: dataset.Numeric}, {Name: "balance", Kind: dataset.Numeric},
+		{Name: "constant", Kind: dataset.Numeric}, {Name: "flag", Kind: dataset.Numeric},
+		{Name: "rare", Kind: dataset.Numeric},
 	}}
 	cols := make([]dataset.Col, len(s.Features))
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -58,7 +54,7 @@ func fitGeneric(t testing.TB, n int) (*Baseline, *features.Transform, *dataset.T
 	tab := genericTable(n)
 	tr, err := features.Fit(tab)
 	require.NoError(t, err)
-	b, err := fit(tab, tr, noBounds)
+	b, err := Fit(tab, tr)
 	require.NoError(t, err)
 	return b, tr, tab
 }
@@ -116,19 +112,16 @@ func TestFitGenericNumbers(t *testing.T) {
 	// The JSON carries the range and decodes to the same baseline.
 	js, err := json.Marshal(b)
 	require.NoError(t, err)
-	assert.Contains(t, string(js), `"name":"constant","kind":"score","min":-7.25,"max":-7.25,"counts":[2000],"missing":0`)
+	assert.Contains(t, string(js), `"name":"constant","kind":"numeric","min":-7.25,"max":-7.25,"counts":[2000],"missing":0`)
 	var back Baseline
 	require.NoError(t, json.Unmarshal(js, &back))
 	assert.Equal(t, b, &back)
-	_, err = back.check(tr, noBounds)
-	require.NoError(t, err)
+	require.NoError(t, back.Check(tab.Schema, tr))
 }
 
 func TestMonitorGenericOutOfRange(t *testing.T) {
 	b, tr, _ := fitGeneric(t, 2000)
-	spans, err := b.check(tr, noBounds)
-	require.NoError(t, err)
-	m, err := newMonitor(b, tr, spans)
+	m, err := NewMonitor(b, tr)
 	require.NoError(t, err)
 	price, balance, rare := b.Features[0], b.Features[1], b.Features[4]
 	nan, inf := math.NaN(), math.Inf(1)
@@ -170,12 +163,12 @@ func TestMonitorGenericOutOfRange(t *testing.T) {
 func TestLegacyRange(t *testing.T) {
 	b, tr, _ := fitGeneric(t, 500)
 	b.Features[0].Min, b.Features[0].Max = nil, nil
-	_, err := b.check(tr, noBounds)
+	_, err := b.check(tr, nil)
 	assert.ErrorContains(t, err, `baseline feature "price": bin edges must be ascending within [0, 100]`)
 	b.Features[1].Max = nil
 	b.Features[0] = b.Features[1]
 	b.Features[0].Name = "price"
-	_, err = b.check(tr, noBounds)
+	_, err = b.check(tr, nil)
 	assert.ErrorContains(t, err, "only one end of its range")
 }
 
@@ -207,17 +200,24 @@ func TestWideCategory(t *testing.T) {
 	tab := wideTable(levels, n)
 	tr, err := features.Fit(tab)
 	require.NoError(t, err)
-	require.Equal(t, levels, len(tr.Categorical[0].Levels))
+	cat := &tr.Categorical[0]
+	// The transform folds the rare levels into one; hundreds remain.
+	require.Greater(t, len(cat.Levels), 5*MaxLevels)
+	require.NotEmpty(t, cat.Folded)
 	b, err := Fit(tab, tr)
 	require.NoError(t, err)
 	f := b.Features[0]
 	require.Len(t, f.Levels, MaxLevels)
 	require.Len(t, f.Counts, MaxLevels)
-	// The most frequent levels, most frequent first, against a direct count.
+	// The most frequent of the transform's levels, most frequent first,
+	// against a direct count of the table's levels as the transform reads
+	// them (a folded level as the other level).
 	direct := map[string]int{}
 	for _, c := range tab.Cols[0].Codes {
 		if c >= 0 {
-			direct[tab.Cols[0].Levels[c]]++
+			j, ok := cat.Known(tab.Cols[0].Levels[c])
+			require.True(t, ok)
+			direct[cat.Levels[j]]++
 		}
 	}
 	kept := 0
@@ -249,28 +249,37 @@ func TestWideCategory(t *testing.T) {
 	m, err := NewMonitor(b, tr)
 	require.NoError(t, err)
 	assert.Equal(t, MaxLevels+3, m.width, "kept levels, other, missing and unseen: bounded, whatever the levels")
+	// A level the transform keeps and the baseline does not; one the
+	// transform folded, which counts with its other level.
 	rare := ""
-	for l := range direct {
-		if !slices.Contains(f.Levels, l) && (rare == "" || l < rare) {
+	for _, l := range cat.Levels {
+		if !slices.Contains(f.Levels, l) {
 			rare = l
+			break
 		}
 	}
-	for _, v := range []string{f.Levels[0], f.Levels[0], strings.ToLower(f.Levels[1]), rare, "", "L9999", "nowhere"} {
+	folded := cat.Folded[0]
+	otherAt := slices.Index(f.Levels, features.OtherLevel)
+	require.GreaterOrEqual(t, otherAt, 0, "the transform's other level is among the most frequent")
+	for _, v := range []string{f.Levels[0], f.Levels[0], strings.ToLower(f.Levels[1]), rare, folded, "", " NA ", "L9999x", "nowhere"} {
 		m.Observe(features.Row{Cat: []string{v}})
 	}
 	rep := m.Snapshot().Features[0]
 	require.Len(t, rep.Bins, MaxLevels+1)
 	assert.Equal(t, f.Levels[0], rep.Bins[0].Level)
-	assert.EqualValues(t, 2, rep.Bins[0].Served)
-	assert.EqualValues(t, 1, rep.Bins[1].Served, "found case-insensitively")
+	assert.EqualValues(t, 2+btoi(otherAt == 0), rep.Bins[0].Served)
+	assert.EqualValues(t, 1+btoi(otherAt == 1), rep.Bins[1].Served, "found case-insensitively")
+	if otherAt > 1 {
+		assert.EqualValues(t, 1, rep.Bins[otherAt].Served, "a folded level: the transform's other level")
+	}
 	other := rep.Bins[MaxLevels]
 	assert.True(t, other.Other)
 	assert.Empty(t, other.Level)
 	assert.EqualValues(t, 1, other.Served, "a level training saw, not kept: other")
 	assert.InDelta(t, float64(f.Other)/n, other.ExpectedFraction, 1e-12)
 	assert.EqualValues(t, 2, rep.Unseen, "levels training never saw")
-	assert.EqualValues(t, 1, rep.Missing)
-	assert.EqualValues(t, 7, rep.Served)
+	assert.EqualValues(t, 2, rep.Missing, "empty and a missing marker")
+	assert.EqualValues(t, 9, rep.Served)
 
 	// A baseline naming a level the transform lacks, or counting other
 	// levels without naming its own, does not check.
@@ -278,10 +287,10 @@ func TestWideCategory(t *testing.T) {
 	bad.Features = []Feature{f}
 	bad.Features[0].Levels = slices.Clone(f.Levels)
 	bad.Features[0].Levels[3] = "nowhere"
-	_, err = bad.check(tr, declaredBounds)
+	_, err = bad.check(tr, nil)
 	assert.ErrorContains(t, err, `level "nowhere" is not a level of the transform`)
 	bad.Features[0].Levels = nil
-	_, err = bad.check(tr, declaredBounds)
+	_, err = bad.check(tr, nil)
 	assert.ErrorContains(t, err, "counts other levels without naming its own")
 }
 
@@ -305,4 +314,11 @@ func BenchmarkObserveWideCategory(b *testing.B) {
 		m.Observe(rows[i&1023])
 		i++
 	}
+}
+
+func btoi(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -3,7 +3,6 @@ package drift
 import (
 	"fmt"
 	"math"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -63,7 +62,7 @@ func NewMonitor(b *Baseline, tr *features.Transform) (*Monitor, error) {
 	if b == nil {
 		return nil, fmt.Errorf("drift monitor: no baseline")
 	}
-	spans, err := b.check(tr, declaredBounds)
+	spans, err := b.check(tr, nil)
 	if err != nil {
 		return nil, fmt.Errorf("drift monitor: %w", err)
 	}
@@ -115,7 +114,7 @@ func slots(f *Feature, c *features.Categorical) []int32 {
 		s[j] = other
 	}
 	for k, l := range f.Levels {
-		j, _ := c.Lookup(l) // checked: every kept level is the transform's
+		j, _ := c.Known(l) // checked: every kept level is the transform's
 		s[j] = int32(k)
 	}
 	return s
@@ -128,12 +127,12 @@ func (m *Monitor) Baseline() *Baseline { return m.base }
 // takes no lock and allocates nothing.
 //
 // A category's value must be the string the record carried, not the
-// level a model imputes for it: one that is empty (or only spaces) is
-// missing, one the transform does not know (Categorical.Lookup fails) is
-// unseen, even where the model's schema serves it as missing. A NaN
-// number is missing, one outside the feature's range (or infinite) is
-// out of range. A row with the wrong number of values counts only as
-// skipped.
+// level a model imputes for it: one that is empty, only spaces or a
+// missing marker (dataset.IsMissing) is missing, one the transform does
+// not know (Categorical.Known fails) is unseen, even where the model's
+// schema serves it as missing. A NaN number is missing, one outside the
+// feature's range (or infinite) is out of range. A row with the wrong
+// number of values counts only as skipped.
 func (m *Monitor) Observe(r features.Row) {
 	w := m.cur.Load()
 	if len(r.Cat) != len(m.cats) || len(r.Num) != len(m.nums) {
@@ -142,19 +141,17 @@ func (m *Monitor) Observe(r features.Row) {
 	}
 	for i := range m.cats {
 		cc := &m.cats[i]
-		c := cc.c
 		v := r.Cat[i]
 		slot := cc.bins // missing
-		if v != "" {
-			switch j, ok := c.Lookup(v); {
+		if !dataset.IsMissing(dataset.TrimCell(v)) {
+			j, ok := cc.c.Known(v)
+			switch {
 			case !ok:
 				slot = cc.bins + 1
-			case j != c.MostFrequent || strings.TrimSpace(v) != "":
-				// Lookup imputes a blank value with the most frequent level.
+			case cc.slot != nil:
+				slot = int(cc.slot[j])
+			default:
 				slot = j
-				if cc.slot != nil {
-					slot = int(cc.slot[j])
-				}
 			}
 		}
 		w.cells[cc.at+slot].Add(1)

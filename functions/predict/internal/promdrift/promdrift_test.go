@@ -18,13 +18,14 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 )
 
-// monitor returns a monitor of a hand-counted table (color: blue 3, green
-// 1, red 5, one missing; score: nine bins of one, one missing) that has
+// monitor returns a monitor of a hand-counted table (ten rows five times
+// over, so that no level is rare: color blue 3, green 1, red 5, one
+// missing; score nine bins of one, one missing, in [1, 10]) that has
 // seen four records.
 func monitor(t *testing.T) *drift.Monitor {
 	t.Helper()
-	const data = "color,score\nred,1\nred,2\nblue,3\nred,4\n,5\nblue,6\nred,7\ngreen,8\nred,\nblue,10\n"
-	s := dataset.Schema{Features: []dataset.Column{{Name: "color", Kind: dataset.Category}, {Name: "score", Kind: dataset.Score}}}
+	data := "color,score\n" + strings.Repeat("red,1\nred,2\nblue,3\nred,4\n,5\nblue,6\nred,7\ngreen,8\nred,\nblue,10\n", 5)
+	s := dataset.Schema{Features: []dataset.Column{{Name: "color", Kind: dataset.Category}, {Name: "score", Kind: dataset.Numeric}}}
 	tab, err := dataset.Read(strings.NewReader(data), s)
 	require.NoError(t, err)
 	tr, err := features.Fit(tab)
@@ -64,7 +65,7 @@ func TestCollector(t *testing.T) {
 	got := scrape(t, promdrift.NewCollector(func() *drift.Monitor { return m }))
 	// PSI of color by hand: 3 valid records (red 2, blue 1) against blue
 	// .3, green .1, red .5, missing .1, with 1e-4 for the empty shares.
-	// Score: 1, 1 in the first bin and one missing (101 is out of range)
+	// Score: 1, 1 in the first bin and one missing (101 is outside [1, 10])
 	// against 1/10 each, by hand the same way.
 	for _, line := range []string{
 		"# TYPE predict_drift_records_total counter",
@@ -123,7 +124,7 @@ func TestCollectorWideModel(t *testing.T) {
 		cols = append(cols, col)
 	}
 	for i := range nNum {
-		s.Features = append(s.Features, dataset.Column{Name: fmt.Sprintf("num%03d", i), Kind: dataset.Score})
+		s.Features = append(s.Features, dataset.Column{Name: fmt.Sprintf("num%03d", i), Kind: dataset.Numeric})
 		var col dataset.Col
 		for range rows {
 			col.Values = append(col.Values, math.Round(100*rng.Float64()))
