@@ -23,14 +23,6 @@ const (
 	MaxLevels = 64
 )
 
-// Legacy bounds: a numeric feature of a baseline that records no range
-// and whose model declares none comes from a model.json written before
-// features had ranges, when every numeric feature was a score in [0, 100].
-const (
-	legacyLo = 0
-	legacyHi = 100
-)
-
 // Baseline is the distribution of every feature in the training data, in
 // schema order. It is part of model.json, so it is plain counts: the same
 // data gives the same bytes.
@@ -52,10 +44,10 @@ type Baseline struct {
 // everything from the last edge up to the upper bound. The range is Min
 // and Max, the smallest and largest training value, when they are
 // recorded; they are not when the model's schema declares hard bounds
-// for the feature (the student scores' [0, 100]), which are then the
-// range, and a baseline written before ranges were recorded is read that
-// way. A served value outside the range is out of range: counted, not
-// refused.
+// at both ends (the student scores' [0, 100]), which are then the range.
+// A baseline written before ranges were recorded, in a student model
+// (format 1), is read that way. A served value outside the range is out
+// of range: counted, not refused.
 //
 // Missing cells are counted apart, so Counts, Other and Missing add up
 // to Rows.

@@ -115,25 +115,26 @@ func (f *Feature) checkCategory(c *features.Categorical) error {
 }
 
 // checkNumeric validates a numeric feature's bins and returns its range:
-// the recorded one, else the bounds its model declares, else the legacy
-// [0, 100] of a model.json from before ranges.
+// the recorded one, else the bounds its schema column c declares.
 func (f *Feature) checkNumeric(c dataset.Column) (span, error) {
 	if f.Levels != nil || f.Other != 0 {
 		return span{}, fmt.Errorf("baseline feature %q is numeric with levels", f.Name)
 	}
-	sp := span{legacyLo, legacyHi}
+	var sp span
 	switch {
 	case (f.Min == nil) != (f.Max == nil):
 		return span{}, fmt.Errorf("baseline feature %q has only one end of its range", f.Name)
 	case f.Min != nil:
 		sp = span{*f.Min, *f.Max}
-		if !finite(sp.lo) || !finite(sp.hi) || sp.lo > sp.hi {
-			return span{}, fmt.Errorf("baseline feature %q: range [%v, %v] must be finite and ascending", f.Name, sp.lo, sp.hi)
-		}
 	default:
-		if lo, hi, ok := declaredBounds(c); ok {
-			sp = span{lo, hi}
+		lo, hi, ok := declaredBounds(c)
+		if !ok {
+			return span{}, fmt.Errorf("baseline feature %q records no range, and its schema declares no bounds", f.Name)
 		}
+		sp = span{lo, hi}
+	}
+	if !finite(sp.lo) || !finite(sp.hi) || sp.lo > sp.hi {
+		return span{}, fmt.Errorf("baseline feature %q: range [%v, %v] must be finite and ascending", f.Name, sp.lo, sp.hi)
 	}
 	if len(f.Edges) >= Bins {
 		return span{}, fmt.Errorf("baseline feature %q has %d bin edges; want fewer than %d", f.Name, len(f.Edges), Bins)

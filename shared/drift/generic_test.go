@@ -157,19 +157,31 @@ func TestMonitorGenericOutOfRange(t *testing.T) {
 	}
 }
 
-// A numeric feature without a recorded range in a model that declares no
-// bounds is read as a score of the layout before ranges, in [0, 100], so
-// a generic baseline stripped of its range no longer checks.
-func TestLegacyRange(t *testing.T) {
-	b, tr, _ := fitGeneric(t, 500)
+// A numeric feature without a recorded range needs bounds its schema
+// declares at both ends; a range needs both ends, finite and in order.
+func TestRangeRequired(t *testing.T) {
+	for name, edit := range map[string]func(f *Feature){
+		"records no range, and its schema declares no bounds": func(f *Feature) { f.Min, f.Max = nil, nil },
+		"only one end of its range":                           func(f *Feature) { f.Max = nil },
+		"must be finite and ascending":                        func(f *Feature) { hi := *f.Min - 1; f.Max = &hi },
+		"bin edges must be ascending within":                  func(f *Feature) { lo := f.Edges[0] + 1; f.Min = &lo },
+	} {
+		b, tr, tab := fitGeneric(t, 500)
+		edit(&b.Features[0])
+		assert.ErrorContains(t, b.Check(tab.Schema, tr), name)
+	}
+	// Declared at both ends, the bounds are the range.
+	b, tr, tab := fitGeneric(t, 500)
 	b.Features[0].Min, b.Features[0].Max = nil, nil
-	_, err := b.check(tr, nil)
-	assert.ErrorContains(t, err, `baseline feature "price": bin edges must be ascending within [0, 100]`)
-	b.Features[1].Max = nil
-	b.Features[0] = b.Features[1]
-	b.Features[0].Name = "price"
-	_, err = b.check(tr, nil)
-	assert.ErrorContains(t, err, "only one end of its range")
+	lo, hi := -1e9, 1e9
+	tab.Schema.Features[0].Min, tab.Schema.Features[0].Max = &lo, &hi
+	require.NoError(t, b.Check(tab.Schema, tr))
+	require.NoError(t, tr.Bind(tab.Schema))
+	m, err := NewMonitor(b, tr)
+	require.NoError(t, err)
+	m.Observe(features.Row{Num: []float64{-5e8, 0, -7.25, 0, 0}})
+	assert.Zero(t, m.Snapshot().Features[0].OutOfRange, "within the declared bounds")
+	assert.Equal(t, lo, *m.Snapshot().Features[0].Min)
 }
 
 // wideTable has one category of levels levels, counts falling about as

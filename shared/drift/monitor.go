@@ -66,12 +66,6 @@ func NewMonitor(b *Baseline, tr *features.Transform) (*Monitor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("drift monitor: %w", err)
 	}
-	return newMonitor(b, tr, spans)
-}
-
-// newMonitor makes the monitor of a checked baseline, whose features have
-// the ranges spans.
-func newMonitor(b *Baseline, tr *features.Transform, spans []span) (*Monitor, error) {
 	m := &Monitor{base: b, feat: make([]int, len(b.Features)), spans: spans, level: make([][]string, len(b.Features))}
 	for i := range b.Features {
 		f := &b.Features[i]
