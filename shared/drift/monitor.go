@@ -136,17 +136,18 @@ func (m *Monitor) Observe(r features.Row) {
 	for i := range m.cats {
 		cc := &m.cats[i]
 		v := r.Cat[i]
-		slot := cc.bins // missing
-		if !dataset.IsMissing(dataset.TrimCell(v)) {
-			j, ok := cc.c.Known(v)
-			switch {
-			case !ok:
-				slot = cc.bins + 1
-			case cc.slot != nil:
-				slot = int(cc.slot[j])
-			default:
-				slot = j
-			}
+		// A known level first: the common case, and the reader never makes
+		// a level of a missing marker.
+		var slot int
+		switch j, ok := cc.c.Known(v); {
+		case ok && cc.slot != nil:
+			slot = int(cc.slot[j])
+		case ok:
+			slot = j
+		case dataset.IsMissing(dataset.TrimCell(v)):
+			slot = cc.bins
+		default:
+			slot = cc.bins + 1 // unseen
 		}
 		w.cells[cc.at+slot].Add(1)
 	}
