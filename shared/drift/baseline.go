@@ -36,7 +36,9 @@ type Baseline struct {
 // A category has one count per level, in the order of the transform's
 // Levels; or, when it has more than MaxLevels levels, Levels names the
 // ones counted apart (the most frequent, most frequent first), Counts
-// holds theirs and Other the rows of every other level.
+// holds theirs and Other the rows of every other level. The level the
+// transform folds rare levels into (features.OtherLevel) is a level like
+// any other here, and so are the folded levels, read as that level.
 //
 // A numeric feature has one count per bin between the bounds of its
 // range: bin i holds the values v with Edges[i-1] ≤ v < Edges[i], the
