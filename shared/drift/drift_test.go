@@ -36,6 +36,8 @@ red,
 blue,10
 `, 5)
 
+// tinySchema is an inferred schema's kind: no bounds, so the score's
+// range is its training data's, [1, 10].
 var tinySchema = dataset.Schema{Features: []dataset.Column{
 	{Name: "color", Kind: dataset.Category},
 	{Name: "score", Kind: dataset.Numeric},
