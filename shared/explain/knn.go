@@ -73,7 +73,7 @@ func (ex *Explainer) explainKNN(ctx context.Context, r features.Row, phi []float
 		}
 		return pred, ex.baseline, nil
 	}
-	_, baseline, err = exact(ctx, len(phi), func(s uint64) float64 {
+	_, baseline, err = ExactContext(ctx, len(phi), func(s uint64) float64 {
 		for c, o := range kl.own {
 			if s>>uint(o)&1 == 1 {
 				mix[c] = x[c]

@@ -66,16 +66,16 @@ func binomial(n, k int) float64 {
 // v is called once for each of the 2^p sets (bit j set: player j is in) and
 // must not keep its argument. Exact returns v(all) and v(∅).
 func Exact(p int, v func(set uint64) float64, phi []float64) (full, empty float64, err error) {
-	return exact(context.Background(), p, v, phi)
+	return ExactContext(context.Background(), p, v, phi)
 }
 
-// exactCheckEvery is how many sets exact evaluates between looks at its
-// context.
+// exactCheckEvery is how many sets ExactContext evaluates between looks
+// at its context.
 const exactCheckEvery = 256
 
-// exact is Exact that stops with ctx's error when ctx ends, looking at it
-// every exactCheckEvery evaluations.
-func exact(ctx context.Context, p int, v func(set uint64) float64, phi []float64) (full, empty float64, err error) {
+// ExactContext is Exact that stops with ctx's error when ctx ends, looking
+// at it every 256 evaluations.
+func ExactContext(ctx context.Context, p int, v func(set uint64) float64, phi []float64) (full, empty float64, err error) {
 	if p < 0 || p > MaxExact {
 		return 0, 0, fmt.Errorf("exact shapley: %d features: %w (at most %d)", p, ErrTooManyFeatures, MaxExact)
 	}

@@ -73,7 +73,7 @@ func (ex *Explainer) explainMedian(ctx context.Context, x, phi []float64) (pred,
 	}
 	var buf [MaxExact]float64
 	mix := buf[:len(x)]
-	_, baseline, err = exact(ctx, len(x), func(s uint64) float64 {
+	_, baseline, err = ExactContext(ctx, len(x), func(s uint64) float64 {
 		Mix(mix, x, ref, s)
 		return e.Predict(mix)
 	}, phi)
