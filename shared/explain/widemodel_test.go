@@ -53,7 +53,8 @@ func wideRows(m *model.Model, n int, seed uint64) []features.Row {
 
 // TestExplainWideModels: every family on tables wider than the student
 // data (more features than a mask holds, categories of hundreds of
-// levels) is explained with its method, adding up.
+// levels, rows wider than a prediction keeps on its stack) is explained
+// with its method, adding up.
 func TestExplainWideModels(t *testing.T) {
 	for _, c := range []struct {
 		family, method string
@@ -65,6 +66,9 @@ func TestExplainWideModels(t *testing.T) {
 		{"knn", explain.MethodSampledPermutations, 16, []int{3, 4}},
 		{"adaboost", explain.MethodSampledPermutations, 16, []int{3, 4}},
 		{"knn", explain.MethodExactEnumeration, 10, []int{3, 4}},
+		{"knn", explain.MethodExactEnumeration, 2, []int{300}},    // 302 inputs one-hot
+		{"boost", explain.MethodTreePath, 300, []int{3}},          // 301 tree inputs
+		{"adaboost", explain.MethodSampledPermutations, 300, nil}, // 300 tree inputs
 	} {
 		tab := modeltest.WideTable(t, 400, c.numeric, c.levels, 5)
 		m := modeltest.FitWide(t, c.family, tab)

@@ -9,9 +9,10 @@ import (
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
-// maxInputs bounds the width of a tree or kNN input row, which a
-// prediction builds on the stack.
-const maxInputs = 256
+// stackInputs is the widest tree or kNN input row a prediction builds on
+// the stack; a wider one (a table of many columns, or categories of
+// hundreds of levels one-hot for kNN) is allocated.
+const stackInputs = 256
 
 // compile checks that the estimator has exactly one fitted member that
 // fits the transform, and prepares its predictor.
@@ -35,18 +36,12 @@ func (m *Model) compile() error {
 		m.pred = compileLinear(m.Transform, e.Linear)
 	case e.Trees != nil:
 		levels := TreeLevels(m.Transform)
-		if len(levels) > maxInputs {
-			return fmt.Errorf("estimator: %d inputs; trees take at most %d", len(levels), maxInputs)
-		}
 		if err := e.Trees.Check(levels); err != nil {
 			return fmt.Errorf("estimator: %w", err)
 		}
 		e.Trees.Prepare() // a loaded model's first prediction is as fast as the rest
 	case e.KNN != nil:
 		w := m.Transform.Width()
-		if w > maxInputs {
-			return fmt.Errorf("estimator: %d inputs; kNN takes at most %d", w, maxInputs)
-		}
 		if err := e.KNN.Check(w); err != nil {
 			return fmt.Errorf("estimator: knn: %w", err)
 		}
@@ -127,8 +122,13 @@ func score(tr *features.Transform, j int, v float64) (float64, bool) {
 // allocate nothing for a valid row.
 func (m *Model) predictTrees(r features.Row) (float64, error) {
 	tr := m.Transform
-	var buf [maxInputs]float64
-	x := buf[:len(tr.Numeric)+len(tr.Categorical)]
+	var buf [stackInputs]float64
+	p := len(tr.Numeric) + len(tr.Categorical)
+	x := buf[:0]
+	if p > len(buf) {
+		x = make([]float64, p)
+	}
+	x = x[:p]
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !treeRow(tr, r, x) {
 		return 0, problem(tr, r)
 	}
@@ -152,8 +152,13 @@ func (m *Model) predictTreesBatch(rows []features.Row, dst []float64) error {
 
 func (m *Model) predictKNN(r features.Row) (float64, error) {
 	tr := m.Transform
-	var buf [maxInputs]float64
-	x := buf[:tr.Width()]
+	var buf [stackInputs]float64
+	w := tr.Width()
+	x := buf[:0]
+	if w > len(buf) {
+		x = make([]float64, w)
+	}
+	x = x[:w]
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !KNNRow(tr, r, x) {
 		return 0, problem(tr, r)
 	}
