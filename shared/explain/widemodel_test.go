@@ -58,20 +58,25 @@ func wideRows(m *model.Model, n int, seed uint64) []features.Row {
 func TestExplainWideModels(t *testing.T) {
 	for _, c := range []struct {
 		family, method string
-		numeric        int
+		rows, numeric  int
 		levels         []int
 	}{
-		{"linear", explain.MethodLinear, 100, []int{300, 3}},
-		{"boost", explain.MethodTreePath, 70, []int{5, 40}},
-		{"knn", explain.MethodSampledPermutations, 16, []int{3, 4}},
-		{"adaboost", explain.MethodSampledPermutations, 16, []int{3, 4}},
-		{"knn", explain.MethodExactEnumeration, 10, []int{3, 4}},
-		{"knn", explain.MethodExactEnumeration, 2, []int{300}},    // 302 inputs one-hot
-		{"boost", explain.MethodTreePath, 300, []int{3}},          // 301 tree inputs
-		{"adaboost", explain.MethodSampledPermutations, 300, nil}, // 300 tree inputs
+		{"linear", explain.MethodLinear, 3000, 100, []int{300, 3}},
+		{"boost", explain.MethodTreePath, 400, 70, []int{5, 40}},
+		{"knn", explain.MethodSampledPermutations, 400, 16, []int{3, 4}},
+		{"adaboost", explain.MethodSampledPermutations, 400, 16, []int{3, 4}},
+		{"knn", explain.MethodExactEnumeration, 400, 10, []int{3, 4}},
+		{"knn", explain.MethodExactEnumeration, 3000, 2, []int{300}}, // about 300 inputs one-hot
+		{"boost", explain.MethodTreePath, 400, 300, []int{3}},        // 301 tree inputs
+		{"adaboost", explain.MethodSampledPermutations, 400, 300, nil},
 	} {
-		tab := modeltest.WideTable(t, 400, c.numeric, c.levels, 5)
+		tab := modeltest.WideTable(t, c.rows, c.numeric, c.levels, 5)
 		m := modeltest.FitWide(t, c.family, tab)
+		for i, n := range c.levels {
+			if n >= 300 { // rare levels fold into one (features.MaxLevels, dataset.RareLevel)
+				require.Greater(t, len(m.Transform.Categorical[i].Levels), 250, "%s: levels kept of %d", c.family, n)
+			}
+		}
 		ex := newExplainer(t, m)
 		assert.Equal(t, c.method, ex.Method(), "%s over %d features", c.family, len(m.Features))
 		assert.Greater(t, ex.Cost(), 0.0)

@@ -9,10 +9,9 @@ import (
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
-// stackInputs is the widest tree or kNN input row a prediction builds on
-// the stack; a wider one (a table of many columns, or categories of
-// hundreds of levels one-hot for kNN) is allocated.
-const stackInputs = 256
+// maxInputs is the widest tree or kNN input row a prediction builds on
+// the stack; a wider one is allocated.
+const maxInputs = 256
 
 // compile checks that the estimator has exactly one fitted member that
 // fits the transform, and prepares its predictor.
@@ -110,25 +109,20 @@ func KNNRow(tr *features.Transform, r features.Row, x []float64) bool {
 	return true
 }
 
-// score imputes a missing score and rejects one out of range.
+// score imputes a missing number and rejects one out of its bounds.
 func score(tr *features.Transform, j int, v float64) (float64, bool) {
 	if v != v { // NaN: missing
 		return tr.Numeric[j].Median, true
 	}
-	return v, v >= features.MinScore && v <= features.MaxScore
+	return v, tr.Numeric[j].InRange(v)
 }
 
 // predictTrees and predictKNN are Predict for the other families; they
 // allocate nothing for a valid row.
 func (m *Model) predictTrees(r features.Row) (float64, error) {
 	tr := m.Transform
-	var buf [stackInputs]float64
-	p := len(tr.Numeric) + len(tr.Categorical)
-	x := buf[:0]
-	if p > len(buf) {
-		x = make([]float64, p)
-	}
-	x = x[:p]
+	var buf [maxInputs]float64
+	x := inputs(buf[:], len(tr.Numeric)+len(tr.Categorical))
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !treeRow(tr, r, x) {
 		return 0, problem(tr, r)
 	}
@@ -152,17 +146,20 @@ func (m *Model) predictTreesBatch(rows []features.Row, dst []float64) error {
 
 func (m *Model) predictKNN(r features.Row) (float64, error) {
 	tr := m.Transform
-	var buf [stackInputs]float64
-	w := tr.Width()
-	x := buf[:0]
-	if w > len(buf) {
-		x = make([]float64, w)
-	}
-	x = x[:w]
+	var buf [maxInputs]float64
+	x := inputs(buf[:], tr.Width())
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !KNNRow(tr, r, x) {
 		return 0, problem(tr, r)
 	}
 	return m.Estimator.KNN.Predict(x), nil
+}
+
+// inputs returns buf[:n], or a new slice when n is wider than buf.
+func inputs(buf []float64, n int) []float64 {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]float64, n)
 }
 
 // problem is the error of a row a predictor refused.
@@ -187,7 +184,7 @@ func TreeData(tr *features.Transform, tab *dataset.Table) (*tree.Data, error) {
 		for r, v := range tab.Cols[ci].Values {
 			x, ok := score(tr, j, v)
 			if !ok {
-				return nil, fmt.Errorf("tree data: row %d: %w", r+1, features.Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: "not a score in range"}})
+				return nil, fmt.Errorf("tree data: row %d: %w", r+1, features.Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: "out of range"}})
 			}
 			d.X[r*p+j] = x
 		}

@@ -30,7 +30,7 @@ func WideTable(tb testing.TB, rows, numeric int, levels []int, seed uint64) *dat
 			col.Values[r] = float64(rng.IntN(1001)) / 10
 			tab.Target[r] += col.Values[r] / float64(j+1)
 		}
-		tab.Schema.Features = append(tab.Schema.Features, dataset.Column{Name: "n" + strconv.Itoa(j), Kind: dataset.Score})
+		tab.Schema.Features = append(tab.Schema.Features, dataset.Column{Name: "n" + strconv.Itoa(j), Kind: dataset.Numeric})
 		tab.Cols = append(tab.Cols, col)
 	}
 	for i, n := range levels {
