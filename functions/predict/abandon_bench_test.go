@@ -15,31 +15,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/predictor"
 	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
-
-// studentKNN is kNN (k 7) fitted on 1,000 generated student rows: 2^7
-// predictions over 1,000 rows an explanation, about 1.5 ms.
-func studentKNN(tb testing.TB) *model.Model {
-	tb.Helper()
-	lin, tab := fitModel(tb, "synthetic:1000", 3)
-	rows, err := lin.Transform.Rows(tab)
-	require.NoError(tb, err)
-	w := lin.Transform.Width()
-	X := make([]float64, len(rows)*w)
-	for i, r := range rows {
-		require.True(tb, model.KNNRow(lin.Transform, r, X[i*w:(i+1)*w]))
-	}
-	k, err := knn.Fit(X, w, tab.Target, 7, false)
-	require.NoError(tb, err)
-	m, err := model.New(modelName, dataset.Students, lin.Transform, model.Estimator{Name: "knn", Family: "knn", KNN: k}, lin.Provenance)
-	require.NoError(tb, err)
-	return m
-}
 
 // processCPU is the CPU time of the whole process.
 func processCPU(b *testing.B) time.Duration {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/explain"
+	"github.com/studentperf/studentperf/shared/knn"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 	"github.com/studentperf/studentperf/shared/predictor"
@@ -54,6 +55,25 @@ func wideAPI(t testing.TB, limits Limits, n int) (*api, *explain.Explainer, []ma
 		}
 	}
 	return newAPI(p, limits, log), ex, recs
+}
+
+// studentKNN is kNN (k 7) fitted on 1,000 generated student rows: 2^7
+// predictions over 1,000 rows an explanation, about 1.5 ms.
+func studentKNN(tb testing.TB) *model.Model {
+	tb.Helper()
+	lin, tab := fitModel(tb, "synthetic:1000", 3)
+	rows, err := lin.Transform.Rows(tab)
+	require.NoError(tb, err)
+	w := lin.Transform.Width()
+	X := make([]float64, len(rows)*w)
+	for i, r := range rows {
+		require.True(tb, model.KNNRow(lin.Transform, r, X[i*w:(i+1)*w]))
+	}
+	k, err := knn.Fit(X, w, tab.Target, 7, false)
+	require.NoError(tb, err)
+	m, err := model.New(modelName, dataset.Students, lin.Transform, model.Estimator{Name: "knn", Family: "knn", KNN: k}, lin.Provenance)
+	require.NoError(tb, err)
+	return m
 }
 
 // explainRequest is POST /predict?explain=true of records as a batch.
@@ -247,4 +267,42 @@ func TestExplainConcurrencyIsBounded(t *testing.T) {
 	close(hold)
 	require.Eventually(t, func() bool { return a.explain.active.Load() == 0 }, 5*time.Second, time.Millisecond)
 	assert.Empty(t, a.explain.slots)
+}
+
+// TestExplainDefaultBudget: under the default budget a linear model of the
+// student data explains all of MAX_BATCH, and its kNN (2^7 evaluations of
+// 1,000 training rows a record) refuses the 10,000-record batch
+// with a 413 at once, while a few hundred records pass.
+func TestExplainDefaultBudget(t *testing.T) {
+	g := newExplainGate(2, 0)
+	lin, _ := fitModel(t, "synthetic:1000", 3)
+	ex, err := explain.New(lin)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, g.maxRows(ex), 10000, "linear")
+
+	m := studentKNN(t)
+	d := twoVersions(t, m)
+	enc, err := model.Encode(m)
+	require.NoError(t, err)
+	point(t, d, "v0", model.Sum(enc))
+	log := slog.New(slog.DiscardHandler)
+	p := predictor.New(d, modelName, log)
+	require.NoError(t, p.Reload(context.Background()))
+	ex, err = p.Current().Explainer()
+	require.NoError(t, err)
+	limit := g.maxRows(ex)
+	assert.Greater(t, limit, 300, "kNN")
+	assert.Less(t, limit, 2000, "kNN")
+	a := newAPI(p, Limits{MaxBody: 6 << 20, MaxBatch: 10000}, log)
+	body, _ := modeltest.BatchBodies(t, 10000)
+	req := httptest.NewRequest(http.MethodPost, "/predict?explain=true", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	t0 := time.Now()
+	a.handler().ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code, "%s", rec.Body)
+	assert.Contains(t, rec.Body.String(), fmt.Sprintf("at most %d records", limit))
+	assert.Contains(t, rec.Body.String(), "family knn")
+	assert.Zero(t, a.explain.rows.Load(), "records explained")
+	t.Logf("10,000 records refused in %v; the limit is %d", time.Since(t0), limit)
 }
