@@ -29,6 +29,13 @@ var Families = []string{Linear, KNN, Tree, Forest, AdaBoost, Boost}
 // counts is the grid parameter an ensemble stages instead of refitting.
 const counts = "n_estimators"
 
+// rowCap is the grid parameter of every family but linear that fits a
+// configuration on a seeded subsample of at most that many training rows
+// (on each fold and in the refit); absent or 0, it fits on every row. It
+// has no default, so a grid without it names and records its candidates as
+// before it existed.
+const rowCap = "max_rows"
+
 // Grid maps a family to one or more parameter grids (as scikit-learn's
 // param_grid takes a list of dicts); each grid maps a parameter to its
 // values. The linear family takes no parameters: its grid is package linear's.
@@ -189,7 +196,7 @@ func (g Grid) configs() ([]config, error) {
 		for _, pg := range grids {
 			names := slices.Sorted(maps.Keys(pg))
 			for _, n := range names {
-				if _, ok := params[fam][n]; !ok {
+				if _, ok := params[fam][n]; !ok && n != rowCap {
 					return nil, fmt.Errorf("grid: family %q has no parameter %q (it has %v)", fam, n, slices.Sorted(maps.Keys(params[fam])))
 				}
 				if len(pg[n]) == 0 {
