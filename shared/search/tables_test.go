@@ -143,4 +143,3 @@ func layouts(num [][]float64, codes [][]int, levels [][]string, y []float64) *In
 	}
 	return &Input{X: X, Trees: td, KNN: k, Y: y}
 }
-
