@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -142,4 +144,26 @@ func layouts(num [][]float64, codes [][]int, levels [][]string, y []float64) *In
 		off += len(levels[j])
 	}
 	return &Input{X: X, Trees: td, KNN: k, Y: y}
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func TestDiamondsProbe(t *testing.T) {
+	in := diamondsInput(t)
+	g := DefaultGridFor(len(in.Y))
+	for _, fam := range Families {
+		for _, pg := range g[fam] {
+			t0, c0 := time.Now(), cpuNow()
+			out, err := Run(in, Grid{fam: {pg}}, Options{Folds: 5, Seed: 42})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := out.Results[out.Best]
+			t.Logf("%-9s %6.2fs cpu %6.2fs best %.4f %s", fam, time.Since(t0).Seconds(), (cpuNow() - c0).Seconds(), r.CVMean, r.Name)
+		}
+	}
 }
