@@ -22,6 +22,7 @@ import (
 	"github.com/studentperf/studentperf/shared/pusher"
 	"github.com/studentperf/studentperf/shared/runner"
 	"github.com/studentperf/studentperf/shared/s3io"
+	"github.com/studentperf/studentperf/shared/search"
 )
 
 // trainer runs training on request: from POST /train, an EventBridge
@@ -167,9 +168,11 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, errBadOptions), errors.Is(err, dataset.ErrInvalid), errors.Is(err, dataset.ErrTask),
 		errors.Is(err, dataset.ErrBadURI), errors.Is(err, fs.ErrNotExist),
-		errors.Is(err, s3io.ErrBadURI), errors.Is(err, s3io.ErrNotFound):
+		errors.Is(err, s3io.ErrBadURI), errors.Is(err, s3io.ErrNotFound),
+		errors.Is(err, search.ErrTooFewRows):
 		return http.StatusBadRequest
-	case errors.Is(err, pusher.ErrBelowMinR2), errors.Is(err, errRollback):
+	case errors.Is(err, pusher.ErrBelowMinR2), errors.Is(err, errRollback),
+		errors.Is(err, search.ErrNoCandidate):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, pusher.ErrLostRace), errors.Is(err, modelstore.ErrConflict):
 		return http.StatusConflict

@@ -201,6 +201,7 @@ func TestServeTrainsOverHTTP(t *testing.T) {
 		{`{"seeds":3}`, 400},
 		{`{"data":"` + filepath.Join(dataDir, "nonexistent.csv") + `"}`, 400},
 		{`{"data":"synthetic:0"}`, 400},
+		{`{"data":"synthetic:1"}`, 400}, // too few rows to fold and judge
 		{`{"data":"synthetic:3000","min_r2":0.99}`, 422},
 		{`{"command":"versions"}`, 400}, // commands are for direct payloads
 	}

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
+	"github.com/studentperf/studentperf/shared/search"
 	"github.com/studentperf/studentperf/shared/testkit/studentdata"
 )
 
@@ -157,6 +160,67 @@ func TestRunOnSamplePushesAVerifiedModel(t *testing.T) {
 	for _, want := range []string{"selected:", "test: R²", "pushed:", "search: ols"} {
 		assert.Contains(t, out, want, "the summary")
 	}
+	// A leaderboard, not a wall: the best few and each family's best are
+	// shown, the rest counted; metrics.json keeps every candidate.
+	board := out[strings.Index(out, "candidate "):strings.Index(out, "selected:")]
+	lines := strings.Split(strings.TrimSpace(board), "\n")
+	assert.LessOrEqual(t, len(lines), 1+leaders+10+1, "header, leaders, a best per family, the count:\n%s", board)
+	assert.Contains(t, board, fmt.Sprintf("… %d more candidates", len(m.Candidates)-(len(lines)-2)))
+	assert.Contains(t, board, "*"+m.Selected)
+	assert.Greater(t, len(m.Candidates), 250, "metrics.json lists every candidate (279 on the sample)")
+}
+
+// TestSmallTablesTrain: 60 training rows train; the grid points that
+// cannot apply (kNN's k = 50 above a fold's 48 training rows) are skipped,
+// named in the summary and in metrics.json with their reason.
+func TestSmallTablesTrain(t *testing.T) {
+	store := t.TempDir()
+	out, err := runTrain(t, env("MIN_R2", "0"), "-store", store, "-data", generated(t, 60, 3), "-test-data", generated(t, 50, 4))
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "skipped: knn(k=50,weights=uniform): k 50 is more than the 48 training rows of fold 1")
+	p, _ := currentModel(t, store)
+	b, err := os.ReadFile(filepath.Join(store, "student-math-score", "versions", p.Version, "metrics.json"))
+	require.NoError(t, err)
+	var m model.Metrics
+	require.NoError(t, json.Unmarshal(b, &m))
+	skipped := map[string]string{}
+	for _, c := range m.Candidates {
+		if c.Skipped != "" {
+			skipped[c.Name] = c.Skipped
+		}
+	}
+	assert.Contains(t, skipped["knn(k=50,weights=distance)"], "k 50 is more than the 48 training rows")
+	assert.NotContains(t, skipped, m.Selected)
+}
+
+// TestTooFewRowsSayHowManyAreNeeded: data too small to fold or to judge
+// fails with exit 1, naming the rows it needs, and the store untouched.
+func TestTooFewRowsSayHowManyAreNeeded(t *testing.T) {
+	store := t.TempDir()
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", "synthetic:1"}, "the data has 1; at test fraction 0.2 the run needs at least 46"},
+		{[]string{"-data", "synthetic:45"}, "the run needs at least 46"},
+		{[]string{"-test-fraction", "0.001"}, "at test fraction 0.001 the run needs at least 9001"},
+		{[]string{"-data", generated(t, 100, 1), "-test-data", generated(t, 9, 2)}, "the held-out data has 9 rows; judging a model needs at least 10"},
+		{[]string{"-data", generated(t, 9, 1), "-test-data", generated(t, 100, 2)}, "the training data has 9 rows; 5-fold cross-validation needs at least 10"},
+	}
+	for _, c := range cases {
+		out, err := runTrain(t, env(), append([]string{"-store", store}, c.args...)...)
+		require.Error(t, err, "%v: %s", c.args, out)
+		assert.Equal(t, 1, cli.ExitCode(err), "%v", c.args)
+		assert.ErrorIs(t, err, search.ErrTooFewRows)
+		assert.Contains(t, cli.OneLine(err.Error()), c.want)
+		assert.Equal(t, http.StatusBadRequest, statusOf(err))
+	}
+	entries, err := os.ReadDir(store)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "the store is untouched")
+	// The boundary: 46 rows split 37 / 10 train.
+	out, err := runTrain(t, env("MIN_R2", "0"), "-store", store, "-data", "synthetic:46")
+	assert.NoError(t, err, out)
 }
 
 func TestSameDataAndSeedGiveIdenticalModelBytes(t *testing.T) {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"github.com/studentperf/studentperf/shared/cli"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/drift"
@@ -97,9 +101,16 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 			return ingested{}, fmt.Errorf("ingest test data: %w", err)
 		}
 		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256, Dropped: t.Dropped}
+		if err := enoughRows(d.train.Len(), d.test.Len(), cfg.Folds); err != nil {
+			return ingested{}, fmt.Errorf("ingest: %w", err)
+		}
 		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
 		printSchema(out, schema, tab.Dropped+t.Dropped)
 		return d, nil
+	}
+	if need := rowsNeeded(cfg.TestFraction, cfg.Folds); tab.Len() < need {
+		return ingested{}, fmt.Errorf("ingest: %w: the data has %d; at test fraction %v the run needs at least %d (at least %d held out to judge R², and %d training rows for %d-fold cross-validation, %d a fold)",
+			search.ErrTooFewRows, tab.Len(), cfg.TestFraction, need, minTestRows, search.MinFoldRows*cfg.Folds, cfg.Folds, search.MinFoldRows)
 	}
 	if d.train, d.test, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
 		return ingested{}, fmt.Errorf("split: %w", err)
@@ -107,6 +118,39 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 	fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, d.train.Len(), d.test.Len(), cfg.Seed)
 	printSchema(out, schema, tab.Dropped)
 	return d, nil
+}
+
+// minTestRows is the fewest held-out rows a model is judged on: R² is a
+// ratio of variances, which one row does not have and a handful barely
+// estimate, and the push decision rests on it.
+const minTestRows = 10
+
+// enoughRows checks that the training rows can be folded and the held-out
+// rows can judge, naming each minimum.
+func enoughRows(train, test, folds int) error {
+	if test < minTestRows {
+		return fmt.Errorf("%w: the held-out data has %d rows; judging a model needs at least %d", search.ErrTooFewRows, test, minTestRows)
+	}
+	if need := search.MinFoldRows * folds; train < need {
+		return fmt.Errorf("%w: the training data has %d rows; %d-fold cross-validation needs at least %d (%d a fold)",
+			search.ErrTooFewRows, train, folds, need, search.MinFoldRows)
+	}
+	return nil
+}
+
+// rowsNeeded is the fewest rows that, split at the test fraction as
+// dataset.Split splits (⌈fraction·n⌉ held out), leave minTestRows held out
+// and enough training rows for the folds.
+func rowsNeeded(fraction float64, folds int) int {
+	if !(fraction > 0 && fraction < 1) {
+		return 0 // Split names a bad fraction itself
+	}
+	held := func(n int) int { return int(math.Ceil(fraction * float64(n))) }
+	n := max(minTestRows+search.MinFoldRows*folds, int(math.Min(float64(minTestRows-1)/fraction, 1<<50)))
+	for held(n) < minTestRows || n-held(n) < search.MinFoldRows*folds {
+		n++
+	}
+	return n
 }
 
 // runSearch cross-validates the run's grid on the training rows and
@@ -191,7 +235,7 @@ func evaluate(cfg config, m *model.Model, d ingested, found *search.Outcome) (*m
 	}
 	for _, r := range found.Results {
 		mt.Candidates = append(mt.Candidates, model.Candidate{Name: r.Name, Family: r.Family, Params: r.Params,
-			CVR2Mean: r.CVMean, CVR2Std: r.CVStd, FoldR2: r.FoldR2, FitSeconds: r.FitSeconds})
+			CVR2Mean: r.CVMean, CVR2Std: r.CVStd, FoldR2: r.FoldR2, FitSeconds: r.FitSeconds, Skipped: r.Skipped})
 	}
 	return mt, testPred, nil
 }
@@ -309,32 +353,79 @@ func importance(m *model.Model, test *dataset.Table) ([]report.Importance, int, 
 	return imp, len(contrib), nil
 }
 
-// printCandidates writes the summary table: every candidate, the winner
-// and its held-out scores.
+// leaders is how many of the best candidates the summary shows, besides
+// each family's best and the selected one; skippedShown is how many
+// skipped candidates it names.
+const (
+	leaders      = 5
+	skippedShown = 5
+)
+
+// printCandidates writes the summary: a leaderboard of the best
+// candidates, each family's best and the selected one (marked *), a count
+// of the rest, the skipped candidates with their reasons, and the
+// winner's held-out scores. metrics.json and the report list every
+// candidate.
 func printCandidates(out io.Writer, m *model.Metrics) {
-	fmt.Fprintf(out, "%-36s %-18s %s\n", "candidate", "CV R² mean ± std", "fit s")
-	for _, c := range m.Candidates {
+	shown, skipped := leaderboard(m)
+	w := 35 // the name column: the longest name shown
+	for _, i := range shown {
+		w = max(w, utf8.RuneCountInString(m.Candidates[i].Name))
+	}
+	fmt.Fprintf(out, "%-*s %-18s %s\n", w+1, "candidate", "CV R² mean ± std", "fit s")
+	for _, i := range shown {
+		c := m.Candidates[i]
 		mark := " "
 		if c.Name == m.Selected {
 			mark = "*"
 		}
-		fmt.Fprintf(out, "%s%-35s %.4f ± %.4f    %.4f\n", mark, c.Name, c.CVR2Mean, c.CVR2Std, c.FitSeconds)
+		fmt.Fprintf(out, "%s%-*s %.4f ± %.4f    %.4f\n", mark, w, c.Name, c.CVR2Mean, c.CVR2Std, c.FitSeconds)
+	}
+	if rest := len(m.Candidates) - len(shown) - len(skipped); rest > 0 {
+		fmt.Fprintf(out, "… %d more candidates: every one is in the version's metrics.json and report\n", rest)
+	}
+	for n, i := range skipped {
+		if n == skippedShown {
+			fmt.Fprintf(out, "skipped: %d more (metrics.json)\n", len(skipped)-n)
+			break
+		}
+		fmt.Fprintf(out, "skipped: %s: %s\n", m.Candidates[i].Name, m.Candidates[i].Skipped)
 	}
 	fmt.Fprintf(out, "selected: %s (CV R² %.4f ± %.4f over %d folds)\n", m.Selected, m.CV.R2Mean, m.CV.R2Std, m.CV.Folds)
 	fmt.Fprintf(out, "test: R² %.4f  RMSE %.3f  MAE %.3f  (%d rows); train R² %.4f\n", m.Test.R2, m.Test.RMSE, m.Test.MAE, m.Test.Rows, m.Train.R2)
 }
 
-// largeData is the training-set size above which the default search is
-// the linear family only: the other families' whole grids take about a
-// second on the original's 800 rows and grow with the rows (and the
-// tests train on a few thousand generated rows many times). -families or
-// -grid choose them explicitly at any size.
-const largeData = 2_000
+// leaderboard returns the indices of the candidates the summary shows, by
+// mean CV R² (best first, ties in search order): the best few, then each
+// family's best and the selected one when not among them; and the indices
+// of the skipped candidates, in search order.
+func leaderboard(m *model.Metrics) (shown, skipped []int) {
+	var scored []int
+	for i, c := range m.Candidates {
+		if c.Skipped != "" {
+			skipped = append(skipped, i)
+		} else {
+			scored = append(scored, i)
+		}
+	}
+	slices.SortStableFunc(scored, func(a, b int) int {
+		return cmp.Compare(m.Candidates[b].CVR2Mean, m.Candidates[a].CVR2Mean)
+	})
+	families := map[string]bool{}
+	for n, i := range scored {
+		c := m.Candidates[i]
+		if n < leaders || !families[c.Family] || c.Name == m.Selected {
+			shown = append(shown, i)
+		}
+		families[c.Family] = true
+	}
+	return shown, skipped
+}
 
-// searchGrid is the grid of the run: the grid file or the original's
-// grids, narrowed to -families.
+// searchGrid is the grid of the run: the grid file, or the default grid
+// for the training rows (search.DefaultGridFor), narrowed to -families.
 func searchGrid(cfg config, rows int) (search.Grid, error) {
-	grid := search.DefaultGrid()
+	grid := search.DefaultGridFor(rows)
 	if cfg.GridFile != "" {
 		b, err := os.ReadFile(cfg.GridFile)
 		if err != nil {
@@ -344,9 +435,5 @@ func searchGrid(cfg config, rows int) (search.Grid, error) {
 			return nil, fmt.Errorf("grid file %s: %w", cfg.GridFile, err)
 		}
 	}
-	families := cfg.Families
-	if families == "" && cfg.GridFile == "" && rows > largeData {
-		families = search.Linear
-	}
-	return grid.Only(families)
+	return grid.Only(cfg.Families)
 }

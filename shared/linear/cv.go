@@ -49,40 +49,47 @@ func ff(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // fit solves spec on a centred system.
 func (spec Candidate) fit(s *system) (*Linear, error) {
+	alpha, l1Ratio, err := spec.penalty()
+	if err != nil {
+		return nil, err
+	}
 	var w []float64
-	var err error
 	switch spec.Family {
 	case OLS:
 		w, err = ols(s)
 	case Ridge:
-		a, perr := spec.param("alpha", 0, math.Inf(1))
-		if perr != nil {
-			return nil, perr
-		}
-		w, err = ridge(s, a)
-	case Lasso:
-		a, perr := spec.param("alpha", 0, math.Inf(1))
-		if perr != nil {
-			return nil, perr
-		}
-		w, err = elasticNet(s, a, 1)
-	case ElasticNet:
-		a, perr := spec.param("alpha", 0, math.Inf(1))
-		if perr != nil {
-			return nil, perr
-		}
-		r, perr := spec.param("l1_ratio", 0, 1)
-		if perr != nil {
-			return nil, perr
-		}
-		w, err = elasticNet(s, a, r)
-	default:
-		return nil, fmt.Errorf("candidate %q: unknown family %q", spec.Name, spec.Family)
+		w, err = ridge(s, alpha)
+	default: // Lasso, ElasticNet
+		w, err = elasticNet(s, alpha, l1Ratio)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("candidate %q: %w", spec.Name, err)
 	}
 	return s.linear(w), nil
+}
+
+// penalty reads and checks the candidate's family and parameters, without
+// data: α (ridge, lasso, elastic net) and the L1 ratio (1 for lasso).
+func (spec Candidate) penalty() (alpha, l1Ratio float64, err error) {
+	switch spec.Family {
+	case OLS:
+		return 0, 0, nil
+	case Ridge, Lasso, ElasticNet:
+	default:
+		return 0, 0, fmt.Errorf("candidate %q: unknown family %q", spec.Name, spec.Family)
+	}
+	if alpha, err = spec.param("alpha", 0, math.Inf(1)); err != nil {
+		return 0, 0, err
+	}
+	switch spec.Family {
+	case Lasso:
+		l1Ratio = 1
+	case ElasticNet:
+		if l1Ratio, err = spec.param("l1_ratio", 0, 1); err != nil {
+			return 0, 0, err
+		}
+	}
+	return alpha, l1Ratio, nil
 }
 
 func (spec Candidate) param(name string, lo, hi float64) (float64, error) {
@@ -101,10 +108,12 @@ type Options struct {
 }
 
 // Score is one candidate's outcome: its R² on each validation fold and the
-// seconds its fold fits took.
+// seconds its fold fits took, or, when a fold's fit failed (an elastic net
+// that does not converge on these rows), why it was skipped.
 type Score struct {
 	FoldR2     []float64
 	FitSeconds float64
+	Skipped    string // the reason, when the candidate has no score; FoldR2 is then nil
 }
 
 // CV is a cross-validation's outcome: a score per candidate, in order, and
@@ -118,7 +127,8 @@ type CV struct {
 // CrossValidate scores every candidate on the given folds (bounds of
 // contiguous validation rows covering 0..n, as the search's fold
 // bookkeeping cuts them). One pass over the rows accumulates each fold's
-// moments; every candidate's fold fits and scores then cost O(p³).
+// moments; every candidate's fold fits and scores then cost O(p³). A candidate
+// whose fit fails on a fold is skipped (Score.Skipped), never fatal.
 func CrossValidate(X *mat.Dense, y []float64, cands []Candidate, folds [][2]int, opts Options) (*CV, error) {
 	n, p := X.Dims()
 	k := len(folds)
@@ -137,6 +147,12 @@ func CrossValidate(X *mat.Dense, y []float64, cands []Candidate, folds [][2]int,
 	}
 	if folds[k-1][1] != n {
 		return nil, fmt.Errorf("linear: the folds cover %d of %d rows", folds[k-1][1], n)
+	}
+	for _, c := range cands {
+		// A bad parameter is the caller's mistake, not the data's.
+		if _, _, err := c.penalty(); err != nil {
+			return nil, fmt.Errorf("linear: %w", err)
+		}
 	}
 	start := time.Now()
 
@@ -183,11 +199,14 @@ func CrossValidate(X *mat.Dense, y []float64, cands []Candidate, folds [][2]int,
 		t0 := time.Now()
 		for f := range fm {
 			m, err := c.fit(trains[f])
-			if err != nil {
-				return nil, fmt.Errorf("linear: fold %d: %w", f+1, err)
+			if err == nil {
+				sc.FoldR2[f], err = fm[f].r2(m, shiftX, shiftY)
 			}
-			if sc.FoldR2[f], err = fm[f].r2(m, shiftX, shiftY); err != nil {
-				return nil, fmt.Errorf("linear: candidate %q, fold %d: %w", c.Name, f+1, err)
+			if err != nil {
+				// One candidate that cannot fit these rows does not
+				// stop the others.
+				sc.FoldR2, sc.Skipped = nil, fmt.Sprintf("fold %d: %v", f+1, err)
+				break
 			}
 		}
 		sc.FitSeconds = time.Since(t0).Seconds()

@@ -35,6 +35,7 @@ type Candidate struct {
 	CVR2Std    float64            `json:"cv_r2_std"`
 	FoldR2     []float64          `json:"fold_r2"`
 	FitSeconds float64            `json:"fit_seconds"`
+	Skipped    string             `json:"skipped,omitempty"` // why the search could not score it (search.Result.Skipped)
 }
 
 // PushInfo records the comparison with the model that was current when

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/knn"
@@ -53,9 +54,15 @@ func (c *config) maxBins() (int, error) {
 	return int(v), nil
 }
 
+// maxRows reads max_rows: the most training rows a fit uses, 0 for all.
+func (c *config) maxRows() int { return int(c.params[rowCap]) }
+
 // check validates a configuration without data: every count, depth and
 // rate no fit would accept is an error here, before the search starts.
 func (c *config) check() error {
+	if v := c.params[rowCap]; v != math.Trunc(v) || v < 0 || v == 1 || v > math.MaxInt32 {
+		return fmt.Errorf("%s %v must be a whole number of at least 2 (or 0 for every row)", rowCap, v)
+	}
 	switch c.family {
 	case KNN:
 		k := c.params["k"]

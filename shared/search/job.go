@@ -3,6 +3,7 @@ package search
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -21,21 +22,23 @@ type job struct {
 }
 
 // schedule lists the jobs: each tree configuration on each fold, and every
-// kNN configuration of a fold as one job (its neighbours are found once,
-// at the largest k). The costliest come first, so that no long fit starts
-// last.
+// kNN configuration of a fold with the same row cap as one job (its
+// neighbours are found once, at the largest k). The costliest come first,
+// so that no long fit starts last.
 func (r *run) schedule() {
 	for f, fd := range r.folds {
-		var knnCfgs []int
+		knnCfgs := map[int][]int{} // by row cap
 		for c := range r.cfgs {
+			cap := r.cfgs[c].maxRows()
 			if r.cfgs[c].family == KNN {
-				knnCfgs = append(knnCfgs, c)
+				knnCfgs[cap] = append(knnCfgs[cap], c)
 				continue
 			}
-			r.jobs = append(r.jobs, job{cfgs: []int{c}, fold: f, cost: r.cfgs[c].cost(len(fd.train))})
+			r.jobs = append(r.jobs, job{cfgs: []int{c}, fold: f, cost: r.cfgs[c].cost(len(fd.part(cap).train))})
 		}
-		if knnCfgs != nil {
-			r.jobs = append(r.jobs, job{cfgs: knnCfgs, fold: f, cost: float64(len(fd.train) * len(fd.val))})
+		for _, cap := range slices.Sorted(maps.Keys(knnCfgs)) {
+			cost := float64(len(fd.part(cap).train) * len(fd.val))
+			r.jobs = append(r.jobs, job{cfgs: knnCfgs[cap], fold: f, cost: cost})
 		}
 	}
 	slices.SortStableFunc(r.jobs, func(a, b job) int { return cmp.Compare(b.cost, a.cost) })
@@ -72,6 +75,13 @@ func seedFor(seed uint64, c, f int) uint64 {
 	return z
 }
 
+// seedForRows derives the seed of the subsample of cap rows on fold f (f =
+// k: all rows), from a stream apart from the configurations' seeds, so that
+// every configuration with one cap fits on the same rows of a fold.
+func seedForRows(seed uint64, cap, f int) uint64 {
+	return seedFor(seed^0x726f77735f636170, cap, f)
+}
+
 // scoreTrees fits a tree job's configuration on its fold at its largest
 // tree count and scores each of its candidates (each staged count) on the
 // fold's validation rows.
@@ -83,7 +93,8 @@ func (r *run) scoreTrees(j job) error {
 	if c.counts != nil {
 		n = c.counts[len(c.counts)-1]
 	}
-	e, err := c.fitTrees(fd.binned[b], fd.y, n, seedFor(r.opts.Seed, ci, j.fold))
+	pt := fd.part(c.maxRows())
+	e, err := c.fitTrees(pt.binned[b], pt.y, n, seedFor(r.opts.Seed, ci, j.fold))
 	if err != nil {
 		return err
 	}
@@ -107,31 +118,40 @@ func (r *run) scoreTrees(j job) error {
 	return nil
 }
 
-// scoreKNN finds each validation row's neighbours once, at the largest k,
-// and scores every k and weighting of the job from them.
+// scoreKNN finds each validation row's neighbours once, at the largest k
+// the fold's training rows allow, and scores every k and weighting of the
+// job from them. A k above those rows is skipped on this fold.
 func (r *run) scoreKNN(j job) error {
 	fd := r.folds[j.fold]
+	pt := fd.part(r.cfgs[j.cfgs[0]].maxRows())
+	var cfgs []int
 	kmax := 0
 	for _, c := range j.cfgs {
-		kmax = max(kmax, int(r.cfgs[c].params["k"]))
+		k := int(r.cfgs[c].params["k"])
+		if k > len(pt.train) {
+			r.skip[c][j.fold] = fmt.Sprintf("k %d is more than the %d training rows of fold %d", k, len(pt.train), j.fold+1)
+			continue
+		}
+		cfgs = append(cfgs, c)
+		kmax = max(kmax, k)
 	}
-	if kmax > len(fd.train) {
-		return fmt.Errorf("k %d is more than the %d training rows", kmax, len(fd.train))
+	if len(cfgs) == 0 {
+		return nil
 	}
-	w := fd.knn.Dim
-	preds := make([][]float64, len(j.cfgs))
+	w := pt.knn.Dim
+	preds := make([][]float64, len(cfgs))
 	for i := range preds {
 		preds[i] = make([]float64, len(fd.val))
 	}
 	ns := make([]knn.Neighbor, kmax)
 	for i, row := range fd.val {
-		got := fd.knn.Nearest(r.in.KNN[int(row)*w:int(row+1)*w], ns)
-		for pi, c := range j.cfgs {
+		got := pt.knn.Nearest(r.in.KNN[int(row)*w:int(row+1)*w], ns)
+		for pi, c := range cfgs {
 			kk := min(got, int(r.cfgs[c].params["k"]))
-			preds[pi][i] = fd.knn.Combine(ns[:kk], r.cfgs[c].params["weights"] == 1)
+			preds[pi][i] = pt.knn.Combine(ns[:kk], r.cfgs[c].params["weights"] == 1)
 		}
 	}
-	for pi, c := range j.cfgs {
+	for pi, c := range cfgs {
 		m, err := metrics.EvaluateRegression(fd.yVal, preds[pi])
 		if err != nil {
 			return err
@@ -141,10 +161,23 @@ func (r *run) scoreKNN(j job) error {
 	return nil
 }
 
-// refit fits candidate s of the configuration on every row into est.
-func (c *config) refit(in *Input, s int, seed uint64, est *model.Estimator) error {
+// refit fits candidate s of the configuration on every row, or on the
+// seeded subsample of its row cap, into est.
+func (c *config) refit(in *Input, s int, seed, rowSeed uint64, est *model.Estimator) error {
+	pt := &part{train: nil, y: in.Y}
+	if cap := c.maxRows(); cap > 0 && cap < len(in.Y) {
+		pt = subsample(in, allRows(len(in.Y)), cap, rowSeed)
+	}
 	if c.family == KNN {
-		m, err := knn.Fit(in.KNN, len(in.KNN)/len(in.Y), in.Y, int(c.params["k"]), c.params["weights"] == 1)
+		x := in.KNN
+		w := len(in.KNN) / len(in.Y)
+		if pt.train != nil {
+			x = make([]float64, 0, len(pt.train)*w)
+			for _, r := range pt.train {
+				x = append(x, in.KNN[int(r)*w:int(r+1)*w]...)
+			}
+		}
+		m, err := knn.Fit(x, w, pt.y, int(c.params["k"]), c.params["weights"] == 1)
 		if err != nil {
 			return err
 		}
@@ -152,11 +185,11 @@ func (c *config) refit(in *Input, s int, seed uint64, est *model.Estimator) erro
 		return nil
 	}
 	b, _ := c.maxBins()
-	binner, err := tree.FitBinner(in.Trees, nil, b)
+	binner, err := tree.FitBinner(in.Trees, pt.train, b)
 	if err != nil {
 		return err
 	}
-	bd, err := binner.Bin(in.Trees, nil)
+	bd, err := binner.Bin(in.Trees, pt.train)
 	if err != nil {
 		return err
 	}
@@ -164,7 +197,7 @@ func (c *config) refit(in *Input, s int, seed uint64, est *model.Estimator) erro
 	if c.counts != nil {
 		n = c.counts[s]
 	}
-	e, err := c.fitTrees(bd, in.Y, n, seed)
+	e, err := c.fitTrees(bd, pt.y, n, seed)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package search
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -15,6 +17,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
+
+// ErrTooFewRows marks data too small to fold: fewer than MinFoldRows rows
+// a fold. The caller's data is at fault, not the search.
+var ErrTooFewRows = errors.New("too few rows")
+
+// ErrNoCandidate marks a search in which every candidate was skipped: none
+// could be fitted and scored on these rows.
+var ErrNoCandidate = errors.New("no candidate could be scored")
+
+// MinFoldRows is the fewest rows each fold of the cross-validation holds:
+// a validation fold of one row has no R², and kNN, the trees and the linear
+// family all need two training rows.
+const MinFoldRows = 2
 
 // Input is the training rows in each family's layout.
 type Input struct {
@@ -93,22 +108,23 @@ func Run(in *Input, g Grid, opts Options) (*Outcome, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	lin := r.startLinear()
-	if r.folds, err = makeFolds(in, r.cfgs, r.k); err != nil {
+	if r.folds, err = makeFolds(in, r.cfgs, r.k, opts.Seed); err != nil {
 		_, _ = lin.wait()
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	r.schedule()
-	jobsErr := r.runJobs()
+	r.runJobs()
 	linResults, err := lin.wait()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	if jobsErr != nil {
-		return nil, fmt.Errorf("search: %w", jobsErr)
-	}
 	results, from := r.collect(linResults)
 	r.reportFamilies(results)
 	out := &Outcome{Results: results, Best: Pick(results, r.tie), Folds: r.k}
+	if out.Best < 0 {
+		return nil, fmt.Errorf("search: %w: all %d candidates were skipped on %d training rows (the first: %s: %s)",
+			ErrNoCandidate, len(results), len(in.Y), results[0].Name, results[0].Skipped)
+	}
 	if err := r.refit(out, from[out.Best], lin); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -131,6 +147,7 @@ type run struct {
 	jobs   []job
 	scores [][]Result  // per config and spec; the jobs fill in FoldR2
 	secs   [][]float64 // per config and fold: the seconds of one fit
+	skip   [][]string  // per config and fold: why it was skipped there, if it was
 
 	mu       sync.Mutex               // serialises the callbacks and guards what follows
 	left     map[string]int           // jobs still to finish, per family
@@ -152,8 +169,9 @@ func newRun(in *Input, g Grid, opts Options) (*run, error) {
 	switch {
 	case r.k < 2:
 		return nil, fmt.Errorf("need at least 2 folds, got %d", r.k)
-	case n < 2*r.k:
-		return nil, fmt.Errorf("%d rows are too few for %d folds", n, r.k)
+	case n < MinFoldRows*r.k:
+		return nil, fmt.Errorf("%w: %d training rows are too few for %d-fold cross-validation, which needs at least %d (%d a fold)",
+			ErrTooFewRows, n, r.k, MinFoldRows*r.k, MinFoldRows)
 	case r.workers < 1:
 		return nil, fmt.Errorf("workers %d must be positive", r.workers)
 	case !(r.tie >= 0):
@@ -169,7 +187,9 @@ func newRun(in *Input, g Grid, opts Options) (*run, error) {
 	_, r.linear = g[Linear]
 	r.scores = make([][]Result, len(r.cfgs))
 	r.secs = make([][]float64, len(r.cfgs))
+	r.skip = make([][]string, len(r.cfgs))
 	for c := range r.cfgs {
+		r.skip[c] = make([]string, r.k)
 		for _, sp := range r.cfgs[c].specs {
 			r.scores[c] = append(r.scores[c], Result{Spec: sp, FoldR2: make([]float64, r.k)})
 		}
@@ -223,22 +243,32 @@ func (l *linearSearch) wait() ([]Result, error) {
 	}
 	rs := make([]Result, len(l.cv.Scores))
 	for i, sc := range l.cv.Scores {
-		rs[i] = Result{Spec: Spec(l.cands[i]), FoldR2: sc.FoldR2, FitSeconds: sc.FitSeconds}
-		rs[i].CVMean, rs[i].CVStd = stat.PopMeanStdDev(sc.FoldR2, nil)
+		rs[i] = Result{Spec: Spec(l.cands[i]), FoldR2: sc.FoldR2, FitSeconds: sc.FitSeconds, Skipped: sc.Skipped}
+		if sc.Skipped == "" {
+			rs[i].CVMean, rs[i].CVStd = stat.PopMeanStdDev(sc.FoldR2, nil)
+			notFinite(&rs[i])
+		}
 	}
 	return rs, nil
 }
 
 // runJobs runs the jobs in a pool of workers, in the order schedule listed
-// them, and returns the error of the first job in that order that failed.
-func (r *run) runJobs() error {
-	errs := make([]error, len(r.jobs))
+// them. A job that fails skips its configurations on its fold, with the
+// error as the reason; it stops no other job.
+func (r *run) runJobs() {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(r.workers, len(r.jobs)) {
 		wg.Go(func() {
 			for ji := range next {
-				errs[ji] = r.runJob(r.jobs[ji])
+				j := r.jobs[ji]
+				if err := r.runJob(j); err != nil {
+					for _, c := range j.cfgs {
+						if r.skip[c][j.fold] == "" {
+							r.skip[c][j.fold] = fmt.Sprintf("fold %d: %v", j.fold+1, err)
+						}
+					}
+				}
 			}
 		})
 	}
@@ -247,13 +277,6 @@ func (r *run) runJobs() error {
 	}
 	close(next)
 	wg.Wait()
-	for ji, err := range errs {
-		if err != nil {
-			j := r.jobs[ji]
-			return fmt.Errorf("%s fold %d: %w", r.cfgs[j.cfgs[0]].specs[0].Name, j.fold+1, err)
-		}
-	}
-	return nil
 }
 
 // runJob fits one job, its scores going to their slots, and records its
@@ -309,8 +332,20 @@ func (r *run) collect(lin []Result) ([]Result, []source) {
 		for _, v := range r.secs[c] {
 			secs += v
 		}
+		skipped := ""
+		for _, why := range r.skip[c] {
+			if why != "" {
+				skipped = why
+				break
+			}
+		}
 		for s, res := range rs {
-			res.CVMean, res.CVStd = stat.PopMeanStdDev(res.FoldR2, nil)
+			if skipped != "" {
+				res.FoldR2, res.Skipped = nil, skipped
+			} else {
+				res.CVMean, res.CVStd = stat.PopMeanStdDev(res.FoldR2, nil)
+				notFinite(&res)
+			}
 			res.FitSeconds = secs // one fit per fold serves every count
 			results = append(results, res)
 			from = append(from, source{cfg: c, spec: s})
@@ -350,8 +385,18 @@ func (r *run) refit(out *Outcome, src source, lin *linearSearch) error {
 		return nil
 	}
 	c := &r.cfgs[src.cfg]
-	if err := c.refit(r.in, src.spec, seedFor(r.opts.Seed, src.cfg, r.k), &out.Estimator); err != nil {
+	seed, rowSeed := seedFor(r.opts.Seed, src.cfg, r.k), seedForRows(r.opts.Seed, c.maxRows(), r.k)
+	if err := c.refit(r.in, src.spec, seed, rowSeed, &out.Estimator); err != nil {
 		return fmt.Errorf("refit %s: %w", best.Name, err)
 	}
 	return nil
+}
+
+// notFinite skips a result whose fold scores are not all finite numbers
+// (predictions that overflowed), which JSON could not record either.
+func notFinite(res *Result) {
+	if math.IsNaN(res.CVMean) || math.IsInf(res.CVMean, 0) || math.IsNaN(res.CVStd) || math.IsInf(res.CVStd, 0) {
+		res.FoldR2, res.CVMean, res.CVStd = nil, 0, 0
+		res.Skipped = "cross-validation R² is not a finite number"
+	}
 }
