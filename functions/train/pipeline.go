@@ -282,9 +282,15 @@ func printReport(out io.Writer, d pusher.Decision) {
 }
 
 // maxExplained bounds the held-out rows explained for the global feature
-// importance: an exact explanation of a kNN or AdaBoost prediction costs
-// 2^7 predictions.
-const maxExplained = 2_000
+// importance, and importanceWork the work they may take, in steps of
+// explain.Explainer.Cost (about a nanosecond each: 4 s of a core), so that
+// a model costly to explain (kNN or AdaBoost on a wide table) explains
+// fewer rows, and never fewer than minExplained.
+const (
+	maxExplained   = 2_000
+	minExplained   = 50
+	importanceWork = 4e9
+)
 
 // pageInput is the report's input without the push decision, which
 // Push supplies.
@@ -333,7 +339,11 @@ func importance(m *model.Model, test *dataset.Table) ([]report.Importance, int, 
 	if err != nil {
 		return nil, 0, err
 	}
-	step := max(1, (len(rows)+maxExplained-1)/maxExplained)
+	n := maxExplained
+	if c := ex.Cost(); c > 0 {
+		n = max(minExplained, min(n, int(importanceWork/c)))
+	}
+	step := max(1, (len(rows)+n-1)/n)
 	contrib := make([][]float64, 0, len(rows)/step+1)
 	for i := 0; i < len(rows); i += step {
 		e, err := ex.Explain(rows[i])
