@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // InferOptions steer Infer.
@@ -136,7 +137,9 @@ func (c *colSeen) seen(category bool) *Seen {
 func topLevels(m map[string]int, n int) []LevelCount {
 	out := make([]LevelCount, 0, len(m))
 	for l, k := range m {
-		out = append(out, LevelCount{Level: l, Count: k})
+		// Shown and stored as JSON: a level that is not UTF-8 is shown
+		// with U+FFFD in place of its bad bytes.
+		out = append(out, LevelCount{Level: strings.ToValidUTF8(l, "\uFFFD"), Count: k})
 	}
 	slices.SortFunc(out, func(a, b LevelCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Level, b.Level)) })
 	return out[:min(n, len(out))]
@@ -213,6 +216,10 @@ func scanColumns(r io.Reader) ([]string, []*colSeen, error) {
 		header[i] = TrimCell(f)
 		if header[i] == "" {
 			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("column %d has an empty name", i+1)}
+		}
+		if !utf8.ValidString(header[i]) {
+			// The schema is JSON, where such a name cannot survive.
+			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("column %d's name %q is not valid UTF-8", i+1, header[i])}
 		}
 		if slices.Contains(header[:i], header[i]) {
 			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("duplicate column %q", header[i])}
