@@ -29,6 +29,10 @@ type outcome struct {
 // error. Nothing touches the store before the push step.
 func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, now func() time.Time) (*outcome, error) {
 	start := now()
+	cfg, err := withSchemaFile(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 
 	// The model to beat, and the revision of current.json this run's push
 	// replaces: read before training, so that a run which another one
@@ -82,11 +86,7 @@ type ingested struct {
 // says on out what it read.
 func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 	src := dataset.SourceOptions{Seed: cfg.Seed, Openers: cfg.openers}
-	choice, err := schemaChoice(ctx, cfg)
-	if err != nil {
-		return ingested{}, fmt.Errorf("ingest: %w", err)
-	}
-	tab, schema, info, err := dataset.LoadInferred(ctx, cfg.Data, choice, src)
+	tab, schema, info, err := dataset.LoadInferred(ctx, cfg.Data, schemaChoice(cfg), src)
 	if err != nil {
 		return ingested{}, fmt.Errorf("ingest: %w", err)
 	}
@@ -98,14 +98,14 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 		}
 		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
 		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
-		printSchema(out, schema, tab.Dropped+t.Dropped)
+		printSchema(out, schema, d.stats, tab.Dropped+t.Dropped)
 		return d, nil
 	}
 	if d.train, d.test, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
 		return ingested{}, fmt.Errorf("split: %w", err)
 	}
 	fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, d.train.Len(), d.test.Len(), cfg.Seed)
-	printSchema(out, schema, tab.Dropped)
+	printSchema(out, schema, d.stats, tab.Dropped)
 	return d, nil
 }
 
