@@ -21,6 +21,7 @@ import (
 
 // outcome is what one training run produced.
 type outcome struct {
+	Model    string // the model's name: a schema file may name it
 	Metrics  *model.Metrics
 	Decision pusher.Decision
 }
@@ -68,7 +69,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 		return nil, err
 	}
 	fmt.Fprintf(out, "done in %.2fs\n", now().Sub(start).Seconds())
-	return &outcome{Metrics: mt, Decision: decision}, nil
+	return &outcome{Model: cfg.Model, Metrics: mt, Decision: decision}, nil
 }
 
 // ingested is the run's data: the whole table, its training and held-out
