@@ -99,14 +99,14 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 		}
 		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
 		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
-		printSchema(out, schema, d.stats, tab.Dropped+t.Dropped)
+		printSchema(out, schema, cfg.SchemaURI, d.stats, tab.Dropped+t.Dropped)
 		return d, nil
 	}
 	if d.train, d.test, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
 		return ingested{}, fmt.Errorf("split: %w", err)
 	}
 	fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, d.train.Len(), d.test.Len(), cfg.Seed)
-	printSchema(out, schema, d.stats, tab.Dropped)
+	printSchema(out, schema, cfg.SchemaURI, d.stats, tab.Dropped)
 	return d, nil
 }
 

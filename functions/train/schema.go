@@ -91,7 +91,7 @@ func schemaCommand(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "data: %s (%d rows)\n", info.URI, info.Rows+tab.Dropped)
-	printSchema(out, s, dataset.Describe(tab), tab.Dropped)
+	printSchema(out, s, cfg.SchemaURI, dataset.Describe(tab), tab.Dropped)
 	if cfg.SchemaOut == "" {
 		return nil
 	}
@@ -124,12 +124,16 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(f.Name(), path)
 }
 
-// printSchema writes the schema as a table, one line a column: its name,
+// printSchema writes the schema as a table (after the schema file's
+// name, when the schema came from one), one line a column: its name,
 // kind, what was seen (distinct values, missing cells, range or most
 // frequent levels) and the reason for the kind; then the target. A
 // column the schema does not say what was seen of (the student schema, a
 // schema file without it) shows what st, the table's description, saw.
-func printSchema(w io.Writer, s dataset.Schema, st dataset.Stats, dropped int) {
+func printSchema(w io.Writer, s dataset.Schema, file string, st dataset.Stats, dropped int) {
+	if file != "" {
+		fmt.Fprintf(w, "schema: %s (the kinds are the file's; a reason is what inference said when the file was written)\n", file)
+	}
 	described := make(map[string]dataset.ColumnStats, len(st.Columns))
 	for _, c := range st.Columns {
 		described[c.Name] = c

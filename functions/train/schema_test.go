@@ -191,6 +191,7 @@ func TestSchemaCommandRoundTrip(t *testing.T) {
 	out, err = runTrain(t, env(), "-store", store, "-data", data, "-schema", edited, "-families", "linear")
 	require.NoError(t, err, out)
 	assert.Contains(t, lineOf(t, out, "district"), " ignored ")
+	assert.Contains(t, out, "schema: "+edited+" (the kinds are the file's")
 	m, _ = modelOf(t, store, "price")
 	assert.NotContains(t, featureNames(m.Schema()), "district")
 	assert.Len(t, m.Schema().Features, 3)
