@@ -69,7 +69,7 @@ func (c *columns) UnmarshalJSON(b []byte) error {
 		}
 		names = strings.Split(one, ",")
 	}
-	*c = (*c)[:0]
+	*c = make(columns, 0, len(names)) // not nil: [] clears the configured list
 	for _, n := range names {
 		if n = strings.TrimSpace(n); n != "" {
 			*c = append(*c, n)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,12 +43,13 @@ func TestTableOptionsAreCheckedLikeFlags(t *testing.T) {
 	assert.Equal(t, "s3://bucket/schema.json", cfg.SchemaURI)
 
 	for body, want := range map[string]string{
-		`{"target":""}`:                          "target: must not be empty",
-		`{"task":"sideways"}`:                    `task "sideways": want auto, regression or classification`,
-		`{"schema":"s.json","ignore":["a"]}`:     "a schema file replaces",
-		`{"schema":"s.json","categorical":"a"}`:  "a schema file replaces",
-		`{"target":"%%%"}`:                       "", // kebab case of nothing is "model": fine
-		`{"target":"price","test_fraction":2.0}`: "test_fraction 2",
+		`{"target":""}`:                                 "target: must not be empty",
+		`{"task":"sideways"}`:                           `task "sideways": want auto, regression or classification`,
+		`{"schema":"s.json","ignore":["a"]}`:            "a schema file replaces",
+		`{"schema":"s.json","categorical":"a"}`:         "a schema file replaces",
+		`{"target":"%%%"}`:                              "", // kebab case of nothing is "model": fine
+		`{"target":"price","test_fraction":2.0}`:        "test_fraction 2",
+		`{"target":"` + strings.Repeat("x", 200) + `"}`: "invalid model name",
 	} {
 		o, err := decodeOptions([]byte(body))
 		require.NoError(t, err, body)
@@ -138,4 +140,14 @@ func TestColumnsReadsArraysAndStrings(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`["x"]`), &c))
 	assert.Equal(t, columns{"x"}, c)
 	assert.Error(t, json.Unmarshal([]byte(`{"a":1}`), &c))
+
+	// An empty list clears the operator's.
+	ignoring, err := loadConfig("serve", []string{"-ignore", "a,b"}, env(), io.Discard)
+	require.NoError(t, err)
+	o, err := decodeOptions([]byte(`{"ignore":[]}`))
+	require.NoError(t, err)
+	cfg, err := o.apply(ignoring)
+	require.NoError(t, err)
+	assert.Empty(t, cfg.Ignore)
+	assert.Equal(t, []string{"a", "b"}, ignoring.Ignore)
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/modelstore"
 )
 
 // maxSchemaBytes bounds a schema file.
@@ -41,6 +42,9 @@ func withSchemaFile(ctx context.Context, cfg config) (config, error) {
 		cfg.Target = s.Target
 		if !cfg.modelSet {
 			cfg.Model = defaultModelName(s.Target)
+			if err := modelstore.CheckName("model", cfg.Model); err != nil {
+				return cfg, fmt.Errorf("%w: schema %s: target %q: %w (name the model with -model)", dataset.ErrInvalid, cfg.SchemaURI, s.Target, err)
+			}
 		}
 	}
 	return cfg, nil
