@@ -80,7 +80,7 @@ func TestServeTrainsAnyTable(t *testing.T) {
 	data := houses(t, 200, 3)
 	dir := filepath.Dir(data)
 	store := t.TempDir()
-	out, err := runTrain(t, env(), append([]string{"schema", "-data", data, "-target", "price", "-out", filepath.Join(dir, "schema.json")}, noDates...)...)
+	out, err := runTrain(t, env(), "schema", "-data", data, "-target", "price", "-ignore", "listed", "-out", filepath.Join(dir, "schema.json"))
 	require.NoError(t, err, out)
 	elsewhere := filepath.Join(t.TempDir(), "schema.json")
 	b, err := os.ReadFile(filepath.Join(dir, "schema.json"))
@@ -123,6 +123,7 @@ func TestServeTrainsAnyTable(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, "%v", m)
 	assert.Equal(t, "price", m["model"])
 	assert.Equal(t, false, m["pushed"], "%v", m)
+	assert.Contains(t, m["reason"], "is this very model", "%v", m)
 
 	// A direct payload, through the invoke route as under Lambda.
 	status, m = post(t, base+"/2015-03-31/functions/function/invocations", "", `{"target":"price","ignore":"listed","seed":9}`)

@@ -26,11 +26,6 @@ import (
 	"github.com/studentperf/studentperf/shared/modelstore"
 )
 
-// noDates leaves the date column out of training runs: drift's baseline
-// bounds every number to [0, 100] until its rewrite lands (a year is
-// 2020); train schema shows the date all the same.
-var noDates = []string{"-ignore", "listed"}
-
 // houses writes n generated rows of a table that is not the student data:
 // a price that depends on the area, the rooms and the district, beside
 // columns of every kind inference tells apart. It returns the path.
@@ -155,9 +150,8 @@ func TestSchemaCommandRoundTrip(t *testing.T) {
 	assert.Contains(t, lineOf(t, out, "price"), "target (regression)")
 	assert.Contains(t, out, "8 features") // area, rooms, district, garden, 4 date parts
 
-	out, err = runTrain(t, env(), append([]string{"schema", "-data", data, "-target", "price", "-out", file}, noDates...)...)
+	out, err = runTrain(t, env(), "schema", "-data", data, "-target", "price", "-out", file)
 	require.NoError(t, err, out)
-	assert.Contains(t, lineOf(t, out, "listed"), "left out by -ignore")
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &s), "the -out file is a schema")
@@ -166,7 +160,7 @@ func TestSchemaCommandRoundTrip(t *testing.T) {
 	// The file trains the model -target trains, byte for byte; the model's
 	// name is the file's target's, though no -target was given.
 	inferred, fromFile := t.TempDir(), t.TempDir()
-	out, err = runTrain(t, env(), append([]string{"-store", inferred, "-data", data, "-target", "price", "-families", "linear"}, noDates...)...)
+	out, err = runTrain(t, env(), "-store", inferred, "-data", data, "-target", "price", "-families", "linear")
 	require.NoError(t, err, out)
 	out, err = runTrain(t, env(), "-store", fromFile, "-data", data, "-schema", file, "-families", "linear")
 	require.NoError(t, err, out)
@@ -194,7 +188,7 @@ func TestSchemaCommandRoundTrip(t *testing.T) {
 	assert.Contains(t, out, "schema: "+edited+" (the kinds are the file's")
 	m, _ = modelOf(t, store, "price")
 	assert.NotContains(t, featureNames(m.Schema()), "district")
-	assert.Len(t, m.Schema().Features, 3)
+	assert.Len(t, m.Schema().Features, 7) // area, rooms, garden and the date's 4 parts
 }
 
 // TestAnyTableRefusals: each refusal is a one-line error, a non-zero exit
@@ -202,7 +196,7 @@ func TestSchemaCommandRoundTrip(t *testing.T) {
 func TestAnyTableRefusals(t *testing.T) {
 	data := houses(t, 200, 2)
 	store := t.TempDir()
-	out, err := runTrain(t, env(), append([]string{"-store", store, "-data", data, "-target", "price", "-families", "linear"}, noDates...)...)
+	out, err := runTrain(t, env(), "-store", store, "-data", data, "-target", "price", "-families", "linear")
 	require.NoError(t, err, "seed the store: %s", out)
 
 	dir := t.TempDir()
