@@ -35,13 +35,14 @@ type config struct {
 	To           string // rollback only: the target version
 
 	// The table: its target and how its schema is settled (see schema.go).
-	Target      string   // TARGET: the column to predict; the student data's math_score when empty
-	SchemaURI   string   // SCHEMA_URI: a schema file as train schema -out writes it
-	Ignore      []string // -ignore: columns to leave out
-	Categorical []string // -categorical: columns to read as categories
-	Task        string   // TASK: auto, regression or classification
-	SchemaOut   string   // schema only: where to write the schema JSON
-	modelSet    bool     // -model or MODEL_NAME was given
+	Target      string          // TARGET: the column to predict; the student data's math_score when empty
+	SchemaURI   string          // SCHEMA_URI: a schema file as train schema -out writes it
+	Ignore      []string        // -ignore: columns to leave out
+	Categorical []string        // -categorical: columns to read as categories
+	Task        string          // TASK: auto, regression or classification
+	SchemaOut   string          // schema only: where to write the schema JSON
+	schema      *dataset.Schema // the SCHEMA_URI file, once read (withSchemaFile)
+	modelSet    bool            // -model or MODEL_NAME was given
 
 	// What a request may ask of serve, invoke and Lambda (see guard).
 	Token        string        // TRAIN_TOKEN: bearer token for POST /train and the invoke route
@@ -155,6 +156,9 @@ func (cfg *config) check(cmd string, set *cli.Settings) {
 	}
 	if cfg.Data == "" {
 		set.Problemf("no training data: set -data or DATA_URI")
+	}
+	if cfg.SchemaURI != "" && (len(cfg.Ignore) > 0 || len(cfg.Categorical) > 0) {
+		set.Problemf("-ignore and -categorical steer inference, which -schema %s replaces: edit the file instead (a column's kind \"ignored\" or \"category\")", cfg.SchemaURI)
 	}
 	if cfg.To != "" {
 		if err := modelstore.CheckName("version", cfg.To); err != nil {

@@ -87,7 +87,7 @@ func (g guard) checkOptions(o options) error {
 	for _, d := range []struct {
 		member string
 		uri    *string
-	}{{"data", o.Data}, {"test_data", o.TestData}} {
+	}{{"data", o.Data}, {"test_data", o.TestData}, {"schema", o.Schema}} {
 		if d.uri == nil || *d.uri == "" {
 			continue
 		}

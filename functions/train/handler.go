@@ -47,10 +47,50 @@ type options struct {
 	TestFraction *float64 `json:"test_fraction,omitempty"`
 	Seed         *uint64  `json:"seed,omitempty"`
 	MinR2        *float64 `json:"min_r2,omitempty"`
+	// The table, as -target, -task, -ignore, -categorical and -schema
+	// give it on the command line.
+	Target      *string `json:"target,omitempty"`
+	Task        *string `json:"task,omitempty"`
+	Ignore      columns `json:"ignore,omitempty"`
+	Categorical columns `json:"categorical,omitempty"`
+	Schema      *string `json:"schema,omitempty"` // a schema file's URI, under the data guard
+}
+
+// columns is a list of column names: a JSON array of strings, or one
+// string of comma-separated names as the flags take.
+type columns []string
+
+// UnmarshalJSON reads an array of names or a comma-separated string.
+func (c *columns) UnmarshalJSON(b []byte) error {
+	var names []string
+	if err := json.Unmarshal(b, &names); err != nil {
+		var one string
+		if json.Unmarshal(b, &one) != nil {
+			return errors.New("want an array of column names or a comma-separated string")
+		}
+		names = strings.Split(one, ",")
+	}
+	*c = make(columns, 0, len(names)) // not nil: [] clears the configured list
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			*c = append(*c, n)
+		}
+	}
+	return nil
+}
+
+// optionMembers lists the members a run's options may have.
+const optionMembers = "command, to, data, test_data, test_fraction, seed, min_r2, target, task, ignore, categorical, schema"
+
+// hasRunOptions reports whether o sets any run option.
+func (o options) hasRunOptions() bool {
+	return o.Data != nil || o.TestData != nil || o.TestFraction != nil || o.Seed != nil || o.MinR2 != nil ||
+		o.Target != nil || o.Task != nil || o.Ignore != nil || o.Categorical != nil || o.Schema != nil
 }
 
 // result is the answer to one run.
 type result struct {
+	Model           string             `json:"model"` // the model's name in the store
 	Pushed          bool               `json:"pushed"`
 	Version         string             `json:"version,omitempty"`
 	PreviousVersion string             `json:"previous_version,omitempty"`
@@ -76,7 +116,7 @@ func decodeOptions(body []byte) (options, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&o); err != nil {
-		return o, fmt.Errorf("%w: %w (members: command, to, data, test_data, test_fraction, seed, min_r2)", errBadOptions, err)
+		return o, fmt.Errorf("%w: %w (members: %s)", errBadOptions, err, optionMembers)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return o, fmt.Errorf("%w: trailing data after the JSON object", errBadOptions)
@@ -111,10 +151,48 @@ func (o options) apply(cfg config) (config, error) {
 		}
 		cfg.MinR2 = *o.MinR2
 	}
+	problems = append(problems, o.applyTable(&cfg)...)
 	if len(problems) > 0 {
 		return cfg, fmt.Errorf("%w: %s", errBadOptions, strings.Join(problems, "; "))
 	}
 	return cfg, nil
+}
+
+// applyTable sets the table's options in cfg, checked like the flags,
+// and returns what is wrong with them. A target names the model as
+// -target does, unless the operator set MODEL_NAME.
+func (o options) applyTable(cfg *config) []string {
+	var problems []string
+	if o.Target != nil {
+		cfg.Target = strings.TrimSpace(*o.Target)
+		if cfg.Target == "" {
+			problems = append(problems, "target: must not be empty")
+		}
+		if !cfg.modelSet {
+			cfg.Model = defaultModelName(cfg.Target)
+			if err := modelstore.CheckName("model", cfg.Model); err != nil {
+				problems = append(problems, fmt.Sprintf("target %q: %v", cfg.Target, err))
+			}
+		}
+	}
+	if o.Task != nil {
+		if err := task(&cfg.Task)(*o.Task); err != nil {
+			problems = append(problems, fmt.Sprintf("task %q: %v", *o.Task, err))
+		}
+	}
+	if o.Ignore != nil {
+		cfg.Ignore = o.Ignore
+	}
+	if o.Categorical != nil {
+		cfg.Categorical = o.Categorical
+	}
+	if o.Schema != nil {
+		cfg.SchemaURI, cfg.schema = *o.Schema, nil
+	}
+	if cfg.SchemaURI != "" && (len(cfg.Ignore) > 0 || len(cfg.Categorical) > 0) {
+		problems = append(problems, "ignore and categorical steer inference, which a schema file replaces: edit the file instead")
+	}
+	return problems
 }
 
 // run trains once with o applied, once the guard allows o.
@@ -137,7 +215,7 @@ func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, 
 	}
 	defer release()
 	start := time.Now()
-	t.log.Info("training started", "trigger", trigger, "data", cfg.Data, "seed", cfg.Seed)
+	t.log.Info("training started", "trigger", trigger, "data", cfg.Data, "target", cfg.Target, "model", cfg.Model, "seed", cfg.Seed)
 	wait := cfg.DataWait
 	if wait <= 0 {
 		wait = defaultDataWait
@@ -148,7 +226,7 @@ func (t *trainer) run(ctx context.Context, o options, trigger string) (*result, 
 		return nil, err
 	}
 	d := out.Decision
-	r := &result{Pushed: d.Pushed, Version: d.Version, PreviousVersion: d.PreviousVersion, Reason: d.Reason,
+	r := &result{Model: out.Model, Pushed: d.Pushed, Version: d.Version, PreviousVersion: d.PreviousVersion, Reason: d.Reason,
 		Selected: out.Metrics.Selected, Test: out.Metrics.Test, CV: out.Metrics.CV, Data: out.Metrics.Data,
 		Seconds: time.Since(start).Seconds(), Report: d.Report}
 	if d.ReportErr != nil {
@@ -307,7 +385,7 @@ func (t *trainer) command(ctx context.Context, o options) (any, error) {
 		o.Command = ""
 		return t.run(ctx, o, "direct")
 	case "versions", "rollback":
-		if o.Data != nil || o.TestData != nil || o.TestFraction != nil || o.Seed != nil || o.MinR2 != nil || o.Command == "versions" && o.To != "" {
+		if o.hasRunOptions() || o.Command == "versions" && o.To != "" {
 			return nil, fmt.Errorf("%w: command %q takes no run options", errBadOptions, o.Command)
 		}
 		release, err := t.runs.acquire(ctx) // not while a run pushes

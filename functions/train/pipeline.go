@@ -25,6 +25,7 @@ import (
 
 // outcome is what one training run produced.
 type outcome struct {
+	Model    string // the model's name: a schema file may name it
 	Metrics  *model.Metrics
 	Decision pusher.Decision
 }
@@ -33,6 +34,10 @@ type outcome struct {
 // error. Nothing touches the store before the push step.
 func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, now func() time.Time) (*outcome, error) {
 	start := now()
+	cfg, err := withSchemaFile(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 
 	// The model to beat, and the revision of current.json this run's push
 	// replaces: read before training, so that a run which another one
@@ -68,7 +73,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 		return nil, err
 	}
 	fmt.Fprintf(out, "done in %.2fs\n", now().Sub(start).Seconds())
-	return &outcome{Metrics: mt, Decision: decision}, nil
+	return &outcome{Model: cfg.Model, Metrics: mt, Decision: decision}, nil
 }
 
 // ingested is the run's data: the whole table, its training and held-out
@@ -86,11 +91,7 @@ type ingested struct {
 // says on out what it read.
 func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 	src := dataset.SourceOptions{Seed: cfg.Seed, Openers: cfg.openers}
-	choice, err := schemaChoice(ctx, cfg)
-	if err != nil {
-		return ingested{}, fmt.Errorf("ingest: %w", err)
-	}
-	tab, schema, info, err := dataset.LoadInferred(ctx, cfg.Data, choice, src)
+	tab, schema, info, err := dataset.LoadInferred(ctx, cfg.Data, schemaChoice(cfg), src)
 	if err != nil {
 		return ingested{}, fmt.Errorf("ingest: %w", err)
 	}
@@ -105,7 +106,7 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 			return ingested{}, fmt.Errorf("ingest: %w", err)
 		}
 		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
-		printSchema(out, schema, tab.Dropped+t.Dropped)
+		printSchema(out, schema, cfg.SchemaURI, d.stats, tab.Dropped+t.Dropped)
 		return d, nil
 	}
 	if need := rowsNeeded(cfg.TestFraction, cfg.Folds); tab.Len() < need {
@@ -116,7 +117,7 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 		return ingested{}, fmt.Errorf("split: %w", err)
 	}
 	fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, d.train.Len(), d.test.Len(), cfg.Seed)
-	printSchema(out, schema, tab.Dropped)
+	printSchema(out, schema, cfg.SchemaURI, d.stats, tab.Dropped)
 	return d, nil
 }
 

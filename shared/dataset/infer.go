@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // InferOptions steer Infer.
@@ -43,6 +44,11 @@ const (
 	// level (features.Fit applies it).
 	RareLevel = 5
 	FoldAbove = 32
+	// KeepLevels: a category keeps at most this many levels; the less
+	// frequent fold into the other level.
+	KeepLevels = 1000
+	// OtherLevel names the level rare levels fold into.
+	OtherLevel = "(other)"
 )
 
 // ErrTask is wrapped by the refusal of a task this version cannot train.
@@ -136,7 +142,9 @@ func (c *colSeen) seen(category bool) *Seen {
 func topLevels(m map[string]int, n int) []LevelCount {
 	out := make([]LevelCount, 0, len(m))
 	for l, k := range m {
-		out = append(out, LevelCount{Level: l, Count: k})
+		// Shown and stored as JSON: a level that is not UTF-8 is shown
+		// with U+FFFD in place of its bad bytes.
+		out = append(out, LevelCount{Level: strings.ToValidUTF8(l, "\uFFFD"), Count: k})
 	}
 	slices.SortFunc(out, func(a, b LevelCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Level, b.Level)) })
 	return out[:min(n, len(out))]
@@ -213,6 +221,10 @@ func scanColumns(r io.Reader) ([]string, []*colSeen, error) {
 		header[i] = TrimCell(f)
 		if header[i] == "" {
 			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("column %d has an empty name", i+1)}
+		}
+		if !utf8.ValidString(header[i]) {
+			// The schema is JSON, where such a name cannot survive.
+			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("column %d's name %q is not valid UTF-8", i+1, header[i])}
 		}
 		if slices.Contains(header[:i], header[i]) {
 			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("duplicate column %q", header[i])}
@@ -327,22 +339,40 @@ func inferColumn(name string, c *colSeen, opts InferOptions, kept map[[2]uint64]
 	default:
 		col.Kind = Category
 		col.Reason = fmt.Sprintf("text with %d levels", len(c.distinct))
-		if rare := rareLevels(c.distinct); rare > 1 && len(c.distinct) > FoldAbove {
-			col.Reason += fmt.Sprintf(" (%d seen in fewer than %d rows fold into one other level)", rare, RareLevel)
+		if n := foldedLevels(c.distinct); n > 0 {
+			col.Reason += fmt.Sprintf(" (%d seen in fewer than %d rows or beyond the %d most frequent fold into one %s level)", n, RareLevel, KeepLevels, OtherLevel)
 		}
 	}
 	col.Seen = c.seen(col.Kind == Category)
 	return col
 }
 
-func rareLevels(m map[string]int) int {
-	n := 0
+// foldedLevels counts the levels of a category that features.Fit folds
+// into one "(other)" level, by its rule: in a column of more than
+// FoldAbove levels, those seen in fewer than RareLevel rows and those
+// beyond the KeepLevels most frequent; never a single level (that would
+// only rename it), nor every level. Fit applies it to the training rows,
+// so its count may differ a little from this one over the whole table.
+func foldedLevels(m map[string]int) int {
+	if len(m) <= FoldAbove {
+		return 0
+	}
+	counts := make([]int, 0, len(m))
 	for _, k := range m {
-		if k < RareLevel {
-			n++
+		counts = append(counts, k)
+	}
+	slices.Sort(counts)
+	slices.Reverse(counts)
+	folded := 0
+	for i, k := range counts {
+		if i >= KeepLevels || k < RareLevel {
+			folded++
 		}
 	}
-	return n
+	if (folded == 1 && len(counts) <= KeepLevels) || folded == len(counts) {
+		return 0
+	}
+	return folded
 }
 
 func distinctText(c *colSeen) string {
