@@ -48,12 +48,12 @@ type modelInfo struct {
 	// column with its kind, policies, bounds, labels and what inference
 	// saw; the target and the task), and SchemaSHA256 the sha256 of its
 	// JSON, as model.json records it.
-	Schema       []schemaField  `json:"schema"`
-	DataSchema   dataset.Schema `json:"data_schema"`
-	SchemaSHA256 string         `json:"schema_sha256"`
-	Data     model.DataInfo     `json:"data"`
-	TestData *model.DataInfo    `json:"test_data,omitempty"`
-	Seed     uint64             `json:"seed"`
+	Schema       []schemaField   `json:"schema"`
+	DataSchema   dataset.Schema  `json:"data_schema"`
+	SchemaSHA256 string          `json:"schema_sha256"`
+	Data         model.DataInfo  `json:"data"`
+	TestData     *model.DataInfo `json:"test_data,omitempty"`
+	Seed         uint64          `json:"seed"`
 	// Test and CV come from the version's metrics.json; they are absent
 	// when it has none, and MetricsError says why when the store could
 	// not be read (the next request tries again).
