@@ -42,7 +42,7 @@ func genericCSV(rows int, date bool) []byte {
 	b.WriteString(",price\n")
 	for i := range rows {
 		cut := i % len(cuts)
-		colour := (i * 7) % genericColours
+		colour := (i / 5 * 7) % genericColours // independent of cut
 		carat := 0.2 + float64((i*37)%480)/100
 		depth := 55 + float64((i*13)%150)/10
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, (i*11)%700)
