@@ -179,3 +179,64 @@ func TestGenericFormPredicts(t *testing.T) {
 	assert.Contains(t, page, `value="c07"`, "the submitted colour stays in its box")
 	assert.False(t, math.IsNaN(want))
 }
+
+// TestFormFieldWords checks the pieces a schema's field is made of: ids
+// that are safe in HTML, a folded category's levels, the short words of a
+// result sentence and what an empty field is told.
+func TestFormFieldWords(t *testing.T) {
+	for name, want := range map[string]string{
+		"gender": "gender", "reading_score": "reading_score", "ethnicity": "ethnicity", "x-1": "x-1",
+		"carat (ct)": "field-3", "1st": "field-3", "": "field-3", "día": "field-3", "a.b": "field-3",
+	} {
+		assert.Equal(t, want, formID(name, 2), "formID(%q)", name)
+	}
+
+	tr := &features.Transform{Categorical: []features.Categorical{
+		{Name: "x", Levels: []string{"a", "b", features.OtherLevel}, Folded: []string{"c", "aa"}},
+		{Name: "y", Levels: []string{"b", "a"}},
+	}}
+	assert.Equal(t, []string{"a", "aa", "b", "c"}, formLevels(tr, "x"), "folded levels are offered by name, the fold's own name is not")
+	assert.Equal(t, []string{"b", "a"}, formLevels(tr, "y"))
+	assert.Nil(t, formLevels(tr, "z"))
+
+	students := dataset.Students
+	for name, want := range map[string]string{
+		"gender": "gender", "race_ethnicity": "ethnicity", "parental_level_of_education": "parental education",
+		"test_preparation_course": "test preparation", "reading_score": "reading score",
+	} {
+		assert.Equal(t, want, shortOf(students.Features[students.Index(name)], true), "shortOf(%s)", name)
+	}
+	assert.Equal(t, "race or ethnicity group", shortOf(students.Features[students.Index("race_ethnicity")], false))
+	assert.Equal(t, "total sqft", shortOf(dataset.Column{Name: "total_sqft"}, false))
+	assert.Equal(t, "GDP per head", shortOf(dataset.Column{Name: "gdp", Label: "GDP per head"}, false))
+	assert.Equal(t, "sold day of week", shortOf(dataset.Column{Name: "sold.day_of_week", Source: "sold", Part: "day_of_week"}, false))
+
+	lo, hi := 1.0, 5.0
+	required := features.Problem{Field: "f", Reason: "required"}
+	assert.Equal(t, "enter a number from 1 to 5.", problemText(required, &formField{Input: inputNumber, Min: formNumber(lo), Max: formNumber(hi)}))
+	assert.Equal(t, "enter a number.", problemText(required, &formField{Input: inputNumber}))
+	assert.Equal(t, "enter a date.", problemText(required, &formField{Input: inputDate}))
+	assert.Equal(t, "choose one.", problemText(required, &formField{Input: inputList, Options: []string{"a"}}))
+	assert.Equal(t, "Between 1 and 5.", numberHint(dataset.Column{Min: &lo, Max: &hi}))
+	assert.Equal(t, "From 0.5 to 7 in the training data.", numberHint(dataset.Column{Seen: &dataset.Seen{Rows: 3, Min: 0.5, Max: 7}}))
+	assert.Empty(t, numberHint(dataset.Column{Seen: &dataset.Seen{Rows: 3, Missing: 3}}), "a column training never saw a value of has no range")
+}
+
+// TestGenericFormProblems: a problem with a date's part is shown beside
+// the date's field, and the summary links to the field's id.
+func TestGenericFormProblems(t *testing.T) {
+	m, _ := genericModel(t, true)
+	fields, summary := fieldsOf(m, url.Values{"sold": {"2021-02-30"}}, features.Problems{
+		{Field: "sold.month", Value: "2021-02-30", Reason: "is not a date"},
+		{Field: "carat", Value: "heavy", Reason: "must be a number"},
+	})
+	byName := map[string]formField{}
+	for _, f := range fields {
+		byName[f.Name] = f
+	}
+	assert.Equal(t, "“2021-02-30” is not a date.", byName["sold"].Error)
+	assert.Equal(t, "2021-02-30", byName["sold"].Value)
+	assert.Equal(t, "“heavy” must be a number.", byName["carat"].Error)
+	require.Len(t, summary, 2)
+	assert.Equal(t, pageError{Field: "sold", Text: "Sold: “2021-02-30” is not a date."}, summary[0])
+}
