@@ -65,7 +65,7 @@ type formData struct {
 
 	// The result, when there is one.
 	Score         string
-	Baseline      string // the typical student's predicted score
+	Baseline      string // the typical student's (or record's) predicted value
 	Contributions []contribution
 	NoExplain     string // why there are no contributions
 }
