@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Lighthouse audits of predict's web pages: the form (/), the page after a
 # submit with its explanations (POST /predictdata) and the training report
-# (/model/report). Fails unless accessibility and best practices are 1.00
-# on all three, printing the scores and every audit that cost points.
+# (/model/report) of the student model, and the form and result page of a
+# model of a generated table that is not the student data (its inputs made
+# from its inferred schema). Fails unless accessibility and best practices
+# are 1.00 on all of them, printing the scores and every audit that cost
+# points.
 #
 # It installs the npm package lighthouse (the version .ci/lighthouse/
 # package.json pins) into a cache prefix, builds predict, trains a model
@@ -42,11 +45,12 @@ cp .ci/lighthouse/flow.mjs "$prefix/flow.mjs"
 
 tmp=$(mktemp -d)
 server=
+generic_server=
 cleanup() {
-	if [ -n "$server" ]; then
-		kill "$server" 2>/dev/null || true
-		wait "$server" 2>/dev/null || true
-	fi
+	for pid in $server $generic_server; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -61,12 +65,13 @@ fi
 # shellcheck source=.ci/serve-predict.sh
 source .ci/serve-predict.sh
 serve_predict "$tmp"
+serve_generic "$tmp"
 
 status=0
-BASE_URL=$base OUT_DIR=$out node "$prefix/flow.mjs" || status=$?
+BASE_URL=$base GENERIC_URL=$generic_base OUT_DIR=$out node "$prefix/flow.mjs" || status=$?
 echo ".ci/lighthouse.sh: flow report: $out/lighthouse-flow.html" >&2
 if [ "$status" -ne 0 ]; then
 	echo ".ci/lighthouse.sh: predict's log:" >&2
-	tail -n 20 "$tmp/predict.log" >&2
+	tail -n 20 "$tmp/predict.log" "$tmp/predict-price.log" >&2
 	fail "the Lighthouse audit failed (exit $status)"
 fi

@@ -4,8 +4,9 @@
 #
 # It installs the npm package @redocly/cli (the version pinned below) into
 # a cache prefix, builds train and predict, trains a model on the embedded
-# sample into a temporary directory store, serves it on 127.0.0.1, fetches
-# GET /openapi.json and lints that document. Nothing but the npm install
+# sample and one on a generated table into a temporary directory store,
+# serves each on 127.0.0.1, fetches GET /openapi.json of each (the
+# document follows the model's schema) and lints both documents. Nothing but the npm install
 # (once per version) needs the network.
 #
 # Environment: NPM_CACHE_PREFIX (default $HOME/.cache/ci-npm),
@@ -38,32 +39,39 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
 tmp=$(mktemp -d)
 server=
+generic_server=
 cleanup() {
-	if [ -n "$server" ]; then
-		kill "$server" 2>/dev/null || true
-		wait "$server" 2>/dev/null || true
-	fi
+	for pid in $server $generic_server; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
+# The document follows the model's schema: lint the student model's and
+# that of a model of a generated table that is not the student data.
 # shellcheck source=.ci/serve-predict.sh
 source .ci/serve-predict.sh
 serve_predict "$tmp"
+serve_generic "$tmp"
 curl -fsS -o "$tmp/openapi.json" "$base/openapi.json" || fail "GET /openapi.json failed"
+curl -fsS -o "$tmp/openapi-price.json" "$generic_base/openapi.json" || fail "GET /openapi.json of the price model failed"
 
 # Lint from the temporary directory, so that no stray redocly.yaml changes
 # the rules: the built-in recommended set applies. The stylish output is
 # for people; the JSON totals decide.
 cd "$tmp"
-"$redocly" lint openapi.json || true
-"$redocly" lint --format=json openapi.json >lint.json 2>/dev/null || true
-totals=$(node -e '
-	const t = JSON.parse(require("fs").readFileSync("lint.json", "utf8")).totals;
-	console.log(t.errors + " " + t.warnings);
-') || fail "could not read the lint totals"
-read -r errors warnings <<<"$totals"
-echo ".ci/openapi-lint.sh: served /openapi.json: $errors errors, $warnings warnings (redocly $version, recommended rules)"
-if [ "$errors" != 0 ] || [ "$warnings" != 0 ]; then
-	fail "the OpenAPI description must lint clean"
-fi
+for doc in openapi.json openapi-price.json; do
+	"$redocly" lint "$doc" || true
+	"$redocly" lint --format=json "$doc" >lint.json 2>/dev/null || true
+	totals=$(node -e '
+		const t = JSON.parse(require("fs").readFileSync("lint.json", "utf8")).totals;
+		console.log(t.errors + " " + t.warnings);
+	') || fail "could not read the lint totals of $doc"
+	read -r errors warnings <<<"$totals"
+	echo ".ci/openapi-lint.sh: served $doc: $errors errors, $warnings warnings (redocly $version, recommended rules)"
+	if [ "$errors" != 0 ] || [ "$warnings" != 0 ]; then
+		fail "the OpenAPI description $doc must lint clean"
+	fi
+done

@@ -4,12 +4,17 @@
 // lighthouse ships): a navigation to the form "/", then a navigation that
 // a person causes by filling the form with the keyboard and pressing the
 // button (the result page of POST /predictdata, with the contributions),
-// then a navigation to "/model/report". Each step is audited for
+// then a navigation to "/model/report"; then, at GENERIC_URL (a predict
+// serving a model of a table that is not the student data), its form and
+// its result page, filled from what the form itself offers (each drop-down's
+// first level, each suggestion list's first suggestion, a number in each
+// number box, a date in each date box). Each step is audited for
 // accessibility and best practices. Every step must score 1 on both, or
 // the script exits 1, after printing the scores and every audit that cost
 // points. The HTML flow report goes to $OUT_DIR/lighthouse-flow.html.
 //
-// Environment: BASE_URL (http://127.0.0.1:PORT), CHROME_PATH, OUT_DIR.
+// Environment: BASE_URL (http://127.0.0.1:PORT), GENERIC_URL (optional),
+// CHROME_PATH, OUT_DIR.
 // Nothing leaves the machine: the pages are on the loopback interface and
 // Chromium runs with its background networking off.
 import fs from 'node:fs';
@@ -18,6 +23,7 @@ import puppeteer from 'puppeteer-core';
 import {startFlow} from 'lighthouse';
 
 const base = process.env.BASE_URL;
+const generic = process.env.GENERIC_URL;
 const chrome = process.env.CHROME_PATH || '/usr/bin/chromium';
 const outDir = process.env.OUT_DIR || '.';
 if (!base) {
@@ -85,6 +91,35 @@ try {
   }
 
   await flow.navigate(`${base}/model/report`, {name: 'report'});
+
+  if (generic) {
+    await flow.navigate(`${generic}/`, {name: 'generic form'});
+    const fields = await page.$$eval('form select, form input', els => els.map(e => ({
+      id: e.id,
+      tag: e.tagName.toLowerCase(),
+      type: e.type,
+      option: e.tagName === 'SELECT' ? [...e.options].find(o => o.value)?.value
+        : e.list ? e.list.options[0]?.value : undefined,
+      min: e.min,
+    })));
+    for (const f of fields) {
+      await page.focus(`#${f.id}`);
+      if (f.tag === 'select') {
+        await page.select(`#${f.id}`, f.option);
+      } else if (f.type === 'date') {
+        await page.$eval(`#${f.id}`, e => { e.value = '2021-03-04'; });
+      } else {
+        await page.keyboard.type(f.type === 'number' ? (f.min || '1') : f.option);
+      }
+    }
+    await flow.navigate(async () => {
+      await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    }, {name: 'generic result'});
+    if (!(await page.$('#score'))) {
+      console.error('flow.mjs: the generic model\'s page after submitting its form shows no #score');
+      failed = true;
+    }
+  }
 
   const result = await flow.createFlowResult();
   fs.mkdirSync(outDir, {recursive: true});

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/studentperf/studentperf/functions/predict/internal/request"
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/explain"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
@@ -33,53 +34,6 @@ var formPage = template.Must(template.New("form").Parse(formText))
 // formReportLink is where GET /model/report serves the current version's
 // training report; the form links to it.
 const formReportLink = "/model/report"
-
-// fieldText is what the form says about one input: a label and a line of
-// help under it.
-type fieldText struct {
-	Label string // as a heading: "Reading score"
-	Short string // inside a formSentence: "reading score"
-	Help  string
-}
-
-// fieldTexts are the words for the original's seven inputs, by feature
-// name. A model with other inputs gets labels made from their names.
-var fieldTexts = map[string]fieldText{
-	"gender": {"Gender", "gender", "As recorded in the school's records."},
-	"race_ethnicity": {"Race or ethnicity group", "ethnicity",
-		"The data set anonymises these as groups A to E."},
-	"parental_level_of_education": {"Parents' education", "parental education",
-		"The highest level either parent reached."},
-	"lunch": {"Lunch", "lunch",
-		"Free or reduced-price lunch is a sign of lower family income."},
-	"test_preparation_course": {"Test preparation course", "test preparation",
-		"Whether the student completed a preparation course before the exams."},
-	"reading_score": {"Reading score", "reading score", "The reading exam score, from 0 to 100."},
-	"writing_score": {"Writing score", "writing score", "The writing exam score, from 0 to 100."},
-}
-
-// fieldTextOf returns the words for a feature.
-func fieldTextOf(name string) fieldText {
-	if t, ok := fieldTexts[name]; ok {
-		return t
-	}
-	short := strings.ReplaceAll(name, "_", " ")
-	return fieldText{Label: formCapitalize(short), Short: short}
-}
-
-// formField is one input of the page.
-type formField struct {
-	Name    string // form name, also the element id
-	Text    fieldText
-	Options []string // categories; nil for a score
-	Value   string   // what was submitted, as an option of Options for a category
-	Error   string   // what is wrong with Value, for a person; "" when nothing is
-}
-
-// HelpID and ErrorID are the ids of the field's help and error lines,
-// which the input names in aria-describedby.
-func (f formField) HelpID() string  { return f.Name + "-help" }
-func (f formField) ErrorID() string { return f.Name + "-error" }
 
 // pageError is one line of the summary at the top of an error page;
 // Field is the id of the input to fix, "" when there is none.
@@ -104,77 +58,28 @@ type formData struct {
 	Report   string // link to the training report
 	Students string // rows of the model's training data ("1,000"); "" when unknown
 
+	// Student is true for the student model, whose page keeps its own
+	// words; any other model's page speaks of its target: Target as a
+	// heading ("Price"), TargetShort inside a sentence ("price").
+	Student             bool
+	Target, TargetShort string
+
 	// The result, when there is one.
 	Score         string
-	Baseline      string // the typical student's predicted score
+	Baseline      string // the typical student's (or record's) predicted value
 	Contributions []contribution
 	NoExplain     string // why there are no contributions
 }
 
-// fieldsOf lists the model's inputs as form fields, keeping the
-// submitted values and placing each problem next to its field.
-func fieldsOf(l *predictor.Loaded, values url.Values, ps features.Problems) ([]formField, []pageError) {
-	var out []formField
-	byName := map[string]int{}
-	tr := l.Model.Transform
-	for _, f := range l.Model.Features {
-		ff := formField{Name: request.FormName(f.Name), Text: fieldTextOf(f.Name), Value: values.Get(request.FormName(f.Name))}
-		for _, c := range tr.Categorical {
-			if c.Name == f.Name {
-				ff.Options = c.Levels
-				ff.Value = formOption(c.Levels, ff.Value)
-			}
-		}
-		byName[ff.Name] = len(out)
-		out = append(out, ff)
-	}
-	var summary []pageError
-	for _, p := range ps {
-		i, ok := byName[p.Field]
-		if !ok {
-			summary = append(summary, pageError{Text: fieldTextOf(p.Field).Label + ": " + problemText(p, false)})
-			continue
-		}
-		f := &out[i]
-		msg := problemText(p, f.Options != nil)
-		if f.Error != "" {
-			f.Error += " "
-		}
-		f.Error += formSentence(msg)
-		summary = append(summary, pageError{Field: f.Name, Text: f.Text.Label + ": " + msg})
-	}
-	return out, summary
-}
-
-// formOption returns the option v names (the decoder takes categories
-// regardless of case and surrounding space), or v itself.
-func formOption(options []string, v string) string {
-	t := strings.TrimSpace(v)
-	for _, o := range options {
-		if strings.EqualFold(o, t) {
-			return o
-		}
-	}
-	return v
-}
-
-// problemText says what is wrong with a field, as the end of a formSentence
-// that starts with the field's label.
-func problemText(p features.Problem, category bool) string {
-	if p.Reason == "required" && p.Value == "" {
-		if category {
-			return "choose one."
-		}
-		return "enter a number from 0 to 100."
-	}
-	s := p.Reason
-	if p.Value != "" {
-		s = "“" + p.Value + "” " + s
-	}
-	if len(p.Allowed) > 0 {
-		s += " (choose one of: " + strings.Join(p.Allowed, ", ") + ")"
-	}
-	return s + "."
+// pageOf starts the page of model l: its fields (with the submitted
+// values and problems, if any) and the words that name its target.
+func pageOf(l *predictor.Loaded, values url.Values, ps features.Problems) formData {
+	s := l.Model.Schema()
+	d := formData{Version: l.Version, Report: formReportLink, Student: s.IsStudents()}
+	d.Fields, d.Errors = fieldsOf(l.Model, values, ps)
+	target := dataset.Column{Name: s.Target}
+	d.Target, d.TargetShort = target.FormLabel(), shortOf(target, false)
+	return d
 }
 
 func (a *api) form() http.HandlerFunc {
@@ -184,8 +89,10 @@ func (a *api) form() http.HandlerFunc {
 			a.formError(w, r, nil, nil, err)
 			return
 		}
-		fields, _ := fieldsOf(l, nil, nil)
-		renderForm(w, http.StatusOK, formData{Fields: fields, Version: l.Version, Report: formReportLink, Students: formThousands(l.Model.Provenance.Data.Rows)})
+		d := pageOf(l, nil, nil)
+		d.Errors = nil
+		d.Students = formThousands(l.Model.Provenance.Data.Rows)
+		renderForm(w, http.StatusOK, d)
 	}
 }
 
@@ -211,8 +118,8 @@ func (a *api) predictForm() http.HandlerFunc {
 			a.formError(w, r, l, values, err)
 			return
 		}
-		fields, _ := fieldsOf(l, values, nil)
-		d := formData{Fields: fields, Score: strconv.FormatFloat(out[0], 'f', 2, 64), Version: l.Version, Report: formReportLink}
+		d := pageOf(l, values, nil)
+		d.Score = strconv.FormatFloat(out[0], 'f', 2, 64)
 		if ref, ex, err := a.explainForm(r.Context(), l, row); err != nil {
 			// The score stands without its explanation.
 			a.log.Warn("form: explain", "version", l.Version, "error", err)
@@ -258,6 +165,14 @@ func formContributions(m *model.Model, ref, row features.Row, ex explain.Explana
 	for _, c := range ex.Contributions {
 		top = math.Max(top, math.Abs(c))
 	}
+	s := m.Schema()
+	students := s.IsStudents()
+	// The student page measures in points from a typical student; another
+	// model's in its target's units from a typical record.
+	unit, typicalOne := " points", "a typical student"
+	if !students {
+		unit, typicalOne = "", "a typical record"
+	}
 	cat, num := 0, 0
 	for i, f := range m.Features {
 		if i >= len(ex.Contributions) {
@@ -269,24 +184,31 @@ func formContributions(m *model.Model, ref, row features.Row, ex explain.Explana
 			if levels := m.Transform.Categorical[cat].Levels; levels != nil {
 				value = formOption(levels, value)
 			}
+			if value == "" {
+				value = "missing"
+			}
 			cat++
 		} else {
 			value, typical = formNumber(row.Num[num]), formNumber(ref.Num[num])
 			num++
+		}
+		short := f.Name
+		if j := s.Index(f.Name); j >= 0 {
+			short = shortOf(s.Features[j], students)
 		}
 		c := ex.Contributions[i]
 		points := strconv.FormatFloat(math.Abs(c), 'f', 1, 64)
 		it := item{abs: math.Abs(c), c: contribution{Typical: typical, Direction: "none", Width: "0"}}
 		switch {
 		case points == "0.0" && value == typical:
-			it.c.Text = fmt.Sprintf("%s %s (same as a typical student)", fieldTextOf(f.Name).Short, value)
+			it.c.Text = fmt.Sprintf("%s %s (same as %s)", short, value, typicalOne)
 		case points == "0.0":
-			it.c.Text = fmt.Sprintf("%s %s (0.0 points vs a typical student)", fieldTextOf(f.Name).Short, value)
+			it.c.Text = fmt.Sprintf("%s %s (0.0%s vs %s)", short, value, unit, typicalOne)
 		case c > 0:
-			it.c.Text = fmt.Sprintf("%s %s (+%s points vs a typical student)", fieldTextOf(f.Name).Short, value, points)
+			it.c.Text = fmt.Sprintf("%s %s (+%s%s vs %s)", short, value, points, unit, typicalOne)
 			it.c.Direction = "up"
 		default:
-			it.c.Text = fmt.Sprintf("%s %s (−%s points vs a typical student)", fieldTextOf(f.Name).Short, value, points)
+			it.c.Text = fmt.Sprintf("%s %s (−%s%s vs %s)", short, value, points, unit, typicalOne)
 			it.c.Direction = "down"
 		}
 		if top > 0 {
@@ -376,10 +298,9 @@ func (a *api) formError(w http.ResponseWriter, r *http.Request, l *predictor.Loa
 	}
 	var ps features.Problems
 	errors.As(err, &ps)
-	d := formData{}
+	d := formData{Student: true}
 	if l != nil {
-		d.Fields, d.Errors = fieldsOf(l, values, ps)
-		d.Version, d.Report = l.Version, formReportLink
+		d = pageOf(l, values, ps)
 	}
 	if len(ps) == 0 {
 		d.Errors = []pageError{{Text: formSentence(err.Error())}}

@@ -42,7 +42,7 @@ func TestFormErrorsBesideFields(t *testing.T) {
 		{Field: "writing_score", Value: "250", Reason: "must be between 0 and 100"},
 		{Field: "shoe_size", Value: "9", Reason: "unknown field"},
 	}
-	fields, summary := fieldsOf(l, values, ps)
+	fields, summary := fieldsOf(l.Model, values, ps)
 	byName := map[string]formField{}
 	for _, f := range fields {
 		byName[f.Name] = f
@@ -90,8 +90,8 @@ func TestFormContributions(t *testing.T) {
 		// Find the feature the line is about by its words.
 		var c float64
 		found := 0
-		for i, f := range m.Features {
-			if strings.HasPrefix(ln.Text, fieldTextOf(f.Name).Short+" ") {
+		for i := range m.Features {
+			if strings.HasPrefix(ln.Text, shortOf(m.Schema().Features[i], true)+" ") {
 				c, found = ex.Contributions[i], found+1
 			}
 		}

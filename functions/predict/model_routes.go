@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
@@ -41,10 +42,18 @@ type modelInfo struct {
 	Family   string             `json:"family"`
 	Params   map[string]float64 `json:"params"`
 	Target   string             `json:"target"`
-	Schema   []schemaField      `json:"schema"`
-	Data     model.DataInfo     `json:"data"`
-	TestData *model.DataInfo    `json:"test_data,omitempty"`
-	Seed     uint64             `json:"seed"`
+	Task     string             `json:"task"`
+	// Schema lists the model's features, each with what it allows;
+	// DataSchema is the whole schema the model reads and enforces (every
+	// column with its kind, policies, bounds, labels and what inference
+	// saw; the target and the task), and SchemaSHA256 the sha256 of its
+	// JSON, as model.json records it.
+	Schema       []schemaField   `json:"schema"`
+	DataSchema   dataset.Schema  `json:"data_schema"`
+	SchemaSHA256 string          `json:"schema_sha256"`
+	Data         model.DataInfo  `json:"data"`
+	TestData     *model.DataInfo `json:"test_data,omitempty"`
+	Seed         uint64          `json:"seed"`
 	// Test and CV come from the version's metrics.json; they are absent
 	// when it has none, and MetricsError says why when the store could
 	// not be read (the next request tries again).
@@ -53,15 +62,18 @@ type modelInfo struct {
 	MetricsError string              `json:"metrics_error,omitempty"`
 }
 
-// schemaField is one input of the model: a category with the values it
-// allows, or a number with the bounds its schema declares (none for an
-// inferred schema, whose observed range is drift's, not enforced).
+// schemaField is one feature of the model: a category with the values it
+// allows, or a number with its declared bounds (none for an inferred
+// one), and whether a record must carry it.
 type schemaField struct {
-	Name    string   `json:"name"`
-	Kind    string   `json:"kind"`
-	Allowed []string `json:"allowed,omitempty"`
-	Min     *float64 `json:"min,omitempty"`
-	Max     *float64 `json:"max,omitempty"`
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Required bool     `json:"required"`
+	Unknown  string   `json:"unknown,omitempty"` // a category's policy for an unseen level
+	Allowed  []string `json:"allowed,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Source   string   `json:"source,omitempty"` // the date column a date part comes from
 }
 
 // reportFile is a version's report.html, or the knowledge that it has
@@ -88,20 +100,18 @@ func (a *api) describe(ctx context.Context, sv *served) *modelInfo {
 	if info.Params == nil {
 		info.Params = map[string]float64{}
 	}
-	cols := m.Schema().Features
-	for i, f := range m.Features {
-		sf := schemaField{Name: f.Name, Kind: f.Kind}
-		for _, c := range m.Transform.Categorical {
-			if c.Name == f.Name {
-				sf.Allowed = c.Levels
-			}
-		}
-		if sf.Allowed == nil && i < len(cols) {
-			// The bounds the schema enforces, where it declares them.
-			sf.Min, sf.Max = cols[i].Min, cols[i].Max
-		}
-		info.Schema = append(info.Schema, sf)
+	info.DataSchema, info.SchemaSHA256 = m.Schema(), m.SchemaSHA256
+	info.Task = info.DataSchema.Task
+	if info.Task == "" {
+		info.Task = dataset.Regression
 	}
+	if info.SchemaSHA256 == "" {
+		// A format 1 model records none: its schema is dataset.Students.
+		if b, err := json.Marshal(info.DataSchema); err == nil {
+			info.SchemaSHA256 = model.Sum(b)
+		}
+	}
+	info.Schema = schemaFields(m)
 	b, err := a.pred.ReadFile(ctx, l.Version, metricsFile)
 	var mt model.Metrics
 	switch {
@@ -123,6 +133,32 @@ func (a *api) describe(ctx context.Context, sv *served) *modelInfo {
 	}
 	sv.info = info
 	return info
+}
+
+// schemaFields lists m's features for GET /model.
+func schemaFields(m *model.Model) []schemaField {
+	s := m.Schema()
+	var out []schemaField
+	for i, f := range m.Features {
+		sf := schemaField{Name: f.Name, Kind: f.Kind}
+		if i < len(s.Features) {
+			c := s.Features[i]
+			sf.Required, sf.Min, sf.Max, sf.Source = c.Required, c.Min, c.Max, c.Source
+			if c.Kind == dataset.Category {
+				sf.Unknown = c.Unknown
+				if sf.Unknown == "" {
+					sf.Unknown = dataset.UnknownMissing
+				}
+			}
+		}
+		for _, c := range m.Transform.Categorical {
+			if c.Name == f.Name {
+				sf.Allowed = c.Levels
+			}
+		}
+		out = append(out, sf)
+	}
+	return out
 }
 
 func (a *api) model() http.HandlerFunc {

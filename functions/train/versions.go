@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
 )
@@ -29,6 +30,47 @@ type versionInfo struct {
 	Selected string    `json:"selected,omitempty"`
 	TestR2   *float64  `json:"test_r2,omitempty"`
 	Current  bool      `json:"current"`
+	// Target, Task, Features and SchemaSHA256 describe the version's
+	// schema, from its model.json: what it predicts, how many features it
+	// reads, and the sha256 of the schema's JSON.
+	Target       string `json:"target,omitempty"`
+	Task         string `json:"task,omitempty"`
+	Features     int    `json:"features,omitempty"`
+	SchemaSHA256 string `json:"schema_sha256,omitempty"`
+}
+
+// versionSchema is what train versions reads of a model.json.
+type versionSchema struct {
+	Target   string          `json:"target"`
+	Features []model.Feature `json:"features"`
+	Schema   *struct {
+		Task string `json:"task"`
+	} `json:"schema"`
+	SchemaSHA256 string `json:"schema_sha256"`
+}
+
+// readVersionSchema fills in what v's model.json says of its schema. A model
+// without a schema (format 1) was trained on the student data, in
+// dataset.Students. A model.json that cannot be read leaves v as it was:
+// the list shows what it can, and rollback verifies before it acts.
+func readVersionSchema(ctx context.Context, s versionStore, name string, v *versionInfo) {
+	b, err := s.ReadFile(ctx, name, v.Version, "model.json")
+	if err != nil {
+		return
+	}
+	var vs versionSchema
+	if json.Unmarshal(b, &vs) != nil {
+		return
+	}
+	v.Target, v.Features, v.SchemaSHA256, v.Task = vs.Target, len(vs.Features), vs.SchemaSHA256, dataset.Regression
+	if vs.Schema != nil && vs.Schema.Task != "" {
+		v.Task = vs.Schema.Task
+	}
+	if vs.Schema == nil && v.SchemaSHA256 == "" {
+		if sb, err := json.Marshal(dataset.Students); err == nil {
+			v.SchemaSHA256 = model.Sum(sb)
+		}
+	}
 }
 
 // listVersions returns the complete versions of name, newest first, with
@@ -49,6 +91,7 @@ func listVersions(ctx context.Context, s versionStore, name string) ([]versionIn
 			r2 := m.Test.R2
 			info.Selected, info.TestR2 = m.Selected, &r2
 		}
+		readVersionSchema(ctx, s, name, &info)
 		out = append(out, info)
 	}
 	return out, nil
@@ -84,9 +127,9 @@ func readMetrics(ctx context.Context, s versionStore, name, version string) (*mo
 // current version.
 func printVersions(out io.Writer, vs []versionInfo) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  VERSION\tCREATED\tSELECTED\tTEST R²")
+	fmt.Fprintln(tw, "  VERSION\tCREATED\tSCHEMA\tSELECTED\tTEST R²")
 	for _, v := range vs {
-		mark, r2, created := " ", "-", "-"
+		mark, r2, created, schema := " ", "-", "-", "-"
 		if v.Current {
 			mark = "*"
 		}
@@ -96,7 +139,10 @@ func printVersions(out io.Writer, vs []versionInfo) error {
 		if !v.Created.IsZero() {
 			created = v.Created.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", mark, v.Version, created, orDash(v.Selected), r2)
+		if v.Target != "" {
+			schema = fmt.Sprintf("%s (%d features)", v.Target, v.Features)
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, v.Version, created, schema, orDash(v.Selected), r2)
 	}
 	return tw.Flush()
 }
