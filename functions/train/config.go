@@ -34,6 +34,15 @@ type config struct {
 	JSON         bool   // versions only: print JSON
 	To           string // rollback only: the target version
 
+	// The table: its target and how its schema is settled (see schema.go).
+	Target      string   // TARGET: the column to predict; the student data's math_score when empty
+	SchemaURI   string   // SCHEMA_URI: a schema file as train schema -out writes it
+	Ignore      []string // -ignore: columns to leave out
+	Categorical []string // -categorical: columns to read as categories
+	Task        string   // TASK: auto, regression or classification
+	SchemaOut   string   // schema only: where to write the schema JSON
+	modelSet    bool     // -model or MODEL_NAME was given
+
 	// What a request may ask of serve, invoke and Lambda (see guard).
 	Token        string        // TRAIN_TOKEN: bearer token for POST /train and the invoke route
 	DataAllow    []string      // TRAIN_DATA_ALLOW: where requested data may come from
@@ -48,11 +57,15 @@ type config struct {
 // loadConfig reads defaults, then the environment, then flags, and names
 // every bad value in one error.
 func loadConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	cfg := config{Store: "./models", Model: "student-math-score", Data: "sample", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5,
+	cfg := config{Store: "./models", Data: "sample", Task: "auto", TestFraction: 0.2, Seed: 42, MinR2: 0.6, Folds: 5,
 		Addr: defaultServeAddr, SyntheticMax: defaultSyntheticMax, DataWait: defaultDataWait, MaxQueue: defaultMaxQueue}
 	set := cli.NewSettings(getenv)
 	set.Env("MODEL_STORE", cli.String(&cfg.Store))
-	set.Env("MODEL_NAME", cli.String(&cfg.Model))
+	setModel := func(v string) error { cfg.Model, cfg.modelSet = v, true; return nil }
+	set.Env("MODEL_NAME", setModel)
+	set.Env("TARGET", cli.String(&cfg.Target))
+	set.Env("SCHEMA_URI", cli.String(&cfg.SchemaURI))
+	set.Env("TASK", task(&cfg.Task))
 	set.Env(s3io.EndpointEnv, cli.String(&cfg.S3Endpoint))
 	set.Env("DATA_URI", cli.String(&cfg.Data))
 	set.Env("TEST_DATA_URI", cli.String(&cfg.TestData))
@@ -114,7 +127,12 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 	fs.SetOutput(stderr)
 	cli.SetUsage(fs, "train", cmd, commands)
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
-	fs.StringVar(&cfg.Model, "model", cfg.Model, "model name in the store (env MODEL_NAME)")
+	fs.Func("model", "model name in the store (env MODEL_NAME; default student-math-score for the student data, else the target's name in kebab case)", setModel)
+	fs.StringVar(&cfg.Target, "target", cfg.Target, "the column to predict (env TARGET; default math_score on the student data)")
+	fs.StringVar(&cfg.SchemaURI, "schema", cfg.SchemaURI, "schema JSON file (a path or s3://), as train schema -out writes it (env SCHEMA_URI; default: inferred)")
+	fs.Func("ignore", "comma-separated columns to leave out", list(&cfg.Ignore))
+	fs.Func("categorical", "comma-separated columns to read as categories", list(&cfg.Categorical))
+	fs.Func("task", "auto, regression or classification (env TASK, default auto)", task(&cfg.Task))
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "training CSV: a path, file://…, s3://BUCKET/KEY, sample or synthetic:N (env DATA_URI)")
 	fs.StringVar(&cfg.TestData, "test-data", cfg.TestData, "held-out CSV; without it the data is split (env TEST_DATA_URI)")
 	fs.Func("test-fraction", "held-out fraction when splitting (env TEST_FRACTION, default 0.2)", fraction(&cfg.TestFraction))
@@ -130,11 +148,16 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
 	case "versions":
 		fs.BoolVar(&cfg.JSON, "json", false, "print a JSON array instead of a table")
+	case "schema":
+		fs.StringVar(&cfg.SchemaOut, "out", "", "also write the schema as JSON to this file, for train run -schema")
 	case "rollback":
 		fs.StringVar(&cfg.To, "to", "", "the version to make current (default: the newest complete version older than the current one)")
 	}
 	if err := set.Parse(fs, args); err != nil {
 		return config{}, err
+	}
+	if !cfg.modelSet {
+		cfg.Model = defaultModelName(cfg.Target)
 	}
 	cfg.check(cmd, set)
 	if len(cfg.DataAllow) == 0 {
@@ -202,5 +225,53 @@ func r2(p *float64) func(string) error {
 		}
 		*p = f
 		return nil
+	}
+}
+
+// defaultModelName is the model's name when none is given: the student
+// model's for the student data's target, else the target's name in kebab
+// case ("Sale Price" → "sale-price").
+func defaultModelName(target string) string {
+	if target == "" || target == dataset.Students.Target {
+		return "student-math-score"
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(target) {
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	if b.Len() == 0 {
+		return "model"
+	}
+	return b.String()
+}
+
+func list(p *[]string) func(string) error {
+	return func(v string) error {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				*p = append(*p, n)
+			}
+		}
+		return nil
+	}
+}
+
+func task(p *string) func(string) error {
+	return func(v string) error {
+		switch v = strings.TrimSpace(v); v {
+		case "auto", dataset.Regression, dataset.Classification:
+			*p = v
+			return nil
+		}
+		return errors.New("want auto, regression or classification")
 	}
 }

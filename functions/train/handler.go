@@ -165,7 +165,7 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, errBadOptions), errors.Is(err, dataset.ErrInvalid),
+	case errors.Is(err, errBadOptions), errors.Is(err, dataset.ErrInvalid), errors.Is(err, dataset.ErrTask),
 		errors.Is(err, dataset.ErrBadURI), errors.Is(err, fs.ErrNotExist),
 		errors.Is(err, s3io.ErrBadURI), errors.Is(err, s3io.ErrNotFound):
 		return http.StatusBadRequest

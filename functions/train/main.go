@@ -6,6 +6,7 @@
 // Usage:
 //
 //	train [run] [flags]                 one training run (the default)
+//	train schema -data URI -target COL  the inferred schema, one line a column; -out FILE writes it as JSON
 //	train serve [flags]                 HTTP server on $PORT: POST /train, health, the invoke route
 //	train invoke -event FILE|- [flags]  run the Lambda handler once on an event
 //	train versions [-json]              the store's versions, newest first, * on the current one
@@ -50,6 +51,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	cfg, err := loadConfig(cmd, args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if cmd == "schema" {
+		return schemaCommand(ctx, cfg, stdout)
 	}
 	store, err := cli.OpenStore(ctx, cfg.Store, modelstore.Options{S3Endpoint: cfg.S3Endpoint})
 	if err != nil {
@@ -110,6 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // commands are train's subcommands, as -h lists them.
 var commands = []cli.Command{
 	{Name: "run", Summary: "one training run: ingest, search, evaluate, push if good enough", Default: true},
+	{Name: "schema", Args: "-data URI -target COLUMN [-out FILE]", Summary: "infer the table's schema: one line a column with its kind and the reason"},
 	{Name: "serve", Summary: "HTTP server on $PORT: POST /train, health routes, the invoke route"},
 	{Name: "invoke", Args: "-event FILE|-", Summary: "run the Lambda handler once on an event, print its response"},
 	{Name: "versions", Args: "[-json]", Summary: "the store's versions, newest first, * on the current one"},

@@ -71,6 +71,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 // parts and where they came from.
 type ingested struct {
 	all, train, test *dataset.Table
+	schema           dataset.Schema  // what the table was read with
 	info             model.DataInfo  // the training data (-data)
 	testInfo         *model.DataInfo // the held-out data, when -test-data gave it
 	stats            dataset.Stats   // the description of all
@@ -81,13 +82,18 @@ type ingested struct {
 // says on out what it read.
 func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 	src := dataset.SourceOptions{Seed: cfg.Seed, Openers: cfg.openers}
-	tab, info, err := dataset.Load(ctx, cfg.Data, dataset.Students, src)
+	choice, err := schemaChoice(ctx, cfg)
 	if err != nil {
 		return ingested{}, fmt.Errorf("ingest: %w", err)
 	}
-	d := ingested{all: tab, info: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}, stats: dataset.Describe(tab)}
+	tab, schema, info, err := dataset.LoadInferred(ctx, cfg.Data, choice, src)
+	if err != nil {
+		return ingested{}, fmt.Errorf("ingest: %w", err)
+	}
+	printSchema(out, schema, tab.Dropped)
+	d := ingested{all: tab, schema: schema, info: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}, stats: dataset.Describe(tab)}
 	if cfg.TestData != "" {
-		t, ti, err := dataset.Load(ctx, cfg.TestData, dataset.Students, src)
+		t, ti, err := dataset.Load(ctx, cfg.TestData, schema, src)
 		if err != nil {
 			return ingested{}, fmt.Errorf("ingest test data: %w", err)
 		}
@@ -147,7 +153,7 @@ func buildModel(cfg config, d ingested, tr *features.Transform, found *search.Ou
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.New(cfg.Model, dataset.Students, tr, found.Estimator, prov)
+	m, err := model.New(cfg.Model, d.schema, tr, found.Estimator, prov)
 	if err != nil {
 		return nil, err
 	}

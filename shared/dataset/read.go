@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 )
 
@@ -56,6 +54,10 @@ func Read(r io.Reader, s Schema) (*Table, error) {
 		if len(rec.Problems) > 0 {
 			return nil, rec.Problems[0]
 		}
+		if rec.NoTarget {
+			t.Dropped++
+			continue
+		}
 		ci, ni := 0, 0
 		for i, c := range s.Features {
 			col := &t.Cols[i]
@@ -85,28 +87,39 @@ func Read(r io.Reader, s Schema) (*Table, error) {
 		rows++
 	}
 	if rows == 0 {
+		if t.Dropped > 0 {
+			return nil, &Error{Line: rr.HeaderLine(), Reason: fmt.Sprintf("no row has a value for the target %q (%d rows without one)", s.Target, t.Dropped)}
+		}
 		return nil, &Error{Line: rr.HeaderLine(), Reason: "header has no data rows"}
 	}
 	return t, nil
 }
 
-// parseScore parses a non-empty score cell. It returns a non-empty reason
-// if the cell is not a finite number in [0, 100].
-func parseScore(cell string) (float64, string) {
-	v, err := strconv.ParseFloat(cell, 64)
+// parseCell parses a non-empty numeric cell of column c. It returns a
+// non-empty reason if the cell is not a plain decimal number, or is
+// outside the column's declared bounds.
+func parseCell(cell string, c Column) (float64, string) {
+	v, err := ParseNumber(cell)
 	switch {
-	case err != nil && errors.Is(err, strconv.ErrRange):
-		return 0, "out of range [0, 100]"
+	case errors.Is(err, ErrNumberRange):
+		if c.Min != nil || c.Max != nil {
+			return 0, rangeReason(c)
+		}
+		return 0, "not a finite number"
 	case err != nil:
 		return 0, "not a number"
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return 0, "not a finite number"
-	case v < 0 || v > 100:
-		return 0, "out of range [0, 100]"
-	case v == 0:
-		return 0, "" // not -0
+	case !c.Bounded(v):
+		return 0, rangeReason(c)
 	}
 	return v, ""
+}
+
+// rangeReason says a value is outside c's bounds: "out of range [0, 100]".
+func rangeReason(c Column) string {
+	if c.Min != nil && c.Max != nil {
+		return fmt.Sprintf("out of range [%v, %v]", *c.Min, *c.Max)
+	}
+	return "out of range: must be " + c.BoundsText()
 }
 
 // csvError turns a CSV syntax error into an *Error with the line the record

@@ -49,12 +49,18 @@ func TestReadErrors(t *testing.T) {
 		{"not a number", header + row1 + row2 + row1 + row2 + row1 + "female,group B,bachelor's degree,standard,none,72,abc,74\n", Students,
 			Error{Line: 7, Column: "reading_score", Value: "abc", Reason: "not a number"},
 			`line 7, column "reading_score", value "abc": not a number`},
-		{"NaN", header + "female,group B,bachelor's degree,standard,none,72,72,NaN\n", Students,
-			Error{Line: 2, Column: "writing_score", Value: "NaN", Reason: "not a finite number"},
-			`line 2, column "writing_score", value "NaN": not a finite number`},
+		{"hexadecimal", header + "female,group B,bachelor's degree,standard,none,72,72,0x1p6\n", Students,
+			Error{Line: 2, Column: "writing_score", Value: "0x1p6", Reason: "not a number"},
+			`line 2, column "writing_score", value "0x1p6": not a number`},
+		{"underscore", header + "female,group B,bachelor's degree,standard,none,72,7_2,74\n", Students,
+			Error{Line: 2, Column: "reading_score", Value: "7_2", Reason: "not a number"},
+			`line 2, column "reading_score", value "7_2": not a number`},
+		{"plus sign", header + "female,group B,bachelor's degree,standard,none,+72,72,74\n", Students,
+			Error{Line: 2, Column: "math_score", Value: "+72", Reason: "not a number"},
+			`line 2, column "math_score", value "+72": not a number`},
 		{"Inf", header + "female,group B,bachelor's degree,standard,none,72,+Inf,74\n", Students,
-			Error{Line: 2, Column: "reading_score", Value: "+Inf", Reason: "not a finite number"},
-			`line 2, column "reading_score", value "+Inf": not a finite number`},
+			Error{Line: 2, Column: "reading_score", Value: "+Inf", Reason: "not a number"},
+			`line 2, column "reading_score", value "+Inf": not a number`},
 		{"feature above 100", header + "female,group B,bachelor's degree,standard,none,72,100.5,74\n", Students,
 			Error{Line: 2, Column: "reading_score", Value: "100.5", Reason: "out of range [0, 100]"},
 			`line 2, column "reading_score", value "100.5": out of range [0, 100]`},
@@ -70,9 +76,9 @@ func TestReadErrors(t *testing.T) {
 		{"target not a number", header + "female,group B,bachelor's degree,standard,none,seventy,72,74\n", Students,
 			Error{Line: 2, Column: "math_score", Value: "seventy", Reason: "not a number"},
 			`line 2, column "math_score", value "seventy": not a number`},
-		{"target empty", header + row1 + "female,group B,bachelor's degree,standard,none, ,72,74\n", Students,
-			Error{Line: 3, Column: "math_score", Reason: "missing target value"},
-			`line 3, column "math_score": missing target value`},
+		{"every target empty", header + "female,group B,bachelor's degree,standard,none, ,72,74\n", Students,
+			Error{Line: 1, Reason: `no row has a value for the target "math_score" (1 rows without one)`},
+			`line 1: no row has a value for the target "math_score" (1 rows without one)`},
 		{"line counts CRLF and quoted newlines", header + "female,\"group\r\nB\",x,standard,none,72,72,74\r\nmale,group B,x,standard,none,72,72,x\r\n", Students,
 			Error{Line: 4, Column: "writing_score", Value: "x", Reason: "not a number"},
 			`line 4, column "writing_score", value "x": not a number`},
@@ -85,7 +91,7 @@ func TestReadErrors(t *testing.T) {
 		{"quote then text", header + row1 + "\"female\"x,group B\n", Students,
 			Error{Line: 3, Reason: `malformed CSV: extraneous or missing " in quoted-field (at character 8)`},
 			`line 3: malformed CSV: extraneous or missing " in quoted-field (at character 8)`},
-		{"no target schema still checks scores", "reading_score\n200\n", Schema{Features: []Column{{"reading_score", Score}}},
+		{"no target schema still checks scores", "reading_score\n200\n", Schema{Features: Students.Features[5:6]},
 			Error{Line: 2, Column: "reading_score", Value: "200", Reason: "out of range [0, 100]"},
 			`line 2, column "reading_score", value "200": out of range [0, 100]`},
 	}
@@ -127,10 +133,10 @@ func TestReadSourceFailureIsNotInvalid(t *testing.T) {
 func TestReadBadSchema(t *testing.T) {
 	for _, s := range []Schema{
 		{},
-		{Features: []Column{{"a", Score}, {"a", Category}}},
-		{Features: []Column{{"a", 0}}},
-		{Features: []Column{{"", Score}}},
-		{Features: []Column{{"a", Score}}, Target: "a"},
+		{Features: []Column{{Name: "a", Kind: Score}, {Name: "a", Kind: Category}}},
+		{Features: []Column{{Name: "a", Kind: 0}}},
+		{Features: []Column{{Name: "", Kind: Score}}},
+		{Features: []Column{{Name: "a", Kind: Score}}, Target: "a"},
 	} {
 		_, err := Read(strings.NewReader("a\n1\n"), s)
 		if assert.Error(t, err, "Read with schema %+v", s) {
@@ -184,7 +190,7 @@ func TestReadFormats(t *testing.T) {
 			"2,44,47,free/reduced,male,2,group A,57,,completed,associate's degree\n"},
 		{"decimal and exponent scores", header +
 			"female,group B,bachelor's degree,standard,none,72.0,7.2e1,74\n" +
-			"male,group A,associate's degree,free/reduced,completed,+47,57.000,0.44e2\n"},
+			"male,group A,associate's degree,free/reduced,completed,47,57.000,0.44e2\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,5 +252,23 @@ func TestErrorMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.e.Error())
+	}
+}
+
+func TestReadDropsRowsWithoutTarget(t *testing.T) {
+	in := header + row1 + "female,group B,bachelor's degree,standard,none, ,72,74\n" + "male,group A,x,standard,none,NA,50,51\n"
+	tab, err := Read(strings.NewReader(in), Students)
+	require.NoError(t, err)
+	assert.Equal(t, 1, tab.Len())
+	assert.Equal(t, 2, tab.Dropped)
+}
+
+func TestReadMissingMarkers(t *testing.T) {
+	for _, m := range []string{"", "NA", "NaN", "null", "N/A", " nan "} {
+		in := header + "female,group B," + m + ",standard,none,72," + m + ",74\n"
+		tab, err := Read(strings.NewReader(in), Students)
+		require.NoError(t, err, "marker %q", m)
+		assert.Equal(t, int32(-1), tab.Cols[2].Codes[0], "marker %q", m)
+		assert.True(t, math.IsNaN(tab.Cols[5].Values[0]), "marker %q", m)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
+	"time"
 )
 
 // RowReader reads CSV records one at a time in a Schema, in constant
@@ -37,6 +37,8 @@ type Record struct {
 	Cat    []string  // the category features in schema order, trimmed; "" is missing
 	Num    []float64 // the score features in schema order; NaN is missing
 	Target float64   // the target, when the schema has one
+	// NoTarget: the schema has a target and the record's cell is missing.
+	NoTarget bool
 	// Problems lists what is wrong with the record, every bad cell; when
 	// it is not empty, Cat, Num and Target are not to be used.
 	Problems []*Error
@@ -67,14 +69,18 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 	rr := &RowReader{sc: sc, schema: s, nfields: len(header), targetPos: -1, line: headerLine}
 	want := make(map[string]bool, len(s.Features)+1)
 	for _, c := range s.Features {
-		want[c.Name] = true
+		if c.Source != "" {
+			want[c.Source] = true
+		} else {
+			want[c.Name] = true
+		}
 	}
 	if s.Target != "" {
 		want[s.Target] = true
 	}
 	pos := make(map[string]int, len(want))
 	for i, h := range header {
-		name := strings.TrimSpace(h)
+		name := TrimCell(h)
 		rr.header = append(rr.header, name)
 		if !want[name] {
 			continue // an extra column, even a duplicated one, is harmless
@@ -86,9 +92,13 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 	}
 	ncat, nnum := 0, 0
 	for _, c := range s.Features {
-		p, ok := pos[c.Name]
+		name := c.Name
+		if c.Source != "" {
+			name = c.Source
+		}
+		p, ok := pos[name]
 		if !ok {
-			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", c.Name)}
+			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", name)}
 		}
 		rr.featPos = append(rr.featPos, p)
 		if c.Kind == Category {
@@ -127,6 +137,7 @@ func (rr *RowReader) Next() (*Record, error) {
 		rec.Num[i] = math.NaN()
 	}
 	rec.Target = math.NaN()
+	rec.NoTarget = false
 	fields, line, err := rr.sc.next()
 	if err == io.EOF {
 		return nil, io.EOF
@@ -148,17 +159,35 @@ func (rr *RowReader) Next() (*Record, error) {
 		return rec, nil
 	}
 	ci, ni := 0, 0
+	var date time.Time
+	datePos, dateOK := -1, false
 	for i, c := range rr.schema.Features {
-		cell := strings.TrimSpace(fields[rr.featPos[i]])
+		cell := TrimCell(fields[rr.featPos[i]])
+		if IsMissing(cell) {
+			cell = ""
+		}
 		if c.Kind == Category {
 			rec.Cat[ci] = cell // a substring of the record's own string: it outlives the next call
 			ci++
 			continue
 		}
 		v := math.NaN()
-		if cell != "" {
+		switch {
+		case cell == "":
+		case c.Source != "":
+			if datePos != rr.featPos[i] {
+				datePos = rr.featPos[i]
+				date, dateOK = ParseDate(cell)
+				if !dateOK {
+					rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: c.Source, Value: cell, Reason: "not an ISO 8601 date (2006-01-02 or 2006-01-02T15:04:05)"})
+				}
+			}
+			if dateOK {
+				v = DatePart(date, c.Part)
+			}
+		default:
 			var reason string
-			if v, reason = parseScore(cell); reason != "" {
+			if v, reason = parseCell(cell, c); reason != "" {
 				rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: c.Name, Value: cell, Reason: reason})
 			}
 		}
@@ -166,10 +195,10 @@ func (rr *RowReader) Next() (*Record, error) {
 		ni++
 	}
 	if rr.targetPos >= 0 {
-		cell := strings.TrimSpace(fields[rr.targetPos])
-		if cell == "" {
-			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Reason: "missing target value"})
-		} else if v, reason := parseScore(cell); reason != "" {
+		cell := TrimCell(fields[rr.targetPos])
+		if IsMissing(cell) {
+			rec.NoTarget = true
+		} else if v, reason := parseCell(cell, Column{Min: rr.schema.TargetMin, Max: rr.schema.TargetMax}); reason != "" {
 			rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Column: rr.schema.Target, Value: cell, Reason: reason})
 		} else {
 			rec.Target = v

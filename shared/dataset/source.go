@@ -149,3 +149,73 @@ func Load(ctx context.Context, uri string, s Schema, opts SourceOptions) (*Table
 	// Read succeeds only after reading to io.EOF, so h has seen every byte.
 	return t, Info{URI: uri, Rows: t.Len(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
+
+// SchemaChoice says how LoadInferred settles a table's schema.
+type SchemaChoice struct {
+	// Schema, when set (from a schema file), is used as it is.
+	Schema *Schema
+	// Infer steers inference. With no Target, no Task and nothing to
+	// ignore or mark categorical, the student data keeps the Students
+	// schema, and so does Target "math_score" on it.
+	Infer InferOptions
+}
+
+// studentDefault reports whether a table with header h is read with the
+// Students schema under choice c.
+func (c SchemaChoice) studentDefault(h []string) bool {
+	o := c.Infer
+	if (o.Target != "" && o.Target != Students.Target) || len(o.Ignore) > 0 || len(o.Categorical) > 0 || (o.Task != "" && o.Task != "auto" && o.Task != Regression) {
+		return false
+	}
+	for _, n := range append(Students.Inputs(), Students.Target) {
+		if !slices.Contains(h, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadInferred opens uri (see Open), reads it whole, settles its schema
+// (choice.Schema; else the Students schema for the student data; else
+// Infer's) and reads the table in it. It returns the table, the schema and
+// the URI, row count and SHA-256 of the bytes. Its errors name the URI;
+// data problems wrap ErrInvalid, a task this version cannot train ErrTask.
+func LoadInferred(ctx context.Context, uri string, choice SchemaChoice, opts SourceOptions) (*Table, Schema, Info, error) {
+	rc, err := Open(ctx, uri, opts)
+	if err != nil {
+		return nil, Schema{}, Info{}, fmt.Errorf("load %s: %w", uri, err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, Schema{}, Info{}, fmt.Errorf("load %s: read: %w", uri, err)
+	}
+	s, err := choice.settle(data)
+	if err != nil {
+		return nil, Schema{}, Info{}, fmt.Errorf("load %s: %w", uri, err)
+	}
+	t, err := Read(bytes.NewReader(data), s)
+	if err != nil {
+		return nil, Schema{}, Info{}, fmt.Errorf("load %s: %w", uri, err)
+	}
+	sum := sha256.Sum256(data)
+	return t, s, Info{URI: uri, Rows: t.Len(), SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// settle returns the schema data is read with.
+func (c SchemaChoice) settle(data []byte) (Schema, error) {
+	if c.Schema != nil {
+		return *c.Schema, nil
+	}
+	h, err := Header(data)
+	if err != nil {
+		return Schema{}, err
+	}
+	if c.studentDefault(h) {
+		return Students, nil
+	}
+	if c.Infer.Target == "" {
+		return Schema{}, fmt.Errorf("%w: this is not the student data (its columns are %s): name the column to predict with -target", ErrInvalid, strings.Join(h, ", "))
+	}
+	return Infer(bytes.NewReader(data), c.Infer)
+}

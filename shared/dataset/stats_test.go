@@ -61,11 +61,11 @@ func TestDescribeKeepsUnseenLevels(t *testing.T) {
 func TestColumnStatsJSON(t *testing.T) {
 	score, err := json.Marshal(ColumnStats{Name: "math_score", Kind: Score, Mean: 66, Std: 15, Min: 0, Max: 100})
 	require.NoError(t, err)
-	assert.Equal(t, `{"name":"math_score","kind":"score","missing":0,"mean":66,"std":15,"min":0,"max":100}`, string(score), "score column")
+	assert.Equal(t, `{"name":"math_score","kind":"numeric","missing":0,"mean":66,"std":15,"min":0,"max":100}`, string(score), "score column")
 
 	empty, err := json.Marshal(ColumnStats{Name: "s", Kind: Score, Missing: 3, Mean: math.NaN(), Std: math.NaN(), Min: math.NaN(), Max: math.NaN()})
 	require.NoError(t, err, "all-missing score column does not encode")
-	assert.Equal(t, `{"name":"s","kind":"score","missing":3}`, string(empty), "all-missing column")
+	assert.Equal(t, `{"name":"s","kind":"numeric","missing":3}`, string(empty), "all-missing column")
 
 	cat, err := json.Marshal(ColumnStats{Name: "lunch", Kind: Category, Counts: []LevelCount{{"standard", 2}}})
 	require.NoError(t, err)

@@ -7,6 +7,8 @@ type Table struct {
 	Schema Schema
 	Cols   []Col     // one per Schema.Features, in the same order
 	Target []float64 // nil when Schema.Target == ""
+	// Dropped counts the rows read without a target value, left out.
+	Dropped int
 }
 
 // Col is one feature column. A Category column uses Codes and Levels, a

@@ -245,8 +245,8 @@ func TestCheck(t *testing.T) {
 
 func TestMatrixErrors(t *testing.T) {
 	tr := fit(t, table(t, small, smallCSV))
-	noSize := dataset.Schema{Features: []dataset.Column{{Name: "colour", Kind: dataset.Category}, {Name: "a", Kind: dataset.Score}, {Name: "b", Kind: dataset.Score}}}
-	noB := dataset.Schema{Features: []dataset.Column{{Name: "colour", Kind: dataset.Category}, {Name: "a", Kind: dataset.Score}, {Name: "size", Kind: dataset.Category}}}
+	noSize := dataset.Schema{Features: []dataset.Column{small.Features[0], small.Features[1], small.Features[3]}}
+	noB := dataset.Schema{Features: small.Features[:3]}
 	for _, tt := range []struct {
 		name     string
 		tab      *dataset.Table

@@ -13,10 +13,9 @@ import (
 // missing its score.
 func exampleTransform() (*features.Transform, error) {
 	schema := dataset.Schema{
-		Features: []dataset.Column{
-			{Name: "lunch", Kind: dataset.Category},
-			{Name: "reading_score", Kind: dataset.Score},
-		},
+		// The student schema's lunch and reading score: an unknown level
+		// is an error, the score is in [0, 100].
+		Features: []dataset.Column{dataset.Students.Features[3], dataset.Students.Features[5]},
 		Target: "math_score",
 	}
 	train, err := dataset.Read(strings.NewReader(`lunch,reading_score,math_score

@@ -54,7 +54,8 @@ func TestFitConstantColumns(t *testing.T) {
 	// gets scale 1 and encodes as 1.
 	tab := table(t, small, "colour,a,size,b,y\nred,5,S,1,0\nred,5,S,2,0\nred,5,S,3,0\n")
 	tr := fit(t, tab)
-	assert.Equal(t, features.Numeric{Name: "a", Median: 5, Mean: 5, Scale: 1}, tr.Numeric[0], "constant score")
+	n := tr.Numeric[0]
+	assert.Equal(t, []any{"a", 5.0, 5.0, 1.0}, []any{n.Name, n.Median, n.Mean, n.Scale}, "constant score")
 	for _, c := range tr.Categorical {
 		assert.Equal(t, []float64{1}, c.Scale, "%s: scales of its one level", c.Name)
 	}

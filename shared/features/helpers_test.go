@@ -11,15 +11,19 @@ import (
 
 // small is the schema of the hand-made tables: categories and scores
 // interleaved, to show that the output puts every score first.
+// Like the student schema's, an unknown level is an error and the scores
+// are in [0, 100].
 var small = dataset.Schema{
 	Features: []dataset.Column{
-		{Name: "colour", Kind: dataset.Category},
-		{Name: "a", Kind: dataset.Score},
-		{Name: "size", Kind: dataset.Category},
-		{Name: "b", Kind: dataset.Score},
+		{Name: "colour", Kind: dataset.Category, Unknown: dataset.UnknownError},
+		{Name: "a", Kind: dataset.Numeric, Min: ptr(0), Max: ptr(100)},
+		{Name: "size", Kind: dataset.Category, Unknown: dataset.UnknownError},
+		{Name: "b", Kind: dataset.Numeric, Min: ptr(0), Max: ptr(100)},
 	},
 	Target: "y",
 }
+
+func ptr(v float64) *float64 { return &v }
 
 // exact is the tolerance of values computed two ways in float64.
 const exact = 1e-12

@@ -11,12 +11,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// MinScore and MaxScore bound every score, in training and at prediction.
-const (
-	MinScore = 0
-	MaxScore = 100
-)
-
 // Transform is the fitted preprocessing of one model.
 type Transform struct {
 	Numeric     []Numeric     `json:"numeric"`
@@ -29,6 +23,9 @@ type Numeric struct {
 	Median float64 `json:"median"` // imputes a missing value
 	Mean   float64 `json:"mean"`
 	Scale  float64 `json:"scale"` // population standard deviation, 1 when it is 0
+
+	col    dataset.Column // the schema's column, set by Bind: its bounds
+	lo, hi float64        // the bounds, ±MaxFloat64 when none
 }
 
 // Categorical is the fitted imputer and one-hot encoder of one category
@@ -38,9 +35,22 @@ type Categorical struct {
 	Levels       []string  `json:"levels"`        // sorted, as seen in training
 	MostFrequent int       `json:"most_frequent"` // index into Levels; imputes a missing value
 	Scale        []float64 `json:"scale"`         // per level: standard deviation of its indicator, 1 when it is 0
+	// Folded lists the training levels seen in fewer than
+	// dataset.RareLevel rows (or beyond the MaxLevels most frequent),
+	// which read as the last level, OtherLevel.
+	Folded []string `json:"folded,omitempty"`
 
-	index map[string]int // Levels → position, built by Init
+	index          map[string]int // Levels and Folded → position, built by Init
+	fold           map[string]int // ASCII-lowercased Levels → position, for many levels
+	unknownMissing bool           // an unseen level is imputed (set by Bind)
 }
+
+// OtherLevel is the level rare levels fold into; MaxLevels bounds the
+// levels a category keeps, the rest folding into OtherLevel too.
+const (
+	OtherLevel = "(other)"
+	MaxLevels  = 1000
+)
 
 // Row is one record's raw feature values.
 type Row struct {
@@ -57,7 +67,7 @@ func Fit(t *dataset.Table) (*Transform, error) {
 	for i, c := range t.Schema.Features {
 		col := t.Cols[i]
 		switch c.Kind {
-		case dataset.Score:
+		case dataset.Numeric:
 			n, err := fitNumeric(c.Name, col.Values)
 			if err != nil {
 				return nil, fmt.Errorf("fit transforms: %w", err)
@@ -73,7 +83,10 @@ func Fit(t *dataset.Table) (*Transform, error) {
 			return nil, fmt.Errorf("fit transforms: column %q has unknown kind %d", c.Name, c.Kind)
 		}
 	}
-	return tr, tr.Init()
+	if err := tr.Init(); err != nil {
+		return nil, err
+	}
+	return tr, tr.Bind(t.Schema)
 }
 
 func fitNumeric(name string, values []float64) (Numeric, error) {
@@ -113,6 +126,40 @@ func imputed(v, median float64) float64 {
 	return v
 }
 
+// lc is a level and its count.
+type lc struct {
+	level string
+	count int
+}
+
+// foldRare splits levels into those kept and those folded into the other
+// level: the ones seen in fewer than dataset.RareLevel rows, and beyond
+// the MaxLevels most frequent. A single rare level is kept: folding it
+// alone would only rename it.
+func foldRare(levels []lc) (kept, folded []lc) {
+	byCount := slices.Clone(levels)
+	slices.SortStableFunc(byCount, func(a, b lc) int {
+		if a.count != b.count {
+			return b.count - a.count
+		}
+		return strings.Compare(a.level, b.level)
+	})
+	for i, l := range byCount {
+		if i < MaxLevels && l.count >= dataset.RareLevel {
+			kept = append(kept, l)
+		} else {
+			folded = append(folded, l)
+		}
+	}
+	if len(folded) == 1 && len(byCount) <= MaxLevels {
+		return byCount, nil
+	}
+	if len(kept) == 0 { // every level rare: keep them, there is nothing to fold into
+		return byCount, nil
+	}
+	return kept, folded
+}
+
 func fitCategorical(name string, codes []int32, levels []string) (Categorical, error) {
 	counts := make([]int, len(levels))
 	missing := 0
@@ -126,10 +173,6 @@ func fitCategorical(name string, codes []int32, levels []string) (Categorical, e
 		}
 		counts[c]++
 	}
-	type lc struct {
-		level string
-		count int
-	}
 	var seen []lc
 	for i, l := range levels {
 		if counts[i] > 0 {
@@ -139,8 +182,26 @@ func fitCategorical(name string, codes []int32, levels []string) (Categorical, e
 	if len(seen) == 0 {
 		return Categorical{}, fmt.Errorf("column %q has no values to fit", name)
 	}
+	seen, folded := foldRare(seen)
 	slices.SortFunc(seen, func(a, b lc) int { return strings.Compare(a.level, b.level) })
+	if len(folded) > 0 {
+		other := lc{level: OtherLevel}
+		for _, f := range folded {
+			other.count += f.count
+		}
+		taken := func(l string) bool {
+			return slices.ContainsFunc(seen, func(s lc) bool { return s.level == l }) || slices.ContainsFunc(folded, func(s lc) bool { return s.level == l })
+		}
+		for taken(other.level) {
+			other.level += "_"
+		}
+		seen = append(seen, other)
+	}
 	cat := Categorical{Name: name, Levels: make([]string, len(seen)), Scale: make([]float64, len(seen))}
+	for _, f := range folded {
+		cat.Folded = append(cat.Folded, f.level)
+	}
+	slices.Sort(cat.Folded)
 	// Most frequent level; ties go to the smallest level, as scikit-learn's
 	// SimpleImputer does.
 	for i, s := range seen {
@@ -181,6 +242,10 @@ func (t *Transform) Init() error {
 			return fmt.Errorf("numeric feature %q: median, mean and scale must be finite and scale positive", n.Name)
 		}
 	}
+	for i := range t.Numeric {
+		n := &t.Numeric[i]
+		n.col, n.lo, n.hi = dataset.Column{Name: n.Name, Kind: dataset.Numeric}, -math.MaxFloat64, math.MaxFloat64
+	}
 	for i := range t.Categorical {
 		c := &t.Categorical[i]
 		if c.Name == "" {
@@ -205,9 +270,83 @@ func (t *Transform) Init() error {
 			}
 			c.index[l] = j
 		}
+		other := len(c.Levels) - 1
+		for _, f := range c.Folded {
+			if _, dup := c.index[f]; dup {
+				return fmt.Errorf("categorical feature %q: folded level %q is also a level", c.Name, f)
+			}
+			c.index[f] = other
+		}
+		c.fold = nil
+		if len(c.Levels) > 8 {
+			c.fold = make(map[string]int, len(c.Levels))
+			for j, l := range c.Levels {
+				if _, dup := c.fold[lowerASCII(l)]; !dup {
+					c.fold[lowerASCII(l)] = j
+				}
+			}
+		}
+		c.unknownMissing = false
 	}
 	return nil
 }
+
+// Bind takes each column's serving rules from the schema the transform
+// reads: the bounds of a numeric column, the unknown-level policy of a
+// category. Call it after Init. A column the schema does not name keeps
+// no bounds and refuses unseen levels.
+func (t *Transform) Bind(s dataset.Schema) error {
+	for i := range t.Numeric {
+		n := &t.Numeric[i]
+		j := s.Index(n.Name)
+		if j < 0 {
+			return fmt.Errorf("bind: numeric feature %q is not in the schema", n.Name)
+		}
+		n.col = s.Features[j]
+		n.lo, n.hi = -math.MaxFloat64, math.MaxFloat64
+		if n.col.Min != nil {
+			n.lo = *n.col.Min
+		}
+		if n.col.Max != nil {
+			n.hi = *n.col.Max
+		}
+	}
+	for i := range t.Categorical {
+		c := &t.Categorical[i]
+		j := s.Index(c.Name)
+		if j < 0 {
+			return fmt.Errorf("bind: categorical feature %q is not in the schema", c.Name)
+		}
+		c.unknownMissing = !s.Features[j].UnknownIsError()
+	}
+	return nil
+}
+
+// lowerASCII folds ASCII letters to lower case, nothing else.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// InRange reports whether v, not missing, is a finite number within the
+// column's declared bounds.
+func (n *Numeric) InRange(v float64) bool { return v >= n.lo && v <= n.hi }
+
+// Column is the schema column the transform was bound to.
+func (n *Numeric) Column() dataset.Column { return n.col }
+
+// UnknownMissing reports whether an unseen level reads as missing.
+func (c *Categorical) UnknownMissing() bool { return c.unknownMissing }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
@@ -234,12 +373,13 @@ func (t *Transform) Names() []string {
 	return names
 }
 
-// Lookup returns the level index of value in category column c. An exact
-// match wins; otherwise surrounding spaces are trimmed and case ignored. An
-// empty value is missing and imputed with the most frequent level.
-func (c *Categorical) Lookup(value string) (int, bool) {
+// Known returns the level index value names: the level itself (a folded
+// level names the other level), else after trimming ASCII space, else with
+// ASCII case folded (dataset.EqualFoldASCII). A missing value (empty or a
+// marker such as NA) and a level not seen in training are not known.
+func (c *Categorical) Known(value string) (int, bool) {
 	// A few levels are found faster by comparing than by hashing.
-	if len(c.Levels) <= 8 {
+	if len(c.Levels) <= 8 && len(c.Folded) == 0 {
 		for i, l := range c.Levels {
 			if l == value {
 				return i, true
@@ -248,17 +388,32 @@ func (c *Categorical) Lookup(value string) (int, bool) {
 	} else if i, ok := c.index[value]; ok {
 		return i, true
 	}
-	v := strings.TrimSpace(value)
-	if v == "" {
-		return c.MostFrequent, true
-	}
+	v := dataset.TrimCell(value)
 	if i, ok := c.index[v]; ok {
 		return i, true // exact after trimming beats a case-folded match
 	}
+	if c.fold != nil {
+		i, ok := c.fold[lowerASCII(v)]
+		return i, ok
+	}
 	for i, l := range c.Levels {
-		if strings.EqualFold(l, v) {
+		if dataset.EqualFoldASCII(l, v) {
 			return i, true
 		}
+	}
+	return -1, false
+}
+
+// Lookup returns the level index a value reads as: the level Known finds;
+// for a missing value, the most frequent level (the imputation); for an
+// unseen level, the most frequent too when the schema reads unseen levels
+// as missing, else not ok.
+func (c *Categorical) Lookup(value string) (int, bool) {
+	if i, ok := c.Known(value); ok {
+		return i, true
+	}
+	if c.unknownMissing || dataset.IsMissing(dataset.TrimCell(value)) {
+		return c.MostFrequent, true
 	}
 	return -1, false
 }
@@ -276,8 +431,9 @@ func (t *Transform) Check(r Row) error {
 			ps = append(ps, Problem{Field: c.Name, Value: Clip(r.Cat[i]), Reason: "unknown category", Allowed: c.Levels})
 		}
 	}
-	for i, n := range t.Numeric {
-		if reason := checkScore(r.Num[i]); reason != "" {
+	for i := range t.Numeric {
+		n := &t.Numeric[i]
+		if reason := n.check(r.Num[i]); reason != "" {
 			ps = append(ps, Problem{Field: n.Name, Value: fmt.Sprint(r.Num[i]), Reason: reason})
 		}
 	}
@@ -287,16 +443,16 @@ func (t *Transform) Check(r Row) error {
 	return nil
 }
 
-// checkScore says what is wrong with a score, or "". NaN is missing and
+// check says what is wrong with a number, or "". NaN is missing and
 // allowed (it is imputed).
-func checkScore(v float64) string {
+func (n *Numeric) check(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return ""
 	case math.IsInf(v, 0):
 		return "must be a finite number"
-	case v < MinScore || v > MaxScore:
-		return fmt.Sprintf("must be between %d and %d", MinScore, MaxScore)
+	case !n.InRange(v):
+		return "must be " + n.col.BoundsText()
 	}
 	return ""
 }
@@ -399,13 +555,14 @@ func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
 		return nil, fmt.Errorf("matrix: %w", err)
 	}
 	data := make([]float64, n*w)
-	for i, num := range t.Numeric {
+	for i := range t.Numeric {
+		num := &t.Numeric[i]
 		ci := tab.Schema.Index(num.Name)
 		if ci < 0 {
 			return nil, fmt.Errorf("matrix: table has no column %q", num.Name)
 		}
 		for r, v := range tab.Cols[ci].Values {
-			if reason := checkScore(v); reason != "" {
+			if reason := num.check(v); reason != "" {
 				return nil, fmt.Errorf("matrix: row %d: %w", r+1, Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: reason}})
 			}
 			data[r*w+i] = (imputed(v, num.Median) - num.Mean) / num.Scale
@@ -458,3 +615,12 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 	}
 	return rows, nil
 }
+
+// MinScore and MaxScore are the student schema's score bounds, which the
+// drift baseline's fixed bins still assume.
+//
+// Deprecated: a numeric column's bounds are its schema's (Numeric.InRange).
+const (
+	MinScore = 0
+	MaxScore = 100
+)

@@ -9,8 +9,8 @@ import (
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
-// maxInputs bounds the width of a tree or kNN input row, which a
-// prediction builds on the stack.
+// maxInputs is the widest tree or kNN input row a prediction builds on
+// the stack; a wider one is allocated.
 const maxInputs = 256
 
 // compile checks that the estimator has exactly one fitted member that
@@ -35,18 +35,12 @@ func (m *Model) compile() error {
 		m.pred = compileLinear(m.Transform, e.Linear)
 	case e.Trees != nil:
 		levels := TreeLevels(m.Transform)
-		if len(levels) > maxInputs {
-			return fmt.Errorf("estimator: %d inputs; trees take at most %d", len(levels), maxInputs)
-		}
 		if err := e.Trees.Check(levels); err != nil {
 			return fmt.Errorf("estimator: %w", err)
 		}
 		e.Trees.Prepare() // a loaded model's first prediction is as fast as the rest
 	case e.KNN != nil:
 		w := m.Transform.Width()
-		if w > maxInputs {
-			return fmt.Errorf("estimator: %d inputs; kNN takes at most %d", w, maxInputs)
-		}
 		if err := e.KNN.Check(w); err != nil {
 			return fmt.Errorf("estimator: knn: %w", err)
 		}
@@ -115,12 +109,12 @@ func KNNRow(tr *features.Transform, r features.Row, x []float64) bool {
 	return true
 }
 
-// score imputes a missing score and rejects one out of range.
+// score imputes a missing number and rejects one out of its bounds.
 func score(tr *features.Transform, j int, v float64) (float64, bool) {
 	if v != v { // NaN: missing
 		return tr.Numeric[j].Median, true
 	}
-	return v, v >= features.MinScore && v <= features.MaxScore
+	return v, tr.Numeric[j].InRange(v)
 }
 
 // predictTrees and predictKNN are Predict for the other families; they
@@ -128,7 +122,7 @@ func score(tr *features.Transform, j int, v float64) (float64, bool) {
 func (m *Model) predictTrees(r features.Row) (float64, error) {
 	tr := m.Transform
 	var buf [maxInputs]float64
-	x := buf[:len(tr.Numeric)+len(tr.Categorical)]
+	x := inputs(buf[:], len(tr.Numeric)+len(tr.Categorical))
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !treeRow(tr, r, x) {
 		return 0, problem(tr, r)
 	}
@@ -153,11 +147,19 @@ func (m *Model) predictTreesBatch(rows []features.Row, dst []float64) error {
 func (m *Model) predictKNN(r features.Row) (float64, error) {
 	tr := m.Transform
 	var buf [maxInputs]float64
-	x := buf[:tr.Width()]
+	x := inputs(buf[:], tr.Width())
 	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !KNNRow(tr, r, x) {
 		return 0, problem(tr, r)
 	}
 	return m.Estimator.KNN.Predict(x), nil
+}
+
+// inputs returns buf[:n], or a new slice when n is wider than buf.
+func inputs(buf []float64, n int) []float64 {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]float64, n)
 }
 
 // problem is the error of a row a predictor refused.
@@ -182,7 +184,7 @@ func TreeData(tr *features.Transform, tab *dataset.Table) (*tree.Data, error) {
 		for r, v := range tab.Cols[ci].Values {
 			x, ok := score(tr, j, v)
 			if !ok {
-				return nil, fmt.Errorf("tree data: row %d: %w", r+1, features.Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: "not a score in range"}})
+				return nil, fmt.Errorf("tree data: row %d: %w", r+1, features.Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: "out of range"}})
 			}
 			d.X[r*p+j] = x
 		}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -14,9 +15,10 @@ import (
 	"github.com/studentperf/studentperf/shared/linear"
 )
 
-// Format is the version of the model.json layout this package writes and
-// reads.
-const Format = 1
+// Format is the version of the model.json layout this package writes. It
+// reads format 1 too: a student model from before schemas travelled in the
+// model, whose schema is then dataset.Students.
+const Format = 2
 
 // Model is a trained predictor.
 type Model struct {
@@ -24,7 +26,11 @@ type Model struct {
 	Name       string              `json:"name"`
 	Target     string              `json:"target"`
 	Features   []Feature           `json:"features"`
-	Transform  *features.Transform `json:"transform"`
+	// Input is the schema the model reads and enforces (format 2), and
+	// SchemaSHA256 the hex sha256 of its JSON encoding.
+	Input        *dataset.Schema     `json:"schema,omitempty"`
+	SchemaSHA256 string              `json:"schema_sha256,omitempty"`
+	Transform    *features.Transform `json:"transform"`
 	Estimator  Estimator           `json:"estimator"`
 	Provenance Provenance          `json:"provenance"`
 	// Training is the training data's distribution of every feature, which
@@ -37,7 +43,7 @@ type Model struct {
 // Feature is one input field in the schema order of the training data.
 type Feature struct {
 	Name string `json:"name"`
-	Kind string `json:"kind"` // "category" or "score"
+	Kind string `json:"kind"` // "category" or "numeric" ("score" in format 1)
 }
 
 // Estimator is the fitted regressor: exactly one of Linear, Trees and
@@ -82,6 +88,18 @@ func New(name string, s dataset.Schema, tr *features.Transform, est Estimator, p
 	for _, c := range s.Features {
 		m.Features = append(m.Features, Feature{Name: c.Name, Kind: c.Kind.String()})
 	}
+	if len(s.Columns) == 0 {
+		s.Columns = s.Features
+	}
+	if s.Task == "" {
+		s.Task = dataset.Regression
+	}
+	m.Input = &s
+	sum, err := schemaSum(s)
+	if err != nil {
+		return nil, fmt.Errorf("new model: %w", err)
+	}
+	m.SchemaSHA256 = sum
 	m.Provenance.Program, m.Provenance.Go, m.Provenance.Modules = buildVersions()
 	if err := m.init(); err != nil {
 		return nil, fmt.Errorf("new model: %w", err)
@@ -114,13 +132,39 @@ func buildVersions() (program, goVersion string, modules map[string]string) {
 	return program, info.GoVersion, modules
 }
 
+// schemaSum is the hex sha256 of a schema's JSON encoding.
+func schemaSum(s dataset.Schema) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("schema: %w", err)
+	}
+	return Sum(b), nil
+}
+
 // init checks that the parts fit together and compiles the predictor.
 func (m *Model) init() error {
-	if m.Format != Format {
+	switch {
+	case m.Format == 1 && m.Input == nil:
+		s := dataset.Students // the only schema format 1 models were trained in
+		m.Input = &s
+	case m.Format != Format:
 		return fmt.Errorf("format %d is not supported (want %d)", m.Format, Format)
+	case m.Input == nil:
+		return errors.New("model has no schema")
+	default:
+		sum, err := schemaSum(*m.Input)
+		if err != nil {
+			return err
+		}
+		if sum != m.SchemaSHA256 {
+			return fmt.Errorf("schema: sha256 %s does not match schema_sha256 %s", sum, m.SchemaSHA256)
+		}
 	}
 	if m.Name == "" {
 		return errors.New("model has no name")
+	}
+	if m.Input.Target != m.Target {
+		return fmt.Errorf("schema target %q is not the model's target %q", m.Input.Target, m.Target)
 	}
 	if m.Transform == nil {
 		return errors.New("model has no transform")
@@ -128,25 +172,11 @@ func (m *Model) init() error {
 	if err := m.Transform.Init(); err != nil {
 		return fmt.Errorf("transform: %w", err)
 	}
-	var nCat, nNum int
-	for _, f := range m.Features {
-		switch f.Kind {
-		case dataset.Category.String():
-			if nCat >= len(m.Transform.Categorical) || m.Transform.Categorical[nCat].Name != f.Name {
-				return fmt.Errorf("feature %q does not match the transform", f.Name)
-			}
-			nCat++
-		case dataset.Score.String():
-			if nNum >= len(m.Transform.Numeric) || m.Transform.Numeric[nNum].Name != f.Name {
-				return fmt.Errorf("feature %q does not match the transform", f.Name)
-			}
-			nNum++
-		default:
-			return fmt.Errorf("feature %q has unknown kind %q", f.Name, f.Kind)
-		}
+	if err := m.checkFeatures(); err != nil {
+		return err
 	}
-	if nCat != len(m.Transform.Categorical) || nNum != len(m.Transform.Numeric) {
-		return errors.New("features and transform differ")
+	if err := m.Transform.Bind(*m.Input); err != nil {
+		return fmt.Errorf("transform: %w", err)
 	}
 	if m.Training != nil {
 		if err := m.Training.Check(m.Schema(), m.Transform); err != nil {
@@ -156,15 +186,41 @@ func (m *Model) init() error {
 	return m.compile()
 }
 
-// Schema returns the dataset schema the model reads.
-func (m *Model) Schema() dataset.Schema {
-	s := dataset.Schema{Target: m.Target}
-	for _, f := range m.Features {
-		k := dataset.Category
-		if f.Kind == dataset.Score.String() {
-			k = dataset.Score
-		}
-		s.Features = append(s.Features, dataset.Column{Name: f.Name, Kind: k})
+// checkFeatures checks that the feature list, the schema's features and
+// the transform's columns agree, in order within each kind.
+func (m *Model) checkFeatures() error {
+	if len(m.Features) != len(m.Input.Features) {
+		return fmt.Errorf("%d features, the schema has %d", len(m.Features), len(m.Input.Features))
 	}
-	return s
+	var nCat, nNum int
+	for i, f := range m.Features {
+		c := m.Input.Features[i]
+		if c.Name != f.Name {
+			return fmt.Errorf("feature %q is %q in the schema", f.Name, c.Name)
+		}
+		switch {
+		case f.Kind == dataset.Category.String() && c.Kind == dataset.Category:
+			if nCat >= len(m.Transform.Categorical) || m.Transform.Categorical[nCat].Name != f.Name {
+				return fmt.Errorf("feature %q does not match the transform", f.Name)
+			}
+			nCat++
+		case (f.Kind == dataset.Numeric.String() || f.Kind == "score") && c.Kind == dataset.Numeric:
+			if nNum >= len(m.Transform.Numeric) || m.Transform.Numeric[nNum].Name != f.Name {
+				return fmt.Errorf("feature %q does not match the transform", f.Name)
+			}
+			nNum++
+		default:
+			return fmt.Errorf("feature %q has kind %q, the schema %v", f.Name, f.Kind, c.Kind)
+		}
+	}
+	if nCat != len(m.Transform.Categorical) || nNum != len(m.Transform.Numeric) {
+		return errors.New("features and transform differ")
+	}
+	for i := range m.Features {
+		m.Features[i].Kind = m.Input.Features[i].Kind.String() // format 1's "score" reads as "numeric"
+	}
+	return nil
 }
+
+// Schema returns the schema the model reads and enforces.
+func (m *Model) Schema() dataset.Schema { return *m.Input }

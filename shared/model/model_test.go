@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"encoding/json"
 	"bytes"
 	"fmt"
 	"math"
@@ -107,6 +108,31 @@ func TestPredictBatch(t *testing.T) {
 	assert.Error(t, m.PredictBatch(rows, out[:1]), "short destination")
 }
 
+// A model from before schemas travelled in model.json (format 1, kinds
+// "score") loads with the student schema and predicts the same.
+func TestLoadFormat1(t *testing.T) {
+	m, _ := trained(t, 300)
+	good, err := model.Encode(m)
+	require.NoError(t, err)
+	var doc map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(good, &doc))
+	delete(doc, "schema")
+	delete(doc, "schema_sha256")
+	doc["format"] = json.RawMessage("1")
+	doc["features"] = bytes.ReplaceAll(doc["features"], []byte(`"numeric"`), []byte(`"score"`))
+	old, err := json.Marshal(doc)
+	require.NoError(t, err)
+	loaded, err := model.Load(old, model.Sum(old))
+	require.NoError(t, err)
+	assert.True(t, loaded.Schema().IsStudents(), "format 1 reads as the student schema")
+	assert.True(t, loaded.Schema().Strict)
+	want, err := m.Predict(reference)
+	require.NoError(t, err)
+	got, err := loaded.Predict(reference)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
+
 func TestLoadRejectsCorruptModels(t *testing.T) {
 	m, _ := trained(t, 300)
 	good, err := model.Encode(m)
@@ -123,8 +149,11 @@ func TestLoadRejectsCorruptModels(t *testing.T) {
 		"empty":          nil,
 		"not json":       []byte("hello"),
 		"trailing data":  append(append([]byte{}, good...), []byte("{}")...),
-		"unknown field":  mutate(`"format": 1,`, `"format": 1, "extra": true,`),
-		"wrong format":   mutate(`"format": 1,`, `"format": 99,`),
+		"unknown field":  mutate(`"format": 2,`, `"format": 2, "extra": true,`),
+		"wrong format":   mutate(`"format": 2,`, `"format": 99,`),
+		"schema edited":  mutate(`"max": 100,`, `"max": 101,`),
+		"schema hash":    mutate(`"schema_sha256": "`, `"schema_sha256": "0`),
+		"no schema":      mutate(`"schema": {`, `"schemx": {`),
 		"no estimator":   mutate(`"linear": {`, `"linearx": {`),
 		"renamed column": mutate(`"name": "gender"`, `"name": "sex"`),
 	}

@@ -65,7 +65,7 @@ func (m *Model) Predict(r features.Row) (float64, error) {
 		v := r.Num[j]
 		if math.IsNaN(v) {
 			v = p.tr.Numeric[j].Median
-		} else if !(v >= features.MinScore && v <= features.MaxScore) {
+		} else if !p.tr.Numeric[j].InRange(v) {
 			return 0, p.tr.Check(r)
 		}
 		y += w * v
