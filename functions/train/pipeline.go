@@ -268,7 +268,7 @@ func reportInput(name string, m *model.Model, data, test *dataset.Table, pred []
 	if err != nil {
 		return pageInput{}, err
 	}
-	in := report.Input{Model: name, Target: data.Schema.Target, Numeric: report.NumericSeries(data), Actual: test.Target, Predicted: pred, Slices: sl}
+	in := report.Input{Model: name, Target: data.Schema.Target, Columns: m.Schema().Columns, Numeric: report.NumericSeries(data), Actual: test.Target, Predicted: pred, Slices: sl}
 	in.Importance, in.ImportanceRows, err = importance(m, test)
 	if err != nil {
 		in.ImportanceNote = err.Error()

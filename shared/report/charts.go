@@ -183,7 +183,12 @@ func binsFor(values []float64, want int) (lo, hi, step float64) {
 	if lo > hi {
 		return 0, 1, 1
 	}
-	step = niceStep((hi - lo) / float64(want))
+	return binsOver(lo, hi, whole, want)
+}
+
+// binsOver is binsFor over the range [lo, hi].
+func binsOver(lo, hi float64, whole bool, want int) (float64, float64, float64) {
+	step := niceStep((hi - lo) / float64(want))
 	if hi == lo {
 		step = niceStep(math.Max(math.Abs(lo), 1) / 10)
 	}
@@ -195,6 +200,34 @@ func binsFor(values []float64, want int) (lo, hi, step float64) {
 		hi = lo + step
 	}
 	return lo, hi, step
+}
+
+// tailShare is the share of values at each end that a histogram may fold
+// into its end bins when they stretch its range (see histogramBins).
+const tailShare = 0.005
+
+// histogramBins returns the bins of a column's histogram: over its whole
+// range, unless a few outliers (at most tailShare of the values at each
+// end) stretch it more than threefold; then over the range of the rest,
+// the outliers counted in the end bins, and clipped says so.
+func histogramBins(values []float64, want int) (lo, hi, step float64, clipped bool) {
+	vs := finite(values)
+	if len(vs) == 0 {
+		return 0, 1, 1, false
+	}
+	slices.Sort(vs)
+	k := int(tailShare * float64(len(vs)))
+	qlo, qhi := vs[k], vs[len(vs)-1-k]
+	if full := vs[len(vs)-1] - vs[0]; qhi > qlo && full > 3*(qhi-qlo) {
+		whole := true
+		for _, v := range vs {
+			whole = whole && v == math.Trunc(v)
+		}
+		lo, hi, step = binsOver(qlo, qhi, whole, want)
+		return lo, hi, step, true
+	}
+	lo, hi, step = binsFor(vs, want)
+	return lo, hi, step, false
 }
 
 // span returns a round range over lo and hi with about ten steps: the

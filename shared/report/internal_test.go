@@ -68,3 +68,25 @@ func TestBinsFor(t *testing.T) {
 		assert.LessOrEqual(t, (hi-lo)/step, 41.0, c.name)
 	}
 }
+
+// A few outliers do not flatten a histogram: beyond a threefold stretch,
+// the bins span the rest and the outliers land in the end bins.
+func TestHistogramBinsFoldOutliers(t *testing.T) {
+	vs := make([]float64, 1000)
+	for i := range vs {
+		vs[i] = float64(i%100) / 10 // 0 to 9.9
+	}
+	lo, hi, step, clipped := histogramBins(vs, 20)
+	assert.False(t, clipped)
+	assert.Equal(t, []float64{0, 10, 0.5}, []float64{lo, hi, step})
+
+	vs[0], vs[1] = 58.9, -31.8 // two of a thousand, far out
+	lo, hi, step, clipped = histogramBins(vs, 20)
+	assert.True(t, clipped)
+	assert.Equal(t, []float64{0, 10, 0.5}, []float64{lo, hi, step}, "the bins of the values without the outliers")
+
+	vs[2], vs[3], vs[4], vs[5], vs[6], vs[7] = 60, 61, 62, 63, 64, 65 // eight far out: too many to fold
+	_, hi, _, clipped = histogramBins(vs, 20)
+	assert.False(t, clipped)
+	assert.GreaterOrEqual(t, hi, 65.0)
+}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 )
@@ -54,6 +55,11 @@ type Input struct {
 	Target   string         // the target column's name
 	Metrics  *model.Metrics // the run's metrics.json
 	Decision Decision
+
+	// Columns is the schema the data was read with, every column of the
+	// table with its kind and the reason for it (dataset.Schema.Columns);
+	// nil leaves that table out.
+	Columns []dataset.Column
 
 	// Numeric is the training data's numeric columns and target
 	// (NumericSeries), for their medians and distributions.
@@ -144,6 +150,7 @@ type view struct {
 	ImportanceHead  []Importance // the importance table's first rows
 	ImportanceTail  []Importance // the rest, folded
 	Prev            *Previous
+	Ignored         []dataset.Column // the columns the schema leaves out
 }
 
 func build(in Input) (*view, error) {
@@ -153,6 +160,11 @@ func build(in Input) (*view, error) {
 	var err error
 	if v.Summary, err = summarise(m.Stats, in.Numeric, target, in.Importance); err != nil {
 		return nil, err
+	}
+	for _, c := range in.Columns {
+		if c.Kind == dataset.Ignored {
+			v.Ignored = append(v.Ignored, c)
+		}
 	}
 	v.Families = families(m.Candidates, in.Skipped, m.Selected)
 	v.Scored = len(m.Candidates)

@@ -140,13 +140,16 @@ func histograms(rows []numericRow, values map[string][]float64, imp []Importance
 		if len(vs) == 0 || len(out) == maxHistograms {
 			continue
 		}
-		lo, hi, step := binsFor(vs, 20)
+		lo, hi, step, clipped := histogramBins(vs, 20)
 		what := "the training data's " + humanName(r.Name)
 		if r.Target {
 			what = "the target, " + humanName(r.Name) + ", in the training data"
 		}
-		c, err := histogramChart("chart-dist-"+r.Name, fmt.Sprintf("Histogram of %s, from %s to %s in bins of %s", what, round(lo), round(hi), round(step)),
-			humanName(r.Name), vs, lo, hi, step)
+		label := fmt.Sprintf("Histogram of %s, from %s to %s in bins of %s", what, round(lo), round(hi), round(step))
+		if clipped {
+			label += fmt.Sprintf("; the few values outside (its range is %s to %s) are counted in the end bins", value(r.Min), value(r.Max))
+		}
+		c, err := histogramChart("chart-dist-"+r.Name, label, humanName(r.Name), vs, lo, hi, step)
 		if err != nil {
 			return nil, "", err
 		}

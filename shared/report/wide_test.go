@@ -56,7 +56,7 @@ func wideTable(rows, nNum, nCat, maxLevels int, seed uint64) *dataset.Table {
 			c.Values[i] = 1000 + 5000*r.Float64()*float64(j+1)
 			tab.Target[i] += 0.3 * c.Values[i]
 		}
-		tab.Schema.Features = append(tab.Schema.Features, dataset.Column{Name: fmt.Sprintf("number_%02d", j), Kind: dataset.Score})
+		tab.Schema.Features = append(tab.Schema.Features, dataset.Column{Name: fmt.Sprintf("number_%02d", j), Kind: dataset.Numeric})
 		tab.Cols = append(tab.Cols, c)
 	}
 	return tab
@@ -408,4 +408,28 @@ func lacks(t *testing.T, s, sub string, msg ...any) {
 	if i := strings.Index(s, sub); i >= 0 {
 		t.Errorf("%q at byte %d: …%s… %v", sub, i, s[max(0, i-80):min(len(s), i+80)], msg)
 	}
+}
+
+// The schema the data was read with: every column with its kind and
+// reason, the ignored ones named where they cannot be missed.
+func TestRenderShowsTheSchema(t *testing.T) {
+	in, _ := sample(t)
+	lo, hi := 0.0, 100.0
+	in.Columns = []dataset.Column{
+		{Name: "id", Kind: dataset.Ignored, Reason: "unique on every row: an identifier"},
+		{Name: "carat", Kind: dataset.Numeric, Reason: "every value is a number (0.2 to 5.01, 273 distinct)"},
+		{Name: "reading_score", Kind: dataset.Numeric, Required: true, Min: &lo, Max: &hi},
+	}
+	page, err := report.Render(in)
+	require.NoError(t, err)
+	s := string(page)
+	contains(t, s, "3 columns besides the target; ignored: <code>id</code> (unique on every row: an identifier).")
+	table := tableCaptioned(t, s, "The schema: each column’s kind, and why")
+	contains(t, table, `<th scope="row" class="name">carat</th><td>numeric</td><td>no: imputed</td><td>none</td><td class="name">every value is a number (0.2 to 5.01, 273 distinct)</td>`)
+	contains(t, table, `<th scope="row" class="name">reading_score</th><td>numeric</td><td>yes</td><td>between 0 and 100</td><td class="name">declared by the schema</td>`)
+
+	in.Columns = nil
+	page, err = report.Render(in)
+	require.NoError(t, err)
+	lacks(t, string(page), "The schema:")
 }
