@@ -39,11 +39,12 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 // page of bounded size; the page says what it left out, and metrics.json
 // keeps everything.
 const (
-	maxHistograms  = 8  // histograms: the target's and the numeric features' first (by importance when known)
-	maxLevels      = 20 // levels listed per category column, largest first; the rest are one "other" row
-	maxSummaryRows = 25 // rows of a per-column table shown before the rest folds into a disclosure
-	maxBars        = 20 // features in the importance chart, largest first
-	maxOpenColumns = 6  // up to this many category columns, their tables are open; more start folded
+	maxHistograms  = 8    // histograms: the target's and the numeric features' first (by importance when known)
+	maxLevels      = 20   // levels listed per category column, largest first; the rest are one "other" row
+	maxSummaryRows = 25   // rows of a per-column table shown before the rest folds into a disclosure
+	maxBars        = 20   // features in the importance chart, largest first
+	maxOpenColumns = 6    // up to this many category columns, their tables are open; more start folded
+	maxPoints      = 2000 // points in the scatter plot: evenly spaced held-out rows beyond
 )
 
 // Input is everything the report shows. The training pipeline fills it;
@@ -191,7 +192,17 @@ func build(in Input) (*view, error) {
 // heldOutCharts draws the predicted-against-actual scatter plot and the
 // residual histogram of the held-out rows, over the data's own range.
 func heldOutCharts(actual, pred []float64, target string) (*chart, *chart, error) {
-	sc, err := scatterChart("chart-scatter", "Scatter plot of the winner's predicted "+target+" against the actual "+target+" for each held-out row, with the identity line of perfect prediction", target, actual, pred)
+	what := "each held-out row"
+	a, p := actual, pred
+	if n := len(actual); n > maxPoints {
+		step := (n + maxPoints - 1) / maxPoints
+		a, p = make([]float64, 0, maxPoints), make([]float64, 0, maxPoints)
+		for i := 0; i < n; i += step {
+			a, p = append(a, actual[i]), append(p, pred[i])
+		}
+		what = fmt.Sprintf("%d evenly spaced rows of the %d held-out rows", len(a), n)
+	}
+	sc, err := scatterChart("chart-scatter", "Scatter plot of the winner's predicted "+target+" against the actual "+target+" for "+what+", with the identity line of perfect prediction", target, a, p)
 	if err != nil {
 		return nil, nil, err
 	}

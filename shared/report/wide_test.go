@@ -433,3 +433,14 @@ func TestRenderShowsTheSchema(t *testing.T) {
 	require.NoError(t, err)
 	lacks(t, string(page), "The schema:")
 }
+
+// A large held-out set does not make a scatter plot of a point per row:
+// at most 2,000 evenly spaced ones, and the title says so.
+func TestRenderBoundsTheScatterPlot(t *testing.T) {
+	in := wideInput(t, wideTable(25_000, 3, 2, 10, 3)) // 5,000 held-out rows
+	page, err := report.Render(in)
+	require.NoError(t, err)
+	sc := svgs(t, string(page))["chart-scatter"]
+	assert.Equal(t, 1667, arcs(sc)-1, "every third row, and the legend's circle")
+	contains(t, sc, "for 1667 evenly spaced rows of the 5000 held-out rows")
+}
