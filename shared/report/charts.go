@@ -105,23 +105,23 @@ func render(p *plot.Plot, id, label string, w, h vg.Length) (c chart, err error)
 }
 
 // finite returns the finite values of vs.
-func finite(vs []float64) []float64 {
-	out := make([]float64, 0, len(vs))
+func finite(vs []float64) []float64 { return finiteInto(make([]float64, 0, len(vs)), vs) }
+
+// finiteInto returns the finite values of vs in dst's storage (grown if
+// need be), so that one buffer serves a column after another.
+func finiteInto(dst, vs []float64) []float64 {
+	dst = dst[:0]
 	for _, v := range vs {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out = append(out, v)
+			dst = append(dst, v)
 		}
 	}
-	return out
+	return dst
 }
 
 // histogramChart draws the values in bins of width step from lo to hi
 // (values outside go to the end bins, so none is lost).
 func histogramChart(id, label, xLabel string, values []float64, lo, hi, step float64) (chart, error) {
-	values = finite(values)
-	if len(values) == 0 {
-		return chart{}, fmt.Errorf("chart %s: no finite values", id)
-	}
 	if !(hi > lo) || !(step > 0) {
 		return chart{}, fmt.Errorf("chart %s: bad bins [%v, %v) by %v", id, lo, hi, step)
 	}
@@ -135,6 +135,9 @@ func histogramChart(id, label, xLabel string, values []float64, lo, hi, step flo
 	}
 	peak := 0.0
 	for _, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
 		k := min(max(int(math.Floor((v-lo)/step)), 0), n-1)
 		bins[k].Weight++
 		peak = max(peak, bins[k].Weight)
@@ -209,16 +212,16 @@ const tailShare = 0.005
 // histogramBins returns the bins of a column's histogram: over its whole
 // range, unless a few outliers (at most tailShare of the values at each
 // end) stretch it more than threefold; then over the range of the rest,
-// the outliers counted in the end bins, and clipped says so.
-func histogramBins(values []float64, want int) (lo, hi, step float64, clipped bool) {
-	vs := finite(values)
+// the outliers counted in the end bins, and clipped says so. The values
+// must be finite; they are reordered.
+func histogramBins(vs []float64, want int) (lo, hi, step float64, clipped bool) {
 	if len(vs) == 0 {
 		return 0, 1, 1, false
 	}
-	slices.Sort(vs)
+	lo, hi = slices.Min(vs), slices.Max(vs)
 	k := int(tailShare * float64(len(vs)))
-	qlo, qhi := vs[k], vs[len(vs)-1-k]
-	if full := vs[len(vs)-1] - vs[0]; qhi > qlo && full > 3*(qhi-qlo) {
+	qlo, qhi := nth(vs, k), nth(vs, len(vs)-1-k) // selections, not a sort: a pass or two a column
+	if qhi > qlo && hi-lo > 3*(qhi-qlo) {
 		whole := true
 		for _, v := range vs {
 			whole = whole && v == math.Trunc(v)

@@ -65,13 +65,15 @@ func summarise(stats dataset.Stats, numeric []Series, target string, imp []Impor
 	}
 	var nums []numericRow
 	var cats []categoryRow
+	var scratch []float64 // one column's finite values, a column after another
 	for _, c := range stats.Columns {
 		if c.Kind == dataset.Category {
 			cats = append(cats, categorySummary(c, stats.Rows))
 			continue
 		}
+		scratch = finiteInto(scratch, values[c.Name])
 		r := numericRow{Name: c.Name, Kind: c.Kind.String(), Target: c.Name == target, Missing: c.Missing,
-			Min: c.Min, Median: median(values[c.Name]), Mean: c.Mean, Max: c.Max, Total: stats.Rows}
+			Min: c.Min, Median: medianOf(scratch), Mean: c.Mean, Max: c.Max, Total: stats.Rows}
 		if r.Target {
 			r.Kind = "target"
 			nums = slices.Insert(nums, 0, r)
@@ -81,7 +83,7 @@ func summarise(stats dataset.Stats, numeric []Series, target string, imp []Impor
 		nums = append(nums, r)
 	}
 	var err error
-	if s.Histograms, s.HistogramNote, err = histograms(nums, values, imp, s.NumericColumns); err != nil {
+	if s.Histograms, s.HistogramNote, err = histograms(nums, values, imp, s.NumericColumns, scratch); err != nil {
 		return summary{}, err
 	}
 	s.NumericHead, s.NumericTail = split(nums, maxSummaryRows)
@@ -114,7 +116,7 @@ func categorySummary(c dataset.ColumnStats, total int) categoryRow {
 // features, the most important first (schema order without importance),
 // at most maxHistograms in all; rows marks the columns drawn. The note
 // says which were left out, if any.
-func histograms(rows []numericRow, values map[string][]float64, imp []Importance, features int) ([]chart, string, error) {
+func histograms(rows []numericRow, values map[string][]float64, imp []Importance, features int, scratch []float64) ([]chart, string, error) {
 	rank := map[string]int{}
 	for i, f := range imp {
 		rank[f.Feature] = i + 1
@@ -136,8 +138,11 @@ func histograms(rows []numericRow, values map[string][]float64, imp []Importance
 	drawn := 0
 	for _, i := range order {
 		r := &rows[i]
-		vs := finite(values[r.Name])
-		if len(vs) == 0 || len(out) == maxHistograms {
+		if len(out) == maxHistograms {
+			break
+		}
+		vs := finiteInto(scratch, values[r.Name])
+		if len(vs) == 0 {
 			continue
 		}
 		lo, hi, step, clipped := histogramBins(vs, 20)
@@ -186,10 +191,13 @@ func orLast(rank int) int {
 }
 
 // median returns the median of the finite values, NaN when there is
-// none. It selects rather than sorts (a copy: values stay as they are),
-// so a wide table of a million rows costs a pass or two a column.
-func median(values []float64) float64 {
-	vs := finite(values)
+// none; values stay as they are.
+func median(values []float64) float64 { return medianOf(finite(values)) }
+
+// medianOf returns the median of finite values, which it reorders: it
+// selects rather than sorts, so a wide table of a million rows costs a
+// pass or two a column.
+func medianOf(vs []float64) float64 {
 	n := len(vs)
 	if n == 0 {
 		return math.NaN()

@@ -444,3 +444,16 @@ func TestRenderBoundsTheScatterPlot(t *testing.T) {
 	assert.Equal(t, 1667, arcs(sc)-1, "every third row, and the legend's circle")
 	contains(t, sc, "for 1667 evenly spaced rows of the 5000 held-out rows")
 }
+
+// BenchmarkRenderMillionRows renders the report of a million-row table
+// of 30 features (10 categories of up to 200 levels), 200,000 held out:
+// what the report adds to a training run on a large table.
+func BenchmarkRenderMillionRows(b *testing.B) {
+	in := wideInput(b, wideTable(1_000_000, 20, 10, 200, 4))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := report.Render(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
