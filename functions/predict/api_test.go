@@ -318,7 +318,7 @@ func TestOpenInferenceProtocol(t *testing.T) {
 	require.Len(t, l.Model.Features, 7, "features of the model")
 	require.Len(t, meta.Inputs, 7, "model metadata: inputs")
 	for i, f := range l.Model.Features {
-		want := map[string]string{"category": "BYTES", "score": "FP64"}[f.Kind]
+		want := map[string]string{"category": "BYTES", "numeric": "FP64"}[f.Kind]
 		assert.Equal(t, f.Name, meta.Inputs[i].Name, "model metadata input %d", i)
 		assert.Equal(t, want, meta.Inputs[i].Datatype, "model metadata input %d", i)
 	}

@@ -123,36 +123,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		return nil
 	})
 
-	fs := flag.NewFlagSet("train "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cli.SetUsage(fs, "train", cmd, commands)
-	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
-	fs.Func("model", "model name in the store (env MODEL_NAME; default student-math-score for the student data, else the target's name in kebab case)", setModel)
-	fs.StringVar(&cfg.Target, "target", cfg.Target, "the column to predict (env TARGET; default math_score on the student data)")
-	fs.StringVar(&cfg.SchemaURI, "schema", cfg.SchemaURI, "schema JSON file (a path or s3://), as train schema -out writes it (env SCHEMA_URI; default: inferred)")
-	fs.Func("ignore", "comma-separated columns to leave out", list(&cfg.Ignore))
-	fs.Func("categorical", "comma-separated columns to read as categories", list(&cfg.Categorical))
-	fs.Func("task", "auto, regression or classification (env TASK, default auto)", task(&cfg.Task))
-	fs.StringVar(&cfg.Data, "data", cfg.Data, "training CSV: a path, file://…, s3://BUCKET/KEY, sample or synthetic:N (env DATA_URI)")
-	fs.StringVar(&cfg.TestData, "test-data", cfg.TestData, "held-out CSV; without it the data is split (env TEST_DATA_URI)")
-	fs.Func("test-fraction", "held-out fraction when splitting (env TEST_FRACTION, default 0.2)", fraction(&cfg.TestFraction))
-	fs.Func("seed", "seed of every random choice (env SEED, default 42)", seed(&cfg.Seed))
-	fs.Func("min-r2", "never push a model whose held-out R² is below this (env MIN_R2, default 0.6)", r2(&cfg.MinR2))
-	fs.IntVar(&cfg.Folds, "folds", cfg.Folds, "cross-validation folds")
-	fs.StringVar(&cfg.Families, "families", cfg.Families, "model families to search, comma-separated: linear,knn,tree,forest,adaboost,boost or all (default all up to 2000 training rows, linear above)")
-	fs.StringVar(&cfg.GridFile, "grid", cfg.GridFile, "JSON file of each family's parameter grid (default: the original's grids)")
-	switch cmd {
-	case "serve":
-		fs.Func("addr", "listen port or address (env PORT, default 127.0.0.1:8080; a bare port is on loopback)", addr)
-	case "invoke":
-		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
-	case "versions":
-		fs.BoolVar(&cfg.JSON, "json", false, "print a JSON array instead of a table")
-	case "schema":
-		fs.StringVar(&cfg.SchemaOut, "out", "", "also write the schema as JSON to this file, for train run -schema")
-	case "rollback":
-		fs.StringVar(&cfg.To, "to", "", "the version to make current (default: the newest complete version older than the current one)")
-	}
+	fs := cfg.flags(cmd, stderr, setModel, addr)
 	if err := set.Parse(fs, args); err != nil {
 		return config{}, err
 	}
@@ -274,4 +245,39 @@ func task(p *string) func(string) error {
 		}
 		return errors.New("want auto, regression or classification")
 	}
+}
+
+// flags defines the command's flags over cfg's defaults.
+func (cfg *config) flags(cmd string, stderr io.Writer, setModel, addr func(string) error) *flag.FlagSet {
+	fs := flag.NewFlagSet("train "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cli.SetUsage(fs, "train", cmd, commands)
+	fs.StringVar(&cfg.Store, "store", cfg.Store, "model store: a directory, file://DIR or s3://BUCKET/PREFIX (env MODEL_STORE)")
+	fs.Func("model", "model name in the store (env MODEL_NAME; default student-math-score for the student data, else the target's name in kebab case)", setModel)
+	fs.StringVar(&cfg.Target, "target", cfg.Target, "the column to predict (env TARGET; default math_score on the student data)")
+	fs.StringVar(&cfg.SchemaURI, "schema", cfg.SchemaURI, "schema JSON file (a path or s3://), as train schema -out writes it (env SCHEMA_URI; default: inferred)")
+	fs.Func("ignore", "comma-separated columns to leave out", list(&cfg.Ignore))
+	fs.Func("categorical", "comma-separated columns to read as categories", list(&cfg.Categorical))
+	fs.Func("task", "auto, regression or classification (env TASK, default auto)", task(&cfg.Task))
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "training CSV: a path, file://…, s3://BUCKET/KEY, sample or synthetic:N (env DATA_URI)")
+	fs.StringVar(&cfg.TestData, "test-data", cfg.TestData, "held-out CSV; without it the data is split (env TEST_DATA_URI)")
+	fs.Func("test-fraction", "held-out fraction when splitting (env TEST_FRACTION, default 0.2)", fraction(&cfg.TestFraction))
+	fs.Func("seed", "seed of every random choice (env SEED, default 42)", seed(&cfg.Seed))
+	fs.Func("min-r2", "never push a model whose held-out R² is below this (env MIN_R2, default 0.6)", r2(&cfg.MinR2))
+	fs.IntVar(&cfg.Folds, "folds", cfg.Folds, "cross-validation folds")
+	fs.StringVar(&cfg.Families, "families", cfg.Families, "model families to search, comma-separated: linear,knn,tree,forest,adaboost,boost or all (default all up to 2000 training rows, linear above)")
+	fs.StringVar(&cfg.GridFile, "grid", cfg.GridFile, "JSON file of each family's parameter grid (default: the original's grids)")
+	switch cmd {
+	case "serve":
+		fs.Func("addr", "listen port or address (env PORT, default 127.0.0.1:8080; a bare port is on loopback)", addr)
+	case "invoke":
+		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
+	case "versions":
+		fs.BoolVar(&cfg.JSON, "json", false, "print a JSON array instead of a table")
+	case "schema":
+		fs.StringVar(&cfg.SchemaOut, "out", "", "also write the schema as JSON to this file, for train run -schema")
+	case "rollback":
+		fs.StringVar(&cfg.To, "to", "", "the version to make current (default: the newest complete version older than the current one)")
+	}
+	return fs
 }

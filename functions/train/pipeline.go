@@ -90,7 +90,6 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 	if err != nil {
 		return ingested{}, fmt.Errorf("ingest: %w", err)
 	}
-	printSchema(out, schema, tab.Dropped)
 	d := ingested{all: tab, schema: schema, info: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}, stats: dataset.Describe(tab)}
 	if cfg.TestData != "" {
 		t, ti, err := dataset.Load(ctx, cfg.TestData, schema, src)
@@ -99,12 +98,14 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 		}
 		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
 		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
+		printSchema(out, schema, tab.Dropped+t.Dropped)
 		return d, nil
 	}
 	if d.train, d.test, err = dataset.Split(tab, cfg.TestFraction, cfg.Seed); err != nil {
 		return ingested{}, fmt.Errorf("split: %w", err)
 	}
 	fmt.Fprintf(out, "data: %s (%d rows), split %d train / %d test (seed %d)\n", info.URI, info.Rows, d.train.Len(), d.test.Len(), cfg.Seed)
+	printSchema(out, schema, tab.Dropped)
 	return d, nil
 }
 

@@ -38,9 +38,11 @@ const (
 	idMinRows = 10
 	// maxSeenLevels bounds the levels a schema lists for a category.
 	maxSeenLevels = 20
-	// RareLevel: a category level seen in fewer training rows than this
-	// is folded into one "other" level (features.Fit applies it).
+	// RareLevel: in a category of more than FoldAbove levels, a level
+	// seen in fewer training rows than this is folded into one "other"
+	// level (features.Fit applies it).
 	RareLevel = 5
+	FoldAbove = 32
 )
 
 // ErrTask is wrapped by the refusal of a task this version cannot train.
@@ -325,7 +327,7 @@ func inferColumn(name string, c *colSeen, opts InferOptions, kept map[[2]uint64]
 	default:
 		col.Kind = Category
 		col.Reason = fmt.Sprintf("text with %d levels", len(c.distinct))
-		if rare := rareLevels(c.distinct); rare > 0 {
+		if rare := rareLevels(c.distinct); rare > 1 && len(c.distinct) > FoldAbove {
 			col.Reason += fmt.Sprintf(" (%d seen in fewer than %d rows fold into one other level)", rare, RareLevel)
 		}
 	}

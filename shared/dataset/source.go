@@ -211,7 +211,9 @@ func (c SchemaChoice) settle(data []byte) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
-	if c.studentDefault(h) {
+	if c.studentDefault(h) || (c.Infer.Target == "" && slices.Contains(h, Students.Target)) {
+		// The student data, or a table meant as it (Read names a missing
+		// column).
 		return Students, nil
 	}
 	if c.Infer.Target == "" {

@@ -35,9 +35,11 @@ red,
 blue,10
 `
 
+// tinySchema is student-like: an unseen level is an error, the score is in
+// [0, 100].
 var tinySchema = dataset.Schema{Features: []dataset.Column{
-	{Name: "color", Kind: dataset.Category},
-	{Name: "score", Kind: dataset.Score},
+	{Name: "color", Kind: dataset.Category, Unknown: dataset.UnknownError},
+	{Name: "score", Kind: dataset.Numeric, Min: dataset.Students.Features[5].Min, Max: dataset.Students.Features[5].Max},
 }}
 
 // fitTiny returns the baseline and transform of tiny.

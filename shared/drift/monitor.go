@@ -94,7 +94,9 @@ func (m *Monitor) Observe(r features.Row) {
 		v := r.Cat[i]
 		slot := n // missing
 		if v != "" {
-			switch j, ok := c.Lookup(v); {
+			switch j, ok := c.Known(v); {
+			case !ok && dataset.IsMissing(dataset.TrimCell(v)):
+				slot = n // a missing marker such as NA
 			case !ok:
 				slot = n + 1
 			case j != c.MostFrequent || strings.TrimSpace(v) != "":

@@ -16,7 +16,7 @@ func exampleTransform() (*features.Transform, error) {
 		// The student schema's lunch and reading score: an unknown level
 		// is an error, the score is in [0, 100].
 		Features: []dataset.Column{dataset.Students.Features[3], dataset.Students.Features[5]},
-		Target: "math_score",
+		Target:   "math_score",
 	}
 	train, err := dataset.Read(strings.NewReader(`lunch,reading_score,math_score
 standard,70,72

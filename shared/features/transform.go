@@ -133,10 +133,14 @@ type lc struct {
 }
 
 // foldRare splits levels into those kept and those folded into the other
-// level: the ones seen in fewer than dataset.RareLevel rows, and beyond
-// the MaxLevels most frequent. A single rare level is kept: folding it
-// alone would only rename it.
+// level: in a column of more than dataset.FoldAbove levels, the ones seen
+// in fewer than dataset.RareLevel rows, and beyond the MaxLevels most
+// frequent. A single rare level is kept: folding it alone would only
+// rename it.
 func foldRare(levels []lc) (kept, folded []lc) {
+	if len(levels) <= dataset.FoldAbove {
+		return levels, nil
+	}
 	byCount := slices.Clone(levels)
 	slices.SortStableFunc(byCount, func(a, b lc) int {
 		if a.count != b.count {

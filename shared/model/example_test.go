@@ -19,7 +19,7 @@ func Example() {
 		// The student schema's lunch and reading score: an unknown level
 		// is an error, the score is in [0, 100].
 		Features: []dataset.Column{dataset.Students.Features[3], dataset.Students.Features[5]},
-		Target: "math_score",
+		Target:   "math_score",
 	}
 	tab, err := dataset.Read(strings.NewReader(`lunch,reading_score,math_score
 standard,70,72

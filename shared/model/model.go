@@ -22,17 +22,17 @@ const Format = 2
 
 // Model is a trained predictor.
 type Model struct {
-	Format     int                 `json:"format"`
-	Name       string              `json:"name"`
-	Target     string              `json:"target"`
-	Features   []Feature           `json:"features"`
+	Format   int       `json:"format"`
+	Name     string    `json:"name"`
+	Target   string    `json:"target"`
+	Features []Feature `json:"features"`
 	// Input is the schema the model reads and enforces (format 2), and
 	// SchemaSHA256 the hex sha256 of its JSON encoding.
 	Input        *dataset.Schema     `json:"schema,omitempty"`
 	SchemaSHA256 string              `json:"schema_sha256,omitempty"`
 	Transform    *features.Transform `json:"transform"`
-	Estimator  Estimator           `json:"estimator"`
-	Provenance Provenance          `json:"provenance"`
+	Estimator    Estimator           `json:"estimator"`
+	Provenance   Provenance          `json:"provenance"`
 	// Training is the training data's distribution of every feature, which
 	// served inputs are compared with; nil in models trained before it.
 	Training *drift.Baseline `json:"training,omitempty"`

@@ -1,8 +1,8 @@
 package model_test
 
 import (
-	"encoding/json"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
