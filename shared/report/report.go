@@ -142,6 +142,7 @@ type view struct {
 	Summary         summary
 	Families        []family
 	Scored          int // candidates with a cross-validated score
+	SkippedCount    int // grid points skipped
 	FamilyChart     *chart
 	Scatter         *chart
 	Residuals       *chart
@@ -168,7 +169,10 @@ func build(in Input) (*view, error) {
 		}
 	}
 	v.Families = families(m.Candidates, in.Skipped, m.Selected)
-	v.Scored = len(m.Candidates)
+	for _, f := range v.Families {
+		v.Scored += f.Tried() - len(f.Skipped)
+		v.SkippedCount += len(f.Skipped)
+	}
 	if v.FamilyChart, err = familyChart(v.Families, m.CV.Folds); err != nil {
 		return nil, err
 	}

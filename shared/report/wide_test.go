@@ -352,6 +352,7 @@ func TestRenderFoldsCandidatesByFamily(t *testing.T) {
 
 	// Skipped grid points, with the reason, in their family's disclosure;
 	// a family with nothing but skipped points has its row.
+	contains(t, s, fmt.Sprintf("%d candidates in %d families, and 2 grid points skipped", len(cands), len(search.Families)+1))
 	knn := between(t, s, "<summary>knn: ", "</details>")
 	contains(t, knn, "19 candidates and 1 skipped")
 	contains(t, knn, "k 50 is more than the 48 training rows")
