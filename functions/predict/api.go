@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,10 @@ const DefaultMaxBody = 6 << 20
 type Limits struct {
 	MaxBody  int64 // bytes of a request body
 	MaxBatch int   // rows of one request
+	// MaxExplainWork bounds the explanation work of one ?explain=true
+	// request, in steps of explain.Explainer.Cost (DefaultExplainWork when
+	// 0).
+	MaxExplainWork float64
 }
 
 // api holds the dependencies of every handler.
@@ -34,7 +39,8 @@ type api struct {
 	log     *slog.Logger
 	metrics *serverMetrics
 	served  atomic.Pointer[served]
-	drift   bool // count served records in the model's drift monitor (DRIFT)
+	drift   bool         // count served records in the model's drift monitor (DRIFT)
+	explain *explainGate // bounds ?explain=true work
 }
 
 // served is what the api keeps per loaded model version, beside the
@@ -53,7 +59,8 @@ type served struct {
 }
 
 func newAPI(pred *predictor.Predictor, limits Limits, log *slog.Logger) *api {
-	a := &api{pred: pred, limits: limits, log: log, metrics: newMetrics(), drift: true}
+	a := &api{pred: pred, limits: limits, log: log, metrics: newMetrics(), drift: true,
+		explain: newExplainGate(runtime.GOMAXPROCS(0), limits.MaxExplainWork)}
 	a.metrics.reg.MustRegister(promdrift.NewCollector(a.currentMonitor))
 	pred.OnReload = func(outcome string) {
 		a.metrics.reloaded(outcome)
@@ -142,17 +149,19 @@ func (a *api) predict() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
+		var ex []explanation
+		if explain { // before predicting, so that a refused request counts no predictions
+			if ex, err = a.explainRows(r.Context(), w, l, req.Rows); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 		out, err := a.predictRows(w, l, req.Rows)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		if explain {
-			ex, err := explainRows(l, req.Rows)
-			if err != nil {
-				writeError(w, err)
-				return
-			}
 			if req.Batch {
 				writeJSON(w, http.StatusOK, explainedBatch{Predictions: out, Explanations: ex, ModelVersion: l.Version})
 				return
@@ -177,17 +186,17 @@ func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Lo
 		writeError(w, err)
 		return
 	}
+	var ex []explanation
+	if explain {
+		if ex, err = a.explainRows(r.Context(), w, l, rows); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	out, err := a.predictRows(w, l, rows)
 	if err != nil {
 		writeError(w, err)
 		return
-	}
-	var ex []explanation
-	if explain {
-		if ex, err = explainRows(l, rows); err != nil {
-			writeError(w, err)
-			return
-		}
 	}
 	if wantsJSON(r) {
 		if explain {

@@ -27,7 +27,10 @@ func (a *api) newMonitor(l *predictor.Loaded) *drift.Monitor {
 }
 
 // observeDrift counts rows, just served by the model l, in the drift
-// monitor of l's version. Every prediction route calls it through
+// monitor of l's version. The rows are as decoded, before the model
+// imputes anything: a category level the model has not seen is still
+// its string, which the monitor counts as unseen even where the model's
+// schema serves it as missing. Every prediction route calls it through
 // predictRows; a handler that predicts without predictRows calls it
 // itself. It takes no lock and allocates nothing; with DRIFT=off, or for
 // a version the api no longer serves (a reload in between), it does

@@ -52,6 +52,9 @@ type errorBody struct {
 
 // writeError answers with err's status and a JSON body.
 func writeError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errBusy) {
+		w.Header().Set("Retry-After", "1")
+	}
 	body := errorBody{Error: err.Error()}
 	var ps features.Problems
 	if errors.As(err, &ps) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -49,6 +51,7 @@ func explainQuery(r *http.Request) (bool, error) {
 // for the training data's typical record) and one additive contribution
 // per feature: baseline plus the contributions is the prediction.
 type explanation struct {
+	Method        string        `json:"method"` // explain.Method*: how the contributions were found
 	Baseline      float64       `json:"baseline"`
 	Contributions contributions `json:"contributions"`
 }
@@ -98,26 +101,54 @@ type explainedBatch struct {
 	ModelVersion string        `json:"model_version"`
 }
 
-// explainRows explains rows, already predicted, with the explainer built
-// when the model l loaded: one explanation per row, in order.
-func explainRows(l *predictor.Loaded, rows []features.Row) ([]explanation, error) {
+// explainRows explains rows with the explainer built when the model l
+// loaded: one explanation per row, in order. The rows must fit the
+// request's budget of explanation work (413 naming the limit and the
+// family otherwise), the request holds one of the gate's slots while it
+// explains (503 when it waits too long for one), and the work stops
+// between rows, and inside a long enumeration, when ctx ends (503: the
+// client has gone).
+func (a *api) explainRows(ctx context.Context, w http.ResponseWriter, l *predictor.Loaded, rows []features.Row) ([]explanation, error) {
 	ex, err := explainerOf(l)
 	if err != nil {
 		return nil, err
 	}
+	g := a.explain
+	if err := g.allow(l, ex, len(rows)); err != nil {
+		return nil, err
+	}
+	release, err := g.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	names := featureNames(l.Model)
 	k := len(names)
 	all := make([]float64, len(rows)*k)
 	out := make([]explanation, len(rows))
 	for i, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, stopped(i, len(rows), err)
+		}
 		contrib := all[i*k : (i+1)*k : (i+1)*k]
-		_, base, err := ex.ExplainInto(r, contrib)
+		_, base, err := ex.ExplainIntoContext(ctx, r, contrib)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, stopped(i, len(rows), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: explain record %d: %w", errBadRequest, i+1, err)
 		}
-		out[i] = explanation{Baseline: base, Contributions: contributions{names: names, values: contrib}}
+		out[i] = explanation{Method: ex.Method(), Baseline: base, Contributions: contributions{names: names, values: contrib}}
+		g.done(i + 1)
 	}
+	w.Header().Set("X-Explain-Method", ex.Method())
 	return out, nil
+}
+
+// stopped is the error of explanations given up after done of n rows
+// because the request's context ended.
+func stopped(done, n int, err error) error {
+	return fmt.Errorf("%w: explain: stopped after %d of %d records: the request ended: %w", errUnavailable, done, n, err)
 }
 
 // explainerOf is the explainer of the loaded version; a model whose

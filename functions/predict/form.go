@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -212,7 +213,7 @@ func (a *api) predictForm() http.HandlerFunc {
 		}
 		fields, _ := fieldsOf(l, values, nil)
 		d := formData{Fields: fields, Score: strconv.FormatFloat(out[0], 'f', 2, 64), Version: l.Version, Report: formReportLink}
-		if ref, ex, err := explainForm(l, row); err != nil {
+		if ref, ex, err := a.explainForm(r.Context(), l, row); err != nil {
 			// The score stands without its explanation.
 			a.log.Warn("form: explain", "version", l.Version, "error", err)
 			d.NoExplain = "This model's prediction cannot be broken down: " + err.Error()
@@ -225,13 +226,22 @@ func (a *api) predictForm() http.HandlerFunc {
 }
 
 // explainForm explains the form's record with the explainer built when
-// the model l loaded, and returns the reference record it measures from.
-func explainForm(l *predictor.Loaded, row features.Row) (features.Row, explain.Explanation, error) {
+// the model l loaded, within the bounds of ?explain=true (one record's
+// work, a slot), and returns the reference record it measures from.
+func (a *api) explainForm(ctx context.Context, l *predictor.Loaded, row features.Row) (features.Row, explain.Explanation, error) {
 	e, err := l.Explainer()
 	if err != nil {
 		return features.Row{}, explain.Explanation{}, err
 	}
-	ex, err := e.Explain(row)
+	if err := a.explain.allow(l, e, 1); err != nil {
+		return features.Row{}, explain.Explanation{}, err
+	}
+	release, err := a.explain.acquire(ctx)
+	if err != nil {
+		return features.Row{}, explain.Explanation{}, err
+	}
+	defer release()
+	ex, err := e.ExplainContext(ctx, row)
 	return e.Reference(), ex, err
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/metrics"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/modelstore"
@@ -55,7 +54,8 @@ type modelInfo struct {
 }
 
 // schemaField is one input of the model: a category with the values it
-// allows, or a score with its range.
+// allows, or a number with the bounds its schema declares (none for an
+// inferred schema, whose observed range is drift's, not enforced).
 type schemaField struct {
 	Name    string   `json:"name"`
 	Kind    string   `json:"kind"`
@@ -88,16 +88,17 @@ func (a *api) describe(ctx context.Context, sv *served) *modelInfo {
 	if info.Params == nil {
 		info.Params = map[string]float64{}
 	}
-	lo, hi := float64(features.MinScore), float64(features.MaxScore)
-	for _, f := range m.Features {
+	cols := m.Schema().Features
+	for i, f := range m.Features {
 		sf := schemaField{Name: f.Name, Kind: f.Kind}
 		for _, c := range m.Transform.Categorical {
 			if c.Name == f.Name {
 				sf.Allowed = c.Levels
 			}
 		}
-		if sf.Allowed == nil {
-			sf.Min, sf.Max = &lo, &hi
+		if sf.Allowed == nil && i < len(cols) {
+			// The bounds the schema enforces, where it declares them.
+			sf.Min, sf.Max = cols[i].Min, cols[i].Max
 		}
 		info.Schema = append(info.Schema, sf)
 	}

@@ -182,6 +182,7 @@ func TestPredictExplain(t *testing.T) {
 		ModelVersion  string          `json:"model_version"`
 		Baseline      *float64        `json:"baseline"`
 		Contributions json.RawMessage `json:"contributions"`
+		Method        string          `json:"method"`
 	}
 	for _, q := range []string{"explain=true", "explain=1", "other=x&explain=true"} {
 		for _, rec := range records {
@@ -193,6 +194,8 @@ func TestPredictExplain(t *testing.T) {
 			require.NotNil(t, got.MathScore, "?%s: no math_score in %s", q, body)
 			require.NotNil(t, got.Baseline, "?%s: no baseline in %s", q, body)
 			assert.Equal(t, version, got.ModelVersion)
+			assert.Equal(t, "linear", got.Method, "?%s: the method of OLS", q)
+			assert.Equal(t, "linear", h.Get("X-Explain-Method"), "?%s", q)
 			assert.InDelta(t, want, *got.MathScore, 1e-9, "?%s: math_score as without explain", q)
 			c := explainedContribs(t, m, got.Contributions)
 			assert.InDelta(t, *got.MathScore, *got.Baseline+sum(c), 1e-9, "?%s: baseline + Σ contributions = math_score (%s)", q, body)
@@ -245,6 +248,7 @@ func TestPredictExplainCSV(t *testing.T) {
 	status, h, body := post(t, base+"/predict?explain=true", "text/csv", csv.String())
 	require.Equal(t, http.StatusOK, status, "CSV ?explain=true: %s", body)
 	assert.True(t, strings.HasPrefix(h.Get("Content-Type"), "text/csv"), "Content-Type %q", h.Get("Content-Type"))
+	assert.Equal(t, "linear", h.Get("X-Explain-Method"), "CSV: the method in a header, the lines all numbers")
 	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
 	require.Len(t, lines, 1+len(records), "CSV: a header and a line per record: %s", body)
 	wantHeader := []string{"math_score", "baseline"}

@@ -90,13 +90,13 @@ func ingest(ctx context.Context, cfg config, out io.Writer) (ingested, error) {
 	if err != nil {
 		return ingested{}, fmt.Errorf("ingest: %w", err)
 	}
-	d := ingested{all: tab, schema: schema, info: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256}, stats: dataset.Describe(tab)}
+	d := ingested{all: tab, schema: schema, info: model.DataInfo{URI: info.URI, Rows: info.Rows, SHA256: info.SHA256, Dropped: tab.Dropped}, stats: dataset.Describe(tab)}
 	if cfg.TestData != "" {
 		t, ti, err := dataset.Load(ctx, cfg.TestData, schema, src)
 		if err != nil {
 			return ingested{}, fmt.Errorf("ingest test data: %w", err)
 		}
-		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256}
+		d.train, d.test, d.testInfo = tab, t, &model.DataInfo{URI: ti.URI, Rows: ti.Rows, SHA256: ti.SHA256, Dropped: t.Dropped}
 		fmt.Fprintf(out, "data: %s (%d rows), test data: %s (%d rows)\n", info.URI, info.Rows, ti.URI, ti.Rows)
 		printSchema(out, schema, tab.Dropped+t.Dropped)
 		return d, nil

@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -10,8 +11,17 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 )
 
-// Bins is the most bins a score is cut into: deciles of the training data.
-const Bins = 10
+const (
+	// Bins is the most bins a numeric feature is cut into: deciles of the
+	// training data.
+	Bins = 10
+	// MaxLevels is the most levels of a category a baseline counts one by
+	// one: a category with more keeps the MaxLevels most frequent in
+	// training and counts the rest together as "other", so a column of
+	// thousands of levels costs as much memory, report and PSI noise as
+	// one of MaxLevels.
+	MaxLevels = 64
+)
 
 // Baseline is the distribution of every feature in the training data, in
 // schema order. It is part of model.json, so it is plain counts: the same
@@ -24,27 +34,61 @@ type Baseline struct {
 // Feature is the training distribution of one feature.
 //
 // A category has one count per level, in the order of the transform's
-// Levels. A score has one count per bin: bin i holds the scores s with
-// Edges[i-1] ≤ s < Edges[i], the first bin everything below Edges[0] and
-// the last everything from the last edge up to features.MaxScore. Missing
-// cells are counted apart, so Counts plus Missing add up to Rows.
+// Levels; or, when it has more than MaxLevels levels, Levels names the
+// ones counted apart (the most frequent, most frequent first), Counts
+// holds theirs and Other the rows of every other level. The level the
+// transform folds rare levels into (features.OtherLevel) is a level like
+// any other here, and so are the folded levels, read as that level.
+//
+// A numeric feature has one count per bin between the bounds of its
+// range: bin i holds the values v with Edges[i-1] ≤ v < Edges[i], the
+// first bin everything from the lower bound below Edges[0] and the last
+// everything from the last edge up to the upper bound. The range is Min
+// and Max, the smallest and largest training value, when they are
+// recorded; they are not when the model's schema declares hard bounds
+// at both ends (the student scores' [0, 100]), which are then the range.
+// A baseline written before ranges were recorded, in a student model
+// (format 1), is read that way. A served value outside the range is out
+// of range: counted, not refused.
+//
+// Missing cells are counted apart, so Counts, Other and Missing add up
+// to Rows.
 type Feature struct {
 	Name    string       `json:"name"`
 	Kind    dataset.Kind `json:"kind"`
-	Edges   []float64    `json:"edges,omitempty"` // score: inner bin edges, strictly ascending
+	Levels  []string     `json:"levels,omitempty"` // category of more than MaxLevels levels: the ones counted apart
+	Edges   []float64    `json:"edges,omitempty"`  // numeric: inner bin edges, strictly ascending
+	Min     *float64     `json:"min,omitempty"`    // numeric: the training range, unless the schema declares bounds
+	Max     *float64     `json:"max,omitempty"`
 	Counts  []int        `json:"counts"`
+	Other   int          `json:"other,omitempty"` // category with Levels: the rows of every other level
 	Missing int          `json:"missing"`
+}
+
+// declaredBounds returns the hard bounds a model's schema declares for
+// its numeric column c, if it declares both Min and Max. A column bounded
+// at one end only (a price of at least 0) has its range recorded from
+// the training data.
+func declaredBounds(c dataset.Column) (lo, hi float64, ok bool) {
+	if c.Min != nil && c.Max != nil {
+		return *c.Min, *c.Max, true
+	}
+	return 0, 0, false
 }
 
 // Fit counts the feature columns of tab, the rows tr was fitted on.
 //
-// Scores are cut at their training deciles, made unique, rather than into
-// ten equal widths of [0, 100]: each bin then expects about a tenth of the
-// records, the share the usual PSI thresholds (0.1 and 0.2) were set for,
-// whereas equal widths leave the tails (scores below 30, say) with a few
-// tenths of a percent, where a handful of records or the epsilon that
-// stands in for an empty bin moves the index more than a real shift does.
-// Ties (scores are integers) merge deciles, so a score may have fewer bins.
+// Numeric features are cut at their training deciles, made unique, rather
+// than into ten equal widths of their range: each bin then expects about
+// a tenth of the records, the share the usual PSI thresholds (0.1 and
+// 0.2) were set for, whereas equal widths leave the tails with a few
+// tenths of a percent (or, for a skewed column such as a price, leave
+// nearly every row in one bin), where a handful of records or the epsilon
+// that stands in for an empty bin moves the index more than a real shift
+// does. Ties merge deciles, so a column of few distinct values has fewer
+// bins; one whose deciles all tie (a column nearly constant) still gets a
+// bin for the values above its most common one, and a constant column
+// has one bin and a range of one value.
 func Fit(tab *dataset.Table, tr *features.Transform) (*Baseline, error) {
 	if tab == nil || tab.Len() == 0 {
 		return nil, errors.New("drift baseline: no rows")
@@ -63,18 +107,19 @@ func Fit(tab *dataset.Table, tr *features.Transform) (*Baseline, error) {
 			f   Feature
 			err error
 		)
-		switch c.Kind {
-		case dataset.Category:
+		switch {
+		case c.Kind == dataset.Category:
 			if nCat >= len(tr.Categorical) || tr.Categorical[nCat].Name != c.Name {
 				return nil, fmt.Errorf("drift baseline: column %q does not match the transform", c.Name)
 			}
 			f, err = fitCategory(c.Name, col, &tr.Categorical[nCat])
 			nCat++
-		case dataset.Score:
+		case isNumeric(c.Kind):
 			if nNum >= len(tr.Numeric) || tr.Numeric[nNum].Name != c.Name {
 				return nil, fmt.Errorf("drift baseline: column %q does not match the transform", c.Name)
 			}
-			f, err = fitScore(c.Name, col.Values)
+			lo, hi, bounded := declaredBounds(c)
+			f, err = fitNumeric(c.Name, c.Kind, col.Values, bounded, lo, hi)
 			nNum++
 		default:
 			return nil, fmt.Errorf("drift baseline: column %q has unknown kind %d", c.Name, c.Kind)
@@ -82,7 +127,7 @@ func Fit(tab *dataset.Table, tr *features.Transform) (*Baseline, error) {
 		if err != nil {
 			return nil, fmt.Errorf("drift baseline: %w", err)
 		}
-		if got := sum(f.Counts) + f.Missing; got != b.Rows {
+		if got := sum(f.Counts) + f.Other + f.Missing; got != b.Rows {
 			return nil, fmt.Errorf("drift baseline: column %q has %d rows; want %d", c.Name, got, b.Rows)
 		}
 		b.Features = append(b.Features, f)
@@ -93,15 +138,16 @@ func Fit(tab *dataset.Table, tr *features.Transform) (*Baseline, error) {
 	return b, nil
 }
 
+// isNumeric reports whether a feature of kind k is binned as numbers (a
+// date is a feature only as its numeric parts).
+func isNumeric(k dataset.Kind) bool { return k == dataset.Numeric }
+
 func fitCategory(name string, col *dataset.Col, c *features.Categorical) (Feature, error) {
-	f := Feature{Name: name, Kind: dataset.Category, Counts: make([]int, len(c.Levels))}
-	// The table's levels are in order of first appearance; map them once,
-	// as the transform does (Categorical.Remap). Unlike the transform's
-	// Indices, a missing cell is counted rather than imputed, and every
-	// level must be known, whether or not a row holds it.
-	remap := c.Remap(col.Levels)
-	if j := slices.Index(remap, -1); j >= 0 {
-		return Feature{}, fmt.Errorf("column %q: level %q is not in the transform", name, features.Clip(col.Levels[j]))
+	f := Feature{Name: name, Kind: dataset.Category}
+	counts := make([]int, len(c.Levels))
+	remap, err := remap(name, col.Levels, c)
+	if err != nil {
+		return Feature{}, err
 	}
 	for r, code := range col.Codes {
 		switch {
@@ -109,43 +155,89 @@ func fitCategory(name string, col *dataset.Col, c *features.Categorical) (Featur
 			f.Missing++
 		case int(code) >= len(remap):
 			return Feature{}, fmt.Errorf("column %q row %d: code %d has no level", name, r+1, code)
+		case remap[code] < 0:
+			f.Missing++
 		default:
-			f.Counts[remap[code]]++
+			counts[remap[code]]++
 		}
+	}
+	if len(counts) <= MaxLevels {
+		f.Counts = counts
+		return f, nil
+	}
+	// The MaxLevels most frequent, ties in the transform's order, so the
+	// same data keeps the same levels.
+	order := make([]int, len(counts))
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(counts[b], counts[a]) })
+	f.Levels = make([]string, MaxLevels)
+	f.Counts = make([]int, MaxLevels)
+	for k, j := range order[:MaxLevels] {
+		f.Levels[k], f.Counts[k] = c.Levels[j], counts[j]
+	}
+	for _, j := range order[MaxLevels:] {
+		f.Other += counts[j]
 	}
 	return f, nil
 }
 
-func fitScore(name string, values []float64) (Feature, error) {
-	present := make([]float64, 0, len(values))
-	for r, v := range values {
-		if math.IsNaN(v) {
+// remap maps a table column's levels (in order of first appearance) onto
+// c's, once: a missing marker to -1, a level by Categorical.Known (a
+// level c folded into its other level to that level). Unlike the
+// transform's own Remap, which imputes, a level c does not know is an
+// error, whatever the schema does with unseen levels at serving: the
+// baseline must be of the rows the transform was fitted on.
+func remap(name string, levels []string, c *features.Categorical) ([]int, error) {
+	out := make([]int, len(levels))
+	for j, l := range levels {
+		if dataset.IsMissing(dataset.TrimCell(l)) {
+			out[j] = -1
 			continue
 		}
-		if !inRange(v) {
-			return Feature{}, fmt.Errorf("column %q row %d: score %v is outside [%d, %d]", name, r+1, v, features.MinScore, features.MaxScore)
+		k, ok := c.Known(l)
+		if !ok {
+			return nil, fmt.Errorf("column %q: level %q is not in the transform", name, features.Clip(l))
+		}
+		out[j] = k
+	}
+	return out, nil
+}
+
+// fitNumeric bins the values of one numeric column. Within declared
+// bounds [lo, hi] the range is not recorded, and a training value outside
+// them is an error (the schema refuses it); without, the range is the
+// training values'.
+func fitNumeric(name string, kind dataset.Kind, values []float64, bounded bool, lo, hi float64) (Feature, error) {
+	present := make([]float64, 0, len(values))
+	for r, v := range values {
+		switch {
+		case math.IsNaN(v):
+			continue
+		case math.IsInf(v, 0):
+			return Feature{}, fmt.Errorf("column %q row %d: %v is not a finite number", name, r+1, v)
+		case bounded && (v < lo || v > hi):
+			return Feature{}, fmt.Errorf("column %q row %d: %v is outside [%v, %v]", name, r+1, v, lo, hi)
 		}
 		present = append(present, v)
 	}
-	f := Feature{Name: name, Kind: dataset.Score, Missing: len(values) - len(present)}
+	f := Feature{Name: name, Kind: kind, Missing: len(values) - len(present)}
 	if len(present) == 0 {
-		// No bin can be fitted: every served score is compared with the
+		if !bounded {
+			return Feature{}, fmt.Errorf("column %q has no values to fit", name)
+		}
+		// No bin can be fitted: every served value is compared with the
 		// missing share alone.
 		f.Counts = []int{0}
 		return f, nil
 	}
 	slices.Sort(present)
-	// Edge k is the smallest score at or above the k-th decile; an edge
-	// that is not above the previous one (or the minimum) is dropped, so
-	// every bin holds at least its own edge.
-	last := present[0]
-	for k := 1; k < Bins; k++ {
-		q := present[k*len(present)/Bins]
-		if q > last {
-			f.Edges = append(f.Edges, q)
-			last = q
-		}
+	if !bounded {
+		lo, hi = present[0], present[len(present)-1]
+		f.Min, f.Max = &lo, &hi
 	}
+	f.Edges = edges(present)
 	f.Counts = make([]int, len(f.Edges)+1)
 	for _, v := range present {
 		f.Counts[bin(f.Edges, v)]++
@@ -153,7 +245,31 @@ func fitScore(name string, values []float64) (Feature, error) {
 	return f, nil
 }
 
-// bin returns the bin of score v: the number of edges at or below it. A
+// edges returns the inner bin edges of sorted, finite values: edge k is
+// the smallest value at or above the k-th decile, and an edge that is not
+// above the previous one (or the minimum) is dropped, so every bin holds
+// at least its own edge. When every decile ties with the minimum and a
+// larger value exists, the smallest larger value is the one edge: the
+// most common value and the rest are then two bins rather than one.
+func edges(sorted []float64) []float64 {
+	var out []float64
+	last := sorted[0]
+	for k := 1; k < Bins; k++ {
+		q := sorted[k*len(sorted)/Bins]
+		if q > last {
+			out = append(out, q)
+			last = q
+		}
+	}
+	if len(out) == 0 {
+		if j, _ := slices.BinarySearch(sorted, math.Nextafter(sorted[0], math.Inf(1))); j < len(sorted) {
+			out = append(out, sorted[j])
+		}
+	}
+	return out
+}
+
+// bin returns the bin of value v: the number of edges at or below it. A
 // linear scan of at most Bins-1 edges beats a binary search.
 func bin(edges []float64, v float64) int {
 	i := 0
@@ -163,83 +279,10 @@ func bin(edges []float64, v float64) int {
 	return i
 }
 
-// inRange reports whether v is a valid score (NaN is not).
-func inRange(v float64) bool { return v >= features.MinScore && v <= features.MaxScore }
-
 func sum(counts []int) int {
 	n := 0
 	for _, c := range counts {
 		n += c
 	}
 	return n
-}
-
-// Check validates a decoded baseline against the schema and transform of
-// its model: one feature per schema column in order, counts per level or
-// bin that add up to Rows, and edges that are ascending scores.
-func (b *Baseline) Check(s dataset.Schema, tr *features.Transform) error {
-	if len(b.Features) != len(s.Features) {
-		return fmt.Errorf("baseline has %d features; the schema has %d", len(b.Features), len(s.Features))
-	}
-	for i, c := range s.Features {
-		if f := b.Features[i]; f.Name != c.Name || f.Kind != c.Kind {
-			return fmt.Errorf("baseline feature %d is %q (%s); the schema has %q (%s)", i+1, f.Name, f.Kind, c.Name, c.Kind)
-		}
-	}
-	return b.check(tr)
-}
-
-// check validates b against tr, which the monitor needs: the categories
-// and scores in the transform's order, with the right number of counts.
-func (b *Baseline) check(tr *features.Transform) error {
-	if tr == nil {
-		return errors.New("no transform")
-	}
-	if b.Rows <= 0 {
-		return fmt.Errorf("baseline has %d rows", b.Rows)
-	}
-	var nCat, nNum int
-	for _, f := range b.Features {
-		switch f.Kind {
-		case dataset.Category:
-			if nCat >= len(tr.Categorical) || tr.Categorical[nCat].Name != f.Name {
-				return fmt.Errorf("baseline feature %q does not match the transform", f.Name)
-			}
-			if want := len(tr.Categorical[nCat].Levels); len(f.Counts) != want {
-				return fmt.Errorf("baseline feature %q has %d counts for %d levels", f.Name, len(f.Counts), want)
-			}
-			if len(f.Edges) != 0 {
-				return fmt.Errorf("baseline feature %q is a category with bin edges", f.Name)
-			}
-			nCat++
-		case dataset.Score:
-			if nNum >= len(tr.Numeric) || tr.Numeric[nNum].Name != f.Name {
-				return fmt.Errorf("baseline feature %q does not match the transform", f.Name)
-			}
-			if len(f.Edges) >= Bins {
-				return fmt.Errorf("baseline feature %q has %d bin edges; want fewer than %d", f.Name, len(f.Edges), Bins)
-			}
-			for j, e := range f.Edges {
-				if !inRange(e) || j > 0 && e <= f.Edges[j-1] {
-					return fmt.Errorf("baseline feature %q: bin edges must be ascending scores in [%d, %d]", f.Name, features.MinScore, features.MaxScore)
-				}
-			}
-			if len(f.Counts) != len(f.Edges)+1 {
-				return fmt.Errorf("baseline feature %q has %d counts for %d bins", f.Name, len(f.Counts), len(f.Edges)+1)
-			}
-			nNum++
-		default:
-			return fmt.Errorf("baseline feature %q has unknown kind %d", f.Name, f.Kind)
-		}
-		if f.Missing < 0 || slices.ContainsFunc(f.Counts, func(c int) bool { return c < 0 }) {
-			return fmt.Errorf("baseline feature %q has a negative count", f.Name)
-		}
-		if total := sum(f.Counts) + f.Missing; total != b.Rows {
-			return fmt.Errorf("baseline feature %q counts %d rows; want %d", f.Name, total, b.Rows)
-		}
-	}
-	if nCat != len(tr.Categorical) || nNum != len(tr.Numeric) {
-		return errors.New("baseline features and transform differ")
-	}
-	return nil
 }

@@ -3,15 +3,21 @@
 //
 // Fit counts every feature of the training table into a Baseline, which
 // train stores in model.json (Model.Training): per category, the rows of
-// each level and the missing ones; per score, the rows in each of up to
-// ten bins cut at the training deciles, and the missing ones.
+// each level (of the MaxLevels most frequent, and of all others together,
+// for a category of more levels) and the missing ones; per numeric
+// feature, its range and the rows in each of up to ten bins cut at the
+// training deciles, and the missing ones. The range is the training
+// data's smallest and largest value, or the hard bounds the model's
+// schema declares for the feature (the student scores' [0, 100]).
 //
 // A Monitor, made from a model's baseline and transform, counts served
-// records with Observe: lock-free atomic adds on counters allocated once,
-// nothing allocated per record. Snapshot reports, per feature in schema
-// order, the served and expected share of every level or bin and of
-// missing values, the unseen categories and out-of-range scores (counted
-// apart, outside the shares), and the population stability index
+// records with Observe: lock-free atomic adds on counters allocated once
+// (a few per feature, whatever the number of levels), nothing allocated
+// per record. Snapshot reports, per feature in schema order, the served
+// and expected share of every level or bin and of missing values, the
+// unseen categories and out-of-range numbers (counted apart, outside the
+// shares; counted, not refused: refusing is the schema's business), and
+// the population stability index
 //
 //	PSI = Σ (a - e) · ln(a / e)
 //

@@ -20,10 +20,11 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 )
 
-// tiny is a hand-counted table: color has blue 3, green 1, red 5 and one
-// missing; score has nine distinct values and one missing.
-const tiny = `color,score
-red,1
+// tiny is a hand-counted table, ten rows five times over (so that no
+// level is rare enough for the transform to fold): color has blue 3,
+// green 1, red 5 and one missing in ten; score has nine distinct values
+// and one missing.
+var tiny = "color,score\n" + strings.Repeat(`red,1
 red,2
 blue,3
 red,4
@@ -33,13 +34,13 @@ red,7
 green,8
 red,
 blue,10
-`
+`, 5)
 
-// tinySchema is student-like: an unseen level is an error, the score is in
-// [0, 100].
+// tinySchema is an inferred schema's kind: no bounds, so the score's
+// range is its training data's, [1, 10].
 var tinySchema = dataset.Schema{Features: []dataset.Column{
-	{Name: "color", Kind: dataset.Category, Unknown: dataset.UnknownError},
-	{Name: "score", Kind: dataset.Numeric, Min: dataset.Students.Features[5].Min, Max: dataset.Students.Features[5].Max},
+	{Name: "color", Kind: dataset.Category},
+	{Name: "score", Kind: dataset.Numeric},
 }}
 
 // fitTiny returns the baseline and transform of tiny.
@@ -82,11 +83,13 @@ func monitor(t testing.TB, nTrain, nServed int) (*drift.Monitor, *features.Trans
 
 func TestFitTiny(t *testing.T) {
 	b, tr := fitTiny(t)
+	one, ten := 1.0, 10.0
 	require.Equal(t, []string{"blue", "green", "red"}, tr.Categorical[0].Levels)
-	want := &drift.Baseline{Rows: 10, Features: []drift.Feature{
-		{Name: "color", Kind: dataset.Category, Counts: []int{3, 1, 5}, Missing: 1},
+	want := &drift.Baseline{Rows: 50, Features: []drift.Feature{
+		{Name: "color", Kind: dataset.Category, Counts: []int{15, 5, 25}, Missing: 5},
 		// Deciles of 1..8, 10: the first (1) is the minimum and is dropped.
-		{Name: "score", Kind: dataset.Score, Edges: []float64{2, 3, 4, 5, 6, 7, 8, 10}, Counts: []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, Missing: 1},
+		// The schema declares no bounds, so the range is recorded.
+		{Name: "score", Kind: dataset.Numeric, Edges: []float64{2, 3, 4, 5, 6, 7, 8, 10}, Min: &one, Max: &ten, Counts: []int{5, 5, 5, 5, 5, 5, 5, 5, 5}, Missing: 5},
 	}}
 	assert.Equal(t, want, b)
 }
@@ -197,7 +200,7 @@ func TestCheckRejects(t *testing.T) {
 	_, tr := fitTiny(t)
 	for name, edit := range map[string]func(b *drift.Baseline){
 		"2 counts for 3 levels":    func(b *drift.Baseline) { b.Features[0].Counts = b.Features[0].Counts[:2] },
-		"counts 9 rows":            func(b *drift.Baseline) { b.Features[0].Counts[0]-- },
+		"counts 49 rows":           func(b *drift.Baseline) { b.Features[0].Counts[0]-- },
 		"negative count":           func(b *drift.Baseline) { b.Features[0].Counts[0], b.Features[0].Counts[1] = -1, 5 },
 		"ascending":                func(b *drift.Baseline) { b.Features[1].Edges[1] = 1 },
 		"counts for 8 bins":        func(b *drift.Baseline) { b.Features[1].Edges = b.Features[1].Edges[:7] },
@@ -239,16 +242,18 @@ func TestReportTinyPSI(t *testing.T) {
 	assert.InDelta(t, 1.431628534004522, *color.PSI, 1e-12)
 
 	// score: bins of 1/10 each (and missing 1/10) against 1, 1 in the
-	// first bin, 10 in the last and one missing.
+	// first bin, 10 in the last and one missing. The schema declares no
+	// bounds: the bins span the training range, [1, 10].
 	assert.EqualValues(t, 1, score.Missing)
 	assert.InDelta(t, 0.25, score.MissingFraction, 1e-12)
 	assert.InDelta(t, 0.1, score.ExpectedMissingFraction, 1e-12)
 	assert.EqualValues(t, 2, score.Bins[0].Served)
 	assert.EqualValues(t, 1, score.Bins[8].Served)
-	assert.Equal(t, 0.0, *score.Bins[0].Lo)
+	assert.Equal(t, 1.0, *score.Bins[0].Lo)
 	assert.Equal(t, 2.0, *score.Bins[0].Hi)
 	assert.Equal(t, 10.0, *score.Bins[8].Lo)
-	assert.Equal(t, 100.0, *score.Bins[8].Hi)
+	assert.Equal(t, 10.0, *score.Bins[8].Hi)
+	assert.Zero(t, score.OutOfRange)
 	require.NotNil(t, score.PSI)
 	assert.InDelta(t, 5.749255651128097, *score.PSI, 1e-12)
 
@@ -324,7 +329,7 @@ func TestShiftedInputsWarn(t *testing.T) {
 	reading := slices.IndexFunc(tr.Numeric, func(n features.Numeric) bool { return n.Name == "reading_score" })
 	lunch := slices.IndexFunc(tr.Categorical, func(c features.Categorical) bool { return c.Name == "lunch" })
 	for i, r := range rows {
-		r.Num[reading] = min(r.Num[reading]+25, features.MaxScore)
+		r.Num[reading] = min(r.Num[reading]+25, 100)
 		if i%3 != 0 {
 			r.Cat[lunch] = "free/reduced" // from about 35% to about 78%
 		}

@@ -20,7 +20,7 @@ func Example() {
 		}
 		fmt.Fprintf(&csv, "%s,%d\n", lunch, i)
 	}
-	s := dataset.Schema{Features: []dataset.Column{{Name: "lunch", Kind: dataset.Category}, {Name: "score", Kind: dataset.Score}}}
+	s := dataset.Schema{Features: []dataset.Column{{Name: "lunch", Kind: dataset.Category}, {Name: "score", Kind: dataset.Numeric}}}
 	tab, err := dataset.Read(strings.NewReader(csv.String()), s)
 	if err != nil {
 		fmt.Println(err)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/features"
 )
 
 const (
@@ -58,18 +57,24 @@ type FeatureReport struct {
 	Missing                 int64        `json:"missing"`
 	MissingFraction         float64      `json:"missing_fraction"`
 	ExpectedMissingFraction float64      `json:"expected_missing_fraction"`
-	Unseen                  int64        `json:"unseen"`       // category: a value not among the levels; 0 for a score
-	OutOfRange              int64        `json:"out_of_range"` // score: outside [0, 100] or infinite; 0 for a category
-	Bins                    []Bin        `json:"bins"`
-	PSI                     *float64     `json:"psi"`
-	Warning                 string       `json:"warning,omitempty"` // WarnPSI, only from MinRecords records on
+	Unseen                  int64        `json:"unseen"`       // category: a value not among the levels; 0 for a number
+	OutOfRange              int64        `json:"out_of_range"` // number: outside [Min, Max] or infinite; 0 for a category
+	// Min and Max are a numeric feature's range: the training data's, or
+	// the bounds its schema declares.
+	Min     *float64 `json:"min,omitempty"`
+	Max     *float64 `json:"max,omitempty"`
+	Bins    []Bin    `json:"bins"`
+	PSI     *float64 `json:"psi"`
+	Warning string   `json:"warning,omitempty"` // WarnPSI, only from MinRecords records on
 }
 
-// Bin is one level of a category or one bin of a score.
+// Bin is one level of a category, the other levels of a category of more
+// than MaxLevels, or one bin of a numeric feature.
 type Bin struct {
 	Level string `json:"level,omitempty"` // category
-	// Lo and Hi bound a score's bin: Lo ≤ score < Hi, and the last bin
-	// also holds Hi itself (features.MaxScore).
+	Other bool   `json:"other,omitempty"` // category: every level not listed
+	// Lo and Hi bound a numeric feature's bin: Lo ≤ v < Hi, and the last
+	// bin also holds Hi itself (the feature's Max).
 	Lo               *float64 `json:"lo,omitempty"`
 	Hi               *float64 `json:"hi,omitempty"`
 	Served           int64    `json:"served"`
@@ -100,63 +105,80 @@ func (m *Monitor) report(w *window) Report {
 		Warnings:     []string{},
 		Features:     make([]FeatureReport, len(m.base.Features)),
 	}
-	rows := float64(m.base.Rows)
 	for i := range m.base.Features {
-		f := &m.base.Features[i]
-		cells := w.cells[m.feat[i] : m.feat[i]+len(f.Counts)+2]
-		nb := len(f.Counts)
-		fr := FeatureReport{Name: f.Name, Kind: f.Kind, Missing: cells[nb].Load(), Bins: make([]Bin, nb)}
-		if f.Kind == dataset.Category {
-			fr.Unseen = cells[nb+1].Load()
-		} else {
-			fr.OutOfRange = cells[nb+1].Load()
-		}
-		valid := fr.Missing
-		for j := range fr.Bins {
-			fr.Bins[j].Served = cells[j].Load()
-			valid += fr.Bins[j].Served
-		}
-		fr.Served = valid + fr.Unseen + fr.OutOfRange
-		share := func(n int64) float64 {
-			if valid == 0 {
-				return 0
-			}
-			return float64(n) / float64(valid)
-		}
-		// expected and served hold the PSI's bins: the levels or bins,
-		// then missing.
-		expected := make([]float64, nb+1)
-		served := make([]float64, nb+1)
-		for j := range fr.Bins {
-			b := &fr.Bins[j]
-			b.ServedFraction = share(b.Served)
-			b.ExpectedFraction = float64(f.Counts[j]) / rows
-			expected[j], served[j] = b.ExpectedFraction, b.ServedFraction
-			if f.Kind == dataset.Category {
-				b.Level = m.level[i][j]
-			} else {
-				b.Lo, b.Hi = bounds(f.Edges, j)
-			}
-		}
-		fr.MissingFraction = share(fr.Missing)
-		fr.ExpectedMissingFraction = float64(f.Missing) / rows
-		expected[nb], served[nb] = fr.ExpectedMissingFraction, fr.MissingFraction
-		if valid > 0 {
-			p := psi(expected, served)
-			fr.PSI = &p
-			if p > PSIThreshold && valid >= MinRecords {
-				fr.Warning = WarnPSI
-				rep.Warnings = append(rep.Warnings, f.Name)
-			}
+		fr := m.feature(w, i)
+		if fr.Warning != "" {
+			rep.Warnings = append(rep.Warnings, fr.Name)
 		}
 		rep.Features[i] = fr
 	}
 	return rep
 }
 
-// bounds returns the scores bin j of edges spans.
-func bounds(edges []float64, j int) (lo, hi *float64) {
-	l, h := float64(features.MinScore), float64(features.MaxScore)
+// feature reports baseline feature i in window w.
+func (m *Monitor) feature(w *window, i int) FeatureReport {
+	f := &m.base.Features[i]
+	nb := f.bins()
+	cells := w.cells[m.feat[i] : m.feat[i]+nb+2]
+	fr := FeatureReport{Name: f.Name, Kind: f.Kind, Missing: cells[nb].Load(), Bins: make([]Bin, nb)}
+	if f.Kind == dataset.Category {
+		fr.Unseen = cells[nb+1].Load()
+	} else {
+		fr.OutOfRange = cells[nb+1].Load()
+		lo, hi := m.spans[i].lo, m.spans[i].hi
+		fr.Min, fr.Max = &lo, &hi
+	}
+	valid := fr.Missing
+	for j := range fr.Bins {
+		fr.Bins[j].Served = cells[j].Load()
+		valid += fr.Bins[j].Served
+	}
+	fr.Served = valid + fr.Unseen + fr.OutOfRange
+	share := func(n int64) float64 {
+		if valid == 0 {
+			return 0
+		}
+		return float64(n) / float64(valid)
+	}
+	// expected and served hold the PSI's bins: the levels or bins, then
+	// missing.
+	rows := float64(m.base.Rows)
+	expected := make([]float64, nb+1)
+	served := make([]float64, nb+1)
+	for j := range fr.Bins {
+		b := &fr.Bins[j]
+		b.ServedFraction = share(b.Served)
+		count := f.Other // the bin after the kept levels
+		if j < len(f.Counts) {
+			count = f.Counts[j]
+		}
+		b.ExpectedFraction = float64(count) / rows
+		expected[j], served[j] = b.ExpectedFraction, b.ServedFraction
+		switch {
+		case f.Kind != dataset.Category:
+			b.Lo, b.Hi = bounds(f.Edges, j, m.spans[i])
+		case j < len(m.level[i]):
+			b.Level = m.level[i][j]
+		default:
+			b.Other = true
+		}
+	}
+	fr.MissingFraction = share(fr.Missing)
+	fr.ExpectedMissingFraction = float64(f.Missing) / rows
+	expected[nb], served[nb] = fr.ExpectedMissingFraction, fr.MissingFraction
+	if valid > 0 {
+		p := psi(expected, served)
+		fr.PSI = &p
+		if p > PSIThreshold && valid >= MinRecords {
+			fr.Warning = WarnPSI
+		}
+	}
+	return fr
+}
+
+// bounds returns the values bin j of edges spans, within the range sp.
+func bounds(edges []float64, j int, sp span) (lo, hi *float64) {
+	l, h := sp.lo, sp.hi
 	if j > 0 {
 		l = edges[j-1]
 	}

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -11,12 +12,30 @@ import (
 	"github.com/studentperf/studentperf/shared/model"
 )
 
-// Explanation is an exact additive explanation of one prediction of a
-// model: Baseline + Σ Contributions = Prediction, up to rounding.
+// Methods of explanation, as Explainer.Method and Explanation.Method name
+// them.
+const (
+	// MethodLinear is the closed form of a linear model (Linear): exact.
+	MethodLinear = "linear"
+	// MethodTreePath follows each tree's paths for a sum or mean of trees
+	// (Tree, Ensemble, Compiled): exact, at any width.
+	MethodTreePath = "tree_path"
+	// MethodExactEnumeration evaluates the model on all 2^p mixed records
+	// (Exact): exact, for at most MaxExact features.
+	MethodExactEnumeration = "exact_enumeration"
+	// MethodSampledPermutations averages over a fixed sample of orders of
+	// the features (Sample): an estimate that still adds up to the
+	// prediction, for more than MaxExact features.
+	MethodSampledPermutations = "sampled_permutations"
+)
+
+// Explanation is an additive explanation of one prediction of a model:
+// Baseline + Σ Contributions = Prediction, up to rounding.
 type Explanation struct {
 	Prediction    float64   // what the model's Predict returns for the record, bit for bit
 	Baseline      float64   // the prediction for the Explainer's Reference
 	Contributions []float64 // one per model feature (Model.Features), in that schema order
+	Method        string    // how the contributions were found: one of the Method constants
 }
 
 // Explainer explains the predictions of one model by the baseline
@@ -28,11 +47,14 @@ type Explanation struct {
 // (imputed with the reference's value) or that the model ignores
 // contributes 0.
 //
-// The values are exact for every family: in closed form (Linear) for a
-// linear model, from compiled tables (Compile) for a sum or mean of trees,
-// by walking the trees (Ensemble) when the tables would be too large, and
-// by evaluating the model on all 2^p mixed records (Exact) for k nearest
-// neighbours and a weighted median of trees.
+// The values are exact for a linear model (in closed form, Linear) and a
+// sum or mean of trees (from compiled tables, Compile, or by walking the
+// trees, Ensemble) at any width, and for k nearest neighbours and a
+// weighted median of trees over at most MaxExact features (by evaluating
+// the model on all 2^p mixed records, Exact). Those two over more features
+// are sampled (Sample): a fixed, seeded set of orders, so the same record
+// gets the same contributions, which still add up to the prediction.
+// Method names the algorithm and Cost estimates its work.
 //
 // New builds what the explanations need once per model (the reference,
 // the linear columns, a tree ensemble's tables: about 3 ms and 0.7 MB for
@@ -45,17 +67,20 @@ type Explainer struct {
 	ref      features.Row // Reference()
 	baseline float64      // m.Predict(ref)
 	// slot[s] is where schema feature s sits among the values the
-	// algorithms compute, which are indexed as tree inputs are: scores,
-	// then categories.
-	slot []int
+	// algorithms compute, which are indexed as tree inputs are: numeric
+	// inputs, then categories.
+	slot   []int
+	method string  // Method()
+	cost   float64 // Cost()
 
-	lin   *linearColumns // set for a linear model
-	trees *treeTables    // set for a tree ensemble
-	knn   *knnLayout     // set for k nearest neighbours
+	lin    *linearColumns // set for a linear model
+	trees  *treeTables    // set for a tree ensemble
+	knn    *knnLayout     // set for k nearest neighbours
+	sample *Sample        // set for kNN or a median of trees over more than MaxExact features
 }
 
 // linearColumns lays a linear model, folded into its transforms as
-// model.Predict folds it, out as columns (one per raw score, one
+// model.Predict folds it, out as columns (one per raw number, one
 // indicator per category level), each owned by its feature.
 type linearColumns struct {
 	w, ref []float64
@@ -69,22 +94,12 @@ type treeTables struct {
 	c   *Compiled
 }
 
-// knnLayout is the reference in the kNN layout and each column's feature.
-type knnLayout struct {
-	ref []float64
-	own []int
-}
+// categoryKind is model.Feature.Kind of a category; every other kind is
+// a numeric input of the transform.
+var categoryKind = dataset.Category.String()
 
-// maxKNNWidth bounds the width of a kNN input row (model.New refuses a
-// wider one), which an explanation builds on the stack.
-const maxKNNWidth = 256
-
-// scoreKind is model.Feature.Kind of a score.
-var scoreKind = dataset.Score.String()
-
-// New builds the explainer of m. It fails for a model that cannot be
-// explained exactly: a tree ensemble over more than MaxFeatures features,
-// or a median of trees or kNN over more than MaxExact.
+// New builds the explainer of m. It fails only for a model with no fitted
+// estimator, or whose reference record it cannot predict.
 func New(m *model.Model) (*Explainer, error) {
 	if m == nil || m.Transform == nil {
 		return nil, errors.New("explain: no model")
@@ -95,11 +110,12 @@ func New(m *model.Model) (*Explainer, error) {
 	if ex.baseline, err = m.Predict(ex.ref); err != nil {
 		return nil, fmt.Errorf("explain: the reference record: %w", err)
 	}
-	// m.Features lists the transform's categories and scores in schema
-	// order, each kind in the transform's order (model.New checks it).
+	// m.Features lists the transform's categories and numeric inputs in
+	// schema order, each kind in the transform's order (model.New checks
+	// it).
 	var nCat, nNum int
 	for _, f := range m.Features {
-		if f.Kind == scoreKind {
+		if f.Kind != categoryKind {
 			ex.slot = append(ex.slot, nNum)
 			nNum++
 		} else {
@@ -107,24 +123,51 @@ func New(m *model.Model) (*Explainer, error) {
 			nCat++
 		}
 	}
-	switch p := len(ex.slot); {
+	p := len(ex.slot)
+	switch {
 	case m.Estimator.Trees != nil:
 		ex.trees, err = newTreeTables(m, p)
+		ex.method = MethodTreePath
+		if m.Estimator.Trees.Combine == ensemble.Median {
+			ex.method, err = ex.agnostic(p)
+		}
 	case m.Estimator.KNN != nil:
-		ex.knn, err = newKNNLayout(tr, p)
+		ex.knn = newKNNLayout(tr, p)
+		ex.method, err = ex.agnostic(p)
 	case m.Estimator.Linear != nil:
 		ex.lin = newLinearColumns(tr, m.Estimator.Linear.Coef)
+		ex.method = MethodLinear
 	default:
 		err = fmt.Errorf("estimator %q has no fitted model", m.Estimator.Name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
+	ex.cost = ex.estimateCost()
 	if err := ex.selfCheck(); err != nil {
 		return nil, err
 	}
 	return ex, nil
 }
+
+// agnostic picks the method for a model explained only through its
+// predictions (kNN, a median of trees): enumeration up to MaxExact
+// features, sampled orders beyond.
+func (ex *Explainer) agnostic(p int) (string, error) {
+	if p <= MaxExact {
+		return MethodExactEnumeration, nil
+	}
+	s, err := NewSample(p)
+	if err != nil {
+		return "", err
+	}
+	ex.sample = s
+	return MethodSampledPermutations, nil
+}
+
+// Method names how the explainer finds contributions: MethodLinear,
+// MethodTreePath, MethodExactEnumeration or MethodSampledPermutations.
+func (ex *Explainer) Method() string { return ex.method }
 
 // selfCheck explains a record unlike the reference in every feature it
 // can be (another level of each category, each number a step from its
@@ -190,31 +233,45 @@ func (ex *Explainer) Reference() features.Row {
 // Explain explains the prediction for r (in the transform's order, as for
 // the model's Predict). An invalid row returns Predict's error.
 func (ex *Explainer) Explain(r features.Row) (Explanation, error) {
+	return ex.ExplainContext(context.Background(), r)
+}
+
+// ExplainContext is Explain that stops with ctx's error when ctx ends
+// during a long enumeration or sampling.
+func (ex *Explainer) ExplainContext(ctx context.Context, r features.Row) (Explanation, error) {
 	c := make([]float64, len(ex.slot))
-	pred, base, err := ex.ExplainInto(r, c)
+	pred, base, err := ex.ExplainIntoContext(ctx, r, c)
 	if err != nil {
 		return Explanation{}, err
 	}
-	return Explanation{Prediction: pred, Baseline: base, Contributions: c}, nil
+	return Explanation{Prediction: pred, Baseline: base, Contributions: c, Method: ex.method}, nil
 }
 
 // ExplainInto is Explain writing the contributions into contrib (one per
-// model feature, in schema order). It allocates nothing for a valid row.
+// model feature, in schema order). It allocates nothing for a valid row
+// of a model up to MaxFeatures features wide (a sampled explanation
+// allocates its game).
 func (ex *Explainer) ExplainInto(r features.Row, contrib []float64) (pred, baseline float64, err error) {
+	return ex.ExplainIntoContext(context.Background(), r, contrib)
+}
+
+// ExplainIntoContext is ExplainInto that stops with ctx's error when ctx
+// ends during a long enumeration or sampling.
+func (ex *Explainer) ExplainIntoContext(ctx context.Context, r features.Row, contrib []float64) (pred, baseline float64, err error) {
 	if len(contrib) != len(ex.slot) {
 		return 0, 0, fmt.Errorf("explain: %d contributions for %d features", len(contrib), len(ex.slot))
 	}
 	var buf [MaxFeatures]float64
 	phi := buf[:0]
 	if len(ex.slot) > len(buf) {
-		phi = make([]float64, len(ex.slot)) // a linear model wider than any data set seen here
+		phi = make([]float64, len(ex.slot)) // a model wider than any data set seen here
 	}
 	phi = phi[:len(ex.slot)]
 	switch {
 	case ex.trees != nil:
-		pred, baseline, err = ex.explainTrees(r, phi)
+		pred, baseline, err = ex.explainTrees(ctx, r, phi)
 	case ex.knn != nil:
-		pred, baseline, err = ex.explainKNN(r, phi)
+		pred, baseline, err = ex.explainKNN(ctx, r, phi)
 	default:
 		pred, baseline, err = ex.explainLinear(r, phi)
 	}
@@ -297,103 +354,4 @@ func (ex *Explainer) explainLinear(r features.Row, phi []float64) (pred, baselin
 		return 0, 0, fmt.Errorf("explain: %w", err)
 	}
 	return pred, ex.baseline, nil
-}
-
-// newTreeTables lays the reference out as tree inputs and compiles a sum
-// or mean of trees against it; a median, or tables too large, is walked.
-func newTreeTables(m *model.Model, p int) (*treeTables, error) {
-	e := m.Estimator.Trees
-	switch {
-	case p > MaxFeatures:
-		return nil, fmt.Errorf("%d features: %w (at most %d)", p, ErrTooManyFeatures, MaxFeatures)
-	case e.Combine == ensemble.Median && p > MaxExact:
-		return nil, fmt.Errorf("a median of trees over %d features: %w (at most %d)", p, ErrTooManyFeatures, MaxExact)
-	}
-	tr := m.Transform
-	tt := &treeTables{ref: make([]float64, p)}
-	for j, n := range tr.Numeric {
-		tt.ref[j] = n.Median
-	}
-	for i := range tr.Categorical {
-		tt.ref[len(tr.Numeric)+i] = float64(tr.Categorical[i].MostFrequent)
-	}
-	if e.Combine == ensemble.Sum || e.Combine == ensemble.Mean {
-		c, err := Compile(e, model.TreeLevels(tr), tt.ref)
-		if err == nil {
-			tt.c = c
-		}
-	}
-	return tt, nil
-}
-
-// explainTrees explains a tree ensemble with its compiled tables, or by
-// walking its trees (Ensemble).
-func (ex *Explainer) explainTrees(r features.Row, phi []float64) (pred, baseline float64, err error) {
-	var bx [MaxFeatures]float64
-	x := bx[:len(phi)]
-	if !model.TreeRow(ex.m.Transform, r, x) {
-		return 0, 0, ex.refused(r)
-	}
-	if c := ex.trees.c; c != nil {
-		pred, baseline, err = c.Explain(x, phi)
-	} else {
-		pred, baseline, err = Ensemble(ex.m.Estimator.Trees, x, ex.trees.ref, phi)
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("explain: %w", err)
-	}
-	return pred, baseline, nil
-}
-
-// newKNNLayout lays the reference out as kNN inputs, as model.KNNRow
-// writes a record, with each column's feature.
-func newKNNLayout(tr *features.Transform, p int) (*knnLayout, error) {
-	wid := tr.Width()
-	switch {
-	case wid > maxKNNWidth:
-		return nil, fmt.Errorf("%d inputs; kNN takes at most %d", wid, maxKNNWidth)
-	case p > MaxExact:
-		return nil, fmt.Errorf("kNN over %d features: %w (at most %d)", p, ErrTooManyFeatures, MaxExact)
-	}
-	kl := &knnLayout{ref: make([]float64, wid), own: make([]int, wid)}
-	for j, n := range tr.Numeric {
-		kl.ref[j] = (n.Median - n.Mean) / n.Scale
-		kl.own[j] = j
-	}
-	k := len(tr.Numeric)
-	for i := range tr.Categorical {
-		c := &tr.Categorical[i]
-		for l := range c.Levels {
-			kl.ref[k+l] = indicator(l == c.MostFrequent)
-			kl.own[k+l] = len(tr.Numeric) + i
-		}
-		k += len(c.Levels)
-	}
-	return kl, nil
-}
-
-// explainKNN enumerates the 2^p mixed records in the kNN layout, each
-// column taken from the record or the reference by its feature.
-func (ex *Explainer) explainKNN(r features.Row, phi []float64) (pred, baseline float64, err error) {
-	tr, kl := ex.m.Transform, ex.knn
-	var bx, bmix [maxKNNWidth]float64
-	x, mix := bx[:len(kl.ref)], bmix[:len(kl.ref)]
-	if len(r.Cat) != len(tr.Categorical) || len(r.Num) != len(tr.Numeric) || !model.KNNRow(tr, r, x) {
-		return 0, 0, ex.refused(r)
-	}
-	est := ex.m.Estimator.KNN
-	_, baseline, err = Exact(len(phi), func(s uint64) float64 {
-		for c, o := range kl.own {
-			if s>>uint(o)&1 == 1 {
-				mix[c] = x[c]
-			} else {
-				mix[c] = kl.ref[c]
-			}
-		}
-		return est.Predict(mix)
-	}, phi)
-	if err != nil {
-		return 0, 0, fmt.Errorf("explain: %w", err)
-	}
-	return est.Predict(x), baseline, nil
 }

@@ -3,6 +3,7 @@
 package explain_test
 
 import (
+	"fmt"
 	"runtime"
 	"syscall"
 	"testing"
@@ -141,4 +142,52 @@ func BenchmarkExplainFirst(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkExplainCost calibrates Explainer.Cost: one explanation of each
+// family and method, on the student data's seven features and on wider
+// tables, with its cost estimate beside its CPU time. ns/step (CPU time
+// over Cost) should be about 1 and of the same order for every family, so
+// that a server's budget in steps is a budget in time.
+func BenchmarkExplainCost(b *testing.B) {
+	type bench struct {
+		name string
+		m    *model.Model
+		rows []features.Row
+	}
+	var all []bench
+	ms, rows := explainModels(b, 1024)
+	for _, c := range ms {
+		switch c.name {
+		case "linear", "forest", "boost", "adaboost", "knn/distance=false":
+			all = append(all, bench{"students/" + c.name, c.m, rows})
+		}
+	}
+	for _, c := range []struct {
+		family  string
+		numeric int
+		levels  []int
+	}{{"linear", 100, []int{300, 3}}, {"boost", 70, []int{5, 40}}, {"knn", 16, []int{3, 4}}, {"adaboost", 16, []int{3, 4}}} {
+		m := modeltest.FitWide(b, c.family, modeltest.WideTable(b, 1024, c.numeric, c.levels, 5))
+		all = append(all, bench{fmt.Sprintf("wide%d/%s", len(m.Features), c.family), m, wideRows(m, 1024, 9)})
+	}
+	for _, c := range all {
+		ex := newExplainer(b, c.m)
+		b.Run(c.name+"/"+ex.Method(), func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := threadCPU(b)
+			i := 0
+			for b.Loop() {
+				if _, err := ex.Explain(c.rows[i&1023]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			cpu := float64(threadCPU(b)-t0) / float64(b.N)
+			b.ReportMetric(cpu, "cpu-ns/op")
+			b.ReportMetric(ex.Cost(), "steps/op")
+			b.ReportMetric(cpu/ex.Cost(), "ns/step")
+		})
+	}
 }

@@ -3,6 +3,7 @@ package explain
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/studentperf/studentperf/shared/ensemble"
 	"github.com/studentperf/studentperf/shared/tree"
@@ -119,9 +120,11 @@ func goesLeft(n *tree.Node, v float64) bool {
 // feature) the exact baseline Shapley values of e for the record x against
 // ref, and returns e's predictions for both, bit for bit as e.Predict
 // gives them. A sum (boosting) adds its trees' values, a mean (forest)
-// averages them; a weighted median is not additive in its trees and is
-// enumerated with Exact, so it takes at most MaxExact features. e must have
-// been checked (ensemble.Ensemble.Check) for len(x) features.
+// averages them, at any width (up to MaxFeatures features with masks,
+// beyond with the lists of a wide walk); a weighted median is not additive
+// in its trees and is enumerated with Exact, so it takes at most MaxExact
+// features here (an Explainer samples a wider one). e must have been
+// checked (ensemble.Ensemble.Check) for len(x) features.
 func Ensemble(e *ensemble.Ensemble, x, ref, phi []float64) (fx, fr float64, err error) {
 	p := len(x)
 	if len(ref) != p || len(phi) != p {
@@ -139,19 +142,28 @@ func Ensemble(e *ensemble.Ensemble, x, ref, phi []float64) (fx, fr float64, err 
 		}, phi)
 		return e.Predict(x), fr, err
 	}
-	if p > MaxFeatures {
-		return 0, 0, fmt.Errorf("tree shapley: %d features: %w (at most %d)", p, ErrTooManyFeatures, MaxFeatures)
-	}
 	clear(phi)
 	// Summed in e.Predict's order, so fx and fr are bit for bit its.
 	if e.Combine == ensemble.Sum {
 		fx, fr = e.Base, e.Base
 	}
-	var stack walkStack
-	for i := range e.Trees {
-		tx, tr := walkTree(&e.Trees[i], x, ref, phi, &stack)
-		fx += tx
-		fr += tr
+	if p > MaxFeatures {
+		// The walk has its own copies, so that narrower records stay on
+		// their callers' stacks.
+		w := newWideWalk(slices.Clone(x), slices.Clone(ref), make([]float64, p))
+		for i := range e.Trees {
+			tx, tr := w.tree(&e.Trees[i])
+			fx += tx
+			fr += tr
+		}
+		copy(phi, w.phi)
+	} else {
+		var stack walkStack
+		for i := range e.Trees {
+			tx, tr := walkTree(&e.Trees[i], x, ref, phi, &stack)
+			fx += tx
+			fr += tr
+		}
 	}
 	if e.Combine == ensemble.Mean {
 		n := float64(len(e.Trees))

@@ -79,6 +79,8 @@ type DataInfo struct {
 	URI    string `json:"uri"`
 	Rows   int    `json:"rows"`
 	SHA256 string `json:"sha256"`
+	// Dropped counts the rows left out for having no target value.
+	Dropped int `json:"dropped,omitempty"`
 }
 
 // New assembles a model from its fitted parts and fills in the build

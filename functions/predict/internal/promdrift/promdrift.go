@@ -1,6 +1,10 @@
 // Package promdrift exports a drift.Monitor's report as Prometheus
 // series. It is apart from drift so that the trainer, which stores drift
 // baselines in its models, does not link the Prometheus client.
+//
+// The only label is the feature's name, so a model exports four series a
+// feature and two more: a category's levels (thousands, in a wide table)
+// are never labels; their shares are in GET /model/drift.
 package promdrift
 
 import (
@@ -21,11 +25,13 @@ var (
 	descUnseen = prometheus.NewDesc("predict_drift_unseen_total",
 		"Served values of a category feature that training never saw.", []string{"feature"}, nil)
 	descOutOfRange = prometheus.NewDesc("predict_drift_out_of_range_total",
-		"Served values of a score feature outside [0, 100].", []string{"feature"}, nil)
+		"Served values of a numeric feature outside its training range (or the bounds its schema declares).", []string{"feature"}, nil)
 	descMissing = prometheus.NewDesc("predict_drift_missing_total",
 		"Served records with a feature missing.", []string{"feature"}, nil)
 	descDrifting = prometheus.NewDesc("predict_drift_warning",
 		"1 when a feature drifts (PSI above 0.2 with at least 100 records), else 0.", []string{"feature"}, nil)
+	descWarnings = prometheus.NewDesc("predict_drift_features_drifting",
+		"Features that drift (PSI above 0.2 with at least 100 records): one series to alert on, however wide the model.", nil, nil)
 )
 
 // Collector exports the drift of the monitor current returns at scrape
@@ -43,7 +49,7 @@ func NewCollector(current func() *drift.Monitor) *Collector { return &Collector{
 
 // Describe sends the descriptors of every series.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRecords, descPSI, descUnseen, descOutOfRange, descMissing, descDrifting} {
+	for _, d := range []*prometheus.Desc{descRecords, descPSI, descUnseen, descOutOfRange, descMissing, descDrifting, descWarnings} {
 		ch <- d
 	}
 }
@@ -66,6 +72,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- mt
 	}
 	send(descRecords, prometheus.CounterValue, float64(rep.Records))
+	send(descWarnings, prometheus.GaugeValue, float64(len(rep.Warnings)))
 	for _, f := range rep.Features {
 		if f.PSI != nil {
 			send(descPSI, prometheus.GaugeValue, *f.PSI, f.Name)
