@@ -310,7 +310,7 @@ func (p pageInput) with(o pusher.Outcome) report.Input {
 }
 
 // reportInput gathers what the report shows besides the decision: the
-// training data's scores, the held-out predictions, the error by slice
+// training data's numeric columns, the held-out predictions, the error by slice
 // and the global feature importance (the mean absolute contribution of
 // each raw feature, from the model's explainer, over the held-out rows).
 // A model that cannot explain a row leaves the importance out, with the
@@ -320,7 +320,7 @@ func reportInput(name string, m *model.Model, data, test *dataset.Table, pred []
 	if err != nil {
 		return pageInput{}, err
 	}
-	in := report.Input{Model: name, Scores: report.ScoreSeries(data), Actual: test.Target, Predicted: pred, Slices: sl}
+	in := report.Input{Model: name, Target: data.Schema.Target, Columns: m.Schema().Columns, Numeric: report.NumericSeries(data), Actual: test.Target, Predicted: pred, Slices: sl}
 	in.Importance, in.ImportanceRows, err = importance(m, test)
 	if err != nil {
 		in.ImportanceNote = err.Error()

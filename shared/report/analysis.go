@@ -9,18 +9,19 @@ import (
 	"github.com/studentperf/studentperf/shared/dataset"
 )
 
-// Series is one numeric column by name: a score feature or the target.
+// Series is one numeric column by name: a numeric feature or the target.
 type Series struct {
 	Name   string
 	Values []float64 // NaN = missing
 }
 
-// ScoreSeries returns the score columns of t in schema order, then its
-// target: the values behind the report's score distributions.
-func ScoreSeries(t *dataset.Table) []Series {
+// NumericSeries returns the numeric feature columns of t (every kind but
+// Category) in schema order, then its target: the values behind the
+// report's medians and histograms. The values are t's own, not copies.
+func NumericSeries(t *dataset.Table) []Series {
 	var out []Series
 	for j, c := range t.Schema.Features {
-		if c.Kind == dataset.Score && j < len(t.Cols) {
+		if c.Kind != dataset.Category && j < len(t.Cols) && t.Cols[j].Values != nil {
 			out = append(out, Series{Name: c.Name, Values: t.Cols[j].Values})
 		}
 	}
@@ -48,9 +49,9 @@ type SliceLevel struct {
 
 // Slices returns, for every category column of t in schema order, the
 // error of pred (one prediction per row of t) against t's target on the
-// rows of each level: every level of the column, in the column's sorted
-// order, including levels no row of t has; then the rows where the value
-// is missing, if any.
+// rows of each level: every level of the column, including levels no row
+// of t has, and the rows where the value is missing (level ""), if any;
+// the largest slices first, ties by level name, missing last.
 func Slices(t *dataset.Table, pred []float64) ([]Slice, error) {
 	if t.Target == nil {
 		return nil, fmt.Errorf("error by slice: the table has no target")
@@ -88,14 +89,16 @@ func Slices(t *dataset.Table, pred []float64) ([]Slice, error) {
 			}
 			return l
 		}
-		s := Slice{Column: c.Name}
+		s := Slice{Column: c.Name, Levels: make([]SliceLevel, 0, n+1)}
 		for k, name := range col.Levels {
 			s.Levels = append(s.Levels, level(k, name))
 		}
-		slices.SortFunc(s.Levels, func(a, b SliceLevel) int { return cmp.Compare(a.Level, b.Level) })
 		if rows[n] > 0 {
 			s.Levels = append(s.Levels, level(n, ""))
 		}
+		slices.SortFunc(s.Levels, func(a, b SliceLevel) int {
+			return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(boolRank(a.Level == ""), boolRank(b.Level == "")), cmp.Compare(a.Level, b.Level))
+		})
 		out = append(out, s)
 	}
 	return out, nil
@@ -142,4 +145,46 @@ func Importances(names []string, contributions [][]float64) ([]Importance, error
 		return cmp.Or(cmp.Compare(b.MeanAbs, a.MeanAbs), cmp.Compare(a.Feature, b.Feature))
 	})
 	return out, nil
+}
+
+// sliceView is one category column's slices as shown: the largest
+// maxLevels, and the rest folded into one row of their pooled error.
+type sliceView struct {
+	Column      string
+	Levels      int // slices in all: levels, and the missing rows if any
+	Rows        int // held-out rows
+	Shown       []SliceLevel
+	Other       *SliceLevel // the rest pooled; nil when every slice is shown
+	OtherLevels int
+}
+
+// sliceViews caps each column's slices at maxLevels (they come largest
+// first) and pools the rest: their rows, and their MAE and bias over
+// those rows (NaN when none has a row).
+func sliceViews(sl []Slice) []sliceView {
+	out := make([]sliceView, len(sl))
+	for i, s := range sl {
+		v := sliceView{Column: s.Column, Levels: len(s.Levels)}
+		for _, l := range s.Levels {
+			v.Rows += l.Rows
+		}
+		v.Shown = s.Levels[:min(len(s.Levels), maxLevels)]
+		if rest := s.Levels[len(v.Shown):]; len(rest) > 0 {
+			o := SliceLevel{MAE: math.NaN(), Bias: math.NaN()}
+			abs, sum := 0.0, 0.0
+			for _, l := range rest {
+				if l.Rows > 0 {
+					o.Rows += l.Rows
+					abs += l.MAE * float64(l.Rows)
+					sum += l.Bias * float64(l.Rows)
+				}
+			}
+			if o.Rows > 0 {
+				o.MAE, o.Bias = abs/float64(o.Rows), sum/float64(o.Rows)
+			}
+			v.Other, v.OtherLevels = &o, len(rest)
+		}
+		out[i] = v
+	}
+	return out
 }

@@ -105,33 +105,39 @@ func render(p *plot.Plot, id, label string, w, h vg.Length) (c chart, err error)
 }
 
 // finite returns the finite values of vs.
-func finite(vs []float64) []float64 {
-	out := make([]float64, 0, len(vs))
+func finite(vs []float64) []float64 { return finiteInto(make([]float64, 0, len(vs)), vs) }
+
+// finiteInto returns the finite values of vs in dst's storage (grown if
+// need be), so that one buffer serves a column after another.
+func finiteInto(dst, vs []float64) []float64 {
+	dst = dst[:0]
 	for _, v := range vs {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out = append(out, v)
+			dst = append(dst, v)
 		}
 	}
-	return out
+	return dst
 }
 
 // histogramChart draws the values in bins of width step from lo to hi
 // (values outside go to the end bins, so none is lost).
 func histogramChart(id, label, xLabel string, values []float64, lo, hi, step float64) (chart, error) {
-	values = finite(values)
-	if len(values) == 0 {
-		return chart{}, fmt.Errorf("chart %s: no finite values", id)
-	}
 	if !(hi > lo) || !(step > 0) {
 		return chart{}, fmt.Errorf("chart %s: bad bins [%v, %v) by %v", id, lo, hi, step)
 	}
 	n := int(math.Ceil((hi - lo) / step))
+	if n > maxBins {
+		return chart{}, fmt.Errorf("chart %s: %d bins of %v from %v to %v; at most %d", id, n, step, lo, hi, maxBins)
+	}
 	bins := make([]plotter.HistogramBin, n)
 	for k := range bins {
 		bins[k] = plotter.HistogramBin{Min: lo + float64(k)*step, Max: lo + float64(k+1)*step}
 	}
 	peak := 0.0
 	for _, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
 		k := min(max(int(math.Floor((v-lo)/step)), 0), n-1)
 		bins[k].Weight++
 		peak = max(peak, bins[k].Weight)
@@ -144,9 +150,106 @@ func histogramChart(id, label, xLabel string, values []float64, lo, hi, step flo
 	return render(p, id, label, chartW, chartH)
 }
 
+// maxBins bounds a histogram's bins, whatever the data.
+const maxBins = 200
+
+// niceStep rounds raw (> 0) up to 1, 2 or 5 times a power of ten; 1 for
+// a raw step that is not a positive finite number.
+func niceStep(raw float64) float64 {
+	if !(raw > 0) || math.IsInf(raw, 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5} {
+		if raw <= m*p*(1+1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// binsFor returns histogram bins over the range of the finite values:
+// about want of them, of a round width (1, 2 or 5 times a power of ten),
+// the first starting on a multiple of it. Whole numbers get bins of at
+// least 1, centred on them. No range is assumed: scores, prices or
+// counts in the millions alike.
+func binsFor(values []float64, want int) (lo, hi, step float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	whole := true
+	for _, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		lo, hi = min(lo, v), max(hi, v)
+		whole = whole && v == math.Trunc(v)
+	}
+	if lo > hi {
+		return 0, 1, 1
+	}
+	return binsOver(lo, hi, whole, want)
+}
+
+// binsOver is binsFor over the range [lo, hi].
+func binsOver(lo, hi float64, whole bool, want int) (float64, float64, float64) {
+	step := niceStep((hi - lo) / float64(want))
+	if hi == lo {
+		step = niceStep(math.Max(math.Abs(lo), 1) / 10)
+	}
+	if whole && step <= 1 {
+		return lo - 0.5, hi + 0.5, 1
+	}
+	lo, hi = math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	if hi <= lo {
+		hi = lo + step
+	}
+	return lo, hi, step
+}
+
+// tailShare is the share of values at each end that a histogram may fold
+// into its end bins when they stretch its range (see histogramBins).
+const tailShare = 0.005
+
+// histogramBins returns the bins of a column's histogram: over its whole
+// range, unless a few outliers (at most tailShare of the values at each
+// end) stretch it more than threefold; then over the range of the rest,
+// the outliers counted in the end bins, and clipped says so. The values
+// must be finite; they are reordered.
+func histogramBins(vs []float64, want int) (lo, hi, step float64, clipped bool) {
+	if len(vs) == 0 {
+		return 0, 1, 1, false
+	}
+	lo, hi = slices.Min(vs), slices.Max(vs)
+	k := int(tailShare * float64(len(vs)))
+	qlo, qhi := nth(vs, k), nth(vs, len(vs)-1-k) // selections, not a sort: a pass or two a column
+	if qhi > qlo && hi-lo > 3*(qhi-qlo) {
+		whole := true
+		for _, v := range vs {
+			whole = whole && v == math.Trunc(v)
+		}
+		lo, hi, step = binsOver(qlo, qhi, whole, want)
+		return lo, hi, step, true
+	}
+	lo, hi, step = binsFor(vs, want)
+	return lo, hi, step, false
+}
+
+// span returns a round range over lo and hi with about ten steps: the
+// scatter plot's axes.
+func span(lo, hi float64) (float64, float64) {
+	step := niceStep((hi - lo) / 10)
+	if hi == lo {
+		step = niceStep(math.Max(math.Abs(lo), 1) / 10)
+	}
+	a, b := math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	if b <= a {
+		b = a + step
+	}
+	return a, b
+}
+
 // scatterChart draws predicted against actual with the identity line,
-// both axes over the same range.
-func scatterChart(id, label string, actual, pred []float64) (chart, error) {
+// both axes over the same range; target names the axes.
+func scatterChart(id, label, target string, actual, pred []float64) (chart, error) {
 	if len(actual) != len(pred) {
 		return chart{}, fmt.Errorf("chart %s: %d actual values for %d predictions", id, len(actual), len(pred))
 	}
@@ -163,8 +266,7 @@ func scatterChart(id, label string, actual, pred []float64) (chart, error) {
 	if len(xys) == 0 {
 		return chart{}, fmt.Errorf("chart %s: no finite points", id)
 	}
-	// Whole tens around the data, at least 0–100 when it fits within.
-	lo, hi = math.Min(0, math.Floor(lo/10)*10), math.Max(100, math.Ceil(hi/10)*10)
+	lo, hi = span(lo, hi)
 	s, err := plotter.NewScatter(xys)
 	if err != nil {
 		return chart{}, fmt.Errorf("chart %s: %w", id, err)
@@ -175,7 +277,7 @@ func scatterChart(id, label string, actual, pred []float64) (chart, error) {
 		return chart{}, fmt.Errorf("chart %s: %w", id, err)
 	}
 	line.LineStyle = draw.LineStyle{Color: vermillion, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
-	p := newPlot("actual math score (points)", "predicted math score (points)")
+	p := newPlot("actual "+target, "predicted "+target)
 	p.Add(plotter.NewGrid(), s, line)
 	p.Legend.Add("rows", s)
 	p.Legend.Add("perfect prediction", line)

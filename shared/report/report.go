@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,33 +24,70 @@ import (
 var pageText string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f4":    func(f float64) string { return num(f, 4) },
-	"f3":    func(f float64) string { return num(f, 3) },
-	"f2":    func(f float64) string { return num(f, 2) },
-	"pct":   func(n, of int) string { return num(100*float64(n)/float64(max(of, 1)), 1) },
-	"label": levelLabel,
-	"human": humanName,
+	"f4":        func(f float64) string { return num(f, 4) },
+	"f3":        func(f float64) string { return num(f, 3) },
+	"f2":        func(f float64) string { return num(f, 2) },
+	"v":         value,
+	"pct":       func(n, of int) string { return num(100*float64(n)/float64(max(of, 1)), 1) },
+	"label":     levelLabel,
+	"human":     humanName,
+	"maxLevels": func() int { return maxLevels },
+	"maxBars":   func() int { return maxBars },
 }).Parse(pageText))
 
+// Caps on what one page shows, so that a table of any width renders a
+// page of bounded size; the page says what it left out, and metrics.json
+// keeps everything.
+const (
+	maxHistograms  = 8    // histograms: the target's and the numeric features' first (by importance when known)
+	maxLevels      = 20   // levels listed per category column, largest first; the rest are one "other" row
+	maxSummaryRows = 25   // rows of a per-column table shown before the rest folds into a disclosure
+	maxBars        = 20   // features in the importance chart, largest first
+	maxOpenColumns = 6    // up to this many category columns, their tables are open; more start folded
+	maxPoints      = 2000 // points in the scatter plot: evenly spaced held-out rows beyond
+)
+
 // Input is everything the report shows. The training pipeline fills it;
-// Render only lays it out.
+// Render only lays it out. Every column the report names comes from the
+// data's schema (Metrics.Stats, Numeric, Slices): the report assumes no
+// column, range or unit of its own.
 type Input struct {
 	Model    string         // the model's name in the store
+	Target   string         // the target column's name
 	Metrics  *model.Metrics // the run's metrics.json
 	Decision Decision
 
-	Scores []Series // the training data's score columns and target (ScoreSeries), for their distributions
+	// Columns is the schema the data was read with, every column of the
+	// table with its kind and the reason for it (dataset.Schema.Columns);
+	// nil leaves that table out.
+	Columns []dataset.Column
+
+	// Numeric is the training data's numeric columns and target
+	// (NumericSeries), for their medians and distributions.
+	Numeric []Series
 
 	Actual    []float64 // held-out targets
 	Predicted []float64 // the selected model's predictions for them
 
-	Slices     []Slice      // error by slice on the held-out rows (Slices)
+	Slices []Slice // error by slice on the held-out rows (Slices)
+	// Skipped lists the grid points the search did not score, and why.
+	Skipped []Skipped
+
 	Importance []Importance // global feature importance (Importances); nil: not available
 	// ImportanceRows is how many held-out rows Importance averages over
 	// (0: all of them).
 	ImportanceRows int
 	// ImportanceNote says why Importance is nil.
 	ImportanceNote string
+}
+
+// Skipped is a grid point the search did not score: one that cannot
+// apply to the data or failed to fit, with the reason.
+type Skipped struct {
+	Name   string
+	Family string
+	Params map[string]float64
+	Reason string
 }
 
 // Decision is the outcome of the push: where the run went and why, and
@@ -102,172 +138,110 @@ func Render(in Input) ([]byte, error) {
 type view struct {
 	Input
 	M               *model.Metrics
-	Categories      []dataset.ColumnStats
-	ScoreStats      []dataset.ColumnStats
-	Distribution    []chart
+	TargetName      string // the target in words: "math score", "price"
+	Summary         summary
 	Families        []family
+	Scored          int // candidates with a cross-validated score
+	SkippedCount    int // grid points skipped
 	FamilyChart     *chart
-	Winner          *model.Candidate
 	Scatter         *chart
 	Residuals       *chart
-	ResidualNote    string
+	SliceViews      []sliceView
+	OpenSlices      bool
 	ImportanceChart *chart
+	ImportanceHead  []Importance // the importance table's first rows
+	ImportanceTail  []Importance // the rest, folded
 	Prev            *Previous
-}
-
-// family is the candidates of one model family, best first.
-type family struct {
-	Name       string
-	Candidates []candidate
-	HasWinner  bool
-}
-
-type candidate struct {
-	model.Candidate
-	Params string
-	Winner bool
+	Ignored         []dataset.Column // the columns the schema leaves out
 }
 
 func build(in Input) (*view, error) {
 	m := in.Metrics
-	v := &view{Input: in, M: m, Prev: in.Decision.Previous}
-	for _, c := range m.Stats.Columns {
-		if c.Kind == dataset.Category {
-			v.Categories = append(v.Categories, c)
-		} else {
-			v.ScoreStats = append(v.ScoreStats, c)
+	target := cmp.Or(in.Target, "target")
+	v := &view{Input: in, M: m, Prev: in.Decision.Previous, TargetName: humanName(target)}
+	var err error
+	if v.Summary, err = summarise(m.Stats, in.Numeric, target, in.Importance); err != nil {
+		return nil, err
+	}
+	for _, c := range in.Columns {
+		if c.Kind == dataset.Ignored {
+			v.Ignored = append(v.Ignored, c)
 		}
 	}
-	for _, s := range in.Scores {
-		if len(finite(s.Values)) == 0 {
-			continue
-		}
-		c, err := histogramChart("chart-dist-"+s.Name, "Histogram of "+humanName(s.Name)+" in the training data, 0 to 100 points in bins of 5",
-			humanName(s.Name)+" (points)", s.Values, 0, 100, 5)
-		if err != nil {
-			return nil, err
-		}
-		v.Distribution = append(v.Distribution, c)
+	v.Families = families(m.Candidates, in.Skipped, m.Selected)
+	for _, f := range v.Families {
+		v.Scored += f.Tried() - len(f.Skipped)
+		v.SkippedCount += len(f.Skipped)
 	}
-
-	v.Families = families(m.Candidates, m.Selected)
-	for i := range m.Candidates {
-		if m.Candidates[i].Name == m.Selected {
-			v.Winner = &m.Candidates[i]
-		}
+	if v.FamilyChart, err = familyChart(v.Families, m.CV.Folds); err != nil {
+		return nil, err
 	}
-	if len(v.Families) > 0 {
-		var names []string
-		var means, stds []float64
-		win := -1
-		for i, f := range v.Families {
-			best := f.Candidates[0]
-			names = append(names, f.Name)
-			means, stds = append(means, best.CVR2Mean), append(stds, best.CVR2Std)
-			if f.HasWinner {
-				win = i
-			}
-		}
-		c, err := dotChart("chart-families", "Best candidate of each model family: mean cross-validated R² with ± one standard deviation across folds; the winner's family is the larger blue dot",
-			fmt.Sprintf("mean %d-fold cross-validated R² (1 = perfect)", m.CV.Folds), names, means, stds, win)
-		if err != nil {
-			return nil, err
-		}
-		v.FamilyChart = &c
-	}
-
 	if len(in.Actual) > 0 {
-		c, err := scatterChart("chart-scatter", "Scatter plot of the winner's predicted math score against the actual score for each held-out row, with the identity line of perfect prediction", in.Actual, in.Predicted)
-		if err != nil {
+		if v.Scatter, v.Residuals, err = heldOutCharts(in.Actual, in.Predicted, v.TargetName); err != nil {
 			return nil, err
 		}
-		v.Scatter = &c
-		resid := make([]float64, len(in.Actual))
-		for i := range resid {
-			resid[i] = in.Actual[i] - in.Predicted[i]
-		}
-		lim := 10.0
-		for _, r := range finite(resid) {
-			lim = math.Max(lim, math.Ceil(math.Abs(r)/5)*5)
-		}
-		lim = math.Min(lim, 100)
-		r, err := histogramChart("chart-residuals", fmt.Sprintf("Histogram of the residuals (actual minus predicted) of the held-out rows, from −%g to %g points in bins of 2", lim, lim),
-			"residual: actual − predicted (points)", resid, -lim, lim, 2)
-		if err != nil {
-			return nil, err
-		}
-		v.Residuals = &r
 	}
-
+	v.SliceViews = sliceViews(in.Slices)
+	v.OpenSlices = len(in.Slices) <= maxOpenColumns
 	if len(in.Importance) > 0 {
-		names := make([]string, len(in.Importance))
-		vals := make([]float64, len(in.Importance))
-		for i, f := range in.Importance {
-			names[i], vals[i] = f.Feature, f.MeanAbs
-		}
-		c, err := barChart("chart-importance", "Bar chart of each feature's mean absolute contribution to the predicted math score over the held-out rows, largest first",
-			"mean |contribution| (points of math score)", names, vals)
-		if err != nil {
+		if v.ImportanceChart, err = importanceChart(in.Importance, v.TargetName); err != nil {
 			return nil, err
 		}
-		v.ImportanceChart = &c
+		v.ImportanceHead = in.Importance[:min(len(in.Importance), maxSummaryRows)]
+		v.ImportanceTail = in.Importance[len(v.ImportanceHead):]
 	}
 	return v, nil
 }
 
-// families groups candidates by family, families in order of their
-// first candidate, each family's candidates by mean CV R² (best first),
-// ties by name.
-func families(cs []model.Candidate, selected string) []family {
-	var out []family
-	index := map[string]int{}
-	for _, c := range cs {
-		name := cmp.Or(c.Family, "other")
-		i, ok := index[name]
-		if !ok {
-			i = len(out)
-			index[name] = i
-			out = append(out, family{Name: name})
+// heldOutCharts draws the predicted-against-actual scatter plot and the
+// residual histogram of the held-out rows, over the data's own range.
+func heldOutCharts(actual, pred []float64, target string) (*chart, *chart, error) {
+	what := "each held-out row"
+	a, p := actual, pred
+	if n := len(actual); n > maxPoints {
+		step := (n + maxPoints - 1) / maxPoints
+		a, p = make([]float64, 0, maxPoints), make([]float64, 0, maxPoints)
+		for i := 0; i < n; i += step {
+			a, p = append(a, actual[i]), append(p, pred[i])
 		}
-		win := c.Name == selected
-		out[i].Candidates = append(out[i].Candidates, candidate{Candidate: c, Params: params(c.Name, c.Params), Winner: win})
-		out[i].HasWinner = out[i].HasWinner || win
+		what = fmt.Sprintf("%d evenly spaced rows of the %d held-out rows", len(a), n)
 	}
-	for i := range out {
-		slices.SortStableFunc(out[i].Candidates, func(a, b candidate) int {
-			return cmp.Or(cmp.Compare(b.CVR2Mean, a.CVR2Mean), cmp.Compare(a.Name, b.Name))
-		})
+	sc, err := scatterChart("chart-scatter", "Scatter plot of the winner's predicted "+target+" against the actual "+target+" for "+what+", with the identity line of perfect prediction", target, a, p)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out
+	resid := make([]float64, len(actual))
+	for i := range resid {
+		resid[i] = actual[i] - pred[i]
+	}
+	lim := 0.0
+	for _, r := range finite(resid) {
+		lim = math.Max(lim, math.Abs(r))
+	}
+	step := niceStep(2 * lim / 40)
+	lim = math.Max(math.Ceil(lim/step)*step, step)
+	r, err := histogramChart("chart-residuals", fmt.Sprintf("Histogram of the residuals (actual minus predicted %s) of the held-out rows, from −%s to %s in bins of %s", target, round(lim), round(lim), round(step)),
+		"residual: actual − predicted "+target, resid, -lim, lim, step)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &sc, &r, nil
 }
 
-// params writes a candidate's parameters as "name=value", sorted by name.
-// A value the candidate's name spells out ("tree(criterion=poisson)")
-// is written as there: the name says "poisson" where the parameters hold
-// its code.
-func params(name string, p map[string]float64) string {
-	named := map[string]string{}
-	if i := strings.IndexByte(name, '('); i >= 0 && strings.HasSuffix(name, ")") {
-		for _, kv := range strings.Split(name[i+1:len(name)-1], ",") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				named[k] = v
-			}
-		}
+// importanceChart draws the largest maxBars importances.
+func importanceChart(imp []Importance, target string) (*chart, error) {
+	imp = imp[:min(len(imp), maxBars)]
+	names := make([]string, len(imp))
+	vals := make([]float64, len(imp))
+	for i, f := range imp {
+		names[i], vals[i] = f.Feature, f.MeanAbs
 	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
+	c, err := barChart("chart-importance", "Bar chart of each feature's mean absolute contribution to the predicted "+target+" over the held-out rows, largest first",
+		"mean |contribution| ("+target+")", names, vals)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		v, ok := named[k]
-		if !ok {
-			v = strconv.FormatFloat(p[k], 'g', -1, 64)
-		}
-		parts[i] = k + "=" + v
-	}
-	return strings.Join(parts, ", ")
+	return &c, nil
 }
 
 // num formats f with prec decimals; "—" stands for a number that does not
@@ -282,6 +256,23 @@ func num(f float64, prec int) string {
 	}
 	return s
 }
+
+// value formats a number of the data's own scale: two decimals, or four
+// significant digits in exponent form for the very large and the very
+// small; "—" for a number that does not exist.
+func value(f float64) string {
+	if a := math.Abs(f); a >= 1e9 || a != 0 && a < 0.01 {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return "—"
+		}
+		return strconv.FormatFloat(f, 'g', 4, 64)
+	}
+	return num(f, 2)
+}
+
+// round writes a bin edge or width: at most ten significant digits, so
+// that 3 × 0.1 reads 0.3.
+func round(f float64) string { return strconv.FormatFloat(f, 'g', 10, 64) }
 
 func levelLabel(level string) string {
 	if level == "" {

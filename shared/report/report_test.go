@@ -66,7 +66,7 @@ func sample(t *testing.T) (report.Input, *dataset.Table) {
 			Reason: "not worse than current version v0 on the same held-out rows: R² 0.8800 vs 0.8100",
 			Previous: &report.Previous{Version: "20250101T000000.000000000Z-ba9876543210", Test: &prevTest,
 				Metrics: &model.Metrics{Selected: "ridge(alpha=3)", CV: model.CV{Folds: 5, R2Mean: 0.8123, R2Std: 0.0321}, Test: metrics.Regression{R2: 0.8234, Rows: 77}}}},
-		Scores: report.ScoreSeries(tab),
+		Target: tab.Schema.Target, Numeric: report.NumericSeries(tab),
 		Actual: tab.Target, Predicted: pred,
 		Slices: sl, Importance: imp,
 	}, tab
@@ -109,9 +109,11 @@ func TestRenderHasEverySection(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, arcs(charts["chart-scatter"]), tab.Len(), "a circle per held-out row")
 	assert.Contains(t, charts["chart-scatter"], "stroke-dasharray", "the identity line")
-	assert.Contains(t, charts["chart-scatter"], "actual math score (points)")
-	assert.Contains(t, charts["chart-scatter"], "predicted math score (points)")
+	assert.Contains(t, charts["chart-scatter"], ">actual math score<", "the target by its own name")
+	assert.Contains(t, charts["chart-scatter"], ">predicted math score<")
+	assert.NotContains(t, s, "points", "no unit the data does not have")
 	assert.Equal(t, 3, arcs(charts["chart-families"]), "a dot per family")
+	assert.Contains(t, s, "k=5, weights=distance", "parameters by name")
 	assert.Equal(t, 7, fills(charts["chart-importance"], "#0072B2"), "a bar per feature")
 	for _, id := range []string{"chart-dist-reading_score", "chart-residuals"} {
 		assert.Greater(t, fills(charts[id], "#0072B2"), 3, "%s has bars", id)
@@ -122,7 +124,7 @@ func TestRenderHasEverySection(t *testing.T) {
 	winners := regexp.MustCompile(`<tr class="winner">.*?</tr>`).FindAllString(s, -1)
 	require.Len(t, winners, 1)
 	assert.Contains(t, winners[0], "★ winner")
-	assert.Contains(t, winners[0], "</span> ols</th>")
+	assert.Contains(t, winners[0], "</span> ols</td>")
 	assert.Equal(t, 1, strings.Count(s, "★ winner"))
 
 	// Every category's slice table lists every level.
@@ -249,13 +251,14 @@ func TestSlices(t *testing.T) {
 	assert.Equal(t, "g", got[0].Column)
 	lv := got[0].Levels
 	require.Len(t, lv, 4)
-	// Sorted levels, then the missing ones. Residuals: m −2, +3; f 0; missing −1.
-	assert.Equal(t, report.SliceLevel{Level: "f", Rows: 1, MAE: 0, Bias: 0}, lv[0])
-	assert.Equal(t, report.SliceLevel{Level: "m", Rows: 2, MAE: 2.5, Bias: 0.5}, lv[1])
-	assert.Equal(t, "x", lv[2].Level)
-	assert.Zero(t, lv[2].Rows)
-	assert.True(t, math.IsNaN(lv[2].MAE) && math.IsNaN(lv[2].Bias), "a level without rows has no error")
-	assert.Equal(t, report.SliceLevel{Level: "", Rows: 1, MAE: 1, Bias: -1}, lv[3])
+	// The largest slices first; ties by name, the missing rows after the
+	// levels. Residuals: m −2, +3; f 0; missing −1.
+	assert.Equal(t, report.SliceLevel{Level: "m", Rows: 2, MAE: 2.5, Bias: 0.5}, lv[0])
+	assert.Equal(t, report.SliceLevel{Level: "f", Rows: 1, MAE: 0, Bias: 0}, lv[1])
+	assert.Equal(t, report.SliceLevel{Level: "", Rows: 1, MAE: 1, Bias: -1}, lv[2])
+	assert.Equal(t, "x", lv[3].Level)
+	assert.Zero(t, lv[3].Rows)
+	assert.True(t, math.IsNaN(lv[3].MAE) && math.IsNaN(lv[3].Bias), "a level without rows has no error")
 
 	_, err = report.Slices(tab, []float64{1})
 	assert.Error(t, err, "too few predictions")

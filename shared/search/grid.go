@@ -188,6 +188,17 @@ func value(name string, v any) (float64, error) {
 	return 0, fmt.Errorf("parameter %s: value %v is neither a number nor a name", name, v)
 }
 
+// ParamValue writes parameter name's value v as candidate names spell
+// it: a criterion or a kNN weighting by its name ("squared_error",
+// "distance"), any other value as the shortest decimal that reads back
+// as v ("256", "0.1").
+func ParamValue(name string, v float64) string {
+	if names, ok := valueNames[name]; ok && v >= 0 && v < float64(len(names)) && v == math.Trunc(v) {
+		return names[int(v)]
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
 // Only keeps the named families (comma-separated; "all" keeps every one).
 func (g Grid) Only(families string) (Grid, error) {
 	if families == "" || families == "all" {
@@ -308,11 +319,7 @@ func product(pg map[string][]float64, names []string) []map[string]float64 {
 func spec(fam string, p map[string]float64, pg map[string][]float64) Spec {
 	var parts []string
 	for _, n := range slices.Sorted(maps.Keys(pg)) {
-		v := strconv.FormatFloat(p[n], 'g', -1, 64)
-		if names, ok := valueNames[n]; ok && p[n] >= 0 && int(p[n]) < len(names) && p[n] == math.Trunc(p[n]) {
-			v = names[int(p[n])]
-		}
-		parts = append(parts, n+"="+v)
+		parts = append(parts, n+"="+ParamValue(n, p[n]))
 	}
 	return Spec{Name: fam + "(" + strings.Join(parts, ",") + ")", Family: fam, Params: p}
 }
