@@ -60,6 +60,10 @@ func families(cs []model.Candidate, sk []Skipped, selected string) []family {
 	}
 	for _, c := range cs {
 		f := at(c.Family)
+		if c.Skipped != "" { // in metrics.json's list, not scored
+			f.Skipped = append(f.Skipped, skipped{Skipped: Skipped{Name: c.Name, Family: c.Family, Params: c.Params, Reason: c.Skipped}, Params: params(c.Params)})
+			continue
+		}
 		win := c.Name == selected
 		f.Rest = append(f.Rest, candidate{Candidate: c, Params: params(c.Params), Winner: win})
 		f.HasWinner = f.HasWinner || win
