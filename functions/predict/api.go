@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -104,11 +105,47 @@ func (a *api) currentServed() (*served, error) {
 	}
 }
 
-// predictResponse is the answer to one record; batchResponse to
-// {"instances": …}.
-type predictResponse struct {
-	MathScore    float64 `json:"math_score"`
-	ModelVersion string  `json:"model_version"`
+// targetAnswer is the answer to one record: the prediction keyed by the
+// model's target ({"math_score": 66.1, …} for the student model,
+// {"price": …} for a model of prices), then the members of rest, a struct
+// that encodes as a JSON object. batchResponse answers {"instances": …}.
+type targetAnswer struct {
+	target string
+	value  float64
+	rest   any
+}
+
+// versionOnly is the rest of a plain answer.
+type versionOnly struct {
+	ModelVersion string `json:"model_version"`
+}
+
+// answer is the answer to one record.
+func answer(target string, y float64, version string) targetAnswer {
+	return targetAnswer{target: target, value: y, rest: versionOnly{ModelVersion: version}}
+}
+
+// MarshalJSON writes {"<target>": value, rest's members…}, as
+// encoding/json would write a struct with those fields.
+func (a targetAnswer) MarshalJSON() ([]byte, error) {
+	k, err := json.Marshal(a.target)
+	if err != nil {
+		return nil, err
+	}
+	v, err := json.Marshal(a.value)
+	if err != nil {
+		return nil, err
+	}
+	r, err := json.Marshal(a.rest)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(k)+len(v)+len(r)+3)
+	b = append(append(append(append(b, '{'), k...), ':'), v...)
+	if len(r) > 2 { // rest has members: ,"model_version":…}
+		return append(append(b, ','), r[1:]...), nil
+	}
+	return append(b, '}'), nil
 }
 
 type batchResponse struct {
@@ -157,19 +194,19 @@ func (a *api) predict() http.HandlerFunc {
 				writeJSON(w, http.StatusOK, explainedBatch{Predictions: out, Explanations: ex, ModelVersion: l.Version})
 				return
 			}
-			writeJSON(w, http.StatusOK, explainedResponse{MathScore: out[0], ModelVersion: l.Version, explanation: ex[0]})
+			writeJSON(w, http.StatusOK, targetAnswer{target: fs.Target(), value: out[0], rest: explainedResponse{ModelVersion: l.Version, explanation: ex[0]}})
 			return
 		}
 		if req.Batch {
 			writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
 			return
 		}
-		writeJSON(w, http.StatusOK, predictResponse{MathScore: out[0], ModelVersion: l.Version})
+		writeJSON(w, http.StatusOK, answer(fs.Target(), out[0], l.Version))
 	}
 }
 
-// predictCSV answers a text/csv body: CSV with one math_score line per
-// record, or the JSON batch answer when the client accepts only JSON; with
+// predictCSV answers a text/csv body: CSV with a header naming the target,
+// then one prediction line per record, or the JSON batch answer when the client accepts only JSON; with
 // explain, each line also holds the baseline and the contributions.
 func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *request.Fields, body []byte, explain bool) {
 	rows, err := request.CSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
@@ -199,10 +236,11 @@ func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Lo
 	}
 	var buf []byte
 	if explain {
-		buf = appendExplainedCSV(make([]byte, 0, 64+len(out)*20*(2+len(l.Model.Features))), out, ex)
+		buf = appendExplainedCSV(make([]byte, 0, 64+len(out)*20*(2+len(l.Model.Features))), fs.Target(), out, ex)
 	} else {
-		buf = make([]byte, 0, len("math_score\n")+len(out)*20)
-		buf = append(buf, "math_score\n"...)
+		buf = make([]byte, 0, len(fs.Target())+1+len(out)*20)
+		buf = appendCSVField(buf, fs.Target())
+		buf = append(buf, '\n')
 		for _, y := range out {
 			buf = strconv.AppendFloat(buf, y, 'g', -1, 64)
 			buf = append(buf, '\n')
