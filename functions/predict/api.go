@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -108,44 +109,72 @@ func (a *api) currentServed() (*served, error) {
 // targetAnswer is the answer to one record: the prediction keyed by the
 // model's target ({"math_score": 66.1, …} for the student model,
 // {"price": …} for a model of prices), then the members of rest, a struct
-// that encodes as a JSON object. batchResponse answers {"instances": …}.
+// that encodes as a JSON object (nil: the model version alone).
+// batchResponse answers {"instances": …}.
 type targetAnswer struct {
-	target string
-	value  float64
-	rest   any
-}
-
-// versionOnly is the rest of a plain answer.
-type versionOnly struct {
-	ModelVersion string `json:"model_version"`
+	target  string
+	value   float64
+	version string
+	rest    any
 }
 
 // answer is the answer to one record.
 func answer(target string, y float64, version string) targetAnswer {
-	return targetAnswer{target: target, value: y, rest: versionOnly{ModelVersion: version}}
+	return targetAnswer{target: target, value: y, version: version}
 }
 
-// MarshalJSON writes {"<target>": value, rest's members…}, as
-// encoding/json would write a struct with those fields.
+// MarshalJSON writes {"<target>": value, "model_version": …} (or rest's
+// members after the value), byte for byte as encoding/json writes a
+// struct with those fields, in one buffer.
 func (a targetAnswer) MarshalJSON() ([]byte, error) {
-	k, err := json.Marshal(a.target)
-	if err != nil {
-		return nil, err
+	if math.IsNaN(a.value) || math.IsInf(a.value, 0) {
+		return nil, fmt.Errorf("prediction %v is not a JSON number", a.value)
 	}
-	v, err := json.Marshal(a.value)
-	if err != nil {
-		return nil, err
+	b := make([]byte, 0, 48+len(a.target)+len(a.version))
+	b = appendJSONString(append(b, '{'), a.target)
+	b = appendJSONFloat(append(b, ':'), a.value)
+	if a.rest == nil {
+		b = appendJSONString(append(b, `,"model_version":`...), a.version)
+		return append(b, '}'), nil
 	}
 	r, err := json.Marshal(a.rest)
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(k)+len(v)+len(r)+3)
-	b = append(append(append(append(b, '{'), k...), ':'), v...)
-	if len(r) > 2 { // rest has members: ,"model_version":…}
+	if len(r) > 2 { // rest has members
 		return append(append(b, ','), r[1:]...), nil
 	}
 	return append(b, '}'), nil
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64: the
+// shortest decimal, in exponent form below 1e-6 and from 1e21 on, with a
+// one-digit negative exponent unpadded.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: plain
+// printable ASCII as it is, anything else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 type batchResponse struct {
@@ -194,7 +223,7 @@ func (a *api) predict() http.HandlerFunc {
 				writeJSON(w, http.StatusOK, explainedBatch{Predictions: out, Explanations: ex, ModelVersion: l.Version})
 				return
 			}
-			writeJSON(w, http.StatusOK, targetAnswer{target: fs.Target(), value: out[0], rest: explainedResponse{ModelVersion: l.Version, explanation: ex[0]}})
+			writeJSON(w, http.StatusOK, targetAnswer{target: fs.Target(), value: out[0], version: l.Version, rest: explainedResponse{ModelVersion: l.Version, explanation: ex[0]}})
 			return
 		}
 		if req.Batch {
