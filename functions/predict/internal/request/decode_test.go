@@ -184,27 +184,25 @@ func FuzzDecodePredict(f *testing.F) {
 }
 
 func fuzzDecodePredict(t *testing.T, body []byte, fs *Fields) {
-	{
-		fast, fastOK := decodeRecordFast(body, fs)
-		req, err := decodePredict(body, fs, fuzzMaxBatch)
-		if fastOK {
-			// The fast path may only accept what the full decoder accepts,
-			// and must decode it the same.
-			if err != nil || req.Batch || len(req.Rows) != 1 || !rowsEqual([]features.Row{fast}, req.Rows) {
-				t.Fatalf("fast path accepted %q as %+v; full decoder: %+v, %v", body, fast, req.Rows, err)
-			}
+	fast, fastOK := decodeRecordFast(body, fs)
+	req, err := decodePredict(body, fs, fuzzMaxBatch)
+	if fastOK {
+		// The fast path may only accept what the full decoder accepts,
+		// and must decode it the same.
+		if err != nil || req.Batch || len(req.Rows) != 1 || !rowsEqual([]features.Row{fast}, req.Rows) {
+			t.Fatalf("fast path accepted %q as %+v; full decoder: %+v, %v", body, fast, req.Rows, err)
 		}
-		if err != nil {
-			checkDecodeError(t, err)
-			return
-		}
-		if len(req.Rows) == 0 || len(req.Rows) > fuzzMaxBatch || (!req.Batch && len(req.Rows) != 1) {
-			t.Fatalf("got %d rows (batch %v) accepted; want 1, or 1 to %d in a batch", len(req.Rows), req.Batch, fuzzMaxBatch)
-		}
-		checkDecodedRows(t, req.Rows, fs)
-		if !json.Valid(body) {
-			t.Fatalf("accepted %q, which is not valid JSON", body)
-		}
+	}
+	if err != nil {
+		checkDecodeError(t, err)
+		return
+	}
+	if len(req.Rows) == 0 || len(req.Rows) > fuzzMaxBatch || (!req.Batch && len(req.Rows) != 1) {
+		t.Fatalf("got %d rows (batch %v) accepted; want 1, or 1 to %d in a batch", len(req.Rows), req.Batch, fuzzMaxBatch)
+	}
+	checkDecodedRows(t, req.Rows, fs)
+	if !json.Valid(body) {
+		t.Fatalf("accepted %q, which is not valid JSON", body)
 	}
 }
 
@@ -238,18 +236,16 @@ func FuzzDecodeForm(f *testing.F) {
 }
 
 func fuzzForm(t *testing.T, values url.Values, fs *Fields) {
-	{
-		row, err := Form(values, fs)
-		if err != nil {
-			var ps features.Problems
-			if !errors.As(err, &ps) || len(ps) == 0 {
-				t.Fatalf("got error %v; want field problems", err)
-			}
-			checkDecodeError(t, err)
-			return
+	row, err := Form(values, fs)
+	if err != nil {
+		var ps features.Problems
+		if !errors.As(err, &ps) || len(ps) == 0 {
+			t.Fatalf("got error %v; want field problems", err)
 		}
-		checkDecodedRows(t, []features.Row{row}, fs)
+		checkDecodeError(t, err)
+		return
 	}
+	checkDecodedRows(t, []features.Row{row}, fs)
 }
 
 func FuzzDecodeInfer(f *testing.F) {
@@ -276,28 +272,26 @@ func FuzzDecodeInfer(f *testing.F) {
 }
 
 func fuzzInfer(t *testing.T, body []byte, fs *Fields) {
-	{
-		req, rows, err := Infer(body, fs, fuzzMaxBatch)
-		if err != nil {
-			checkDecodeError(t, err)
-			return
-		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
-		}
-		if fs.strict && len(req.Inputs) != len(fs.names) {
-			t.Fatalf("got %d inputs accepted; want %d", len(req.Inputs), len(fs.names))
-		}
-		for _, in := range req.Inputs {
-			if fs.fieldIndex([]byte(in.Name)) < 0 {
-				continue // an input the schema accepts and ignores
-			}
-			if len(in.Shape) == 0 || in.Shape[0] != int64(len(rows)) {
-				t.Fatalf("input %q has shape %v; want [%d] or [%d, 1] like the %d rows", in.Name, in.Shape, len(rows), len(rows), len(rows))
-			}
-		}
-		checkDecodedRows(t, rows, fs)
+	req, rows, err := Infer(body, fs, fuzzMaxBatch)
+	if err != nil {
+		checkDecodeError(t, err)
+		return
 	}
+	if len(rows) == 0 || len(rows) > fuzzMaxBatch {
+		t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
+	}
+	if fs.strict && len(req.Inputs) != len(fs.names) {
+		t.Fatalf("got %d inputs accepted; want %d", len(req.Inputs), len(fs.names))
+	}
+	for _, in := range req.Inputs {
+		if fs.fieldIndex([]byte(in.Name)) < 0 {
+			continue // an input the schema accepts and ignores
+		}
+		if len(in.Shape) == 0 || in.Shape[0] != int64(len(rows)) {
+			t.Fatalf("input %q has shape %v; want [%d] or [%d, 1] like the %d rows", in.Name, in.Shape, len(rows), len(rows), len(rows))
+		}
+	}
+	checkDecodedRows(t, rows, fs)
 }
 
 // oipRequestFor is oipRequest for a fuzz seed.

@@ -50,34 +50,32 @@ func FuzzCSVAnyHeader(f *testing.F) {
 
 func fuzzCSVAnyHeader(t *testing.T, body []byte, fs *Fields) {
 	s := fs.schema
-	{
-		rows, header, err := CSVAnyHeader(body, fs, s, fuzzMaxBatch)
-		if !header {
-			// The oracle: a headerless body reads as the schema's header
-			// and the body would.
-			hdr := strings.Join(fs.names, ",") + "\n"
-			want, werr := CSV(append([]byte(hdr), bytes.TrimPrefix(body, []byte("\uFEFF"))...), fs, s, fuzzMaxBatch)
-			if (err == nil) != (werr == nil) || (err == nil && !rowsEqual(rows, want)) {
-				t.Fatalf("headerless %q: got %v, %v; behind the header: %v, %v", body, rows, err, want, werr)
-			}
+	rows, header, err := CSVAnyHeader(body, fs, s, fuzzMaxBatch)
+	if !header {
+		// The oracle: a headerless body reads as the schema's header
+		// and the body would.
+		hdr := strings.Join(fs.names, ",") + "\n"
+		want, werr := CSV(append([]byte(hdr), bytes.TrimPrefix(body, []byte("\uFEFF"))...), fs, s, fuzzMaxBatch)
+		if (err == nil) != (werr == nil) || (err == nil && !rowsEqual(rows, want)) {
+			t.Fatalf("headerless %q: got %v, %v; behind the header: %v, %v", body, rows, err, want, werr)
 		}
-		if err != nil {
-			checkDecodeError(t, err)
-			var ps features.Problems
-			if errors.As(err, &ps) {
-				for _, p := range ps {
-					if p.Line < 0 {
-						t.Fatalf("problem %+v on a negative line", p)
-					}
+	}
+	if err != nil {
+		checkDecodeError(t, err)
+		var ps features.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				if p.Line < 0 {
+					t.Fatalf("problem %+v on a negative line", p)
 				}
 			}
-			return
 		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
-		}
-		checkCSVRows(t, rows, fs)
+		return
 	}
+	if len(rows) == 0 || len(rows) > fuzzMaxBatch {
+		t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
+	}
+	checkCSVRows(t, rows, fs)
 }
 
 // rowsEqual compares rows, NaN equal to NaN.
@@ -122,20 +120,18 @@ func FuzzInstances(f *testing.F) {
 }
 
 func fuzzInstances(t *testing.T, body []byte, fs *Fields) {
-	{
-		rows, err := Instances(body, fs, fuzzMaxBatch)
-		if err != nil {
-			checkDecodeError(t, err)
-			return
-		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
-		}
-		checkDecodedRows(t, rows, fs)
-		// Records go through the general decoder unchanged.
-		if req, err := decodePredict(body, fs, fuzzMaxBatch); err == nil && !rowsEqual(req.Rows, rows) {
-			t.Fatalf("%q: Instances %v; decodePredict %v", body, rows, req.Rows)
-		}
+	rows, err := Instances(body, fs, fuzzMaxBatch)
+	if err != nil {
+		checkDecodeError(t, err)
+		return
+	}
+	if len(rows) == 0 || len(rows) > fuzzMaxBatch {
+		t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
+	}
+	checkDecodedRows(t, rows, fs)
+	// Records go through the general decoder unchanged.
+	if req, err := decodePredict(body, fs, fuzzMaxBatch); err == nil && !rowsEqual(req.Rows, rows) {
+		t.Fatalf("%q: Instances %v; decodePredict %v", body, rows, req.Rows)
 	}
 }
 
