@@ -300,3 +300,21 @@ func TestGenericFastPathMatchesGeneral(t *testing.T) {
 	_, _, b := serve(t, h, "POST", "/predict", "application/json", escaped)
 	assert.True(t, bytes.Equal(a, b), "%s\n%s", a, b)
 }
+
+// Categories fold ASCII case only: the long s and the Kelvin sign name no
+// level (the student schema refuses them; Unicode folding once took them).
+func TestStudentCategoriesFoldASCIIOnly(t *testing.T) {
+	h, _ := studentHandler(t)
+	for _, v := range []string{"ſtandard", "\u212Aing"} {
+		field := "lunch"
+		if strings.HasSuffix(v, "ing") {
+			field = "test_preparation_course"
+			v = "\u212Aone" // "Kone": no level
+		}
+		status, _, body := serve(t, h, "POST", "/predict", "application/json", withField(t, field, mustJSON(t, v)))
+		require.Equal(t, http.StatusBadRequest, status, "%s", body)
+		assert.Contains(t, string(body), "unknown category")
+	}
+	status, _, body := serve(t, h, "POST", "/predict", "application/json", withField(t, "lunch", `"STANDARD"`))
+	require.Equal(t, http.StatusOK, status, "ASCII case folds: %s", body)
+}
