@@ -201,9 +201,10 @@ func (fs *Fields) category(f *field, path, text string, row features.Row) *featu
 }
 
 // categoryBytes is category for text still in a request's bytes: a level
-// given exactly is stored without copying the request.
+// it names is stored as the level's own string, without copying the
+// request.
 func (fs *Fields) categoryBytes(f *field, path string, text []byte, row features.Row) *features.Problem {
-	if l, ok := fs.level(f, text); ok {
+	if l, ok := fs.levelOf(f, text); ok {
 		row.Cat[f.slot] = l
 		return nil
 	}
@@ -232,6 +233,16 @@ func number(f *field, path, text string, row features.Row) *features.Problem {
 	}
 	row.Num[f.slot] = v
 	return nil
+}
+
+// numberBytes is number for text still in a request's bytes: a plain
+// number within the bounds is read without copying the request.
+func numberBytes(f *field, path string, text []byte, row features.Row) *features.Problem {
+	if v, err := dataset.ParseNumber(string(text)); err == nil && f.num.InRange(v) {
+		row.Num[f.slot] = v
+		return nil
+	}
+	return number(f, path, string(text), row)
 }
 
 // inBounds checks a number against the column's declared bounds.

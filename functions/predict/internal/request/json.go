@@ -222,7 +222,9 @@ func (d *strict) value(idx int, key string, at int, row features.Row) error {
 		return nil
 	}
 	f := &d.fs.fields[idx]
-	if p := d.fs.jsonValue(f, fieldPath(at, f.name), raw, &d.text, row); p != nil {
+	// The path in a batch ("instances[3].sqft") is made only for a problem.
+	if p := d.fs.jsonValue(f, f.name, raw, &d.text, row); p != nil {
+		p.Field = fieldPath(at, f.name)
 		d.ps = append(d.ps, *p)
 	}
 	return nil
@@ -237,12 +239,18 @@ func (fs *Fields) jsonValue(f *field, path string, raw jsontext.Value, buf *[]by
 	switch k := raw.Kind(); {
 	case k == '"' && (f.kind != dataset.Numeric || !fs.strict):
 		v := unquote(buf, raw)
-		if f.kind == dataset.Category {
+		switch f.kind {
+		case dataset.Category:
 			return fs.categoryBytes(f, path, v, row)
+		case dataset.Numeric:
+			return numberBytes(f, path, v, row)
 		}
-		return fs.set(f, path, string(v), row)
+		if plainDate(f, v, row) {
+			return nil
+		}
+		return date(f, path, string(v), row)
 	case k == '0' && f.kind == dataset.Numeric:
-		return number(f, path, string(raw), row)
+		return numberBytes(f, path, raw, row)
 	case !fs.strict && (k == '0' || k == 't' || k == 'f') && f.kind == dataset.Category:
 		return fs.categoryBytes(f, path, raw, row)
 	case !fs.strict && k == 'n':
