@@ -173,7 +173,7 @@ func setMissing(f *field, row features.Row) {
 // says so, else kept as given, which the model imputes and drift counts
 // as unseen.
 func (fs *Fields) category(f *field, path, text string, row features.Row) *features.Problem {
-	if l, ok := f.exact[text]; ok {
+	if l, ok := exactLevel(f, text); ok {
 		row.Cat[f.slot] = l
 		return nil
 	}
@@ -198,6 +198,21 @@ func (fs *Fields) category(f *field, path, text string, row features.Row) *featu
 	}
 	row.Cat[f.slot] = strings.Clone(t)
 	return nil
+}
+
+// exactLevel is level for a string: a few levels are found faster by
+// comparing than by hashing.
+func exactLevel(f *field, v string) (string, bool) {
+	if levels := f.cat.Levels; len(levels) <= 8 && len(f.cat.Folded) == 0 {
+		for _, l := range levels {
+			if l == v {
+				return l, true
+			}
+		}
+		return "", false
+	}
+	l, ok := f.exact[v]
+	return l, ok
 }
 
 // categoryBytes is category for text still in a request's bytes: a level
