@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -111,11 +113,75 @@ func (a *api) currentServed() (*served, error) {
 	}
 }
 
-// predictResponse is the answer to one record; batchResponse to
-// {"instances": …}.
-type predictResponse struct {
-	MathScore    float64 `json:"math_score"`
-	ModelVersion string  `json:"model_version"`
+// targetAnswer is the answer to one record: the prediction keyed by the
+// model's target ({"math_score": 66.1, …} for the student model,
+// {"price": …} for a model of prices), then the members of rest, a struct
+// that encodes as a JSON object (nil: the model version alone).
+// batchResponse answers {"instances": …}.
+type targetAnswer struct {
+	target  string
+	value   float64
+	version string
+	rest    any
+}
+
+// answer is the answer to one record.
+func answer(target string, y float64, version string) targetAnswer {
+	return targetAnswer{target: target, value: y, version: version}
+}
+
+// MarshalJSON writes {"<target>": value, "model_version": …} (or rest's
+// members after the value), byte for byte as encoding/json writes a
+// struct with those fields, in one buffer.
+func (a targetAnswer) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(a.value) || math.IsInf(a.value, 0) {
+		return nil, fmt.Errorf("prediction %v is not a JSON number", a.value)
+	}
+	b := make([]byte, 0, 48+len(a.target)+len(a.version))
+	b = appendJSONString(append(b, '{'), a.target)
+	b = appendJSONFloat(append(b, ':'), a.value)
+	if a.rest == nil {
+		b = appendJSONString(append(b, `,"model_version":`...), a.version)
+		return append(b, '}'), nil
+	}
+	r, err := json.Marshal(a.rest)
+	if err != nil {
+		return nil, err
+	}
+	if len(r) > 2 { // rest has members
+		return append(append(b, ','), r[1:]...), nil
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64: the
+// shortest decimal, in exponent form below 1e-6 and from 1e21 on, with a
+// one-digit negative exponent unpadded.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: plain
+// printable ASCII as it is, anything else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
 }
 
 type batchResponse struct {
@@ -166,19 +232,19 @@ func (a *api) predict() http.HandlerFunc {
 				writeJSON(w, http.StatusOK, explainedBatch{Predictions: out, Explanations: ex, ModelVersion: l.Version})
 				return
 			}
-			writeJSON(w, http.StatusOK, explainedResponse{MathScore: out[0], ModelVersion: l.Version, explanation: ex[0]})
+			writeJSON(w, http.StatusOK, targetAnswer{target: fs.Target(), value: out[0], version: l.Version, rest: explainedResponse{ModelVersion: l.Version, explanation: ex[0]}})
 			return
 		}
 		if req.Batch {
 			writeJSON(w, http.StatusOK, batchResponse{Predictions: out, ModelVersion: l.Version})
 			return
 		}
-		writeJSON(w, http.StatusOK, predictResponse{MathScore: out[0], ModelVersion: l.Version})
+		writeJSON(w, http.StatusOK, answer(fs.Target(), out[0], l.Version))
 	}
 }
 
-// predictCSV answers a text/csv body: CSV with one math_score line per
-// record, or the JSON batch answer when the client accepts only JSON; with
+// predictCSV answers a text/csv body: CSV with a header naming the target,
+// then one prediction line per record, or the JSON batch answer when the client accepts only JSON; with
 // explain, each line also holds the baseline and the contributions.
 func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Loaded, fs *request.Fields, body []byte, explain bool) {
 	rows, err := request.CSV(body, fs, l.Model.Schema(), a.limits.MaxBatch)
@@ -208,10 +274,11 @@ func (a *api) predictCSV(w http.ResponseWriter, r *http.Request, l *predictor.Lo
 	}
 	var buf []byte
 	if explain {
-		buf = appendExplainedCSV(make([]byte, 0, 64+len(out)*20*(2+len(l.Model.Features))), out, ex)
+		buf = appendExplainedCSV(make([]byte, 0, 64+len(out)*20*(2+len(l.Model.Features))), fs.Target(), out, ex)
 	} else {
-		buf = make([]byte, 0, len("math_score\n")+len(out)*20)
-		buf = append(buf, "math_score\n"...)
+		buf = make([]byte, 0, len(fs.Target())+1+len(out)*20)
+		buf = appendCSVField(buf, fs.Target())
+		buf = append(buf, '\n')
 		for _, y := range out {
 			buf = strconv.AppendFloat(buf, y, 'g', -1, 64)
 			buf = append(buf, '\n')

@@ -77,7 +77,7 @@ func loadConfig(cmd string, args []string, getenv func(string) string, stderr io
 		fs.StringVar(&cfg.Event, "event", "", "event JSON file, or - for stdin")
 	case "batch":
 		fs.StringVar(&cfg.In, "in", "", "input CSV: a path, file://PATH, s3://BUCKET/KEY or - for stdin")
-		fs.StringVar(&cfg.Out, "out", "", "output CSV (the input plus math_score): a path, file://PATH or s3://BUCKET/KEY, which appears only when the job succeeds, or - for stdout, which streams")
+		fs.StringVar(&cfg.Out, "out", "", "output CSV (the input plus the prediction column: the target, or predicted_<target> when the input has it): a path, file://PATH or s3://BUCKET/KEY, which appears only when the job succeeds, or - for stdout, which streams")
 		fs.StringVar(&cfg.Errs, "errors", "", "write bad rows here with their reasons and go on (default: the first bad row stops the job)")
 	default:
 		fs.StringVar(&cfg.BatchPrefix, "out", cfg.BatchPrefix, "s3://BUCKET/PREFIX where an S3-triggered batch writes under Lambda (env BATCH_OUTPUT_PREFIX)")

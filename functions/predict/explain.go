@@ -86,12 +86,11 @@ func (c contributions) MarshalJSON() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// explainedResponse answers one record with ?explain=true;
-// explainedBatch answers {"instances": …} (and a CSV body asking for
-// JSON).
+// explainedResponse answers one record with ?explain=true, after the
+// prediction keyed by the target (targetAnswer); explainedBatch answers
+// {"instances": …} (and a CSV body asking for JSON).
 type explainedResponse struct {
-	MathScore    float64 `json:"math_score"`
-	ModelVersion string  `json:"model_version"`
+	ModelVersion string `json:"model_version"`
 	explanation
 }
 
@@ -172,10 +171,10 @@ func featureNames(m *model.Model) []string {
 	return names
 }
 
-// appendExplainedCSV writes the CSV answer with ?explain=true: math_score,
+// appendExplainedCSV writes the CSV answer with ?explain=true: the target,
 // baseline, then one FEATURE_contribution column per feature.
-func appendExplainedCSV(buf []byte, out []float64, ex []explanation) []byte {
-	buf = append(buf, "math_score,baseline"...)
+func appendExplainedCSV(buf []byte, target string, out []float64, ex []explanation) []byte {
+	buf = append(appendCSVField(buf, target), ",baseline"...)
 	if len(ex) > 0 {
 		for _, name := range ex[0].Contributions.names {
 			buf = append(buf, ',')

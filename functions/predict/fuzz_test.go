@@ -41,12 +41,19 @@ func FuzzHandler(f *testing.F) {
 		`{"instances":[` + strings.Repeat(referenceJSON+",", fuzzMaxBatch) + referenceJSON + `]}`,
 		`null`,
 		"\xff\xfe",
+		`{"id":"A1","zip":95823,"grade":"fair","sqft":1500.5,"balance":-250,"listed":"2024-03-01","price":5000}`,
+		`{"zip":"99999","sqft":"1e3","listed":null}`,
+		`{"instances":[{},{"grade":" FAIR ","listed":"2024-02-30"}]}`,
 	} {
 		f.Add([]byte(s))
 	}
 	h, version := fuzzServer(f, 64<<10)
+	// The same bodies to a model of another table, whose schema was
+	// inferred: it answers with its target's name.
+	gh, _ := genericServer(f, true, Limits{MaxBody: 64 << 10, MaxBatch: fuzzMaxBatch})
 
 	f.Fuzz(func(t *testing.T, body []byte) {
+		fuzzGeneric(t, gh, body)
 		r := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
@@ -75,4 +82,29 @@ func FuzzHandler(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzGeneric posts body to the generic model's handler: never a 5xx, a
+// JSON error on every refusal, and on a 200 the prediction keyed by the
+// target, price (or predictions).
+func fuzzGeneric(t *testing.T, h http.Handler, body []byte) {
+	r := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code >= 500 {
+		t.Fatalf("generic model, POST /predict %q: got status %d; want < 500: %s", body, w.Code, w.Body)
+	}
+	var resp struct {
+		Error       *string  `json:"error"`
+		Price       *float64 `json:"price"`
+		Predictions []float64
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp), "generic model, POST /predict %q: got body %q; want JSON", body, w.Body)
+	if w.Code == http.StatusOK && resp.Price == nil && resp.Predictions == nil {
+		t.Fatalf("generic model, POST /predict %q: got 200 %s without a price", body, w.Body)
+	}
+	if w.Code != http.StatusOK && (resp.Error == nil || *resp.Error == "") {
+		t.Fatalf("generic model, POST /predict %q: got %d %s without an error", body, w.Code, w.Body)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/studentperf/studentperf/functions/predict/internal/request"
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 )
 
@@ -64,22 +65,24 @@ func (a *api) oipModel() http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		l, _, err := a.current()
+		l, fs, err := a.current()
 		if err != nil {
 			writeError(w, err)
 			return
 		}
+		// One input per input field: BYTES for categories and dates (ISO
+		// 8601 strings), FP64 for numbers.
 		var inputs []oipTensorMeta
-		for _, f := range l.Model.Features {
+		for _, in := range fs.Inputs() {
 			dt := "FP64"
-			if f.Kind == "category" {
+			if in.Kind != dataset.Numeric {
 				dt = "BYTES"
 			}
-			inputs = append(inputs, oipTensorMeta{Name: f.Name, Datatype: dt, Shape: []int64{-1}})
+			inputs = append(inputs, oipTensorMeta{Name: in.Name, Datatype: dt, Shape: []int64{-1}})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"name": a.pred.Name(), "versions": []string{l.Version}, "platform": "studentperf-go",
-			"inputs": inputs, "outputs": []oipTensorMeta{{Name: request.OIPOutput, Datatype: "FP64", Shape: []int64{-1}}},
+			"inputs": inputs, "outputs": []oipTensorMeta{{Name: fs.Target(), Datatype: "FP64", Shape: []int64{-1}}},
 		})
 	}
 }
@@ -126,7 +129,7 @@ func (a *api) oipInfer() http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusOK, oipInferResponse{
 			ModelName: a.pred.Name(), ModelVersion: l.Version, ID: req.ID,
-			Outputs: []oipOutputTensor{{Name: request.OIPOutput, Shape: []int64{int64(len(out))}, Datatype: "FP64", Data: out}},
+			Outputs: []oipOutputTensor{{Name: fs.Target(), Shape: []int64{int64(len(out))}, Datatype: "FP64", Data: out}},
 		})
 	}
 }

@@ -80,7 +80,7 @@ func (a *api) invocations() http.HandlerFunc {
 func writePredictions(w http.ResponseWriter, l *predictor.Loaded, mt string, preds []float64, batch, header bool) {
 	if mt == mediaJSON {
 		if !batch {
-			writeJSON(w, http.StatusOK, predictResponse{MathScore: preds[0], ModelVersion: l.Version})
+			writeJSON(w, http.StatusOK, answer(l.Model.Target, preds[0], l.Version))
 			return
 		}
 		writeJSON(w, http.StatusOK, batchResponse{Predictions: preds, ModelVersion: l.Version})
@@ -88,7 +88,7 @@ func writePredictions(w http.ResponseWriter, l *predictor.Loaded, mt string, pre
 	}
 	buf := make([]byte, 0, len(l.Model.Target)+1+len(preds)*20)
 	if header {
-		buf = append(buf, l.Model.Target...)
+		buf = appendCSVField(buf, l.Model.Target)
 		buf = append(buf, '\n')
 	}
 	for _, y := range preds {

@@ -1,6 +1,6 @@
 // Package batch scores CSV files with a model, in constant memory: records
-// stream in through dataset's RowReader and out, with a math_score column
-// added, through encoding/csv. Bad rows either stop the job (naming the
+// stream in through dataset's RowReader (in the model's own schema) and
+// out, with the prediction column added (see OutputColumn), through encoding/csv. Bad rows either stop the job (naming the
 // line, column and value) or go to an errors file with their reasons while
 // the job goes on. Outputs appear only when the whole job succeeded (see
 // Create).
@@ -24,13 +24,15 @@ import (
 	"github.com/studentperf/studentperf/shared/model"
 )
 
-// Column is the name of the score column added to every row; PredColumn
-// is used instead when the input already has a math_score column (the
-// actual scores of a labelled file), so neither hides the other.
-const (
-	Column     = "math_score"
-	PredColumn = "predicted_math_score"
-)
+// OutputColumn names the prediction column added to every row: the
+// model's target, or predicted_<target> when the input's header already
+// has the target column (a labelled file), so neither hides the other.
+func OutputColumn(target string, header []string) string {
+	if slices.Contains(header, target) {
+		return "predicted_" + target
+	}
+	return target
+}
 
 // Options configures Score.
 type Options struct {
@@ -67,7 +69,7 @@ var ErrBadRow = errors.New("batch: bad row")
 func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Options) (Result, error) {
 	var res Result
 	s := m.Schema()
-	s.Target = "" // a target column in the input is neither needed nor checked
+	s.Target = "" // a target column in the input is neither needed nor checked: an extra column
 	rr, err := dataset.NewRowReader(r, s)
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrBadRow, err)
@@ -76,10 +78,7 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		rr.SetLine(o.Lines)
 	}
 	header := rr.Header()
-	col := Column
-	if slices.Contains(header, Column) {
-		col = PredColumn
-	}
+	col := OutputColumn(m.Target, header)
 	// Rows are appended to buf as CSV (quoted as encoding/csv would) and
 	// written out in large pieces.
 	buf := make([]byte, 0, 128<<10)

@@ -51,7 +51,7 @@ func TestScoreKeepsTheRowsAndAddsTheModelsScore(t *testing.T) {
 
 	inRecs, outRecs := readCSV(t, in), readCSV(t, out.Bytes())
 	require.Len(t, outRecs, len(inRecs))
-	assert.Equal(t, append(inRecs[0], batch.PredColumn), outRecs[0], "a labelled input keeps its math_score; the prediction gets its own column")
+	assert.Equal(t, append(inRecs[0], "predicted_math_score"), outRecs[0], "a labelled input keeps its math_score; the prediction gets its own column")
 	tab, err := dataset.Read(bytes.NewReader(in), m.Schema())
 	require.NoError(t, err)
 	want, err := m.PredictTable(tab)
@@ -109,7 +109,7 @@ func TestBadRowsGoToTheErrorsFile(t *testing.T) {
 	require.NoError(t, err)
 	outRecs := readCSV(t, b)
 	require.Len(t, outRecs, 3)
-	assert.Equal(t, batch.Column, outRecs[0][7])
+	assert.Equal(t, "math_score", outRecs[0][7])
 	assert.Equal(t, "female", outRecs[1][0])
 	assert.Equal(t, "male", outRecs[2][0])
 }

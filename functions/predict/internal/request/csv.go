@@ -17,8 +17,9 @@ const maxCSVProblems = 1000
 // any order, extra columns ignored), then one record a line. It is the
 // reader training and predict batch use (dataset.RowReader), so the same
 // tolerance and messages apply; an empty cell is a missing value, imputed
-// as in training. Every problem of every row is reported at once, each
-// with its line.
+// as in training. Categories go through the same rule as JSON's
+// (Fields.category). Every problem of every row is reported at once,
+// each with its line.
 func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Row, error) {
 	s.Target = ""
 	rr, err := dataset.NewRowReader(bytes.NewReader(body), s)
@@ -32,12 +33,6 @@ func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Ro
 		cats     = make([]string, 0, lines*fs.nCat)
 		nums     = make([]float64, 0, lines*fs.nNum)
 	)
-	catNames := make([]string, 0, fs.nCat)
-	for _, n := range fs.names {
-		if fs.slot[n] >= 0 {
-			catNames = append(catNames, n)
-		}
-	}
 	for {
 		rec, err := rr.Next()
 		if err == io.EOF {
@@ -52,22 +47,24 @@ func CSV(body []byte, fs *Fields, s dataset.Schema, maxBatch int) ([]features.Ro
 		for _, p := range rec.Problems {
 			problems = append(problems, features.Problem{Line: p.Line, Field: p.Column, Value: features.Clip(p.Value), Reason: p.Reason})
 		}
-		for slot, v := range rec.Cat {
-			if v == "" {
-				continue // missing: imputed
+		n := len(cats)
+		cats = append(cats, rec.Cat...)
+		nums = append(nums, rec.Num...)
+		row := features.Row{Cat: cats[n:len(cats):len(cats)], Num: nums[len(nums)-len(rec.Num):]}
+		for i := range fs.fields {
+			f := &fs.fields[i]
+			if f.kind != dataset.Category || row.Cat[f.slot] == "" {
+				continue // numbers and dates the reader has read; a missing category is imputed
 			}
-			if _, ok := fs.tr.Categorical[slot].Lookup(v); !ok {
-				problems = append(problems, features.Problem{Line: rec.Line, Field: catNames[slot], Value: features.Clip(v),
-					Reason: "unknown category", Allowed: fs.tr.Categorical[slot].Levels})
+			if p := fs.category(f, f.name, row.Cat[f.slot], row); p != nil {
+				p.Line = rec.Line
+				problems = append(problems, *p)
 			}
 		}
 		if len(problems) >= maxCSVProblems {
 			break
 		}
-		n := len(cats)
-		cats = append(cats, rec.Cat...)
-		nums = append(nums, rec.Num...)
-		rows = append(rows, features.Row{Cat: cats[n:len(cats):len(cats)], Num: nums[len(nums)-len(rec.Num):]})
+		rows = append(rows, row)
 	}
 	if len(problems) > 0 {
 		return nil, problems

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/model"
 	"github.com/studentperf/studentperf/shared/testkit/modeltest"
@@ -63,22 +64,77 @@ func fuzzFields(f *testing.F) *Fields {
 	return NewFields(fuzzModel(f))
 }
 
-// checkDecodedRows checks what a decoder accepted: every category given
-// and every score a number in [0, 100].
+// genericFields is the field mapping of a model whose schema was inferred
+// from a generated table (modeltest.GenericCSV: a zip code category, a
+// text category, numbers in the thousands and negative, a date, an
+// ignored ID, the target price).
+func genericFields(tb testing.TB) *Fields {
+	tb.Helper()
+	m, _ := modeltest.GenericModel(tb, "price", true)
+	return NewFields(m)
+}
+
+// bothFields are the student and the generic model's field mappings: the
+// fuzz targets decode every input with each.
+func bothFields(f *testing.F) []*Fields {
+	f.Helper()
+	return []*Fields{fuzzFields(f), genericFields(f)}
+}
+
+// genericJSON is a whole row of the generic table as a record.
+const genericJSON = `{"id":"A00001","zip":95823,"grade":"fair","sqft":1500.5,"balance":-250,"listed":"2024-03-01","price":5000}`
+
+// checkDecodedRows checks what a decoder accepted, by the schema's rules:
+// a category is a level (or, where the schema reads unseen levels as
+// missing, any text that is not a missing marker), or missing where the
+// field is not required (csv: missing is imputed whatever the schema);
+// a number is missing likewise, else finite and within the column's
+// bounds; a date's parts are all missing or all numbers.
 func checkDecodedRows(t *testing.T, rows []features.Row, fs *Fields) {
+	t.Helper()
+	checkRows(t, rows, fs, false)
+}
+
+func checkRows(t *testing.T, rows []features.Row, fs *Fields, csv bool) {
 	t.Helper()
 	for i, r := range rows {
 		if len(r.Cat) != fs.nCat || len(r.Num) != fs.nNum {
-			t.Fatalf("row %d: got %d categories and %d scores; want %d and %d", i, len(r.Cat), len(r.Num), fs.nCat, fs.nNum)
+			t.Fatalf("row %d: got %d categories and %d numbers; want %d and %d", i, len(r.Cat), len(r.Num), fs.nCat, fs.nNum)
 		}
-		for j, c := range r.Cat {
-			if strings.TrimSpace(c) == "" {
-				t.Fatalf("row %d: got empty category %d accepted", i, j)
-			}
-		}
-		for j, v := range r.Num {
-			if math.IsNaN(v) || v < features.MinScore || v > features.MaxScore {
-				t.Fatalf("row %d: got score %d = %v accepted; want a number in [0, 100]", i, j, v)
+		for _, f := range fs.fields {
+			switch f.kind {
+			case dataset.Category:
+				c := r.Cat[f.slot]
+				if c == "" {
+					if f.required && !csv {
+						t.Fatalf("row %d: required %s missing", i, f.name)
+					}
+					continue
+				}
+				if _, ok := f.cat.Known(c); !ok && (!f.cat.UnknownMissing() || dataset.IsMissing(dataset.TrimCell(c))) {
+					t.Fatalf("row %d: %s = %q accepted", i, f.name, c)
+				}
+			case dataset.Numeric:
+				v := r.Num[f.slot]
+				if math.IsNaN(v) {
+					if f.required && !csv {
+						t.Fatalf("row %d: required %s missing", i, f.name)
+					}
+					continue
+				}
+				if math.IsInf(v, 0) || !f.num.InRange(v) {
+					t.Fatalf("row %d: %s = %v accepted; want a finite number %s", i, f.name, v, f.num.Column().BoundsText())
+				}
+			case dataset.Date:
+				nan := 0
+				for _, s := range f.partSlot {
+					if math.IsNaN(r.Num[s]) {
+						nan++
+					}
+				}
+				if nan != 0 && nan != len(f.partSlot) {
+					t.Fatalf("row %d: date %s partly missing: %v", i, f.name, r.Num)
+				}
 			}
 		}
 	}
@@ -108,32 +164,46 @@ func FuzzDecodePredict(f *testing.F) {
 		`[` + referenceJSON + `]`,
 		``,
 		`{"reading_score":[[[[[[[]]]]]]]}`,
+		genericJSON,
+		`{"instances":[` + genericJSON + `,{}]}`,
+		strings.Replace(genericJSON, `95823`, `"95823"`, 1),
+		strings.Replace(genericJSON, `1500.5`, `"heavy"`, 1),
+		strings.Replace(genericJSON, `2024-03-01`, `2024-02-30`, 1),
+		strings.Replace(genericJSON, `"fair"`, `null`, 1),
+		strings.Replace(genericJSON, `"fair"`, `"NA"`, 1),
+		strings.Replace(genericJSON, `-250`, `"-2.5e2"`, 1),
 	} {
 		f.Add([]byte(s))
 	}
-	fs := fuzzFields(f)
+	both := bothFields(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		fast, fastOK := decodeRecordFast(body, fs)
-		req, err := decodePredict(body, fs, fuzzMaxBatch)
-		if fastOK {
-			// The fast path may only accept what the full decoder accepts,
-			// and must decode it the same.
-			if err != nil || req.Batch || len(req.Rows) != 1 || !slices.Equal(fast.Cat, req.Rows[0].Cat) || !slices.Equal(fast.Num, req.Rows[0].Num) {
-				t.Fatalf("fast path accepted %q as %+v; full decoder: %+v, %v", body, fast, req.Rows, err)
-			}
-		}
-		if err != nil {
-			checkDecodeError(t, err)
-			return
-		}
-		if len(req.Rows) == 0 || len(req.Rows) > fuzzMaxBatch || (!req.Batch && len(req.Rows) != 1) {
-			t.Fatalf("got %d rows (batch %v) accepted; want 1, or 1 to %d in a batch", len(req.Rows), req.Batch, fuzzMaxBatch)
-		}
-		checkDecodedRows(t, req.Rows, fs)
-		if !json.Valid(body) {
-			t.Fatalf("accepted %q, which is not valid JSON", body)
+		for _, fs := range both {
+			fuzzDecodePredict(t, body, fs)
 		}
 	})
+}
+
+func fuzzDecodePredict(t *testing.T, body []byte, fs *Fields) {
+	fast, fastOK := decodeRecordFast(body, fs)
+	req, err := decodePredict(body, fs, fuzzMaxBatch)
+	if fastOK {
+		// The fast path may only accept what the full decoder accepts,
+		// and must decode it the same.
+		if err != nil || req.Batch || len(req.Rows) != 1 || !rowsEqual([]features.Row{fast}, req.Rows) {
+			t.Fatalf("fast path accepted %q as %+v; full decoder: %+v, %v", body, fast, req.Rows, err)
+		}
+	}
+	if err != nil {
+		checkDecodeError(t, err)
+		return
+	}
+	if len(req.Rows) == 0 || len(req.Rows) > fuzzMaxBatch || (!req.Batch && len(req.Rows) != 1) {
+		t.Fatalf("got %d rows (batch %v) accepted; want 1, or 1 to %d in a batch", len(req.Rows), req.Batch, fuzzMaxBatch)
+	}
+	checkDecodedRows(t, req.Rows, fs)
+	if !json.Valid(body) {
+		t.Fatalf("accepted %q, which is not valid JSON", body)
+	}
 }
 
 func FuzzDecodeForm(f *testing.F) {
@@ -148,26 +218,34 @@ func FuzzDecodeForm(f *testing.F) {
 		"gender=&ethnicity=%20",
 		"",
 		"%zz=1",
+		"zip=95823&grade=fair&sqft=1500.5&balance=-250&listed=2024-03-01&id=A1",
+		"zip=99999&sqft=heavy&listed=soon",
 	} {
 		f.Add([]byte(s))
 	}
-	fs := fuzzFields(f)
+	both := bothFields(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		values, err := url.ParseQuery(string(body))
 		if err != nil {
 			return
 		}
-		row, err := Form(values, fs)
-		if err != nil {
-			var ps features.Problems
-			if !errors.As(err, &ps) || len(ps) == 0 {
-				t.Fatalf("got error %v; want field problems", err)
-			}
-			checkDecodeError(t, err)
-			return
+		for _, fs := range both {
+			fuzzForm(t, values, fs)
 		}
-		checkDecodedRows(t, []features.Row{row}, fs)
 	})
+}
+
+func fuzzForm(t *testing.T, values url.Values, fs *Fields) {
+	row, err := Form(values, fs)
+	if err != nil {
+		var ps features.Problems
+		if !errors.As(err, &ps) || len(ps) == 0 {
+			t.Fatalf("got error %v; want field problems", err)
+		}
+		checkDecodeError(t, err)
+		return
+	}
+	checkDecodedRows(t, []features.Row{row}, fs)
 }
 
 func FuzzDecodeInfer(f *testing.F) {
@@ -180,29 +258,40 @@ func FuzzDecodeInfer(f *testing.F) {
 		`{"inputs":[{"name":"reading_score","datatype":"FP64","shape":[1],"data":[1e400]}],"outputs":[{"name":"math_score"}]}`,
 		`{"inputs":[{"name":"reading_score","datatype":"FP64","shape":[9223372036854775807],"data":null}]}`,
 		`{"id":"x","inputs":null,"parameters":{"a":1}}`,
+		`{"inputs":[{"name":"zip","datatype":"INT64","shape":[2],"data":[95823,null]},{"name":"listed","datatype":"BYTES","shape":[2,1],"data":[["2024-03-01"],["x"]]},{"name":"sqft","datatype":"BYTES","shape":[2],"data":["1.5","NA"]}],"outputs":[{"name":"price"}]}`,
+		`{"inputs":[{"name":"id","datatype":"BYTES","shape":[1],"data":["A1"]}]}`,
 	} {
 		f.Add([]byte(s))
 	}
-	fs := fuzzFields(f)
+	both := bothFields(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, rows, err := Infer(body, fs, fuzzMaxBatch)
-		if err != nil {
-			checkDecodeError(t, err)
-			return
+		for _, fs := range both {
+			fuzzInfer(t, body, fs)
 		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
-		}
-		if len(req.Inputs) != len(fs.names) {
-			t.Fatalf("got %d inputs accepted; want %d", len(req.Inputs), len(fs.names))
-		}
-		for _, in := range req.Inputs {
-			if len(in.Shape) == 0 || in.Shape[0] != int64(len(rows)) {
-				t.Fatalf("input %q has shape %v; want [%d] or [%d, 1] like the %d rows", in.Name, in.Shape, len(rows), len(rows), len(rows))
-			}
-		}
-		checkDecodedRows(t, rows, fs)
 	})
+}
+
+func fuzzInfer(t *testing.T, body []byte, fs *Fields) {
+	req, rows, err := Infer(body, fs, fuzzMaxBatch)
+	if err != nil {
+		checkDecodeError(t, err)
+		return
+	}
+	if len(rows) == 0 || len(rows) > fuzzMaxBatch {
+		t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
+	}
+	if fs.strict && len(req.Inputs) != len(fs.names) {
+		t.Fatalf("got %d inputs accepted; want %d", len(req.Inputs), len(fs.names))
+	}
+	for _, in := range req.Inputs {
+		if fs.fieldIndex([]byte(in.Name)) < 0 {
+			continue // an input the schema accepts and ignores
+		}
+		if len(in.Shape) == 0 || in.Shape[0] != int64(len(rows)) {
+			t.Fatalf("input %q has shape %v; want [%d] or [%d, 1] like the %d rows", in.Name, in.Shape, len(rows), len(rows), len(rows))
+		}
+	}
+	checkDecodedRows(t, rows, fs)
 }
 
 // oipRequestFor is oipRequest for a fuzz seed.

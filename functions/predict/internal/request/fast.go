@@ -1,8 +1,9 @@
 package request
 
 import (
-	"strconv"
+	"time"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 )
 
@@ -83,30 +84,46 @@ func decodeInstancesFast(body []byte, fs *Fields, maxBatch int) ([]features.Row,
 	return rows, true
 }
 
+// maxFastFields bounds the fields a record of the one-pass decoder may
+// have (the bits of its member set); wider schemas take the general one.
+const maxFastFields = 256
+
 // parseRecordFast parses the flat record starting at body[i] == '{' into
-// row and returns the index after its closing brace.
+// row and returns the index after its closing brace. Each member is a
+// field of the schema with a value the field takes as it is: a level
+// (exact or as Known matches it) as a string, or as a number under a
+// schema that is not strict; a number within the column's bounds; a date.
+// Fields not given are missing unless required. Anything else returns !ok.
 func parseRecordFast(body []byte, i int, fs *Fields, row features.Row) (int, bool) {
-	var seen uint64 // one bit per field, schema order
-	if len(fs.names) > 64 {
+	var seen [maxFastFields / 64]uint64 // one bit per field, schema order
+	if len(fs.names) > maxFastFields {
 		return 0, false
 	}
 	if i >= len(body) || body[i] != '{' {
 		return 0, false
 	}
 	i = skipSpace(body, i+1)
+	given := 0
 	for {
-		if i >= len(body) || body[i] != '"' {
+		if i >= len(body) {
+			return 0, false
+		}
+		if body[i] == '}' && given == 0 {
+			break // {}: every field missing
+		}
+		if body[i] != '"' {
 			return 0, false
 		}
 		key, next, ok := plainString(body, i)
 		if !ok {
 			return 0, false
 		}
-		idx := fieldIndex(fs, key)
-		if idx < 0 || seen&(1<<idx) != 0 {
+		idx := fs.fieldIndex(key)
+		if idx < 0 || seen[idx>>6]&(1<<(idx&63)) != 0 {
 			return 0, false
 		}
-		seen |= 1 << idx
+		seen[idx>>6] |= 1 << (idx & 63)
+		given++
 		i = skipSpace(body, next)
 		if i >= len(body) || body[i] != ':' {
 			return 0, false
@@ -115,61 +132,89 @@ func parseRecordFast(body []byte, i int, fs *Fields, row features.Row) (int, boo
 		if i >= len(body) {
 			return 0, false
 		}
-		slot := fs.slots[idx]
-		if slot >= 0 {
-			if body[i] != '"' {
-				return 0, false
-			}
-			v, next, ok := plainString(body, i)
-			if !ok {
-				return 0, false
-			}
-			// A level, exactly (the common case, checked inline) or as
-			// Lookup folds it, stored as the level's own string.
-			level, ok := fs.level(slot, v)
-			if !ok {
-				if level, ok = fs.levelOf(slot, v); !ok {
-					return 0, false
-				}
-			}
-			row.Cat[slot] = level
-			i = next
-		} else {
-			end := numberEnd(body, i)
-			if end == i {
-				return 0, false
-			}
-			v, err := strconv.ParseFloat(string(body[i:end]), 64)
-			if err != nil || !(v >= features.MinScore && v <= features.MaxScore) {
-				return 0, false
-			}
-			row.Num[-slot-1] = v
-			i = end
+		if i, ok = fastValue(body, i, fs, &fs.fields[idx], row); !ok {
+			return 0, false
 		}
 		i = skipSpace(body, i)
 		if i >= len(body) {
 			return 0, false
 		}
 		if body[i] == '}' {
-			if seen != 1<<len(fs.names)-1 {
-				return 0, false
-			}
-			return i + 1, true
+			break
 		}
 		if body[i] != ',' {
 			return 0, false
 		}
 		i = skipSpace(body, i+1)
 	}
-}
-
-func fieldIndex(fs *Fields, key []byte) int {
-	for i, n := range fs.names {
-		if n == string(key) {
-			return i
+	if given != len(fs.names) {
+		for idx := range fs.fields {
+			if seen[idx>>6]&(1<<(idx&63)) == 0 {
+				f := &fs.fields[idx]
+				if f.required {
+					return 0, false
+				}
+				setMissing(f, row)
+			}
 		}
 	}
-	return -1
+	return i + 1, true
+}
+
+// fastValue reads the value at body[i] of field f into row, when it is
+// one the field takes as it is; it returns the index after it.
+func fastValue(body []byte, i int, fs *Fields, f *field, row features.Row) (int, bool) {
+	if body[i] == '"' {
+		v, next, ok := plainString(body, i)
+		if !ok {
+			return 0, false
+		}
+		switch f.kind {
+		case dataset.Category:
+			// A level, exactly (the common case, checked inline) or as
+			// Known folds it, stored as the level's own string.
+			level, ok := fs.level(f, v)
+			if !ok {
+				if level, ok = fs.levelOf(f, v); !ok {
+					return 0, false
+				}
+			}
+			row.Cat[f.slot] = level
+		case dataset.Date:
+			if !plainDate(f, v, row) {
+				if t := dataset.TrimCell(string(v)); dataset.IsMissing(t) || date(f, "", t, row) != nil {
+					return 0, false
+				}
+			}
+		default:
+			return 0, false // a numeric string: the general decoder reads it
+		}
+		return next, true
+	}
+	end := numberEnd(body, i)
+	if end == i {
+		return 0, false
+	}
+	switch f.kind {
+	case dataset.Numeric:
+		v, err := dataset.ParseNumber(string(body[i:end]))
+		if err != nil || !f.num.InRange(v) {
+			return 0, false
+		}
+		row.Num[f.slot] = v
+	case dataset.Category:
+		if fs.strict {
+			return 0, false
+		}
+		level, ok := fs.level(f, body[i:end])
+		if !ok {
+			return 0, false
+		}
+		row.Cat[f.slot] = level
+	default:
+		return 0, false
+	}
+	return end, true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -238,17 +283,33 @@ func numberEnd(b []byte, i int) int {
 	return j
 }
 
-// level returns the level v is exactly, as the level's own string, so a
-// decoded row holds no copy of the request.
-func (fs *Fields) level(slot int, v []byte) (string, bool) {
-	if levels := fs.tr.Categorical[slot].Levels; len(levels) <= 8 {
-		for _, l := range levels {
-			if l == string(v) {
-				return l, true
-			}
-		}
-		return "", false
+// plainDate reads a date written exactly as 2006-01-02 (the common form)
+// into f's parts without copying it, as dataset.ParseDate would read it;
+// it reports false for anything else, which date then reads.
+func plainDate(f *field, v []byte, row features.Row) bool {
+	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+		return false
 	}
-	l, ok := fs.exact[slot][string(v)]
-	return l, ok
+	n := func(b []byte) int {
+		x := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			x = x*10 + int(c-'0')
+		}
+		return x
+	}
+	y, m, d := n(v[:4]), n(v[5:7]), n(v[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // past the month's end
+		return false
+	}
+	for i, part := range f.parts {
+		row.Num[f.partSlot[i]] = dataset.DatePart(t, part)
+	}
+	return true
 }

@@ -13,7 +13,7 @@ import (
 // CSVAnyHeader reads a CSV body that may or may not start with a header,
 // as SageMaker sends it: Batch Transform (SplitType=Line, BatchStrategy=
 // MultiRecord) sends lines of the input file with no header, their fields
-// in the schema's feature order. A first line that names a feature column
+// in the schema's input order (a date column once). A first line that names a feature column
 // is a header, and the body is read as CSV does; otherwise every line is
 // a record of exactly the features, in order. Both go through the same
 // reader as training and predict batch, so the same text gives the same
@@ -23,16 +23,13 @@ func CSVAnyHeader(body []byte, fs *Fields, s dataset.Schema, maxBatch int) (rows
 	if len(bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\uFEFF")))) == 0 {
 		return nil, false, fmt.Errorf("%w: empty body; send CSV records, one a line, with the features in order: %s", ErrBadRequest, strings.Join(fs.names, ","))
 	}
-	if hasHeader(body, s) {
+	if hasHeader(body, fs) {
 		rows, err := CSV(body, fs, s, maxBatch)
 		return rows, true, err
 	}
 	var hdr bytes.Buffer
 	w := csv.NewWriter(&hdr)
-	names := make([]string, len(s.Features))
-	for i, c := range s.Features {
-		names[i] = c.Name
-	}
+	names := fs.names
 	if err := w.Write(names); err != nil {
 		return nil, false, fmt.Errorf("headerless CSV: %w", err)
 	}
@@ -46,8 +43,8 @@ func CSVAnyHeader(body []byte, fs *Fields, s dataset.Schema, maxBatch int) (rows
 	return rows, false, headerlessProblems(err, len(names))
 }
 
-// hasHeader reports a first record naming a feature column of s.
-func hasHeader(body []byte, s dataset.Schema) bool {
+// hasHeader reports a first record naming an input column of fs.
+func hasHeader(body []byte, fs *Fields) bool {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF"))))
 	r.FieldsPerRecord, r.LazyQuotes, r.ReuseRecord = -1, true, true
 	first, err := r.Read()
@@ -55,7 +52,7 @@ func hasHeader(body []byte, s dataset.Schema) bool {
 		return false
 	}
 	for _, f := range first {
-		if s.Index(strings.TrimSpace(f)) >= 0 {
+		if fs.fieldIndex([]byte(dataset.TrimCell(f))) >= 0 {
 			return true
 		}
 	}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 )
 
@@ -51,10 +51,12 @@ type strict struct {
 }
 
 // decodePredict parses one record or {"instances": [records…]}, strictly:
-// unknown or duplicate members, wrong types, non-finite numbers, missing
-// fields and trailing data are errors, and every bad field is reported.
-// A category is stored as the level it matches (exactly, or with case and
-// surrounding space folded as features.Categorical.Lookup does).
+// duplicate members, wrong types, non-finite numbers, trailing data,
+// missing required fields and (under a strict schema) unknown members are
+// errors, and every bad field is reported.
+// Each value is read by its field's rules (Fields.jsonValue); a category
+// is stored as the level it matches (exactly, or with surrounding space
+// and ASCII case folded as features.Categorical.Known does).
 func decodePredict(body []byte, fs *Fields, maxBatch int) (Request, error) {
 	var req Request
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -102,7 +104,7 @@ func decodePredict(body []byte, fs *Fields, maxBatch int) (Request, error) {
 		}
 		return req, nil
 	}
-	d.missing(&members, -1)
+	d.missing(&members, -1, row)
 	if len(d.ps) > 0 {
 		return req, d.ps
 	}
@@ -143,7 +145,7 @@ func (d *strict) instances(maxBatch int) ([]features.Row, error) {
 		if err := d.close(); err != nil {
 			return nil, err
 		}
-		d.missing(&members, i)
+		d.missing(&members, i, row)
 		rows = append(rows, row)
 	}
 	if err := d.close(); err != nil {
@@ -192,7 +194,7 @@ func (d *strict) member(members *memberSet, at int) (int, string, error) {
 		return 0, "", syntaxError(err)
 	}
 	name := unquote(&d.name, raw)
-	idx := fieldIndex(d.fs, name)
+	idx := d.fs.fieldIndex(name)
 	if !members.add(idx, name) {
 		in := ""
 		if at >= 0 {
@@ -214,46 +216,73 @@ func (d *strict) value(idx int, key string, at int, row features.Row) error {
 		return syntaxError(err)
 	}
 	if idx < 0 {
-		d.ps = append(d.ps, features.Problem{Field: fieldPath(at, key), Value: features.Clip(string(raw)), Reason: d.fs.unknown})
-		return nil
-	}
-	field, slot := d.fs.names[idx], d.fs.slots[idx]
-	if slot >= 0 {
-		if raw.Kind() != '"' {
-			d.ps = append(d.ps, features.Problem{Field: fieldPath(at, field), Value: features.Clip(string(raw)), Reason: "must be a string"})
-			return nil
+		if !d.fs.accepts(key) {
+			d.ps = append(d.ps, features.Problem{Field: fieldPath(at, key), Value: features.Clip(string(raw)), Reason: d.fs.unknown})
 		}
-		v := unquote(&d.text, raw)
-		level, ok := d.fs.levelOf(slot, v)
-		if !ok {
-			if p := d.fs.category(fieldPath(at, field), slot, string(v)); p != nil {
-				d.ps = append(d.ps, *p)
-			}
-		}
-		row.Cat[slot] = level
 		return nil
 	}
-	if raw.Kind() != '0' {
-		d.ps = append(d.ps, features.Problem{Field: fieldPath(at, field), Value: features.Clip(string(raw)), Reason: "must be a number"})
-		return nil
+	f := &d.fs.fields[idx]
+	// The path in a batch ("instances[3].sqft") is made only for a problem.
+	if p := d.fs.jsonValue(f, f.name, raw, &d.text, row); p != nil {
+		p.Field = fieldPath(at, f.name)
+		d.ps = append(d.ps, *p)
 	}
-	v, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil || math.IsInf(v, 0) {
-		d.ps = append(d.ps, features.Problem{Field: fieldPath(at, field), Value: features.Clip(string(raw)), Reason: "must be a finite number"})
-		return nil
-	}
-	if !(v >= features.MinScore && v <= features.MaxScore) {
-		d.ps = append(d.ps, *score(fieldPath(at, field), string(raw), v))
-	}
-	row.Num[-slot-1] = v
 	return nil
 }
 
-// missing notes every field the record did not give.
-func (d *strict) missing(members *memberSet, at int) {
+// jsonValue reads one JSON value of field f into row by the field's kind:
+// a category takes a string, or (unless the schema is strict) a number's
+// literal or true/false; a number takes a number, or (unless strict) a
+// numeric string; a date takes a string; null is missing unless strict.
+// buf holds an unquoted string with escapes.
+func (fs *Fields) jsonValue(f *field, path string, raw jsontext.Value, buf *[]byte, row features.Row) *features.Problem {
+	switch k := raw.Kind(); {
+	case k == '"' && (f.kind != dataset.Numeric || !fs.strict):
+		v := unquote(buf, raw)
+		switch f.kind {
+		case dataset.Category:
+			return fs.categoryBytes(f, path, v, row)
+		case dataset.Numeric:
+			return numberBytes(f, path, v, row)
+		}
+		if plainDate(f, v, row) {
+			return nil
+		}
+		return date(f, path, string(v), row)
+	case k == '0' && f.kind == dataset.Numeric:
+		return numberBytes(f, path, raw, row)
+	case !fs.strict && (k == '0' || k == 't' || k == 'f') && f.kind == dataset.Category:
+		return fs.categoryBytes(f, path, raw, row)
+	case !fs.strict && k == 'n':
+		return absent(f, path, row)
+	}
+	return &features.Problem{Field: path, Value: features.Clip(string(raw)), Reason: fs.typeReason(f)}
+}
+
+// typeReason says what JSON a field takes.
+func (fs *Fields) typeReason(f *field) string {
+	switch {
+	case f.kind == dataset.Date:
+		return "must be a string: " + dateFormats[len("must be "):]
+	case fs.strict && f.kind == dataset.Category:
+		return "must be a string"
+	case fs.strict:
+		return "must be a number"
+	case f.kind == dataset.Category:
+		return "must be a string or a number"
+	}
+	return "must be a number or a numeric string"
+}
+
+// missing notes every field the record did not give: a problem for a
+// required one, else a missing value.
+func (d *strict) missing(members *memberSet, at int, row features.Row) {
 	for i, ok := range members.known {
 		if !ok {
-			d.ps = append(d.ps, features.Problem{Field: fieldPath(at, d.fs.names[i]), Reason: "required"})
+			f := &d.fs.fields[i]
+			if p := absent(f, fieldPath(at, f.name), row); p != nil {
+				d.ps = append(d.ps, *p)
+			}
 		}
 	}
 }

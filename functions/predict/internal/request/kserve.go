@@ -3,6 +3,7 @@ package request
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,7 +24,14 @@ func Instances(body []byte, fs *Fields, maxBatch int) ([]features.Row, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || req.Instances == nil {
+	err := dec.Decode(&req)
+	if err == nil && !exactMember(body, "instances") {
+		// encoding/json matched the member case-insensitively
+		// ("INSTANCES"); the general decoder, reading the body again,
+		// would not.
+		err = errors.New(`the member must be named "instances"`)
+	}
+	if err != nil || req.Instances == nil {
 		msg := "want {\"instances\": [...]}"
 		if err != nil {
 			msg += ": " + err.Error()
@@ -76,4 +84,15 @@ func positional(instances []json.RawMessage, fs *Fields) ([]byte, error) {
 	}
 	b.WriteString(`]}`)
 	return b.Bytes(), nil
+}
+
+// exactMember reports whether the JSON object body has a member named
+// exactly name.
+func exactMember(body []byte, name string) bool {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return false
+	}
+	_, ok := members[name]
+	return ok
 }

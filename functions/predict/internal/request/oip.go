@@ -8,9 +8,6 @@ import (
 	"github.com/studentperf/studentperf/shared/features"
 )
 
-// OIPOutput names the one output tensor of an inference: the prediction.
-const OIPOutput = "math_score"
-
 // InferRequest is an Open Inference Protocol inference request body.
 type InferRequest struct {
 	ID         string          `json:"id,omitempty"`
@@ -45,8 +42,8 @@ func Infer(body []byte, fs *Fields, maxBatch int) (InferRequest, []features.Row,
 		return req, nil, fmt.Errorf("%w: inference request: %w", ErrBadRequest, err)
 	}
 	for _, o := range req.Outputs {
-		if o.Name != OIPOutput {
-			return req, nil, fmt.Errorf("%w: unknown output %q (the model has %q)", ErrBadRequest, features.Clip(o.Name), OIPOutput)
+		if o.Name != fs.Target() {
+			return req, nil, fmt.Errorf("%w: unknown output %q (the model has %q)", ErrBadRequest, features.Clip(o.Name), fs.Target())
 		}
 	}
 	if len(req.Inputs) == 0 {
@@ -57,17 +54,20 @@ func Infer(body []byte, fs *Fields, maxBatch int) (InferRequest, []features.Row,
 	var rows []features.Row
 	seen := map[string]bool{}
 	for _, in := range req.Inputs {
-		slot, ok := fs.slot[in.Name]
-		if !ok {
-			ps = append(ps, features.Problem{Field: features.Clip(in.Name), Reason: fmt.Sprintf("unknown input (inputs: %v)", fs.names)})
+		idx := fs.fieldIndex([]byte(in.Name))
+		if idx < 0 {
+			if !fs.accepts(in.Name) {
+				ps = append(ps, features.Problem{Field: features.Clip(in.Name), Reason: fmt.Sprintf("unknown input (inputs: %v)", fs.names)})
+			}
 			continue
 		}
+		f := &fs.fields[idx]
 		if seen[in.Name] {
 			ps = append(ps, features.Problem{Field: in.Name, Reason: "input given more than once"})
 			continue
 		}
 		seen[in.Name] = true
-		if reason := checkDatatype(in.Datatype, slot >= 0); reason != "" {
+		if reason := fs.checkDatatype(in.Datatype, f); reason != "" {
 			ps = append(ps, features.Problem{Field: in.Name, Value: features.Clip(in.Datatype), Reason: reason})
 			continue
 		}
@@ -89,14 +89,17 @@ func Infer(body []byte, fs *Fields, maxBatch int) (InferRequest, []features.Row,
 			ps = append(ps, features.Problem{Field: in.Name, Value: fmt.Sprint(in.Shape), Reason: fmt.Sprintf("shape must give %d rows like the other inputs", n)})
 			continue
 		}
-		if p := fillInput(fs, in, slot, rows); p != nil {
+		if p := fs.fillInput(in, f, rows); p != nil {
 			ps = append(ps, *p)
 		}
 	}
-	for _, name := range fs.names {
-		if !seen[name] {
-			ps = append(ps, features.Problem{Field: name, Reason: "required input"})
+	for i := range fs.fields {
+		if f := &fs.fields[i]; !seen[f.name] && f.required {
+			ps = append(ps, features.Problem{Field: f.name, Reason: "required input"})
 		}
+	}
+	if n < 0 && len(ps) == 0 {
+		return req, nil, fmt.Errorf("%w: no input is a feature; want one per feature: %v", ErrBadRequest, fs.names)
 	}
 	if len(ps) > 0 {
 		return req, nil, ps
@@ -118,8 +121,10 @@ func shapeCount(shape []int64) (int64, error) {
 	return 0, fmt.Errorf("shape must be [N] or [N, 1]")
 }
 
-// fillInput decodes one input's data into its column of rows.
-func fillInput(fs *Fields, in InferInput, slot int, rows []features.Row) *features.Problem {
+// fillInput decodes one input's data into its field of rows (rows start
+// with every value missing, so an input not given leaves its field
+// missing).
+func (fs *Fields) fillInput(in InferInput, f *field, rows []features.Row) *features.Problem {
 	var flat []json.RawMessage
 	if err := json.Unmarshal(in.Data, &flat); err != nil {
 		return &features.Problem{Field: in.Name, Value: features.Clip(string(in.Data)), Reason: "data must be an array"}
@@ -141,23 +146,9 @@ func fillInput(fs *Fields, in InferInput, slot int, rows []features.Row) *featur
 		return &features.Problem{Field: in.Name, Value: fmt.Sprint(len(flat)), Reason: fmt.Sprintf("data has %d values; the shape says %d", len(flat), len(rows))}
 	}
 	for i, raw := range flat {
-		field := fmt.Sprintf("%s[%d]", in.Name, i)
-		if slot >= 0 {
-			v, p := categoryValue(field, in.Datatype, bytes.TrimSpace(raw))
-			if p == nil {
-				rows[i].Cat[slot] = v
-				p = fs.category(field, slot, v)
-			}
-			if p != nil {
-				return p
-			}
-			continue
-		}
-		v, p := numberValue(field, in.Datatype, bytes.TrimSpace(raw))
-		if p != nil {
+		if p := fs.tensorValue(f, fmt.Sprintf("%s[%d]", in.Name, i), in.Datatype, bytes.TrimSpace(raw), rows[i]); p != nil {
 			return p
 		}
-		rows[i].Num[-slot-1] = v
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/studentperf/studentperf/shared/dataset"
 	"github.com/studentperf/studentperf/shared/features"
 )
 
@@ -40,22 +41,70 @@ const (
 	categoryDatatypes = "datatype must be BYTES (or BOOL for a category whose levels are true and false)"
 )
 
-// checkDatatype says what is wrong with an input's datatype for a
-// category or a score, or "" when the schema allows it.
-func checkDatatype(dt string, category bool) string {
-	if dt == "BOOL" {
-		return ""
-	}
-	if category {
-		if dt != "BYTES" {
-			return categoryDatatypes
+// checkDatatype says what is wrong with an input's datatype for field f,
+// or "" when the field takes it: BYTES (or BOOL) for a category, any
+// number type or BOOL for a number, BYTES for a date. Under a schema that
+// is not strict a category may also come as numbers (a zip code) and a
+// number as BYTES of numeric strings.
+func (fs *Fields) checkDatatype(dt string, f *field) string {
+	_, isNumber := numberTypes[dt]
+	switch f.kind {
+	case dataset.Category:
+		if dt == "BYTES" || dt == "BOOL" || (isNumber && !fs.strict) {
+			return ""
 		}
+		if !fs.strict {
+			return "datatype must be BYTES, BOOL or a number type"
+		}
+		return categoryDatatypes
+	case dataset.Date:
+		if dt == "BYTES" {
+			return ""
+		}
+		return "datatype must be BYTES (ISO 8601 dates)"
+	}
+	if isNumber || dt == "BOOL" || (dt == "BYTES" && !fs.strict) {
 		return ""
 	}
-	if _, ok := numberTypes[dt]; !ok {
-		return numberDatatypes
+	return numberDatatypes
+}
+
+// tensorValue reads one element of an input of datatype dt into row by
+// field f's kind and rules (those of JSON: Fields.category, number, date);
+// null is missing unless the schema is strict.
+func (fs *Fields) tensorValue(f *field, path, dt string, raw []byte, row features.Row) *features.Problem {
+	if !fs.strict && string(raw) == "null" {
+		return absent(f, path, row)
 	}
-	return ""
+	_, isNumber := numberTypes[dt]
+	switch {
+	case f.kind == dataset.Category && isNumber: // a level named by a number's literal
+		if _, p := numberValue(path, dt, raw); p != nil {
+			return p
+		}
+		return fs.categoryBytes(f, path, raw, row)
+	case f.kind == dataset.Category:
+		v, p := categoryValue(path, dt, raw)
+		if p != nil {
+			return p
+		}
+		return fs.category(f, path, v, row)
+	case f.kind == dataset.Date, dt == "BYTES":
+		v, p := categoryValue(path, dt, raw)
+		if p != nil {
+			return p
+		}
+		return fs.set(f, path, v, row)
+	}
+	v, p := numberValue(path, dt, raw)
+	if p != nil {
+		return p
+	}
+	if p := inBounds(f, path, string(raw), v); p != nil {
+		return p
+	}
+	row.Num[f.slot] = v
+	return nil
 }
 
 // categoryValue decodes one element of a category input: a string for
@@ -79,7 +128,8 @@ func categoryValue(field, dt string, raw []byte) (string, *features.Problem) {
 // JSON integer within the range of an integer type, a finite number
 // within the range of a float type (kept as written, not rounded to the
 // type's precision, so that FP32 and FP64 give the same prediction for
-// the same text), true or false for BOOL; then checks the score's range.
+// the same text), true or false for BOOL. The column's bounds are the
+// caller's to check.
 func numberValue(field, dt string, raw []byte) (float64, *features.Problem) {
 	bad := func(reason string) (float64, *features.Problem) {
 		return 0, &features.Problem{Field: field, Value: features.Clip(string(raw)), Reason: reason}
@@ -93,7 +143,7 @@ func numberValue(field, dt string, raw []byte) (float64, *features.Problem) {
 		if b {
 			v = 1
 		}
-		return v, score(field, string(raw), v)
+		return v, nil
 	}
 	nt := numberTypes[dt]
 	if len(raw) == 0 || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) || !json.Valid(raw) {
@@ -114,13 +164,13 @@ func numberValue(field, dt string, raw []byte) (float64, *features.Problem) {
 		if err != nil {
 			return bad("must be a whole number within " + dt + "'s range")
 		}
-		return v, score(field, string(raw), v)
+		return v, nil
 	}
 	v, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil || math.IsInf(v, 0) || v < nt.lo || v > nt.hi {
 		return bad("must be a finite number within " + dt + "'s range")
 	}
-	return v, score(field, string(raw), v)
+	return v, nil
 }
 
 // boolValue reads a JSON true or false.

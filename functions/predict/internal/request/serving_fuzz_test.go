@@ -14,26 +14,11 @@ import (
 // headerlessRef is the reference record as a headerless CSV line.
 const headerlessRef = "female,group B,bachelor's degree,standard,none,72,74\n"
 
-// checkCSVRows checks rows a CSV decoder accepted: each category missing
-// ("", imputed) or a level of the model, each score missing (NaN) or in
-// [0, 100].
+// checkCSVRows checks rows a CSV decoder accepted (see checkRows): a
+// missing value is imputed whatever the schema.
 func checkCSVRows(t *testing.T, rows []features.Row, fs *Fields) {
 	t.Helper()
-	for i, r := range rows {
-		if len(r.Cat) != fs.nCat || len(r.Num) != fs.nNum {
-			t.Fatalf("row %d: got %d categories and %d scores; want %d and %d", i, len(r.Cat), len(r.Num), fs.nCat, fs.nNum)
-		}
-		for j, c := range r.Cat {
-			if _, ok := fs.tr.Categorical[j].Lookup(c); c != "" && !ok {
-				t.Fatalf("row %d: unknown category %q accepted", i, c)
-			}
-		}
-		for j, v := range r.Num {
-			if !math.IsNaN(v) && (v < features.MinScore || v > features.MaxScore) {
-				t.Fatalf("row %d: score %d = %v accepted", i, j, v)
-			}
-		}
-	}
+	checkRows(t, rows, fs, true)
 }
 
 func FuzzCSVAnyHeader(f *testing.F) {
@@ -49,38 +34,48 @@ func FuzzCSVAnyHeader(f *testing.F) {
 		"gender\nfemale\n",
 		"\n\n",
 		"female,group B,bachelor's degree,standard,none,1e400,74\n",
+		"95823,fair,1500.5,-250,2024-03-01\n",
+		"99999,FAIR,NA,,2024-02-30\n",
+		"id,zip,grade,sqft,balance,listed,price\nA1,95823,fair,1,2,2024-03-01,9\n",
 	} {
 		f.Add([]byte(s))
 	}
-	fs := fuzzFields(f)
-	s := fuzzModel(f).Schema()
+	both := bothFields(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, header, err := CSVAnyHeader(body, fs, s, fuzzMaxBatch)
-		if !header {
-			// The oracle: a headerless body reads as the schema's header
-			// and the body would.
-			want, werr := CSV(append([]byte(batchHeader), bytes.TrimPrefix(body, []byte("\uFEFF"))...), fs, s, fuzzMaxBatch)
-			if (err == nil) != (werr == nil) || (err == nil && !rowsEqual(rows, want)) {
-				t.Fatalf("headerless %q: got %v, %v; behind the header: %v, %v", body, rows, err, want, werr)
-			}
+		for _, fs := range both {
+			fuzzCSVAnyHeader(t, body, fs)
 		}
-		if err != nil {
-			checkDecodeError(t, err)
-			var ps features.Problems
-			if errors.As(err, &ps) {
-				for _, p := range ps {
-					if p.Line < 0 {
-						t.Fatalf("problem %+v on a negative line", p)
-					}
+	})
+}
+
+func fuzzCSVAnyHeader(t *testing.T, body []byte, fs *Fields) {
+	s := fs.schema
+	rows, header, err := CSVAnyHeader(body, fs, s, fuzzMaxBatch)
+	if !header {
+		// The oracle: a headerless body reads as the schema's header
+		// and the body would.
+		hdr := strings.Join(fs.names, ",") + "\n"
+		want, werr := CSV(append([]byte(hdr), bytes.TrimPrefix(body, []byte("\uFEFF"))...), fs, s, fuzzMaxBatch)
+		if (err == nil) != (werr == nil) || (err == nil && !rowsEqual(rows, want)) {
+			t.Fatalf("headerless %q: got %v, %v; behind the header: %v, %v", body, rows, err, want, werr)
+		}
+	}
+	if err != nil {
+		checkDecodeError(t, err)
+		var ps features.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				if p.Line < 0 {
+					t.Fatalf("problem %+v on a negative line", p)
 				}
 			}
-			return
 		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
-		}
-		checkCSVRows(t, rows, fs)
-	})
+		return
+	}
+	if len(rows) == 0 || len(rows) > fuzzMaxBatch {
+		t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
+	}
+	checkCSVRows(t, rows, fs)
 }
 
 // rowsEqual compares rows, NaN equal to NaN.
@@ -111,25 +106,33 @@ func FuzzInstances(f *testing.F) {
 		`{"instances":[["female","group B","bachelor's degree","standard","none",72,{"a":1}]]}`,
 		`{"inputs":[]}`,
 		referenceJSON,
+		`{"instances":[["95823","fair",1500.5,-250,"2024-03-01"],` + genericJSON + `]}`,
+		`{"instances":[[95823,null,"1e3",null,null]]}`,
 	} {
 		f.Add([]byte(s))
 	}
-	fs := fuzzFields(f)
+	both := bothFields(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		rows, err := Instances(body, fs, fuzzMaxBatch)
-		if err != nil {
-			checkDecodeError(t, err)
-			return
-		}
-		if len(rows) == 0 || len(rows) > fuzzMaxBatch {
-			t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
-		}
-		checkDecodedRows(t, rows, fs)
-		// Records go through the general decoder unchanged.
-		if req, err := decodePredict(body, fs, fuzzMaxBatch); err == nil && !rowsEqual(req.Rows, rows) {
-			t.Fatalf("%q: Instances %v; decodePredict %v", body, rows, req.Rows)
+		for _, fs := range both {
+			fuzzInstances(t, body, fs)
 		}
 	})
+}
+
+func fuzzInstances(t *testing.T, body []byte, fs *Fields) {
+	rows, err := Instances(body, fs, fuzzMaxBatch)
+	if err != nil {
+		checkDecodeError(t, err)
+		return
+	}
+	if len(rows) == 0 || len(rows) > fuzzMaxBatch {
+		t.Fatalf("got %d rows accepted; want 1 to %d", len(rows), fuzzMaxBatch)
+	}
+	checkDecodedRows(t, rows, fs)
+	// Records go through the general decoder unchanged.
+	if req, err := decodePredict(body, fs, fuzzMaxBatch); err == nil && !rowsEqual(req.Rows, rows) {
+		t.Fatalf("%q: Instances %v; decodePredict %v", body, rows, req.Rows)
+	}
 }
 
 func FuzzNumberValue(f *testing.F) {
@@ -148,8 +151,12 @@ func FuzzNumberValue(f *testing.F) {
 			}
 			return
 		}
-		if math.IsNaN(v) || v < features.MinScore || v > features.MaxScore {
-			t.Fatalf("%s %q: accepted %v", dt, raw, v)
+		lo, hi := 0.0, 1.0 // BOOL
+		if nt, ok := numberTypes[dt]; ok {
+			lo, hi = nt.lo, nt.hi
+		}
+		if math.IsNaN(v) || v < lo || v > hi {
+			t.Fatalf("%s %q: accepted %v outside %s's range", dt, raw, v, dt)
 		}
 		if nt := numberTypes[dt]; nt.integer && v != math.Trunc(v) {
 			t.Fatalf("%s %q: a fraction %v accepted for an integer type", dt, raw, v)
