@@ -11,9 +11,14 @@ import (
 // MaxBins is the largest number of bins of one feature; bin codes are bytes.
 const MaxBins = 255
 
-// MaxLevels is the most levels a categorical feature may have: a split
-// keeps the levels that go left in a 64-bit set.
-const MaxLevels = 64
+// MaxLevels is the most levels a categorical feature may have. A feature
+// of up to 256 levels is coded a byte a row like a numeric one; a wider one
+// two bytes (Binned.wide), and every feature's histogram slots must fit 16
+// bits together.
+const MaxLevels = 1 << 15
+
+// byteLevels is the most levels whose codes fit a byte.
+const byteLevels = 256
 
 // Data is row-major input: Rows rows of len(Levels) features. Levels[j] is 0
 // for a numeric feature and the number of levels of a categorical one,
@@ -142,7 +147,7 @@ const slotCells = 1 << 18
 // thresholds. It keeps the codes feature-major too: histograms read a
 // row's codes together, partitions one feature's codes of many rows.
 type Binned struct {
-	Codes  []uint8 // row-major
+	Codes  []uint8 // row-major; 0 for a feature of more than 256 levels (see wide)
 	Rows   int
 	NBins  []int // per feature
 	Levels []int // per feature: 0 numeric, else levels
@@ -151,6 +156,10 @@ type Binned struct {
 	total  int      // histogram slots
 	cols   []uint8  // feature-major: feature j's codes are cols[j*Rows:(j+1)*Rows]
 	slots  []uint16 // row-major histogram slots (offset + code); nil past 65,536 slots
+	// wide[j] is the codes of feature j, feature-major, when it has more
+	// than 256 levels; nil for the others. Data with a wide feature is
+	// always counted through slots.
+	wide [][]uint16
 
 	// Features with few bins are also counted together: a group's rows
 	// are counted by their joint code, one update a row for the whole
@@ -170,8 +179,16 @@ const maxJoint = 256
 // Cols is the number of features.
 func (b *Binned) Cols() int { return len(b.NBins) }
 
-// column returns feature j's code of every row.
+// column returns feature j's code of every row (not for a wide feature).
 func (b *Binned) column(j int) []uint8 { return b.cols[j*b.Rows : (j+1)*b.Rows] }
+
+// code is row r's code of feature j, wide or not.
+func (b *Binned) code(r, j int) int {
+	if b.wide != nil && b.wide[j] != nil {
+		return int(b.wide[j][r])
+	}
+	return int(b.Codes[r*len(b.NBins)+j])
+}
 
 // Bin maps the given rows of d (all when rows is nil) to bin codes.
 func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
@@ -202,6 +219,27 @@ func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
 		out.offset[j] = out.total
 		out.total += out.NBins[j]
 	}
+	if err := out.fill(d, rows, b); err != nil {
+		return nil, err
+	}
+	out.group()
+	return out, nil
+}
+
+// fill sets the codes of out from the given rows of d.
+func (out *Binned) fill(d *Data, rows []int32, b *Binner) error {
+	n, p := out.Rows, out.Cols()
+	for j, l := range b.Levels {
+		if l > byteLevels {
+			if out.wide == nil {
+				out.wide = make([][]uint16, p)
+			}
+			out.wide[j] = make([]uint16, n)
+		}
+	}
+	if out.wide != nil && out.total > 1<<16 {
+		return fmt.Errorf("bin: %d bins in all; a feature of more than %d levels needs at most %d", out.total, byteLevels, 1<<16)
+	}
 	for i := range n {
 		r := i
 		if rows != nil {
@@ -209,29 +247,32 @@ func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
 		}
 		src, dst := d.X[r*p:(r+1)*p], out.Codes[i*p:(i+1)*p]
 		for j, v := range src {
-			if b.Levels[j] > 0 {
+			switch l := b.Levels[j]; {
+			case l > byteLevels:
+				out.wide[j][i] = uint16(v)
+			case l > 0:
 				dst[j] = uint8(v)
-			} else {
+			default:
 				dst[j] = uint8(sort.SearchFloat64s(b.Edges[j], v))
 			}
 		}
 	}
 	out.cols = make([]uint8, n*p)
 	// Slots save an addition per code, but double the bytes a histogram
-	// reads: worth it while the data stays in cache.
-	if out.total <= 1<<16 && n*p <= slotCells {
+	// reads: worth it while the data stays in cache. Wide codes are only
+	// counted through them.
+	if out.wide != nil || (out.total <= 1<<16 && n*p <= slotCells) {
 		out.slots = make([]uint16, n*p)
 	}
 	for i := range n {
 		for j, c := range out.Codes[i*p : (i+1)*p] {
 			out.cols[j*n+i] = c
 			if out.slots != nil {
-				out.slots[i*p+j] = uint16(out.offset[j] + int(c))
+				out.slots[i*p+j] = uint16(out.offset[j] + out.code(i, j))
 			}
 		}
 	}
-	out.group()
-	return out, nil
+	return nil
 }
 
 // group forms the one joint group of Binned: the features with the
@@ -286,7 +327,7 @@ func (b *Binned) group() {
 		codes := b.Codes[i*p : (i+1)*p]
 		dst := b.gslots[i*b.groups : (i+1)*b.groups]
 		for k, j := range single {
-			dst[k] = uint16(b.offset[j] + int(codes[j]))
+			dst[k] = uint16(b.offset[j] + b.code(i, j))
 		}
 		q := 0
 		for _, j := range joint {

@@ -88,8 +88,8 @@ func Compile(trees []Tree) (*Compiled, error) {
 			}
 			f := int(n.Feature)
 			c.width = max(c.width, f+1)
-			if n.Cats != 0 {
-				top[f] = max(top[f], uint64(bits.Len64(n.Cats)))
+			if n.categorical() {
+				top[f] = max(top[f], n.topLevel())
 			} else {
 				thr[f] = append(thr[f], n.Threshold)
 			}
@@ -159,6 +159,20 @@ func Compile(trees []Tree) (*Compiled, error) {
 	return c, nil
 }
 
+// topLevel is 1 + the highest level in categorical node n's set.
+func (n *Node) topLevel() uint64 {
+	if n.Set == nil {
+		return uint64(bits.Len64(n.Cats))
+	}
+	set := *n.Set
+	for w := len(set) - 1; w >= 0; w-- {
+		if set[w] != 0 {
+			return uint64(w*64 + bits.Len64(set[w]))
+		}
+	}
+	return 0
+}
+
 // tablePlan is a tree's table before its cells are filled.
 type tablePlan struct {
 	ct      ctree
@@ -195,7 +209,7 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 			dims[g] = d
 			order = append(order, g)
 		}
-		if n.Cats == 0 {
+		if !n.categorical() {
 			d.thr = append(d.thr, n.Threshold)
 		}
 	}
@@ -223,7 +237,7 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 			}
 		} else {
 			for i, n := range nodes {
-				if n.Feature >= 0 && n.Cats != 0 && groupOf[n.Feature] == g {
+				if n.Feature >= 0 && n.categorical() && groupOf[n.Feature] == g {
 					d.splits = append(d.splits, int32(i))
 				}
 			}
@@ -236,7 +250,7 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 				k := slices.Index(gr.features, int(n.Feature))
 				radix, levels := gr.radix[k], int(gr.levels[k]+1)
 				for x := range sigs {
-					if n.Cats>>uint64(x/radix%levels)&1 == 1 {
+					if n.inSet(uint64(x / radix % levels)) {
 						sigs[x] |= 1 << b
 					}
 				}
@@ -330,7 +344,7 @@ func (b *tableBuilder) fill(i int32, region [][]int) {
 	k := slices.IndexFunc(b.dims, func(d *tableAxis) bool { return d.codeGroup == g })
 	d := b.dims[k]
 	var left, right []int
-	if n.Cats == 0 {
+	if !n.categorical() {
 		// A row goes left when at most j of the tree's thresholds are
 		// below its value, j the place of this one.
 		j, _ := slices.BinarySearch(d.thr, n.Threshold)
