@@ -35,7 +35,8 @@ func (d *Data) Cols() int { return len(d.Levels) }
 // Row returns row i.
 func (d *Data) Row(i int) []float64 { p := len(d.Levels); return d.X[i*p : (i+1)*p] }
 
-// Check reports inconsistent dimensions, NaN or infinite values and level
+// Check reports inconsistent dimensions, infinite values, NaN in a
+// categorical feature (in a numeric one NaN is a missing value) and level
 // indices out of range.
 func (d *Data) Check() error {
 	p := len(d.Levels)
@@ -54,7 +55,7 @@ func (d *Data) Check() error {
 	}
 	for i := range d.Rows {
 		for j, v := range d.Row(i) {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if math.IsInf(v, 0) || (v != v && d.Levels[j] > 0) {
 				return fmt.Errorf("row %d feature %d: value %v is not a finite number", i+1, j, v)
 			}
 			if l := d.Levels[j]; l > 0 && (v < 0 || v >= float64(l) || v != math.Trunc(v)) {
@@ -68,9 +69,14 @@ func (d *Data) Check() error {
 // Binner maps feature values to bin codes. Edges[j] are the upper edges of
 // every bin of numeric feature j but the last: a value v is in bin b when
 // Edges[j][b-1] < v ≤ Edges[j][b]. A categorical feature's bin is its level.
+// A numeric feature that had missing values (NaN) where the binner was
+// fitted (Missing[j]) has one more bin after those, for them; elsewhere
+// NaN falls in the last bin, which every split sends right, as Predict
+// sends NaN.
 type Binner struct {
-	Edges  [][]float64
-	Levels []int
+	Edges   [][]float64
+	Levels  []int
+	Missing []bool
 }
 
 // FitBinner fits bin edges on the given rows of d (all rows when rows is
@@ -93,22 +99,37 @@ func FitBinner(d *Data, rows []int32, maxBins int) (*Binner, error) {
 		return nil, errors.New("fit bins: no rows")
 	}
 	p := d.Cols()
-	b := &Binner{Edges: make([][]float64, p), Levels: slices.Clone(d.Levels)}
-	col := make([]float64, n)
+	b := &Binner{Edges: make([][]float64, p), Levels: slices.Clone(d.Levels), Missing: make([]bool, p)}
+	col := make([]float64, 0, n)
 	for j := range p {
 		if d.Levels[j] > 0 {
 			continue
 		}
+		col = col[:0]
 		for i := range n {
 			r := i
 			if rows != nil {
 				r = int(rows[i])
 			}
-			col[i] = d.X[r*p+j]
+			if v := d.X[r*p+j]; v == v {
+				col = append(col, v)
+			}
 		}
-		b.Edges[j] = edges(col, maxBins)
+		b.Missing[j] = len(col) < n
+		if len(col) == 0 {
+			b.Edges[j] = []float64{}
+			continue
+		}
+		b.Edges[j] = edges(col, maxBins-btoi(b.Missing[j]))
 	}
 	return b, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // edges sorts col in place and returns its bin edges.
@@ -152,10 +173,12 @@ type Binned struct {
 	NBins  []int // per feature
 	Levels []int // per feature: 0 numeric, else levels
 	Edges  [][]float64
-	offset []int    // first histogram slot of each feature
-	total  int      // histogram slots
-	cols   []uint8  // feature-major: feature j's codes are cols[j*Rows:(j+1)*Rows]
-	slots  []uint16 // row-major histogram slots (offset + code); nil past 65,536 slots
+	// missing[j]: numeric feature j's last bin holds its missing values
+	missing []bool
+	offset  []int    // first histogram slot of each feature
+	total   int      // histogram slots
+	cols    []uint8  // feature-major: feature j's codes are cols[j*Rows:(j+1)*Rows]
+	slots   []uint16 // row-major histogram slots (offset + code); nil past 65,536 slots
 	// wide[j] is the codes of feature j, feature-major, when it has more
 	// than 256 levels; nil for the others. Data with a wide feature is
 	// always counted through slots.
@@ -203,7 +226,8 @@ func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
 	if rows != nil {
 		n = len(rows)
 	}
-	out := &Binned{Codes: make([]uint8, n*p), Rows: n, NBins: make([]int, p), Levels: b.Levels, Edges: b.Edges, offset: make([]int, p)}
+	out := &Binned{Codes: make([]uint8, n*p), Rows: n, NBins: make([]int, p), Levels: b.Levels, Edges: b.Edges, offset: make([]int, p),
+		missing: make([]bool, p)}
 	for j := range p {
 		if l := b.Levels[j]; l > 0 {
 			if d.Levels[j] != l {
@@ -215,6 +239,10 @@ func (b *Binner) Bin(d *Data, rows []int32) (*Binned, error) {
 				return nil, fmt.Errorf("bin: feature %d is categorical; the binner's is numeric", j)
 			}
 			out.NBins[j] = len(b.Edges[j]) + 1
+			if b.Missing != nil && b.Missing[j] {
+				out.missing[j] = true
+				out.NBins[j]++
+			}
 		}
 		out.offset[j] = out.total
 		out.total += out.NBins[j]
@@ -252,6 +280,8 @@ func (out *Binned) fill(d *Data, rows []int32, b *Binner) error {
 				out.wide[j][i] = uint16(v)
 			case l > 0:
 				dst[j] = uint8(v)
+			case v != v:
+				dst[j] = uint8(out.NBins[j] - 1)
 			default:
 				dst[j] = uint8(sort.SearchFloat64s(b.Edges[j], v))
 			}

@@ -38,6 +38,7 @@ type Compiled struct {
 type codeGroup struct {
 	features []int
 	thr      []float64 // numeric: the trees' thresholds on the feature, sorted, distinct
+	nan      bool      // numeric: NaN has a code of its own, len(thr)+1 (some split sends it left)
 	levels   []uint64  // categorical: levels ≥ levels[i] of features[i] code as levels[i]
 	radix    []int     // categorical: the multiplier of each feature's code
 	size     int       // codes 0…size-1
@@ -73,6 +74,7 @@ var ErrNotCompilable = errors.New("tree: trees cannot be compiled")
 func Compile(trees []Tree) (*Compiled, error) {
 	c := &Compiled{}
 	thr := map[int][]float64{}
+	nan := map[int]bool{}   // numeric features some split sends NaN left at
 	top := map[int]uint64{} // categorical feature → 1 + its highest level in any set
 	for t := range trees {
 		nodes := trees[t].Nodes
@@ -92,6 +94,7 @@ func Compile(trees []Tree) (*Compiled, error) {
 				top[f] = max(top[f], n.topLevel())
 			} else {
 				thr[f] = append(thr[f], n.Threshold)
+				nan[f] = nan[f] || n.MissingLeft
 			}
 		}
 	}
@@ -111,7 +114,7 @@ func Compile(trees []Tree) (*Compiled, error) {
 				return nil, fmt.Errorf("compile: feature %d has %d thresholds: %w", f, len(ts), ErrNotCompilable)
 			}
 			groupOf[f] = len(c.groups)
-			c.groups = append(c.groups, codeGroup{features: []int{f}, thr: ts, size: len(ts) + 1})
+			c.groups = append(c.groups, codeGroup{features: []int{f}, thr: ts, nan: nan[f], size: len(ts) + 1 + btoi(nan[f])})
 			cat = nil
 		case isCat:
 			if cat == nil || cat.size*int(l+1) > maxGroupCodes {
@@ -188,6 +191,7 @@ type tableAxis struct {
 	stride    int
 	size      int
 	thr       []float64 // numeric: the tree's own thresholds, sorted, distinct
+	nan       bool      // numeric: NaN is a class of its own, the last
 	sigs      []uint64  // categorical: per class, which of the tree's splits it goes left at
 	splits    []int32   // categorical: the tree's nodes on the group, by signature bit
 }
@@ -226,10 +230,18 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 			slices.Sort(d.thr)
 			d.thr = slices.Compact(d.thr)
 			d.size = len(d.thr) + 1
+			codes := lut
+			if gr.nan {
+				// NaN's code is a class of its own, after the others.
+				d.nan = true
+				d.size++
+				lut[len(lut)-1] = uint16(len(d.thr) + 1)
+				codes = lut[:len(lut)-1]
+			}
 			// Code x (x thresholds of all trees below the value) is in
 			// class j when j of the tree's thresholds are below the value.
 			j := 0
-			for x := range lut {
+			for x := range codes {
 				for j < len(d.thr) && x > 0 && d.thr[j] <= gr.thr[x-1] {
 					j++
 				}
@@ -348,8 +360,18 @@ func (b *tableBuilder) fill(i int32, region [][]int) {
 		// A row goes left when at most j of the tree's thresholds are
 		// below its value, j the place of this one.
 		j, _ := slices.BinarySearch(d.thr, n.Threshold)
+		nanClass := -1
+		if d.nan {
+			nanClass = len(d.thr) + 1
+		}
 		for _, x := range region[k] {
-			if x <= j {
+			if x == nanClass {
+				if n.MissingLeft {
+					left = append(left, x)
+				} else {
+					right = append(right, x)
+				}
+			} else if x <= j {
 				left = append(left, x)
 			} else {
 				right = append(right, x)
@@ -411,7 +433,11 @@ func (c *Compiled) Encode(x []float64, dst []uint16) {
 // code is row x's code in g.
 func (g *codeGroup) code(x []float64) uint16 {
 	if g.thr != nil {
-		return thresholdCode(g.thr, x[g.features[0]])
+		v := x[g.features[0]]
+		if g.nan && v != v {
+			return uint16(len(g.thr) + 1)
+		}
+		return thresholdCode(g.thr, v)
 	}
 	s := 0
 	for i, f := range g.features {

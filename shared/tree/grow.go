@@ -336,6 +336,10 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 	left := (*[256]uint8)(upTo[255-sp.bin:])
 	if cat {
 		left = g.sides(j, sp)
+	} else if sp.missLeft {
+		g.left = *left
+		g.left[bd.NBins[j]-1] = 1
+		left = &g.left
 	}
 	var mid int
 	if bd.wide != nil && bd.wide[j] != nil {
@@ -350,8 +354,14 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 	if cat {
 		n.Cats, n.Set = sp.cats, sp.set
 	} else {
-		n.Threshold = bd.Edges[j][sp.bin]
+		// Every value left of the missing values' bin: no edge, but
+		// every finite value is at most the largest number.
+		n.Threshold = math.MaxFloat64
+		if sp.bin < len(bd.Edges[j]) {
+			n.Threshold = bd.Edges[j][sp.bin]
+		}
 		n.bin = uint8(sp.bin)
+		n.MissingLeft = sp.missLeft
 	}
 	g.nodes = append(g.nodes,
 		growing{lo: nd.lo, hi: mid, depth: nd.depth + 1, sum: sp.ls},
@@ -627,9 +637,13 @@ func (g *Grower) route(t *Tree, rows []int32, dst []float64, idx, tmp []int32, n
 		} else {
 			col := g.bd.column(int(nd.Feature))
 			bin := nd.bin
+			miss := 256 // no code
+			if nd.MissingLeft {
+				miss = g.bd.NBins[nd.Feature] - 1
+			}
 			for _, x := range idx {
 				l := 0
-				if col[rows[x]] <= bin {
+				if c := col[rows[x]]; c <= bin || int(c) == miss {
 					l = 1
 				}
 				idx[i] = x

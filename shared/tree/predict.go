@@ -14,14 +14,17 @@ import (
 // Feature −1 and predicts Value. Children come after their parent, so a
 // walk always ends.
 type Node struct {
-	Feature   int32     `json:"f"`
-	Left      int32     `json:"l,omitempty"`
-	Right     int32     `json:"r,omitempty"`
-	bin       uint8     // numeric threshold as a bin code, while training
-	Threshold float64   `json:"t,omitempty"`
-	Cats      uint64    `json:"c,omitempty"`
-	Value     float64   `json:"v,omitempty"`
-	Set       *LevelSet `json:"s,omitempty"`
+	Feature int32 `json:"f"`
+	Left    int32 `json:"l,omitempty"`
+	Right   int32 `json:"r,omitempty"`
+	bin     uint8 // numeric threshold as a bin code, while training
+	// MissingLeft sends a missing value (NaN) left at a numeric split;
+	// otherwise it goes right.
+	MissingLeft bool      `json:"m,omitempty"`
+	Threshold   float64   `json:"t,omitempty"`
+	Cats        uint64    `json:"c,omitempty"`
+	Value       float64   `json:"v,omitempty"`
+	Set         *LevelSet `json:"s,omitempty"`
 }
 
 // LevelSet is a set of levels of any number: level l is in it when bit
@@ -62,7 +65,7 @@ func (n *Node) GoesLeft(v float64) bool {
 	if n.categorical() {
 		return n.inSet(uint64(v))
 	}
-	return v <= n.Threshold
+	return v <= n.Threshold || (n.MissingLeft && v != v)
 }
 
 // Tree is a finished regression tree: Nodes[0] is the root.
@@ -87,7 +90,7 @@ func (t *Tree) Predict(x []float64) float64 {
 		} else if n.Set != nil {
 			left = n.Set.Has(uint64(v))
 		} else {
-			left = v <= n.Threshold
+			left = v <= n.Threshold || (n.MissingLeft && v != v)
 		}
 		if left {
 			i = n.Left
@@ -115,7 +118,7 @@ func (t *Tree) PredictBinned(bd *Binned, r int) float64 {
 		} else if n.Set != nil {
 			left = n.Set.Has(uint64(bd.code(r, int(n.Feature))))
 		} else {
-			left = c <= n.bin
+			left = c <= n.bin || (n.MissingLeft && int(c) == bd.NBins[n.Feature]-1)
 		}
 		if left {
 			i = n.Left
@@ -154,7 +157,7 @@ func (t *Tree) Check(levels []int) error {
 	}
 	for i, n := range t.Nodes {
 		if n.Feature < 0 {
-			if n.Feature != -1 || n.Left != 0 || n.Right != 0 || n.Threshold != 0 || n.Cats != 0 || n.Set != nil {
+			if n.Feature != -1 || n.Left != 0 || n.Right != 0 || n.Threshold != 0 || n.Cats != 0 || n.Set != nil || n.MissingLeft {
 				return fmt.Errorf("node %d: a leaf has feature -1 and nothing but a value", i)
 			}
 			if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) {
@@ -183,8 +186,8 @@ func (t *Tree) Check(levels []int) error {
 // is not the kind the feature's width takes (Cats up to 64 levels, Set
 // beyond), is empty, or names a level past l.
 func (n *Node) checkSet(l int) error {
-	if n.Threshold != 0 {
-		return errors.New("categorical split has a threshold")
+	if n.Threshold != 0 || n.MissingLeft {
+		return errors.New("categorical split has a threshold or a side for missing values")
 	}
 	if l <= wideLevels {
 		if n.Set != nil || n.Cats == 0 || (l < 64 && n.Cats>>uint(l) != 0) {
@@ -279,10 +282,10 @@ func (t *Tree) route(x []float64, p int, out []float64, idx, tmp []int32, node i
 				k += 1 - l
 			}
 		} else {
-			thr := nd.Threshold
+			thr, miss := nd.Threshold, nd.MissingLeft
 			for _, r := range idx {
 				l := 0
-				if x[int(r)*p+f] <= thr {
+				if v := x[int(r)*p+f]; v <= thr || (miss && v != v) {
 					l = 1
 				}
 				idx[i] = r
@@ -333,7 +336,7 @@ func (t *Tree) walkAdd(x []float64, p int, out []float64) {
 					if !nd.Set.Has(uint64(v)) {
 						right = 1
 					}
-				} else if !(v <= nd.Threshold) {
+				} else if !(v <= nd.Threshold || (nd.MissingLeft && v != v)) {
 					right = 1
 				}
 				idx[k] = nd.Left + (nd.Right-nd.Left)*right

@@ -45,6 +45,8 @@ type split struct {
 	set     *LevelSet // categorical of more levels: the same
 	gain    float64
 	ls      float64 // the left side's sum of targets
+	// numeric: the missing values' bin goes left too
+	missLeft bool
 }
 
 // minGain is the smallest gain, relative to the node's own score, that is
@@ -132,11 +134,55 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int, rows []in
 				bestGain, bestBin, bestLs = gain, b, ls
 			}
 		}
+		missLeft := false
+		if bd.missing[j] {
+			missLeft = g.scanMissingLeft(hj, bins, s, n, &bestGain, &bestBin, &bestLs)
+		}
 		if bestBin >= 0 {
-			best = split{ok: true, feature: j, bin: bestBin, gain: bestGain, ls: bestLs}
+			best = split{ok: true, feature: j, bin: bestBin, gain: bestGain, ls: bestLs, missLeft: missLeft}
 		}
 	}
 	return best
+}
+
+// scanMissingLeft is bestSplit's scan of a numeric feature whose last bin
+// holds its missing values, with that bin on the left of every threshold
+// (the first scan had it on the right). It updates the best gain, bin and
+// left sum and reports whether it found a better split.
+func (g *Grower) scanMissingLeft(hj histogram, bins []uint8, s float64, n int, bestGain *float64, bestBin *int, bestLs *float64) bool {
+	m := hj[len(hj)-1]
+	if m.N == 0 {
+		return false
+	}
+	inv := g.inv[:n+1]
+	parent := s * s * inv[n]
+	msl := g.p.MinSamplesLeaf
+	ls, ln := m.Sum, m.N
+	found := false
+	for _, b8 := range bins {
+		b := int(b8)
+		if b >= len(hj)-2 {
+			break
+		}
+		if hj[b].N == 0 {
+			continue
+		}
+		ls += hj[b].Sum
+		ln += hj[b].N
+		if ln < msl {
+			continue
+		}
+		rn := n - ln
+		if rn < msl {
+			break
+		}
+		rs := s - ls
+		if gain := ls*ls*inv[ln] + rs*rs*inv[rn] - parent; gain > *bestGain {
+			*bestGain, *bestBin, *bestLs = gain, b, ls
+			found = true
+		}
+	}
+	return found
 }
 
 // presentBins lists, in increasing order, the bins of numeric feature j

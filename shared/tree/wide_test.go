@@ -172,3 +172,75 @@ func TestBinRefusesTooManySlots(t *testing.T) {
 	d.X = d.X[:2]
 	assert.Error(t, d.Check())
 }
+
+// TestMissingGoesWhereItFits: NaN in a numeric feature is a value of its
+// own; the split sends it to the side whose targets it shares, and every
+// way of predicting (a walk, binned codes, a batch, compiled tables, the
+// JSON round trip) sends it there too.
+func TestMissingGoesWhereItFits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const n = 4000
+	for _, missLow := range []bool{true, false} {
+		d := &Data{Rows: n, Levels: []int{0, 0}}
+		y := make([]float64, n)
+		for i := range n {
+			x, z := rng.Float64()*10, rng.Float64()
+			y[i] = 0
+			if x > 5 {
+				y[i] = 10
+			}
+			if i%7 == 0 {
+				x = math.NaN()
+				y[i] = 10
+				if missLow {
+					y[i] = 0
+				}
+			}
+			d.X = append(d.X, x, z)
+			y[i] += 0.1 * rng.NormFloat64()
+		}
+		require.NoError(t, d.Check())
+		bd := binned(t, d)
+		g, err := NewGrower(bd, Params{MaxLeaves: 4, MinSamplesLeaf: 5})
+		require.NoError(t, err)
+		tr, _, err := g.Grow(y, allRows(n), nil)
+		require.NoError(t, err)
+		require.NoError(t, tr.Check(d.Levels))
+		root := tr.Nodes[0]
+		require.Equal(t, int32(0), root.Feature)
+		assert.Equal(t, missLow, root.MissingLeft)
+		want := 10.0
+		if missLow {
+			want = 0
+		}
+		assert.InDelta(t, want, tr.Predict([]float64{math.NaN(), 0.5}), 0.1)
+
+		b, err := json.Marshal(tr)
+		require.NoError(t, err)
+		var back Tree
+		require.NoError(t, json.Unmarshal(b, &back))
+		require.NoError(t, back.Check(d.Levels))
+		c, err := Compile([]Tree{back})
+		require.NoError(t, err)
+		batch := make([]float64, n)
+		c.AddBatch(d.X, 2, batch)
+		walked := make([]float64, n)
+		back.PredictAdd(d.X, 2, walked)
+		for i := range n {
+			w := tr.Predict(d.Row(i))
+			require.Equal(t, w, tr.PredictBinned(bd, i), "binned row %d", i)
+			require.Equal(t, w, back.Predict(d.Row(i)), "decoded row %d", i)
+			require.Equal(t, w, batch[i], "compiled row %d", i)
+			require.Equal(t, w, walked[i], "PredictAdd row %d", i)
+		}
+	}
+}
+
+func TestDataRefusesNaNLevels(t *testing.T) {
+	d := &Data{Rows: 1, Levels: []int{3}, X: []float64{math.NaN()}}
+	assert.Error(t, d.Check())
+	d.Levels = []int{0}
+	assert.NoError(t, d.Check())
+	d.X[0] = math.Inf(1)
+	assert.Error(t, d.Check())
+}

@@ -2,6 +2,7 @@ package table_test
 
 import (
 	"math"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -12,8 +13,9 @@ import (
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
-// wide is the 1M-row table split 80/20 in order, laid out as the search
-// lays out tree data, generated once per process.
+// wide is the 1M-row table split 80/20 in order, generated once per
+// process, with its missing values handled natively by the trees (or,
+// with WIDE_IMPUTED set, imputed as model.TreeData does today).
 var wide struct {
 	train, test *tree.Data
 	y, yTest    []float64
@@ -26,7 +28,11 @@ func wideData(b *testing.B) {
 	const n = 1_000_000
 	t := table.Generate(n, 42)
 	cut := n * 8 / 10
-	wide.train, wide.test = t.TreeData(0, cut, cut), t.TreeData(cut, n, cut)
+	if os.Getenv("WIDE_IMPUTED") != "" {
+		wide.train, wide.test = t.ImputedTreeData(0, cut, cut), t.ImputedTreeData(cut, n, cut)
+	} else {
+		wide.train, wide.test = t.TreeData(0, cut), t.TreeData(cut, n)
+	}
 	wide.y, wide.yTest = t.Y[:cut], t.Y[cut:]
 }
 

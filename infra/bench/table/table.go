@@ -159,10 +159,31 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	return nil
 }
 
-// TreeData lays out rows [lo, hi) as the search's tree data does
-// (model.TreeData): a missing number is the median of the training rows
-// [0, train), a missing level the most frequent level there.
-func (t *Table) TreeData(lo, hi, train int) *tree.Data {
+// TreeData lays out rows [lo, hi) for the trees with their missing
+// values handled natively: a missing number stays NaN (the trees learn
+// which side of each split it goes to), a missing level becomes a level
+// of its own, after the others.
+func (t *Table) TreeData(lo, hi int) *tree.Data {
+	p := t.Cols()
+	d := &tree.Data{Rows: hi - lo, Levels: slices.Clone(t.Levels), X: make([]float64, (hi-lo)*p)}
+	for j, l := range d.Levels {
+		if l > 0 {
+			d.Levels[j]++
+		}
+	}
+	copy(d.X, t.X[lo*p:hi*p])
+	for i, v := range d.X {
+		if l := t.Levels[i%p]; v != v && l > 0 {
+			d.X[i] = float64(l)
+		}
+	}
+	return d
+}
+
+// ImputedTreeData lays out rows [lo, hi) as the search's tree data does
+// today (model.TreeData): a missing number is the median of the training
+// rows [0, train), a missing level the most frequent level there.
+func (t *Table) ImputedTreeData(lo, hi, train int) *tree.Data {
 	p := t.Cols()
 	fill := t.imputes(train)
 	d := &tree.Data{Rows: hi - lo, Levels: slices.Clone(t.Levels), X: make([]float64, (hi-lo)*p)}
