@@ -74,7 +74,9 @@ func TestWideCategoricalSplitsNatively(t *testing.T) {
 }
 
 func TestWideTreeDeterministicAndRoundTrips(t *testing.T) {
-	d, y, _ := wideData(700, 10, 7)
+	// 2,500 levels and 20,000 rows: a histogram wider than wideBins,
+	// counted in halves
+	d, y, _ := wideData(2500, 8, 7)
 	// a numeric signal too, so that the tree mixes both kinds of split
 	for i := range d.Rows {
 		y[i] += 2 * math.Sin(d.X[2*i])
