@@ -64,4 +64,3 @@ func BenchmarkWideHistogram(b *testing.B) {
 		}
 	}
 }
-
