@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // MaxBins is the largest number of bins of one feature; bin codes are bytes.
@@ -100,29 +102,61 @@ func FitBinner(d *Data, rows []int32, maxBins int) (*Binner, error) {
 	}
 	p := d.Cols()
 	b := &Binner{Edges: make([][]float64, p), Levels: slices.Clone(d.Levels), Missing: make([]bool, p)}
-	col := make([]float64, 0, n)
+	var numeric []int
 	for j := range p {
-		if d.Levels[j] > 0 {
-			continue
+		if d.Levels[j] == 0 {
+			numeric = append(numeric, j)
 		}
-		col = col[:0]
-		for i := range n {
-			r := i
-			if rows != nil {
-				r = int(rows[i])
-			}
-			if v := d.X[r*p+j]; v == v {
-				col = append(col, v)
-			}
-		}
-		b.Missing[j] = len(col) < n
-		if len(col) == 0 {
-			b.Edges[j] = []float64{}
-			continue
-		}
-		b.Edges[j] = edges(col, maxBins-btoi(b.Missing[j]))
 	}
+	// Each feature's edges are its own: large data sorts two at a time.
+	workers := 1
+	if n >= parallelRows {
+		workers = min(2, runtime.GOMAXPROCS(0), len(numeric))
+	}
+	next := make(chan int, len(numeric))
+	for _, j := range numeric {
+		next <- j
+	}
+	close(next)
+	work := func() {
+		col := make([]float64, 0, n)
+		for j := range next {
+			b.fitFeature(d, rows, n, j, maxBins, col)
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
 	return b, nil
+}
+
+// parallelRows is the fewest rows that FitBinner and Bin spread over two
+// goroutines.
+const parallelRows = 1 << 17
+
+// fitFeature fits numeric feature j's edges on the n given rows of d,
+// with col as scratch.
+func (b *Binner) fitFeature(d *Data, rows []int32, n, j, maxBins int, col []float64) {
+	p := d.Cols()
+	col = col[:0]
+	for i := range n {
+		r := i
+		if rows != nil {
+			r = int(rows[i])
+		}
+		if v := d.X[r*p+j]; v == v {
+			col = append(col, v)
+		}
+	}
+	b.Missing[j] = len(col) < n
+	if len(col) == 0 {
+		b.Edges[j] = []float64{}
+		return
+	}
+	b.Edges[j] = edges(col, maxBins-btoi(b.Missing[j]))
 }
 
 func btoi(b bool) int {
@@ -268,7 +302,30 @@ func (out *Binned) fill(d *Data, rows []int32, b *Binner) error {
 	if out.wide != nil && out.total > 1<<16 {
 		return fmt.Errorf("bin: %d bins in all; a feature of more than %d levels needs at most %d", out.total, byteLevels, 1<<16)
 	}
-	for i := range n {
+	out.cols = make([]uint8, n*p)
+	// Slots save an addition per code, but double the bytes a histogram
+	// reads: worth it while the data stays in cache. Wide codes are only
+	// counted through them.
+	if out.wide != nil || (out.total <= 1<<16 && n*p <= slotCells) {
+		out.slots = make([]uint16, n*p)
+	}
+	// Rows are coded on their own: large data codes two halves at once.
+	if n < parallelRows || runtime.GOMAXPROCS(0) < 2 {
+		out.fillRows(d, rows, b, 0, n)
+		return nil
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { out.fillRows(d, rows, b, n/2, n) })
+	out.fillRows(d, rows, b, 0, n/2)
+	wg.Wait()
+	return nil
+}
+
+// fillRows sets the codes of binned rows [lo, hi), from the given rows of
+// d.
+func (out *Binned) fillRows(d *Data, rows []int32, b *Binner, lo, hi int) {
+	n, p := out.Rows, out.Cols()
+	for i := lo; i < hi; i++ {
 		r := i
 		if rows != nil {
 			r = int(rows[i])
@@ -286,23 +343,13 @@ func (out *Binned) fill(d *Data, rows []int32, b *Binner) error {
 				dst[j] = uint8(sort.SearchFloat64s(b.Edges[j], v))
 			}
 		}
-	}
-	out.cols = make([]uint8, n*p)
-	// Slots save an addition per code, but double the bytes a histogram
-	// reads: worth it while the data stays in cache. Wide codes are only
-	// counted through them.
-	if out.wide != nil || (out.total <= 1<<16 && n*p <= slotCells) {
-		out.slots = make([]uint16, n*p)
-	}
-	for i := range n {
-		for j, c := range out.Codes[i*p : (i+1)*p] {
+		for j, c := range dst {
 			out.cols[j*n+i] = c
 			if out.slots != nil {
 				out.slots[i*p+j] = uint16(out.offset[j] + out.code(i, j))
 			}
 		}
 	}
-	return nil
 }
 
 // group forms the one joint group of Binned: the features with the

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -245,4 +247,25 @@ func TestDataRefusesNaNLevels(t *testing.T) {
 	assert.NoError(t, d.Check())
 	d.X[0] = math.Inf(1)
 	assert.Error(t, d.Check())
+}
+
+// TestBinSameOnOneOrTwoProcs: large data is binned on two goroutines
+// (edges feature by feature, codes half by half); the result is the one
+// goroutine's.
+func TestBinSameOnOneOrTwoProcs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bins 140,000 rows twice")
+	}
+	d, _ := wideLike(parallelRows+8000, 3)
+	bin := func(procs int) *Binned {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		return binned(t, d)
+	}
+	one, two := bin(1), bin(2)
+	assert.Equal(t, one.Edges, two.Edges)
+	assert.Equal(t, one.NBins, two.NBins)
+	// slices.Equal: assert.Equal takes seconds over millions of codes
+	assert.True(t, slices.Equal(one.Codes, two.Codes), "codes")
+	assert.True(t, slices.Equal(one.cols, two.cols), "columns")
+	assert.True(t, slices.Equal(one.gslots, two.gslots), "group slots")
 }
