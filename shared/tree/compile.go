@@ -227,26 +227,7 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 		d, gr := dims[g], &c.groups[g]
 		lut := make([]uint16, gr.size)
 		if gr.thr != nil {
-			slices.Sort(d.thr)
-			d.thr = slices.Compact(d.thr)
-			d.size = len(d.thr) + 1
-			codes := lut
-			if gr.nan {
-				// NaN's code is a class of its own, after the others.
-				d.nan = true
-				d.size++
-				lut[len(lut)-1] = uint16(len(d.thr) + 1)
-				codes = lut[:len(lut)-1]
-			}
-			// Code x (x thresholds of all trees below the value) is in
-			// class j when j of the tree's thresholds are below the value.
-			j := 0
-			for x := range codes {
-				for j < len(d.thr) && x > 0 && d.thr[j] <= gr.thr[x-1] {
-					j++
-				}
-				lut[x] = uint16(j)
-			}
+			d.numericClasses(gr, lut)
 		} else {
 			for i, n := range nodes {
 				if n.Feature >= 0 && n.categorical() && groupOf[n.Feature] == g {
@@ -297,6 +278,32 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 		ds[k] = dims[g]
 	}
 	return &tablePlan{ct: ct, dims: ds, cells: cells, nodes: nodes, groupOf: groupOf}
+}
+
+// numericClasses sets the classes of numeric axis d (the tree's
+// thresholds on group gr's feature) and maps each of gr's codes to its
+// class in lut.
+func (d *tableAxis) numericClasses(gr *codeGroup, lut []uint16) {
+	slices.Sort(d.thr)
+	d.thr = slices.Compact(d.thr)
+	d.size = len(d.thr) + 1
+	codes := lut
+	if gr.nan {
+		// NaN's code is a class of its own, after the others.
+		d.nan = true
+		d.size++
+		lut[len(lut)-1] = uint16(len(d.thr) + 1)
+		codes = lut[:len(lut)-1]
+	}
+	// Code x (x thresholds of all trees below the value) is in class j
+	// when j of the tree's thresholds are below the value.
+	j := 0
+	for x := range codes {
+		for j < len(d.thr) && x > 0 && d.thr[j] <= gr.thr[x-1] {
+			j++
+		}
+		lut[x] = uint16(j)
+	}
 }
 
 // build fills the planned table; false when the nodes are not a tree.
