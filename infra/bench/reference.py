@@ -9,6 +9,8 @@ figures in an issue note come from one sitting:
   /usr/bin/python3 infra/bench/reference.py growth /tmp/synth-1m.csv 10000 100000 1000000
   /usr/bin/python3 infra/bench/reference.py predict /tmp/synth-1m.csv
   /usr/bin/python3 infra/bench/reference.py cv ../shared/data/students/stud.csv
+  go run ./infra/bench/gentable -n 1000000 -seed 42 -out /tmp/wide-1m.csv
+  /usr/bin/python3 infra/bench/reference.py wide /tmp/wide-1m.csv 3
 
 growth: HistGradientBoostingRegressor and XGBoost hist with the fixed
 configuration of BenchmarkBoostGrowth (100 trees, 31 leaves, learning rate
@@ -16,6 +18,20 @@ configuration of BenchmarkBoostGrowth (100 trees, 31 leaves, learning rate
 threads) on the first N rows, the last fifth held out. Each case runs in a
 process of its own, so its peak RSS is its own. Fit time excludes reading
 the CSV, as the Go benchmark's excludes generating it.
+
+wide: issue 18's speed case, beside BenchmarkWideFit in infra/bench/table:
+the generated table of 30 columns (c0…c9 categorical, x0…x19 numeric, 5%
+missing, target y), the first 80% of rows to fit, the last 20% held out.
+HistGradientBoostingRegressor (max_iter=100, max_leaf_nodes=31,
+early_stopping=False, the categories as native categoricals by their codes)
+and XGBoost hist (100 trees, lossguide, max_leaves=31, max_depth=0,
+enable_categorical on pandas categories), both with learning rate 0.1, 255
+bins, 20 rows per leaf, missing cells left to their native handling, 2
+threads. Each library runs in a process of its own, fits R times (default
+3) and prints the median fit time, every fit's time, the median CPU time
+of a fit (user and system, every thread), the held-out R² and its peak RSS (getrusage: the high-water mark of the process, the CSV read
+included). A last line names the faster library and 0.6× its median, the
+Go fit's target.
 
 predict: a 256-tree XGBoost model (31 leaves) and a 256-iteration HGB:
 one row (median of many calls) and a 10,000-row batch (median of 7).
@@ -93,6 +109,84 @@ def growth_case(lib, path, n):
     r2 = r2_score(yte, est.predict(Xte))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"lib": lib, "rows": n, "fit_s": round(fit, 3), "test_r2": round(r2, 4), "peak_rss_mb": round(rss)}))
+
+
+WIDE_CATS = ["c%d" % i for i in range(10)]
+WIDE_NUMS = ["x%d" % i for i in range(20)]
+
+
+def load_wide(path, codes):
+    """The wide table split 80/20 in order: categories as pandas
+    categoricals (XGBoost) or their codes with NaN for missing
+    (scikit-learn's native categoricals)."""
+    import numpy as np
+    import pandas as pd
+
+    df = pd.read_csv(path, float_precision="round_trip")
+    for c in WIDE_CATS:
+        df[c] = df[c].astype("category")
+        if codes:
+            df[c] = df[c].cat.codes.astype(float).replace(-1.0, np.nan)
+    X, y = df[WIDE_CATS + WIDE_NUMS], df["y"].astype(float)
+    cut = len(df) * 8 // 10
+    return X.iloc[:cut], y.iloc[:cut], X.iloc[cut:], y.iloc[cut:]
+
+
+def wide_estimator(lib):
+    if lib == "hgb":
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(
+            max_iter=100, max_leaf_nodes=31, learning_rate=0.1, max_bins=255, min_samples_leaf=20,
+            early_stopping=False, categorical_features=[True] * len(WIDE_CATS) + [False] * len(WIDE_NUMS),
+            random_state=0)
+    import xgboost
+
+    return xgboost.XGBRegressor(
+        n_estimators=100, tree_method="hist", grow_policy="lossguide", max_leaves=31, max_depth=0,
+        learning_rate=0.1, max_bin=255, min_child_weight=20, enable_categorical=True, max_cat_to_onehot=1,
+        n_jobs=THREADS, random_state=0)
+
+
+def wide_case(lib, path, runs):
+    from sklearn.metrics import r2_score
+
+    Xtr, ytr, Xte, yte = load_wide(path, codes=lib == "hgb")
+    fits, cpus = [], []
+    for _ in range(runs):
+        est = wide_estimator(lib)
+        t0, c0 = time.perf_counter(), cpu_s()
+        est.fit(Xtr, ytr)
+        fits.append(time.perf_counter() - t0)
+        cpus.append(cpu_s() - c0)
+    r2 = r2_score(yte, est.predict(Xte))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"lib": lib, "rows": len(Xtr), "median_fit_s": round(statistics.median(fits), 3),
+                      "fits_s": [round(f, 3) for f in fits], "median_cpu_s": round(statistics.median(cpus), 3),
+                      "test_r2": round(r2, 5), "peak_rss_mb": round(rss)}),
+          flush=True)
+    return statistics.median(fits), r2
+
+
+def cpu_s():
+    """The process's user and system time so far, every thread's: on a
+    shared machine it shows a fit's work apart from the time it waited,
+    as BenchmarkWideFit's cpu-s/op does."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def wide(path, runs):
+    out = {}
+    for lib in ("hgb", "xgboost"):
+        res = subprocess.run([sys.executable, __file__, "wide-case", lib, path, str(runs)], check=True,
+                             capture_output=True, text=True)
+        sys.stdout.write(res.stdout)
+        out[lib] = json.loads(res.stdout.strip().splitlines()[-1])
+    fast = min(out, key=lambda k: out[k]["median_fit_s"])
+    print(json.dumps({"faster": fast, "faster_median_fit_s": out[fast]["median_fit_s"],
+                      "go_target_fit_s": round(0.6 * out[fast]["median_fit_s"], 3),
+                      "best_r2": max(o["test_r2"] for o in out.values())}))
 
 
 def predict(path):
@@ -205,6 +299,10 @@ def main(argv):
                 subprocess.run([sys.executable, __file__, "growth-case", lib, path, str(n)], check=True)
     elif len(argv) == 4 and argv[0] == "growth-case":
         growth_case(argv[1], argv[2], int(argv[3]))
+    elif len(argv) in (2, 3) and argv[0] == "wide":
+        wide(argv[1], int(argv[2]) if len(argv) == 3 else 3)
+    elif len(argv) == 4 and argv[0] == "wide-case":
+        wide_case(argv[1], argv[2], int(argv[3]))
     elif len(argv) == 2 and argv[0] == "predict":
         predict(argv[1])
     elif len(argv) == 2 and argv[0] == "cv":

@@ -68,7 +68,10 @@ func Compile(e *ensemble.Ensemble, levels []int, ref []float64) (*Compiled, erro
 	c := &Compiled{e: e, p: p, nt: nt, thr: make([][]float64, p), levels: slices.Clone(levels),
 		sat: make([][]uint64, p), off: make([]int32, nt), ref: slices.Clone(ref)}
 	for t := range e.Trees {
-		if e.Trees[t].Leaves() > 64 {
+		// Trees with more than 64 leaves, or a split the tables do not
+		// model (a set of levels past 64, missing values sent left), are
+		// walked.
+		if e.Trees[t].Leaves() > 64 || slices.ContainsFunc(e.Trees[t].Nodes, func(n tree.Node) bool { return n.Set != nil || n.MissingLeft }) {
 			c.off[t] = -1 // walked
 			continue
 		}

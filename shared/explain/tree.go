@@ -109,12 +109,7 @@ func walkTree(t *tree.Tree, x, ref, phi []float64, stack *walkStack) (fx, fr flo
 	}
 }
 
-func goesLeft(n *tree.Node, v float64) bool {
-	if n.Cats != 0 {
-		return n.Cats>>uint64(v)&1 == 1
-	}
-	return v <= n.Threshold
-}
+func goesLeft(n *tree.Node, v float64) bool { return n.GoesLeft(v) }
 
 // Ensemble writes into phi (one value per column of x, each column a
 // feature) the exact baseline Shapley values of e for the record x against

@@ -109,7 +109,13 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 	var best split
 	thresholdSet := false
 	for _, j := range feats {
-		if !sc.group(bd.column(j), bd.NBins[j], bd.Levels[j] > 0, y, rows) {
+		var grouped bool
+		if bd.wide != nil && bd.wide[j] != nil {
+			grouped = group(sc, bd.wide[j], bd.NBins[j], true, y, rows)
+		} else {
+			grouped = group(sc, bd.column(j), bd.NBins[j], bd.Levels[j] > 0, y, rows)
+		}
+		if !grouped {
 			continue
 		}
 		sc.costs(n)
@@ -119,26 +125,34 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 			best.gain = minGain * math.Max(1, parent) // the gain a split must beat
 			thresholdSet = true
 		}
+		wide := bd.Levels[j] > wideLevels
 		ln := 0
 		var ls float64
 		var set uint64
+		prefix := 0
 		for i := 0; i < k-1; i++ {
 			b := sc.order[i]
 			ln += sc.cnt[b]
 			ls += sc.sums[b]
-			set |= 1 << uint(b)
+			set |= 1 << uint(b) // past 64 levels: unused
 			if ln < msl || n-ln < msl {
 				continue
 			}
 			gain := parent - sc.left[i] - sc.right[i+1]
 			if gain > best.gain {
 				best = split{ok: true, feature: j, gain: gain, ls: ls}
-				if bd.Levels[j] > 0 {
+				switch {
+				case wide:
+					prefix = i + 1
+				case bd.Levels[j] > 0:
 					best.cats = set
-				} else {
+				default:
 					best.bin = b
 				}
 			}
+		}
+		if prefix > 0 {
+			best.set = newLevelSet(bd.NBins[j], sc.order[:prefix])
 		}
 	}
 	return best
@@ -148,7 +162,7 @@ func (g *Grower) bestSplitAbsolute(y []float64, rows []int32, feats []int) split
 // into sorted, the bins that hold rows in scan order (increasing, or by
 // mean target for a categorical feature). Afterwards start[b] is the end
 // of bin b's group. It reports whether there are two groups or more.
-func (sc *absScratch) group(col []uint8, nb int, categorical bool, y []float64, rows []int32) bool {
+func group[C uint8 | uint16](sc *absScratch, col []C, nb int, categorical bool, y []float64, rows []int32) bool {
 	sc.cnt = append(sc.cnt[:0], make([]int, nb)...)
 	sc.sums = append(sc.sums[:0], make([]float64, nb)...)
 	for _, r := range rows {

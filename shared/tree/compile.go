@@ -38,6 +38,7 @@ type Compiled struct {
 type codeGroup struct {
 	features []int
 	thr      []float64 // numeric: the trees' thresholds on the feature, sorted, distinct
+	nan      bool      // numeric: NaN has a code of its own, len(thr)+1 (some split sends it left)
 	levels   []uint64  // categorical: levels ≥ levels[i] of features[i] code as levels[i]
 	radix    []int     // categorical: the multiplier of each feature's code
 	size     int       // codes 0…size-1
@@ -73,6 +74,7 @@ var ErrNotCompilable = errors.New("tree: trees cannot be compiled")
 func Compile(trees []Tree) (*Compiled, error) {
 	c := &Compiled{}
 	thr := map[int][]float64{}
+	nan := map[int]bool{}   // numeric features some split sends NaN left at
 	top := map[int]uint64{} // categorical feature → 1 + its highest level in any set
 	for t := range trees {
 		nodes := trees[t].Nodes
@@ -88,10 +90,11 @@ func Compile(trees []Tree) (*Compiled, error) {
 			}
 			f := int(n.Feature)
 			c.width = max(c.width, f+1)
-			if n.Cats != 0 {
-				top[f] = max(top[f], uint64(bits.Len64(n.Cats)))
+			if n.categorical() {
+				top[f] = max(top[f], n.topLevel())
 			} else {
 				thr[f] = append(thr[f], n.Threshold)
+				nan[f] = nan[f] || n.MissingLeft
 			}
 		}
 	}
@@ -111,7 +114,7 @@ func Compile(trees []Tree) (*Compiled, error) {
 				return nil, fmt.Errorf("compile: feature %d has %d thresholds: %w", f, len(ts), ErrNotCompilable)
 			}
 			groupOf[f] = len(c.groups)
-			c.groups = append(c.groups, codeGroup{features: []int{f}, thr: ts, size: len(ts) + 1})
+			c.groups = append(c.groups, codeGroup{features: []int{f}, thr: ts, nan: nan[f], size: len(ts) + 1 + btoi(nan[f])})
 			cat = nil
 		case isCat:
 			if cat == nil || cat.size*int(l+1) > maxGroupCodes {
@@ -159,6 +162,20 @@ func Compile(trees []Tree) (*Compiled, error) {
 	return c, nil
 }
 
+// topLevel is 1 + the highest level in categorical node n's set.
+func (n *Node) topLevel() uint64 {
+	if n.Set == nil {
+		return uint64(bits.Len64(n.Cats))
+	}
+	set := *n.Set
+	for w := len(set) - 1; w >= 0; w-- {
+		if set[w] != 0 {
+			return uint64(w*64 + bits.Len64(set[w]))
+		}
+	}
+	return 0
+}
+
 // tablePlan is a tree's table before its cells are filled.
 type tablePlan struct {
 	ct      ctree
@@ -174,6 +191,7 @@ type tableAxis struct {
 	stride    int
 	size      int
 	thr       []float64 // numeric: the tree's own thresholds, sorted, distinct
+	nan       bool      // numeric: NaN is a class of its own, the last
 	sigs      []uint64  // categorical: per class, which of the tree's splits it goes left at
 	splits    []int32   // categorical: the tree's nodes on the group, by signature bit
 }
@@ -195,7 +213,7 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 			dims[g] = d
 			order = append(order, g)
 		}
-		if n.Cats == 0 {
+		if !n.categorical() {
 			d.thr = append(d.thr, n.Threshold)
 		}
 	}
@@ -209,21 +227,10 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 		d, gr := dims[g], &c.groups[g]
 		lut := make([]uint16, gr.size)
 		if gr.thr != nil {
-			slices.Sort(d.thr)
-			d.thr = slices.Compact(d.thr)
-			d.size = len(d.thr) + 1
-			// Code x (x thresholds of all trees below the value) is in
-			// class j when j of the tree's thresholds are below the value.
-			j := 0
-			for x := range lut {
-				for j < len(d.thr) && x > 0 && d.thr[j] <= gr.thr[x-1] {
-					j++
-				}
-				lut[x] = uint16(j)
-			}
+			d.numericClasses(gr, lut)
 		} else {
 			for i, n := range nodes {
-				if n.Feature >= 0 && n.Cats != 0 && groupOf[n.Feature] == g {
+				if n.Feature >= 0 && n.categorical() && groupOf[n.Feature] == g {
 					d.splits = append(d.splits, int32(i))
 				}
 			}
@@ -236,7 +243,7 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 				k := slices.Index(gr.features, int(n.Feature))
 				radix, levels := gr.radix[k], int(gr.levels[k]+1)
 				for x := range sigs {
-					if n.Cats>>uint64(x/radix%levels)&1 == 1 {
+					if n.inSet(uint64(x / radix % levels)) {
 						sigs[x] |= 1 << b
 					}
 				}
@@ -271,6 +278,32 @@ func (c *Compiled) plan(nodes []Node, groupOf []int) *tablePlan {
 		ds[k] = dims[g]
 	}
 	return &tablePlan{ct: ct, dims: ds, cells: cells, nodes: nodes, groupOf: groupOf}
+}
+
+// numericClasses sets the classes of numeric axis d (the tree's
+// thresholds on group gr's feature) and maps each of gr's codes to its
+// class in lut.
+func (d *tableAxis) numericClasses(gr *codeGroup, lut []uint16) {
+	slices.Sort(d.thr)
+	d.thr = slices.Compact(d.thr)
+	d.size = len(d.thr) + 1
+	codes := lut
+	if gr.nan {
+		// NaN's code is a class of its own, after the others.
+		d.nan = true
+		d.size++
+		lut[len(lut)-1] = uint16(len(d.thr) + 1)
+		codes = lut[:len(lut)-1]
+	}
+	// Code x (x thresholds of all trees below the value) is in class j
+	// when j of the tree's thresholds are below the value.
+	j := 0
+	for x := range codes {
+		for j < len(d.thr) && x > 0 && d.thr[j] <= gr.thr[x-1] {
+			j++
+		}
+		lut[x] = uint16(j)
+	}
 }
 
 // build fills the planned table; false when the nodes are not a tree.
@@ -330,12 +363,22 @@ func (b *tableBuilder) fill(i int32, region [][]int) {
 	k := slices.IndexFunc(b.dims, func(d *tableAxis) bool { return d.codeGroup == g })
 	d := b.dims[k]
 	var left, right []int
-	if n.Cats == 0 {
+	if !n.categorical() {
 		// A row goes left when at most j of the tree's thresholds are
 		// below its value, j the place of this one.
 		j, _ := slices.BinarySearch(d.thr, n.Threshold)
+		nanClass := -1
+		if d.nan {
+			nanClass = len(d.thr) + 1
+		}
 		for _, x := range region[k] {
-			if x <= j {
+			if x == nanClass {
+				if n.MissingLeft {
+					left = append(left, x)
+				} else {
+					right = append(right, x)
+				}
+			} else if x <= j {
 				left = append(left, x)
 			} else {
 				right = append(right, x)
@@ -397,7 +440,11 @@ func (c *Compiled) Encode(x []float64, dst []uint16) {
 // code is row x's code in g.
 func (g *codeGroup) code(x []float64) uint16 {
 	if g.thr != nil {
-		return thresholdCode(g.thr, x[g.features[0]])
+		v := x[g.features[0]]
+		if g.nan && v != v {
+			return uint16(len(g.thr) + 1)
+		}
+		return thresholdCode(g.thr, v)
 	}
 	s := 0
 	for i, f := range g.features {

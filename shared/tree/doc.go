@@ -13,7 +13,8 @@
 //	           member's bins
 //	split.go   the best split of a node from its histogram (squared error, Friedman
 //	           MSE, Poisson) or from its sorted rows (absolute error); categories
-//	           split natively into two sets of levels
+//	           split natively into two sets of levels (the levels ordered by mean
+//	           target, ties to the lower level, and the best prefix taken)
 //	grow.go    Grower: depth-first, or best-first under a leaf limit, from a growing
 //	           node type to the finished Tree, carved from pooled slabs (Arena);
 //	           Carry and Shift let boosting on every row reuse the last tree's root
@@ -24,6 +25,10 @@
 //	           the count of thresholds below it), for prediction; big trees are walked
 //
 // Inputs are row-major float64 rows: a numeric feature holds its value, a
-// categorical one holds its level index (0, 1, …). Missing values are the
-// caller's to impute; NaN is an error.
+// categorical one holds its level index (0, 1, …), of any number of levels
+// up to MaxLevels (a split's set of levels is a 64-bit word up to 64
+// levels, a LevelSet beyond). A numeric feature may be missing (NaN): the
+// binner gives its missing values a bin of their own and each split sends
+// them to the side that fits them best (Node.MissingLeft); a missing level
+// is the caller's to make a level of its own or impute.
 package tree

@@ -93,8 +93,9 @@ type Grower struct {
 	left     [256]uint8 // a split's side of each code: 1 is left
 	inv      []float64  // inv[k] = 1/(k+λ)
 	bins     []uint8    // scratch: the bins a small node's rows fall in
-	order    [MaxLevels]int
-	mean     [MaxLevels]float64
+	order    []int      // scratch: a categorical feature's levels by mean
+	mean     []float64  // scratch: their means
+	wleft    []uint8    // a wide split's side of each code: 1 is left
 }
 
 // NewGrower checks p against bd and returns a grower.
@@ -334,26 +335,74 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 	cat := bd.Levels[j] > 0
 	left := (*[256]uint8)(upTo[255-sp.bin:])
 	if cat {
-		for c := range bd.NBins[j] {
-			g.left[c] = uint8(sp.cats >> c & 1)
-		}
+		left = g.sides(j, sp)
+	} else if sp.missLeft {
+		g.left = *left
+		g.left[bd.NBins[j]-1] = 1
 		left = &g.left
 	}
-	mid := nd.lo + g.partition(rows[nd.lo:nd.hi], j, left)
+	var mid int
+	if bd.wide != nil && bd.wide[j] != nil {
+		mid = nd.lo + g.partitionWide(rows[nd.lo:nd.hi], bd.wide[j], g.wleft)
+	} else {
+		mid = nd.lo + g.partition(rows[nd.lo:nd.hi], j, left)
+	}
 	l := int32(len(g.recs))
 	g.recs = append(g.recs, Node{Feature: -1}, Node{Feature: -1})
 	n := &g.recs[id]
 	n.Feature, n.Left, n.Right = int32(j), l, l+1
 	if cat {
-		n.Cats = sp.cats
+		n.Cats, n.Set = sp.cats, sp.set
 	} else {
-		n.Threshold = bd.Edges[j][sp.bin]
+		// Every value left of the missing values' bin: no edge, but
+		// every finite value is at most the largest number.
+		n.Threshold = math.MaxFloat64
+		if sp.bin < len(bd.Edges[j]) {
+			n.Threshold = bd.Edges[j][sp.bin]
+		}
 		n.bin = uint8(sp.bin)
+		n.MissingLeft = sp.missLeft
 	}
 	g.nodes = append(g.nodes,
 		growing{lo: nd.lo, hi: mid, depth: nd.depth + 1, sum: sp.ls},
 		growing{lo: mid, hi: nd.hi, depth: nd.depth + 1, sum: nd.sum - sp.ls})
 	return l, l + 1
+}
+
+// sides sets the side of every code of categorical feature j at split sp:
+// in g.left for a feature of up to 256 levels, which it returns, or in
+// g.wleft for a wider one.
+func (g *Grower) sides(j int, sp *split) *[256]uint8 {
+	nb := g.bd.NBins[j]
+	side := g.left[:]
+	if nb > byteLevels {
+		g.wleft = slices.Grow(g.wleft[:0], nb)[:nb]
+		side = g.wleft
+	}
+	for c := range nb {
+		if sp.set != nil {
+			side[c] = uint8((*sp.set)[c>>6] >> (c & 63) & 1)
+		} else {
+			side[c] = uint8(sp.cats >> c & 1)
+		}
+	}
+	return &g.left
+}
+
+// partitionWide is partition on a feature of more than 256 levels: col
+// is its codes, left[code] its sides. It runs on one goroutine.
+func (g *Grower) partitionWide(rows []int32, col []uint16, left []uint8) int {
+	right := g.right[:len(rows)]
+	i, k := 0, 0
+	for _, r := range rows {
+		l := int(left[col[r]])
+		rows[i] = r
+		right[k] = r
+		i += l
+		k += 1 - l
+	}
+	copy(rows[i:], right[:k])
+	return i
 }
 
 // upTo[255-b:] is the side of every code for a numeric split at bin b:
@@ -563,9 +612,21 @@ func (g *Grower) PredictRows(t *Tree, rows []int32, dst []float64) {
 func (g *Grower) route(t *Tree, rows []int32, dst []float64, idx, tmp []int32, node int32) {
 	nd := &t.Nodes[node]
 	for nd.Feature >= 0 {
-		col := g.bd.column(int(nd.Feature))
 		i, k := 0, 0
-		if cats := nd.Cats; cats != 0 {
+		if nd.Set != nil {
+			f := int(nd.Feature)
+			for _, x := range idx {
+				l := 0
+				if nd.Set.Has(uint64(g.bd.code(int(rows[x]), f))) {
+					l = 1
+				}
+				idx[i] = x
+				tmp[k] = x
+				i += l
+				k += 1 - l
+			}
+		} else if cats := nd.Cats; cats != 0 {
+			col := g.bd.column(int(nd.Feature))
 			for _, x := range idx {
 				l := int((cats >> col[rows[x]]) & 1)
 				idx[i] = x
@@ -574,10 +635,15 @@ func (g *Grower) route(t *Tree, rows []int32, dst []float64, idx, tmp []int32, n
 				k += 1 - l
 			}
 		} else {
+			col := g.bd.column(int(nd.Feature))
 			bin := nd.bin
+			miss := 256 // no code
+			if nd.MissingLeft {
+				miss = g.bd.NBins[nd.Feature] - 1
+			}
 			for _, x := range idx {
 				l := 0
-				if col[rows[x]] <= bin {
+				if c := col[rows[x]]; c <= bin || int(c) == miss {
 					l = 1
 				}
 				idx[i] = x

@@ -36,6 +36,10 @@ func (h histogram) build(bd *Binned, y []float64, rows []int32, workers int, poo
 // count counts rows into h, which must be zero, through their slots (w a
 // row), or their codes when slots is nil.
 func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, w, workers int, pool *histPool) {
+	if len(h) > wideBins {
+		h.countHalves(bd, y, rows, slots, w, workers, pool)
+		return
+	}
 	if len(rows) <= chunkRows {
 		if len(rows) < wideRows {
 			h.add(bd, y, rows, slots, w)
@@ -83,6 +87,65 @@ func (h histogram) count(bd *Binned, y []float64, rows []int32, slots []uint16, 
 	}
 	for _, sc := range scratch {
 		pool.putWide(sc)
+	}
+}
+
+// wideBins is the most slots of a histogram that count builds from
+// interleaved partial histograms (addWide's four, a chunk's each): past
+// it they no longer fit the caches together, and countHalves is faster.
+const wideBins = 2048
+
+// countHalves is count of a wide histogram: the first half of the rows
+// into h, the second into a histogram of the pool (on a goroutine of its
+// own with two workers or more), added to h afterwards, so that the sums
+// do not depend on the workers. Fewer rows than chunkRows are counted in
+// one go.
+func (h histogram) countHalves(bd *Binned, y []float64, rows []int32, slots []uint16, w, workers int, pool *histPool) {
+	if len(rows) < chunkRows {
+		h.addRange(bd, y, rows, slots, w, 0, w)
+		return
+	}
+	mid := len(rows) / 2
+	second := pool.get()
+	if workers >= 2 {
+		var wg sync.WaitGroup
+		wg.Go(func() { second.addRange(bd, y, rows[mid:], slots, w, 0, w) })
+		h.addRange(bd, y, rows[:mid], slots, w, 0, w)
+		wg.Wait()
+	} else {
+		h.addRange(bd, y, rows[:mid], slots, w, 0, w)
+		second.addRange(bd, y, rows[mid:], slots, w, 0, w)
+	}
+	for i := range h {
+		h[i].Sum += second[i].Sum
+		h[i].N += second[i].N
+	}
+	pool.put(second)
+}
+
+// addRange counts rows into h through slots [lo, hi) of each (w a row),
+// or its codes of features [lo, hi) when slots is nil.
+func (h histogram) addRange(bd *Binned, y []float64, rows []int32, slots []uint16, w, lo, hi int) {
+	if slots != nil {
+		for _, r := range rows {
+			g := y[r]
+			for _, k := range slots[int(r)*w+lo : int(r)*w+hi] {
+				s := &h[k]
+				s.Sum += g
+				s.N++
+			}
+		}
+		return
+	}
+	p, off := bd.Cols(), bd.offset[lo:hi]
+	for _, r := range rows {
+		g := y[r]
+		codes := bd.Codes[int(r)*p+lo : int(r)*p+hi]
+		for j, c := range codes {
+			s := &h[off[j]+int(c)]
+			s.Sum += g
+			s.N++
+		}
 	}
 }
 

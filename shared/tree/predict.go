@@ -4,21 +4,68 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Node is one fixed-size record of a finished tree. A split node sends a
 // row left when its feature's value is ≤ Threshold (numeric) or its level
-// is in Cats (categorical, Cats ≠ 0); a leaf has Feature −1 and predicts
-// Value. Children come after their parent, so a walk always ends.
+// is in its set of levels (categorical): Cats for a feature of at most 64
+// levels (Cats ≠ 0), Set for a wider one (Set ≠ nil, Cats 0); a leaf has
+// Feature −1 and predicts Value. Children come after their parent, so a
+// walk always ends.
 type Node struct {
-	Feature   int32   `json:"f"`
-	Left      int32   `json:"l,omitempty"`
-	Right     int32   `json:"r,omitempty"`
-	Threshold float64 `json:"t,omitempty"`
-	Cats      uint64  `json:"c,omitempty"`
-	Value     float64 `json:"v,omitempty"`
+	Feature int32 `json:"f"`
+	Left    int32 `json:"l,omitempty"`
+	Right   int32 `json:"r,omitempty"`
+	bin     uint8 // numeric threshold as a bin code, while training
+	// MissingLeft sends a missing value (NaN) left at a numeric split;
+	// otherwise it goes right.
+	MissingLeft bool      `json:"m,omitempty"`
+	Threshold   float64   `json:"t,omitempty"`
+	Cats        uint64    `json:"c,omitempty"`
+	Value       float64   `json:"v,omitempty"`
+	Set         *LevelSet `json:"s,omitempty"`
+}
 
-	bin uint8 // numeric threshold as a bin code, while training
+// LevelSet is a set of levels of any number: level l is in it when bit
+// l%64 of word l/64 is set. Words past the end are empty.
+type LevelSet []uint64
+
+// Has reports whether level l is in the set.
+func (s LevelSet) Has(l uint64) bool {
+	w := l >> 6
+	return w < uint64(len(s)) && s[w]>>(l&63)&1 == 1
+}
+
+// newLevelSet returns the set of the given levels, sized for levels
+// below n.
+func newLevelSet(n int, levels []int) *LevelSet {
+	s := make(LevelSet, (n+63)/64)
+	for _, l := range levels {
+		s[l>>6] |= 1 << (l & 63)
+	}
+	return &s
+}
+
+// categorical reports whether n splits by a set of levels.
+func (n *Node) categorical() bool { return n.Cats != 0 || n.Set != nil }
+
+// inSet reports whether level l goes left at categorical node n. A
+// shift by 64 or more leaves nothing, so a level past Cats goes right.
+func (n *Node) inSet(l uint64) bool {
+	if n.Set != nil {
+		return n.Set.Has(l)
+	}
+	return n.Cats>>l&1 == 1
+}
+
+// GoesLeft reports whether a row whose feature n.Feature holds v goes
+// to n's left child, as Predict decides.
+func (n *Node) GoesLeft(v float64) bool {
+	if n.categorical() {
+		return n.inSet(uint64(v))
+	}
+	return v <= n.Threshold || (n.MissingLeft && v != v)
 }
 
 // Tree is a finished regression tree: Nodes[0] is the root.
@@ -40,8 +87,10 @@ func (t *Tree) Predict(x []float64) float64 {
 		var left bool
 		if n.Cats != 0 {
 			left = n.Cats>>uint64(v)&1 == 1
+		} else if n.Set != nil {
+			left = n.Set.Has(uint64(v))
 		} else {
-			left = v <= n.Threshold
+			left = v <= n.Threshold || (n.MissingLeft && v != v)
 		}
 		if left {
 			i = n.Left
@@ -66,8 +115,10 @@ func (t *Tree) PredictBinned(bd *Binned, r int) float64 {
 		var left bool
 		if n.Cats != 0 {
 			left = n.Cats>>c&1 == 1
+		} else if n.Set != nil {
+			left = n.Set.Has(uint64(bd.code(r, int(n.Feature))))
 		} else {
-			left = c <= n.bin
+			left = c <= n.bin || (n.MissingLeft && int(c) == bd.NBins[n.Feature]-1)
 		}
 		if left {
 			i = n.Left
@@ -106,7 +157,7 @@ func (t *Tree) Check(levels []int) error {
 	}
 	for i, n := range t.Nodes {
 		if n.Feature < 0 {
-			if n.Feature != -1 || n.Left != 0 || n.Right != 0 || n.Threshold != 0 || n.Cats != 0 {
+			if n.Feature != -1 || n.Left != 0 || n.Right != 0 || n.Threshold != 0 || n.Cats != 0 || n.Set != nil || n.MissingLeft {
 				return fmt.Errorf("node %d: a leaf has feature -1 and nothing but a value", i)
 			}
 			if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) {
@@ -121,15 +172,51 @@ func (t *Tree) Check(levels []int) error {
 			return fmt.Errorf("node %d: children %d and %d must follow it within %d nodes", i, n.Left, n.Right, len(t.Nodes))
 		}
 		if l := levels[n.Feature]; l > 0 {
-			if n.Cats == 0 || n.Threshold != 0 || (l < 64 && n.Cats>>uint(l) != 0) {
-				return fmt.Errorf("node %d: categorical split needs a set of levels within %d", i, l)
+			if err := n.checkSet(l); err != nil {
+				return fmt.Errorf("node %d: %w", i, err)
 			}
-		} else if n.Cats != 0 || math.IsNaN(n.Threshold) || math.IsInf(n.Threshold, 0) {
+		} else if n.categorical() || math.IsNaN(n.Threshold) || math.IsInf(n.Threshold, 0) {
 			return fmt.Errorf("node %d: numeric split needs a finite threshold", i)
 		}
 	}
 	return nil
 }
+
+// checkSet reports a categorical split on a feature of l levels whose set
+// is not the kind the feature's width takes (Cats up to 64 levels, Set
+// beyond), is empty, or names a level past l.
+func (n *Node) checkSet(l int) error {
+	if n.Threshold != 0 || n.MissingLeft {
+		return errors.New("categorical split has a threshold or a side for missing values")
+	}
+	if l <= wideLevels {
+		if n.Set != nil || n.Cats == 0 || (l < 64 && n.Cats>>uint(l) != 0) {
+			return fmt.Errorf("categorical split needs a non-empty set of levels within %d in c", l)
+		}
+		return nil
+	}
+	if n.Cats != 0 || n.Set == nil || len(*n.Set) > (l+63)/64 {
+		return fmt.Errorf("categorical split of %d levels needs a set of at most %d words in s", l, (l+63)/64)
+	}
+	empty := true
+	for w, word := range *n.Set {
+		if word == 0 {
+			continue
+		}
+		empty = false
+		if top := w*64 + 63 - bits.LeadingZeros64(word); top >= l {
+			return fmt.Errorf("categorical split names level %d of %d", top, l)
+		}
+	}
+	if empty {
+		return errors.New("categorical split has an empty set of levels")
+	}
+	return nil
+}
+
+// wideLevels is the most levels of a feature whose splits keep their
+// set in Node.Cats; a wider feature's go in Node.Set.
+const wideLevels = 64
 
 // block is how many rows PredictAdd walks through a tree together: their
 // walks are independent, so the processor overlaps them instead of waiting
@@ -175,7 +262,18 @@ func (t *Tree) route(x []float64, p int, out []float64, idx, tmp []int32, node i
 	for nd.Feature >= 0 {
 		f := int(nd.Feature)
 		i, k := 0, 0
-		if cats := nd.Cats; cats != 0 {
+		if set := nd.Set; set != nil {
+			for _, r := range idx {
+				l := 0
+				if set.Has(uint64(x[int(r)*p+f])) {
+					l = 1
+				}
+				idx[i] = r
+				tmp[k] = r
+				i += l
+				k += 1 - l
+			}
+		} else if cats := nd.Cats; cats != 0 {
 			for _, r := range idx {
 				l := int((cats >> uint64(x[int(r)*p+f])) & 1)
 				idx[i] = r
@@ -184,10 +282,10 @@ func (t *Tree) route(x []float64, p int, out []float64, idx, tmp []int32, node i
 				k += 1 - l
 			}
 		} else {
-			thr := nd.Threshold
+			thr, miss := nd.Threshold, nd.MissingLeft
 			for _, r := range idx {
 				l := 0
-				if x[int(r)*p+f] <= thr {
+				if v := x[int(r)*p+f]; v <= thr || (miss && v != v) {
 					l = 1
 				}
 				idx[i] = r
@@ -234,7 +332,11 @@ func (t *Tree) walkAdd(x []float64, p int, out []float64) {
 				var right int32
 				if nd.Cats != 0 {
 					right = int32(^(nd.Cats >> uint64(v)) & 1)
-				} else if !(v <= nd.Threshold) {
+				} else if nd.Set != nil {
+					if !nd.Set.Has(uint64(v)) {
+						right = 1
+					}
+				} else if !(v <= nd.Threshold || (nd.MissingLeft && v != v)) {
 					right = 1
 				}
 				idx[k] = nd.Left + (nd.Right-nd.Left)*right

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
@@ -39,10 +40,13 @@ func ParseCriterion(s string) (Criterion, error) {
 type split struct {
 	ok      bool
 	feature int
-	bin     int    // numeric: rows with code ≤ bin go left
-	cats    uint64 // categorical: rows whose level is in the set go left
+	bin     int       // numeric: rows with code ≤ bin go left
+	cats    uint64    // categorical of up to 64 levels: rows whose level is in the set go left
+	set     *LevelSet // categorical of more levels: the same
 	gain    float64
 	ls      float64 // the left side's sum of targets
+	// numeric: the missing values' bin goes left too
+	missLeft bool
 }
 
 // minGain is the smallest gain, relative to the node's own score, that is
@@ -130,11 +134,55 @@ func (g *Grower) bestSplit(h histogram, s float64, n int, feats []int, rows []in
 				bestGain, bestBin, bestLs = gain, b, ls
 			}
 		}
+		missLeft := false
+		if bd.missing[j] {
+			missLeft = g.scanMissingLeft(hj, bins, s, n, &bestGain, &bestBin, &bestLs)
+		}
 		if bestBin >= 0 {
-			best = split{ok: true, feature: j, bin: bestBin, gain: bestGain, ls: bestLs}
+			best = split{ok: true, feature: j, bin: bestBin, gain: bestGain, ls: bestLs, missLeft: missLeft}
 		}
 	}
 	return best
+}
+
+// scanMissingLeft is bestSplit's scan of a numeric feature whose last bin
+// holds its missing values, with that bin on the left of every threshold
+// (the first scan had it on the right). It updates the best gain, bin and
+// left sum and reports whether it found a better split.
+func (g *Grower) scanMissingLeft(hj histogram, bins []uint8, s float64, n int, bestGain *float64, bestBin *int, bestLs *float64) bool {
+	m := hj[len(hj)-1]
+	if m.N == 0 {
+		return false
+	}
+	inv := g.inv[:n+1]
+	parent := s * s * inv[n]
+	msl := g.p.MinSamplesLeaf
+	ls, ln := m.Sum, m.N
+	found := false
+	for _, b8 := range bins {
+		b := int(b8)
+		if b >= len(hj)-2 {
+			break
+		}
+		if hj[b].N == 0 {
+			continue
+		}
+		ls += hj[b].Sum
+		ln += hj[b].N
+		if ln < msl {
+			continue
+		}
+		rn := n - ln
+		if rn < msl {
+			break
+		}
+		rs := s - ls
+		if gain := ls*ls*inv[ln] + rs*rs*inv[rn] - parent; gain > *bestGain {
+			*bestGain, *bestBin, *bestLs = gain, b, ls
+			found = true
+		}
+	}
+	return found
 }
 
 // presentBins lists, in increasing order, the bins of numeric feature j
@@ -204,6 +252,12 @@ func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *sp
 		g.bestOfTwo(hj, j, s, n, best)
 		return
 	}
+	if len(hj) > wideLevels {
+		g.bestWide(hj, j, s, n, best)
+		return
+	}
+	g.order = slices.Grow(g.order[:0], len(hj))
+	g.mean = slices.Grow(g.mean[:0], len(hj))
 	order, mean := g.order[:len(hj)], g.mean[:len(hj)]
 	k := 0
 	for l := range hj {
@@ -237,22 +291,64 @@ func (g *Grower) bestCategorical(hj histogram, j int, s float64, n int, best *sp
 	}
 }
 
+// bestWide is bestCategorical of a feature of more than 64 levels: the
+// same order (mean target, ties to the lower level) by a sort instead of
+// insertion, and the set of the best prefix built once at the end.
+func (g *Grower) bestWide(hj histogram, j int, s float64, n int, best *split) {
+	g.order = slices.Grow(g.order[:0], len(hj))
+	g.mean = slices.Grow(g.mean[:0], len(hj))[:len(hj)]
+	order, mean := g.order[:0], g.mean
+	for l := range hj {
+		if hj[l].N > 0 {
+			mean[l] = hj[l].Sum / float64(hj[l].N)
+			order = append(order, l)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(mean[a], mean[b]); c != 0 {
+			return c
+		}
+		return a - b
+	})
+	g.order = order
+	msl := g.p.MinSamplesLeaf
+	var ls float64
+	var ln int
+	prefix := 0
+	for i := 0; i < len(order)-1; i++ {
+		l := order[i]
+		ls += hj[l].Sum
+		ln += hj[l].N
+		if ln < msl || n-ln < msl {
+			continue
+		}
+		gain, ok := g.catGain(ls, ln, s, n)
+		if ok && gain > best.gain {
+			*best = split{ok: true, feature: j, gain: gain, ls: ls}
+			prefix = i + 1
+		}
+	}
+	if prefix > 0 {
+		best.set = newLevelSet(len(hj), order[:prefix])
+	}
+}
+
+// catGain is the gain of a categorical split sending ln rows of sum ls
+// left: the criterion's, or squared error's form as in bestSplit.
+func (g *Grower) catGain(ls float64, ln int, s float64, n int) (float64, bool) {
+	rn := n - ln
+	if g.p.Criterion == Poisson {
+		return g.gain(ls, ln, s-ls, rn, s, n)
+	}
+	rs := s - ls
+	return ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n], true
+}
+
 // tryCats makes the split of feature j that sends the levels in set left
 // (sum ls over ln rows) the best if its gain beats best's.
 func (g *Grower) tryCats(j int, set uint64, ls float64, ln int, s float64, n int, best *split) {
-	rn := n - ln
-	var gain float64
-	if g.p.Criterion == Poisson {
-		var ok bool
-		if gain, ok = g.gain(ls, ln, s-ls, rn, s, n); !ok {
-			return
-		}
-	} else {
-		// squared error's form, as in bestSplit
-		rs := s - ls
-		gain = ls*ls*g.inv[ln] + rs*rs*g.inv[rn] - s*s*g.inv[n]
-	}
-	if gain > best.gain {
+	gain, ok := g.catGain(ls, ln, s, n)
+	if ok && gain > best.gain {
 		*best = split{ok: true, feature: j, cats: set, gain: gain, ls: ls}
 	}
 }
