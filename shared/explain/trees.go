@@ -49,7 +49,9 @@ func (ex *Explainer) explainTrees(ctx context.Context, r features.Row, phi []flo
 	switch {
 	case e.Combine == ensemble.Median:
 		pred, baseline, err = ex.explainMedian(ctx, x, phi)
-	case ex.trees.c != nil:
+	case ex.trees.c != nil && !hasNaN(x):
+		// The compiled tables code numbers by their thresholds; a missing
+		// number (NaN, routed natively by the trees) takes the walk.
 		pred, baseline, err = ex.trees.c.Explain(x, phi)
 	default:
 		pred, baseline, err = Ensemble(e, x, ex.trees.ref, phi)
@@ -91,4 +93,14 @@ func (g *medianGame) Reset() { copy(g.mix, g.ref) }
 func (g *medianGame) Join(j int) float64 {
 	g.mix[j] = g.x[j]
 	return g.e.Predict(g.mix)
+}
+
+// hasNaN reports whether x holds a missing number.
+func hasNaN(x []float64) bool {
+	for _, v := range x {
+		if v != v {
+			return true
+		}
+	}
+	return false
 }

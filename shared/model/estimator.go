@@ -61,12 +61,13 @@ func TreeLevels(tr *features.Transform) []int {
 	return levels
 }
 
-// treeRow writes r in the tree layout into x: imputed raw scores, then
-// level indices. It reports whether r is valid.
+// treeRow writes r in the tree layout into x: raw numbers (NaN where
+// missing: the trees route it natively), then level indices. It reports
+// whether r is valid.
 func treeRow(tr *features.Transform, r features.Row, x []float64) bool {
 	k := len(tr.Numeric)
 	for j := range tr.Numeric {
-		v, ok := score(tr, j, r.Num[j])
+		v, ok := treeNumber(tr, j, r.Num[j])
 		if !ok {
 			return false
 		}
@@ -107,6 +108,16 @@ func KNNRow(tr *features.Transform, r features.Row, x []float64) bool {
 		k += len(c.Levels)
 	}
 	return true
+}
+
+// treeNumber keeps a missing number missing (NaN), which tree splits
+// route to the side training found best for it, and rejects one out of
+// its bounds.
+func treeNumber(tr *features.Transform, j int, v float64) (float64, bool) {
+	if v != v {
+		return v, true
+	}
+	return v, tr.Numeric[j].InRange(v)
 }
 
 // score imputes a missing number and rejects one out of its bounds.
@@ -171,7 +182,8 @@ func problem(tr *features.Transform, r features.Row) error {
 }
 
 // TreeData converts a table into tree input in the layout of TreeLevels
-// (scores imputed, categories as level indices of the transform).
+// (numbers as they are, NaN where missing; categories as level indices of
+// the transform, a missing one imputed).
 func TreeData(tr *features.Transform, tab *dataset.Table) (*tree.Data, error) {
 	levels := TreeLevels(tr)
 	p, n := len(levels), tab.Len()
@@ -182,7 +194,7 @@ func TreeData(tr *features.Transform, tab *dataset.Table) (*tree.Data, error) {
 			return nil, fmt.Errorf("tree data: table has no column %q", num.Name)
 		}
 		for r, v := range tab.Cols[ci].Values {
-			x, ok := score(tr, j, v)
+			x, ok := treeNumber(tr, j, v)
 			if !ok {
 				return nil, fmt.Errorf("tree data: row %d: %w", r+1, features.Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: "out of range"}})
 			}

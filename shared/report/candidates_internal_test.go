@@ -3,9 +3,9 @@ package report
 import (
 	"testing"
 
-	"github.com/studentperf/studentperf/shared/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/studentperf/studentperf/shared/model"
 )
 
 // A candidate metrics.json lists as skipped (search.Result.Skipped) is
