@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -90,14 +91,21 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 		}
 		pos[name] = i
 	}
-	ncat, nnum := 0, 0
+	ncat, nnum, found := 0, 0, 0
 	for _, c := range s.Features {
 		name := c.Name
 		if c.Source != "" {
 			name = c.Source
 		}
 		p, ok := pos[name]
-		if !ok {
+		switch {
+		case ok:
+			found++
+		case s.Target == "" && !c.Required:
+			// Records to predict may leave out an optional column: every
+			// cell of it is missing, imputed as in a JSON record.
+			p = -1
+		default:
 			return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("missing required column %q", name)}
 		}
 		rr.featPos = append(rr.featPos, p)
@@ -106,6 +114,9 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 		} else {
 			nnum++
 		}
+	}
+	if found == 0 && len(s.Features) > 0 {
+		return nil, &Error{Line: headerLine, Reason: fmt.Sprintf("no column of the schema's inputs (%s)", strings.Join(s.Inputs(), ", "))}
 	}
 	if s.Target != "" {
 		p, ok := pos[s.Target]
@@ -162,7 +173,10 @@ func (rr *RowReader) Next() (*Record, error) {
 	var date time.Time
 	datePos, dateOK := -1, false
 	for i, c := range rr.schema.Features {
-		cell := TrimCell(fields[rr.featPos[i]])
+		cell := ""
+		if at := rr.featPos[i]; at >= 0 {
+			cell = TrimCell(fields[at])
+		}
 		if IsMissing(cell) {
 			cell = ""
 		}

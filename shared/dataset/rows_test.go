@@ -74,3 +74,38 @@ func TestRowReaderHeaderProblems(t *testing.T) {
 		assert.Contains(t, err.Error(), want, "%q", in)
 	}
 }
+
+// Records to predict (no target) may leave out an optional column, whose
+// cells are then missing; a required one, a training read's, or every
+// input column is still an error.
+func TestRowReaderOptionalColumns(t *testing.T) {
+	s := Schema{Columns: []Column{
+		{Name: "city", Kind: Category},
+		{Name: "sqft", Kind: Numeric},
+		{Name: "sold", Kind: Date},
+		{Name: "rooms", Kind: Numeric, Required: true},
+	}}
+	require.NoError(t, s.Expand())
+	rr, err := NewRowReader(strings.NewReader("rooms,extra\n3,x\n"), s)
+	require.NoError(t, err)
+	rec, err := rr.Next()
+	require.NoError(t, err)
+	require.Empty(t, rec.Problems)
+	assert.Equal(t, []string{""}, rec.Cat, "city: missing")
+	require.Len(t, rec.Num, 6)
+	for i, v := range rec.Num[:5] {
+		assert.True(t, math.IsNaN(v), "sqft and the date's parts are missing (%d)", i)
+	}
+	assert.Equal(t, 3.0, rec.Num[5])
+
+	_, err = NewRowReader(strings.NewReader("city,sqft\nx,1\n"), s)
+	assert.ErrorContains(t, err, `missing required column "rooms"`)
+
+	s.Features[s.Index("rooms")].Required = false
+	_, err = NewRowReader(strings.NewReader("a,b\n1,2\n"), s)
+	assert.ErrorContains(t, err, "no column of the schema's inputs (city, sqft, sold, rooms)")
+
+	s.Target = "price"
+	_, err = NewRowReader(strings.NewReader("rooms,price\n3,1\n"), s)
+	assert.ErrorContains(t, err, `missing required column "city"`, "a training read needs every column")
+}

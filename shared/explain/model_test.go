@@ -213,9 +213,9 @@ func TestExplainIsEfficient(t *testing.T) {
 			require.InDelta(t, pred, s, 1e-9, "%s record %d: baseline + Σ contributions", c.name, k)
 			for s, f := range m.Features {
 				// A family that imputes a missing number with the reference's
-			// median gives it nothing; trees route it natively, where it
-			// may carry its own effect.
-			if missing(m, r, f.Name) && (m.Estimator.Trees == nil || f.Kind == "category") {
+				// median gives it nothing; trees route it natively, where it
+				// may carry its own effect.
+				if missing(m, r, f.Name) && (m.Estimator.Trees == nil || f.Kind == "category") {
 					require.Zero(t, contrib[s], "%s record %d: missing %s", c.name, k, f.Name)
 				}
 			}
