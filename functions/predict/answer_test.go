@@ -20,7 +20,7 @@ type predictResponse struct {
 // The one-record answer is written by hand; it must be what encoding/json
 // writes for the struct it replaced, for any number and target.
 func TestTargetAnswerAsEncodingJSON(t *testing.T) {
-	values := []float64{0, -0.0, 1, -1, 66.1, 1e-6, 9.99e-7, 1e-7, 1.5e-9, 1e20, 1e21, 123456789012345678901234.0, -3.25e-300, math.MaxFloat64, math.SmallestNonzeroFloat64}
+	values := []float64{0, math.Copysign(0, -1), 1, -1, 66.1, 1e-6, 9.99e-7, 1e-7, 1.5e-9, 1e20, 1e21, 123456789012345678901234.0, -3.25e-300, math.MaxFloat64, math.SmallestNonzeroFloat64}
 	for _, target := range []string{"math_score", "price", `a"b<c>&\d`, "ünï", "x\u2028y"} {
 		for _, v := range values {
 			got, err := json.Marshal(answer(target, v, "20260101T000000Z-abc"))

@@ -307,7 +307,7 @@ func oipTyped(t testing.TB, records []map[string]any, dt string, outputs ...stri
 		for _, r := range records {
 			data = append(data, r[c.Name])
 		}
-		if c.Kind == dataset.Score {
+		if c.Kind == dataset.Numeric {
 			in["datatype"] = dt
 		}
 		in["data"] = data

@@ -64,7 +64,7 @@ func ExampleDescribe() {
 		switch c.Kind {
 		case dataset.Category:
 			fmt.Printf("%s: %s %d\n", c.Name, c.Counts[0].Level, c.Counts[0].Count)
-		case dataset.Score:
+		case dataset.Numeric:
 			fmt.Printf("%s: mean %.1f, sd %.1f, range %v-%v\n", c.Name, c.Mean, c.Std, c.Min, c.Max)
 		}
 	}

@@ -56,16 +56,16 @@ var ErrTask = errors.New("dataset: unsupported task")
 
 // colSeen accumulates what inference sees in one column.
 type colSeen struct {
-	rows, missing      int
-	numeric, integer   bool
-	date, boolean      bool
-	min, max           float64
-	distinct           map[string]int
-	overflow           bool
-	multiword          int
-	h1, h2             uint64 // two hashes of every trimmed cell, in order
-	firstBad, badValue string // a first cell that is not a number
-	badLine            int
+	rows, missing    int
+	numeric, integer bool
+	date, boolean    bool
+	min, max         float64
+	distinct         map[string]int
+	overflow         bool
+	multiword        int
+	h1, h2           uint64 // two hashes of every trimmed cell, in order
+	badValue         string // a first cell that is not a number, and its line
+	badLine          int
 }
 
 func newColSeen() *colSeen {

@@ -133,10 +133,10 @@ func TestReadSourceFailureIsNotInvalid(t *testing.T) {
 func TestReadBadSchema(t *testing.T) {
 	for _, s := range []Schema{
 		{},
-		{Features: []Column{{Name: "a", Kind: Score}, {Name: "a", Kind: Category}}},
+		{Features: []Column{{Name: "a", Kind: Numeric}, {Name: "a", Kind: Category}}},
 		{Features: []Column{{Name: "a", Kind: 0}}},
-		{Features: []Column{{Name: "", Kind: Score}}},
-		{Features: []Column{{Name: "a", Kind: Score}}, Target: "a"},
+		{Features: []Column{{Name: "", Kind: Numeric}}},
+		{Features: []Column{{Name: "a", Kind: Numeric}}, Target: "a"},
 	} {
 		_, err := Read(strings.NewReader("a\n1\n"), s)
 		if assert.Error(t, err, "Read with schema %+v", s) {

@@ -25,12 +25,6 @@ const (
 	Ignored
 )
 
-// Score is the old name of Numeric, from when every number was a score in
-// [0, 100].
-//
-// Deprecated: use Numeric.
-const Score = Numeric
-
 var kindNames = [...]string{Category: "category", Numeric: "numeric", Date: "date", Ignored: "ignored"}
 
 // String returns the kind's name: "category", "numeric", "date" or

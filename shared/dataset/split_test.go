@@ -11,7 +11,7 @@ import (
 
 // indexTable returns a table of n rows whose target is the row number.
 func indexTable(n int) *Table {
-	s := Schema{Features: []Column{{Name: "c", Kind: Category}, {Name: "x", Kind: Score}}, Target: "y"}
+	s := Schema{Features: []Column{{Name: "c", Kind: Category}, {Name: "x", Kind: Numeric}}, Target: "y"}
 	t := &Table{Schema: s, Cols: make([]Col, 2), Target: make([]float64, n)}
 	t.Cols[0].Levels = []string{"even", "odd"}
 	for i := range n {

@@ -75,7 +75,7 @@ func describeCategory(name string, col *Col) ColumnStats {
 }
 
 func describeScore(name string, values []float64) ColumnStats {
-	cs := ColumnStats{Name: name, Kind: Score, Min: math.Inf(1), Max: math.Inf(-1)}
+	cs := ColumnStats{Name: name, Kind: Numeric, Min: math.Inf(1), Max: math.Inf(-1)}
 	n, sum := 0, 0.0
 	for _, v := range values {
 		if math.IsNaN(v) {
@@ -117,7 +117,7 @@ func (c ColumnStats) MarshalJSON() ([]byte, error) {
 		Counts  []LevelCount `json:"counts,omitempty"`
 	}
 	o := out{Name: c.Name, Kind: c.Kind, Missing: c.Missing, Counts: c.Counts}
-	if c.Kind == Score {
+	if c.Kind == Numeric {
 		num := func(f float64) *float64 {
 			if math.IsNaN(f) || math.IsInf(f, 0) {
 				return nil

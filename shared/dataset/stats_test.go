@@ -28,7 +28,7 @@ func TestDescribe(t *testing.T) {
 	// 60, 100, 80: mean 80, population sd sqrt(800/3).
 	assert.InDelta(t, math.Sqrt(800.0/3), reading.Std, 1e-12, "reading sd")
 	reading.Std = 0
-	assert.Equal(t, ColumnStats{Name: "reading_score", Kind: Score, Missing: 1, Mean: 80, Min: 60, Max: 100}, reading)
+	assert.Equal(t, ColumnStats{Name: "reading_score", Kind: Numeric, Missing: 1, Mean: 80, Min: 60, Max: 100}, reading)
 
 	writing := st.Columns[6]
 	assert.Equal(t, 3, writing.Missing, "writing missing")
@@ -37,7 +37,7 @@ func TestDescribe(t *testing.T) {
 
 	target := st.Columns[7]
 	assert.Equal(t, "math_score", target.Name)
-	assert.Equal(t, Score, target.Kind)
+	assert.Equal(t, Numeric, target.Kind)
 	assert.Equal(t, 85.0, target.Mean, "target mean")
 	assert.Equal(t, 70.0, target.Min, "target min")
 	assert.Equal(t, 100.0, target.Max, "target max")
@@ -59,11 +59,11 @@ func TestDescribeKeepsUnseenLevels(t *testing.T) {
 }
 
 func TestColumnStatsJSON(t *testing.T) {
-	score, err := json.Marshal(ColumnStats{Name: "math_score", Kind: Score, Mean: 66, Std: 15, Min: 0, Max: 100})
+	score, err := json.Marshal(ColumnStats{Name: "math_score", Kind: Numeric, Mean: 66, Std: 15, Min: 0, Max: 100})
 	require.NoError(t, err)
 	assert.Equal(t, `{"name":"math_score","kind":"numeric","missing":0,"mean":66,"std":15,"min":0,"max":100}`, string(score), "score column")
 
-	empty, err := json.Marshal(ColumnStats{Name: "s", Kind: Score, Missing: 3, Mean: math.NaN(), Std: math.NaN(), Min: math.NaN(), Max: math.NaN()})
+	empty, err := json.Marshal(ColumnStats{Name: "s", Kind: Numeric, Missing: 3, Mean: math.NaN(), Std: math.NaN(), Min: math.NaN(), Max: math.NaN()})
 	require.NoError(t, err, "all-missing score column does not encode")
 	assert.Equal(t, `{"name":"s","kind":"numeric","missing":3}`, string(empty), "all-missing column")
 

@@ -40,14 +40,14 @@ func TestLenWithoutTarget(t *testing.T) {
 func TestSchema(t *testing.T) {
 	assert.Equal(t, 5, Students.Index("reading_score"), "Index(reading_score)")
 	assert.Equal(t, -1, Students.Index("math_score"), "Index(math_score): the target is not a feature")
-	for k, want := range map[Kind]string{Category: "category", Score: "numeric", 0: "Kind(0)", 9: "Kind(9)"} {
+	for k, want := range map[Kind]string{Category: "category", Numeric: "numeric", 0: "Kind(0)", 9: "Kind(9)"} {
 		assert.Equal(t, want, k.String(), "Kind(%d).String()", k)
 	}
 	assert.NoError(t, Students.check(), "Students.check()")
 }
 
 func TestKindText(t *testing.T) {
-	for _, k := range []Kind{Category, Score} {
+	for _, k := range []Kind{Category, Numeric} {
 		b, err := k.MarshalText()
 		require.NoError(t, err)
 		var back Kind

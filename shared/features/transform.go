@@ -619,12 +619,3 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 	}
 	return rows, nil
 }
-
-// MinScore and MaxScore are the student schema's score bounds, which the
-// drift baseline's fixed bins still assume.
-//
-// Deprecated: a numeric column's bounds are its schema's (Numeric.InRange).
-const (
-	MinScore = 0
-	MaxScore = 100
-)

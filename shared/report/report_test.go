@@ -238,7 +238,7 @@ func TestRenderRejectsBadInput(t *testing.T) {
 
 func TestSlices(t *testing.T) {
 	tab := &dataset.Table{
-		Schema: dataset.Schema{Features: []dataset.Column{{Name: "g", Kind: dataset.Category}, {Name: "s", Kind: dataset.Score}}, Target: "y"},
+		Schema: dataset.Schema{Features: []dataset.Column{{Name: "g", Kind: dataset.Category}, {Name: "s", Kind: dataset.Numeric}}, Target: "y"},
 		Cols: []dataset.Col{
 			{Codes: []int32{0, 1, 0, -1}, Levels: []string{"m", "f", "x"}},
 			{Values: []float64{1, 2, 3, 4}},

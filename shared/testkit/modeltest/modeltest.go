@@ -124,7 +124,7 @@ func OIPRequest(t testing.TB, records []map[string]any, nested bool) string {
 	var inputs []map[string]any
 	for _, c := range dataset.Students.Features {
 		name, dt := c.Name, "BYTES"
-		if c.Kind == dataset.Score {
+		if c.Kind == dataset.Numeric {
 			dt = "FP64"
 		}
 		var data []any
