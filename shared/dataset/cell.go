@@ -26,18 +26,6 @@ func TrimCell(s string) string {
 	return s[i:j]
 }
 
-// TrimCellBytes is TrimCell for bytes.
-func TrimCellBytes(b []byte) []byte {
-	i, j := 0, len(b)
-	for i < j && asciiSpace(b[i]) {
-		i++
-	}
-	for j > i && asciiSpace(b[j-1]) {
-		j--
-	}
-	return b[i:j]
-}
-
 func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

@@ -32,8 +32,7 @@ func Cuts(r io.Reader) iter.Seq2[Cut, error] {
 	return func(yield func(Cut, error) bool) {
 		br := bufio.NewReaderSize(r, 64<<10)
 		var off int64
-		if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-			_, _ = br.Discard(3) // cannot fail: the bytes are buffered
+		if skipBOM(br) {
 			off = 3
 		}
 		c := cutter{br: br, off: off}

@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"errors"
@@ -204,21 +203,11 @@ func Infer(r io.Reader, opts InferOptions) (Schema, error) {
 // scanColumns reads the header and every record, gathering what each
 // column holds.
 func scanColumns(r io.Reader) ([]string, []*colSeen, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-		_, _ = br.Discard(3)
-	}
-	sc := newScanner(br)
-	fields, line, err := sc.next()
-	if err == io.EOF {
-		return nil, nil, &Error{Reason: "empty file"}
-	}
+	sc, header, line, err := openCSV(r)
 	if err != nil {
-		return nil, nil, csvError(err)
+		return nil, nil, err
 	}
-	header := make([]string, len(fields))
-	for i, f := range fields {
-		header[i] = TrimCell(f)
+	for i := range header {
 		if header[i] == "" {
 			return nil, nil, &Error{Line: line, Reason: fmt.Sprintf("column %d has an empty name", i+1)}
 		}
@@ -394,20 +383,6 @@ func quoteOne(m map[string]int) string {
 
 // Header reads just the header row of CSV data: its trimmed column names.
 func Header(data []byte) ([]string, error) {
-	br := bufio.NewReader(bytes.NewReader(data))
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-		_, _ = br.Discard(3)
-	}
-	fields, _, err := newScanner(br).next()
-	if err == io.EOF {
-		return nil, &Error{Reason: "empty file"}
-	}
-	if err != nil {
-		return nil, csvError(err)
-	}
-	out := make([]string, len(fields))
-	for i, f := range fields {
-		out[i] = TrimCell(f)
-	}
-	return out, nil
+	_, header, _, err := openCSV(bytes.NewReader(data))
+	return header, err
 }

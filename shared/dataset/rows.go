@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -52,22 +51,14 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
-	}
 	// Records as encoding/csv reads them with TrimLeadingSpace (allowing
-	// `a, "b"`; trailing spaces are trimmed below) and any number of fields
-	// (raggedness is checked below, with a better message).
-	sc := newScanner(br)
-	header, headerLine, err := sc.next()
-	if err == io.EOF {
-		return nil, &Error{Reason: "empty file"}
-	}
+	// `a, "b"`; trailing spaces are trimmed too) and any number of fields
+	// (raggedness is checked by Next, with a better message).
+	sc, header, headerLine, err := openCSV(r)
 	if err != nil {
-		return nil, csvError(err)
+		return nil, err
 	}
-	rr := &RowReader{sc: sc, schema: s, nfields: len(header), targetPos: -1, line: headerLine}
+	rr := &RowReader{sc: sc, schema: s, header: header, nfields: len(header), targetPos: -1, line: headerLine}
 	want := make(map[string]bool, len(s.Features)+1)
 	for _, c := range s.Features {
 		if c.Source != "" {
@@ -80,9 +71,7 @@ func NewRowReader(r io.Reader, s Schema) (*RowReader, error) {
 		want[s.Target] = true
 	}
 	pos := make(map[string]int, len(want))
-	for i, h := range header {
-		name := TrimCell(h)
-		rr.header = append(rr.header, name)
+	for i, name := range header {
 		if !want[name] {
 			continue // an extra column, even a duplicated one, is harmless
 		}

@@ -33,6 +33,37 @@ const maxChunk = 1 << 20
 
 func newScanner(r *bufio.Reader) *scanner { return &scanner{br: r} }
 
+// skipBOM drops a UTF-8 byte order mark at the start of br and reports
+// whether there was one.
+func skipBOM(br *bufio.Reader) bool {
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
+		_, _ = br.Discard(3) // cannot fail: the bytes are buffered
+		return true
+	}
+	return false
+}
+
+// openCSV starts a scanner over r, past a byte order mark, and reads the
+// header row: its names trimmed (TrimCell) and the line it ends on. An
+// empty input or a malformed header is an *Error.
+func openCSV(r io.Reader) (*scanner, []string, int, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	skipBOM(br)
+	sc := newScanner(br)
+	fields, line, err := sc.next()
+	if err == io.EOF {
+		return nil, nil, 0, &Error{Reason: "empty file"}
+	}
+	if err != nil {
+		return nil, nil, 0, csvError(err)
+	}
+	header := make([]string, len(fields))
+	for i, f := range fields {
+		header[i] = TrimCell(f)
+	}
+	return sc, header, line, nil
+}
+
 // next returns the next record's fields (reused by the next call; the
 // strings stay valid) and the line it starts on. A syntax error is a
 // *csv.ParseError with lines counted from the start of the stream, after

@@ -312,9 +312,6 @@ func (s Schema) Accepts(name string) bool {
 	return false
 }
 
-// IsClassification reports whether s's task is classification.
-func (s Schema) IsClassification() bool { return s.Task == Classification }
-
 // check reports a schema that no data could satisfy: a programming or
 // schema-file error.
 func (s Schema) check() error {

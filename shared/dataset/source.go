@@ -161,11 +161,16 @@ type SchemaChoice struct {
 }
 
 // studentDefault reports whether a table with header h is read with the
-// Students schema under choice c.
+// Students schema under choice c: the student data asked nothing else of,
+// or, with no target named, any table with the student target (whose
+// missing columns Read then names).
 func (c SchemaChoice) studentDefault(h []string) bool {
 	o := c.Infer
 	if (o.Target != "" && o.Target != Students.Target) || len(o.Ignore) > 0 || len(o.Categorical) > 0 || (o.Task != "" && o.Task != "auto" && o.Task != Regression) {
 		return false
+	}
+	if o.Target == "" && slices.Contains(h, Students.Target) {
+		return true
 	}
 	for _, n := range append(Students.Inputs(), Students.Target) {
 		if !slices.Contains(h, n) {
@@ -211,9 +216,7 @@ func (c SchemaChoice) settle(data []byte) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
-	if c.studentDefault(h) || (c.Infer.Target == "" && slices.Contains(h, Students.Target)) {
-		// The student data, or a table meant as it (Read names a missing
-		// column).
+	if c.studentDefault(h) {
 		return Students, nil
 	}
 	if c.Infer.Target == "" {
