@@ -143,7 +143,7 @@ func checkProba(y []int, p [][]float64) error {
 		return errors.New("metrics: no rows")
 	}
 	if len(p) != len(y) {
-		return fmt.Errorf("metrics: %d probability rows for %d classes", len(p), len(y))
+		return fmt.Errorf("metrics: %d probability rows for %d rows", len(p), len(y))
 	}
 	k := len(p[0])
 	if k < 2 {
