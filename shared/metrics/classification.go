@@ -63,7 +63,7 @@ func EvaluateClassification(y []int, p [][]float64, pos int) (Classification, er
 	if err := checkProba(y, p); err != nil {
 		return Classification{}, err
 	}
-	return EvaluateLabels(y, ArgmaxLabels(p), p, pos)
+	return evaluate(y, ArgmaxLabels(p), p, pos)
 }
 
 // EvaluateLabels scores probability rows p and predicted classes pred (a
@@ -95,6 +95,12 @@ func EvaluateLabels(y, pred []int, p [][]float64, pos int) (Classification, erro
 			return Classification{}, fmt.Errorf("metrics: predicted class %d of row %d is not in 0..%d", c, i, k-1)
 		}
 	}
+	return evaluate(y, pred, p, pos)
+}
+
+// evaluate is EvaluateLabels on checked rows and predictions.
+func evaluate(y, pred []int, p [][]float64, pos int) (Classification, error) {
+	k := len(p[0])
 	if k == 2 && pos != 0 && pos != 1 {
 		return Classification{}, fmt.Errorf("metrics: positive class %d is not 0 or 1", pos)
 	}
@@ -106,14 +112,12 @@ func EvaluateLabels(y, pred []int, p [][]float64, pos int) (Classification, erro
 	if k > 2 {
 		return c, nil
 	}
+	s, err := newSweep("ROC AUC and average precision", y, p, pos)
+	if err != nil {
+		return Classification{}, err
+	}
 	c.Positive = pos
-	var err error
-	if c.ROCAUC, err = ROCAUC(y, p, pos); err != nil {
-		return Classification{}, err
-	}
-	if c.PRAUC, err = AveragePrecision(y, p, pos); err != nil {
-		return Classification{}, err
-	}
+	c.ROCAUC, c.PRAUC = s.rocAUC(), s.averagePrecision()
 	c.F1 = c.PerClass[pos].F1
 	return c, nil
 }

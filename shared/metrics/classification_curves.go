@@ -36,9 +36,8 @@ type sweep struct {
 	tps, fps []float64
 }
 
-// sweepOf sorts the scores of class pos (one against the rest) and counts
-// at each distinct one. It needs both outcomes among the rows, else an
-// error wrapping ErrUndefined.
+// sweepOf checks the rows and sweeps the scores of class pos against the
+// rest (see newSweep).
 func sweepOf(name string, y []int, p [][]float64, pos int) (sweep, error) {
 	if err := checkProba(y, p); err != nil {
 		return sweep{}, err
@@ -46,23 +45,38 @@ func sweepOf(name string, y []int, p [][]float64, pos int) (sweep, error) {
 	if pos < 0 || pos >= len(p[0]) {
 		return sweep{}, fmt.Errorf("metrics: positive class %d is not in 0..%d", pos, len(p[0])-1)
 	}
-	idx := make([]int, len(y))
-	for i := range idx {
-		idx[i] = i
+	return newSweep(name, y, p, pos)
+}
+
+// scored is one row's score and whether it is of the positive class.
+type scored struct {
+	score float64
+	pos   bool
+}
+
+// newSweep sorts checked rows by the score of class pos, highest first,
+// and counts at each distinct score (the order within tied scores does not
+// change the counts, so any sort is deterministic here). It needs both
+// outcomes among the rows, else an error wrapping ErrUndefined that names
+// the figure wanted.
+func newSweep(name string, y []int, p [][]float64, pos int) (sweep, error) {
+	rows := make([]scored, len(y))
+	for i, row := range p {
+		rows[i] = scored{row[pos], y[i] == pos}
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[b][pos], p[a][pos]) })
-	var s sweep
+	slices.SortFunc(rows, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+	s := sweep{thr: make([]float64, 0, len(rows)), tps: make([]float64, 0, len(rows)), fps: make([]float64, 0, len(rows))}
 	var tp, fp float64
-	for n, i := range idx {
-		if y[i] == pos {
+	for n, r := range rows {
+		if r.pos {
 			tp++
 		} else {
 			fp++
 		}
-		if n+1 < len(idx) && p[idx[n+1]][pos] == p[i][pos] {
+		if n+1 < len(rows) && rows[n+1].score == r.score {
 			continue
 		}
-		s.thr = append(s.thr, p[i][pos])
+		s.thr = append(s.thr, r.score)
 		s.tps = append(s.tps, tp)
 		s.fps = append(s.fps, fp)
 	}
@@ -80,6 +94,10 @@ func ROCCurve(y []int, p [][]float64, pos int) (ROC, error) {
 	if err != nil {
 		return ROC{}, err
 	}
+	return s.roc(), nil
+}
+
+func (s sweep) roc() ROC {
 	r := ROC{FPR: []float64{0}, TPR: []float64{0}, Thresholds: []float64{math.Inf(1)}}
 	last := len(s.thr) - 1
 	for i := range s.thr {
@@ -90,7 +108,7 @@ func ROCCurve(y []int, p [][]float64, pos int) (ROC, error) {
 		r.TPR = append(r.TPR, s.tps[i]/s.tps[last])
 		r.Thresholds = append(r.Thresholds, s.thr[i])
 	}
-	return r, nil
+	return r
 }
 
 // collinear reports v[i] as the middle of three equally spaced values (the
@@ -104,15 +122,20 @@ func collinear(v []float64, i int) bool {
 // roc_auc_score). Both outcomes must be among y, else an error wrapping
 // ErrUndefined.
 func ROCAUC(y []int, p [][]float64, pos int) (float64, error) {
-	r, err := ROCCurve(y, p, pos)
+	s, err := sweepOf("ROC AUC", y, p, pos)
 	if err != nil {
 		return 0, err
 	}
+	return s.rocAUC(), nil
+}
+
+func (s sweep) rocAUC() float64 {
+	r := s.roc()
 	var a float64
 	for i := 1; i < len(r.FPR); i++ {
 		a += (r.FPR[i] - r.FPR[i-1]) * (r.TPR[i] + r.TPR[i-1]) / 2
 	}
-	return a, nil
+	return a
 }
 
 // PRCurve is the precision-recall curve of class pos's probability against
@@ -123,8 +146,16 @@ func PRCurve(y []int, p [][]float64, pos int) (PR, error) {
 	if err != nil {
 		return PR{}, err
 	}
+	return s.pr(), nil
+}
+
+func (s sweep) pr() PR {
 	last := len(s.thr) - 1
-	var r PR
+	r := PR{
+		Precision:  make([]float64, 0, last+2),
+		Recall:     make([]float64, 0, last+2),
+		Thresholds: make([]float64, 0, last+1),
+	}
 	for i := last; i >= 0; i-- {
 		r.Precision = append(r.Precision, s.tps[i]/(s.tps[i]+s.fps[i]))
 		r.Recall = append(r.Recall, s.tps[i]/s.tps[last])
@@ -132,7 +163,7 @@ func PRCurve(y []int, p [][]float64, pos int) (PR, error) {
 	}
 	r.Precision = append(r.Precision, 1)
 	r.Recall = append(r.Recall, 0)
-	return r, nil
+	return r
 }
 
 // AveragePrecision is the PR AUC of class pos as scikit-learn's
@@ -140,15 +171,20 @@ func PRCurve(y []int, p [][]float64, pos int) (PR, error) {
 // the highest, a step sum rather than a trapezoid. Both outcomes must be
 // among y, else an error wrapping ErrUndefined.
 func AveragePrecision(y []int, p [][]float64, pos int) (float64, error) {
-	r, err := PRCurve(y, p, pos)
+	s, err := sweepOf("average precision", y, p, pos)
 	if err != nil {
 		return 0, err
 	}
+	return s.averagePrecision(), nil
+}
+
+func (s sweep) averagePrecision() float64 {
+	r := s.pr()
 	var a float64
 	for i := 0; i+1 < len(r.Recall); i++ {
 		a += (r.Recall[i] - r.Recall[i+1]) * r.Precision[i]
 	}
-	return a, nil
+	return a
 }
 
 // ReliabilityBin is one bin of a reliability diagram: the rows whose
