@@ -56,9 +56,9 @@ func (c *Classifier) Check(dim int) error {
 }
 
 // Proba writes into dst, one element a class, the class probabilities the
-// neighbours ns vote for (their targets Y are class indices below
-// len(dst)), as scikit-learn's KNeighborsClassifier.predict_proba: each
-// neighbour's weight is 1, or 1/distance with distance weights, and a
+// neighbours ns (not empty; their targets Y are class indices below
+// len(dst)) vote for, as scikit-learn's KNeighborsClassifier.predict_proba:
+// each neighbour's weight is 1, or 1/distance with distance weights, and a
 // class's probability is its share of the weight. With distance weights a
 // neighbour at distance 0 takes all the weight, shared with any others at
 // 0 (scikit-learn's exact-match rule).

@@ -20,7 +20,8 @@ const LogLossEpsilon = 0x1p-52
 const rowSumTolerance = 1e-6
 
 // Classification holds the scores of class probabilities against known
-// classes. Named gives them under the contract's names.
+// classes. Named gives them under the contract's names, the form
+// metrics.json carries (the struct has no JSON tags of its own).
 type Classification struct {
 	Rows    int
 	Classes int

@@ -198,8 +198,8 @@ type ReliabilityBin struct {
 	Count         int     `json:"count"`
 }
 
-// Reliability bins the probabilities of class c into bins equal widths of
-// [0, 1] and gives the non-empty bins in order, as scikit-learn's
+// Reliability sorts the probabilities of class c into bins bins of equal
+// width over [0, 1] and gives the non-empty ones in order, as scikit-learn's
 // calibration_curve(strategy="uniform") does (a probability on an edge
 // goes to the lower bin), with each bin's count.
 func Reliability(y []int, p [][]float64, c, bins int) ([]ReliabilityBin, error) {
