@@ -555,7 +555,8 @@ const batchRows = 512
 // tables' codes.
 type batchScratch struct {
 	idx   [batchRows]int32
-	flat  []uint8 // by column of c.flat, batchRows codes a column
+	acc   [batchRows]float64 // the flat trees' running sums
+	flat  []uint8            // by column of c.flat, batchRows codes a column
 	route flatScratch
 }
 
@@ -597,16 +598,27 @@ func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 func (c *Compiled) addChunk(x []float64, p int, codes []uint16, s *batchScratch, out []float64) {
 	n := len(out)
 	idx := s.idx[:n]
+	// The flat trees add into s.acc, the others into out: a row's sum
+	// moves between them where one kind of tree follows the other.
+	inAcc := false
 	for t := range c.trees {
 		ct := &c.trees[t]
-		switch {
-		case ct.flat > 0:
+		if ct.flat > 0 {
+			if !inAcc {
+				copy(s.acc[:n], out)
+				inAcc = true
+			}
 			ft := &c.flat.trees[ct.flat-1]
 			for h := 0; h < n; h += flatRows {
-				m := min(flatRows, n-h)
-				c.flat.add(ft, s.flat[h:], batchRows, m, out[h:h+m], &s.route)
+				c.flat.add(ft, s.flat[h:], batchRows, min(flatRows, n-h), (*[flatRows]float64)(s.acc[h:]), &s.route)
 			}
 			continue
+		}
+		if inAcc {
+			copy(out, s.acc[:n])
+			inAcc = false
+		}
+		switch {
 		case ct.walk != nil:
 			ct.walk.PredictAdd(x, p, out)
 			continue
@@ -632,5 +644,8 @@ func (c *Compiled) addChunk(x []float64, p int, codes []uint16, s *batchScratch,
 		for r, i := range idx {
 			out[r] += values[cells[i]]
 		}
+	}
+	if inAcc {
+		copy(out, s.acc[:n])
 	}
 }
