@@ -554,10 +554,9 @@ const batchRows = 512
 // batchScratch is what AddBatch needs for one chunk of rows beside the
 // tables' codes.
 type batchScratch struct {
-	idx   [batchRows]int32
-	acc   [batchRows]float64 // the flat trees' running sums
-	flat  []uint8            // by column of c.flat, batchRows codes a column
-	route flatScratch
+	idx  [batchRows]int32
+	acc  [batchRows]float64 // the flat trees' running sums
+	flat *flatBuffers       // from c.flat's pool
 }
 
 // AddBatch adds, for each of the len(out) rows of x (p values each, row
@@ -571,7 +570,8 @@ func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 	}
 	s := &batchScratch{}
 	if c.flat != nil {
-		s.flat = make([]uint8, len(c.flat.cols)*batchRows)
+		s.flat = c.flat.buffers()
+		defer c.flat.pool.Put(s.flat)
 	}
 	for start := 0; start < len(out); start += batchRows {
 		rows := min(batchRows, len(out)-start)
@@ -587,7 +587,7 @@ func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 			}
 		}
 		if c.flat != nil {
-			c.flat.code(xs, p, rows, s.flat, batchRows)
+			c.flat.code(xs, p, rows, s.flat.codes, batchRows)
 		}
 		c.addChunk(xs, p, codes, s, out[start:start+rows])
 	}
@@ -610,7 +610,7 @@ func (c *Compiled) addChunk(x []float64, p int, codes []uint16, s *batchScratch,
 			}
 			ft := &c.flat.trees[ct.flat-1]
 			for h := 0; h < n; h += flatRows {
-				c.flat.add(ft, s.flat[h:], batchRows, min(flatRows, n-h), (*[flatRows]float64)(s.acc[h:]), &s.route)
+				c.flat.add(ft, s.flat.codes[h:], batchRows, min(flatRows, n-h), (*[flatRows]float64)(s.acc[h:]), &s.flat.route)
 			}
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // flat holds the trees too large for Compiled's tables, laid out to route
@@ -26,6 +27,21 @@ type flat struct {
 	cols  []flatCol
 	luts  []uint8 // 256-byte tables, one per distinct test
 	trees []flatTree
+	pool  sync.Pool // of *flatBuffers, so that a batch allocates nothing
+}
+
+// flatBuffers is what one AddBatch call codes and routes rows in.
+type flatBuffers struct {
+	codes []uint8 // by column, batchRows codes a column
+	route flatScratch
+}
+
+// buffers returns buffers for one AddBatch call, to be put back in f.pool.
+func (f *flat) buffers() *flatBuffers {
+	if b, ok := f.pool.Get().(*flatBuffers); ok {
+		return b
+	}
+	return &flatBuffers{codes: make([]uint8, len(f.cols)*batchRows)}
 }
 
 // flatCol codes one feature of a block of rows.
@@ -67,7 +83,7 @@ const maxFlatThresholds = 254
 
 // maxFlatLUTs is the most bytes of tables a model's flat trees may use;
 // trees past it are walked by Predict.
-const maxFlatLUTs = 64 << 20
+const maxFlatLUTs = 16 << 20
 
 // newFlat lays out trees[i] for each i in which (trees already checked by
 // Compile). It returns the flat trees, and for each i whether tree i was
