@@ -7,9 +7,10 @@ import (
 	"sync"
 )
 
-// flat holds the trees too large for Compiled's tables, laid out to route
-// blocks of rows through them: the kernel behind Compiled.AddBatch for
-// large ensembles (100 trees of 31 leaves and more).
+// flat holds a model's trees laid out to route blocks of rows through
+// them: the kernel behind Compiled.AddBatch for models with trees too
+// large for Compiled's tables (100 trees of 31 leaves on a wide table,
+// say), which it routes all, tables or not.
 //
 // A block of rows is coded once into one byte per row and column: a
 // numeric feature as the number of the flat trees' thresholds on it below
@@ -82,13 +83,13 @@ const flatRows = 256
 const maxFlatThresholds = 254
 
 // maxFlatLUTs is the most bytes of tables a model's flat trees may use;
-// trees past it are walked by Predict.
+// trees past it are walked as Tree.PredictAdd walks them.
 const maxFlatLUTs = 16 << 20
 
-// newFlat lays out trees[i] for each i in which (trees already checked by
-// Compile). It returns the flat trees, and for each i whether tree i was
-// laid out: a tree on a feature with more than 255 codes is not (it is
-// walked as before). nil when none was.
+// newFlat lays out trees[i] for each i in which (valid trees, as Compile
+// takes). It returns the flat trees, and for each tree whether it was
+// laid out: a tree on a feature with more than 256 codes is not (it is
+// walked as before), nor are trees past maxFlatLUTs. nil when none was.
 func newFlat(trees []Tree, which []int) (*flat, []bool) {
 	thr := map[int][]float64{}
 	top := map[int]uint64{}
