@@ -23,6 +23,9 @@
 //	           together, partitioned at each split
 //	compile.go Compiled: trees turned into lookup tables over coded rows (a score as
 //	           the count of thresholds below it), for prediction; big trees are walked
+//	flat.go    Compiled.AddBatch's kernel for models with big trees: a block of rows
+//	           coded once into a byte per feature, each split a 256-byte table test,
+//	           and each tree partitioning the block's row indices node by node
 //
 // Inputs are row-major float64 rows: a numeric feature holds its value, a
 // categorical one holds its level index (0, 1, …), of any number of levels
