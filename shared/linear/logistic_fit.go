@@ -1,0 +1,367 @@
+package linear
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Solver limits of the logistic fits. A fit stops when the largest
+// violation of the optimality conditions of the mean-scaled objective
+// (the gradient, or for an L1-penalised weight its minimum-norm
+// subgradient) is at most logitTolerance; it fails with ErrNotConverged
+// after logitMaxNewton Newton steps. Each step's L1 subproblem is solved by
+// at most logitMaxSweeps coordinate descent sweeps (an inexact step still
+// descends).
+const (
+	logitTolerance = 1e-9
+	logitMaxNewton = 200
+	logitMaxSweeps = 1000
+	logitArmijo    = 1e-4
+	logitMaxHalve  = 50
+)
+
+// ErrNotConverged is wrapped by a logistic fit that reached its iteration
+// cap: the search skips such a candidate and names it.
+var ErrNotConverged = errors.New("did not converge")
+
+// logitProblem is one fit: rows, classes and the penalties of the
+// objective scaled by 1/n, whose minimiser is scikit-learn's:
+//
+//	(1/n)·Σ_i loss_i + l1·‖W‖₁ + l2/2·‖W‖²,  l1 = ρ/(nC), l2 = (1−ρ)/(nC)
+//
+// The parameters θ hold, per margin row c, p weights then the intercept,
+// at c·(p+1)+j. A multinomial model adds ½(Σ_c b_c)² to the smooth part:
+// the softmax does not change when every intercept shifts by the same
+// amount, so the term picks the minimiser whose intercepts sum to 0 (the
+// one scikit-learn's solvers reach from zero) and makes the Hessian
+// positive definite along that direction.
+type logitProblem struct {
+	X       *mat.Dense
+	y       []int
+	k, r    int // classes and margin rows
+	n, p, d int // rows, features and parameters r·(p+1)
+	l1, l2  float64
+}
+
+func newLogitProblem(X *mat.Dense, y []int, k int, c, l1Ratio float64) *logitProblem {
+	n, p := X.Dims()
+	r := margins(k)
+	nc := float64(n) * c
+	return &logitProblem{X: X, y: y, k: k, r: r, n: n, p: p, d: r * (p + 1), l1: l1Ratio / nc, l2: (1 - l1Ratio) / nc}
+}
+
+func (pr *logitProblem) intercept(j int) bool { return j%(pr.p+1) == pr.p }
+
+// smooth returns the smooth part of the objective at θ and, when g (length
+// d) or h (d×d, row-major) is non-nil, fills in its gradient and Hessian.
+func (pr *logitProblem) smooth(theta, g, h []float64) float64 {
+	P := pr.p + 1
+	z := make([]float64, pr.r)
+	res := make([]float64, pr.r)    // ∂loss/∂z
+	a := make([]float64, pr.r*pr.r) // ∂²loss/∂z∂z
+	xt := make([]float64, P)        // the row with a trailing 1
+	var gram [][]float64            // per class pair c ≤ l: Σ a·x̃x̃ᵀ, upper triangle
+	if h != nil {
+		gram = make([][]float64, pr.r*pr.r)
+		for c := range pr.r {
+			for l := c; l < pr.r; l++ {
+				gram[c*pr.r+l] = make([]float64, P*P)
+			}
+		}
+	}
+	clear(g)
+	var loss float64
+	for i := range pr.n {
+		copy(xt, pr.X.RawRowView(i))
+		xt[pr.p] = 1
+		for c := range pr.r {
+			z[c] = dot(theta[c*P:(c+1)*P], xt)
+		}
+		loss += pr.rowLoss(z, pr.y[i], res, a)
+		if g != nil {
+			for c := range pr.r {
+				axpy(res[c], xt, g[c*P:(c+1)*P])
+			}
+		}
+		for c := range gram {
+			if gram[c] != nil && a[c] != 0 {
+				rank1(a[c], xt, gram[c])
+			}
+		}
+	}
+	inv := 1 / float64(pr.n)
+	f := loss * inv
+	for j := range g {
+		g[j] *= inv
+	}
+	var sumB float64
+	for j, v := range theta {
+		if pr.intercept(j) {
+			sumB += v
+			continue
+		}
+		f += pr.l2 / 2 * v * v
+		if g != nil {
+			g[j] += pr.l2 * v
+		}
+	}
+	if pr.r > 1 {
+		f += sumB * sumB / 2
+		for c := range g {
+			if pr.intercept(c) {
+				g[c] += sumB
+			}
+		}
+	}
+	if h != nil {
+		pr.assemble(gram, inv, h)
+	}
+	return f
+}
+
+// rowLoss returns one row's log loss from its margins z and true class y,
+// and writes the loss's gradient and Hessian with respect to z.
+func (pr *logitProblem) rowLoss(z []float64, y int, res, a []float64) float64 {
+	if pr.r == 1 {
+		s := sigmoid(z[0])
+		yi := float64(y)
+		res[0] = s - yi
+		a[0] = s * (1 - s)
+		return softplus(z[0]) - yi*z[0]
+	}
+	lse := logSumExp(z)
+	for c, v := range z {
+		res[c] = math.Exp(v - lse)
+	}
+	for c := range pr.r {
+		for l := c; l < pr.r; l++ {
+			v := -res[c] * res[l]
+			if c == l {
+				v += res[c]
+			}
+			a[c*pr.r+l] = v
+		}
+	}
+	loss := lse - z[y]
+	res[y]--
+	return loss
+}
+
+// assemble fills the d×d Hessian h from the per-class-pair weighted Gram
+// matrices, scaled by inv, plus the penalty's and the intercept-sum
+// term's curvature.
+func (pr *logitProblem) assemble(gram [][]float64, inv float64, h []float64) {
+	P, d := pr.p+1, pr.d
+	for c := range pr.r {
+		for l := c; l < pr.r; l++ {
+			gm := gram[c*pr.r+l]
+			for j := range P {
+				for m := j; m < P; m++ {
+					v := gm[j*P+m] * inv
+					rj, rm := c*P+j, l*P+m
+					h[rj*d+rm], h[rm*d+rj] = v, v
+					rj, rm = c*P+m, l*P+j
+					h[rj*d+rm], h[rm*d+rj] = v, v
+				}
+			}
+		}
+	}
+	for j := range d {
+		if !pr.intercept(j) {
+			h[j*d+j] += pr.l2
+		} else if pr.r > 1 {
+			for m := range d {
+				if pr.intercept(m) {
+					h[j*d+m]++
+				}
+			}
+		}
+	}
+}
+
+// objective is the whole objective: the smooth part plus the L1 penalty.
+func (pr *logitProblem) objective(theta []float64) float64 {
+	return pr.smooth(theta, nil, nil) + pr.l1*pr.norm1(theta)
+}
+
+// norm1 is ‖W‖₁, the intercepts left out.
+func (pr *logitProblem) norm1(theta []float64) float64 {
+	var s float64
+	for j, v := range theta {
+		if !pr.intercept(j) {
+			s += math.Abs(v)
+		}
+	}
+	return s
+}
+
+// violation is the largest violation of the optimality conditions at θ
+// given the smooth part's gradient g.
+func (pr *logitProblem) violation(theta, g []float64) float64 {
+	var worst float64
+	for j, gj := range g {
+		v := math.Abs(gj)
+		if pr.l1 > 0 && !pr.intercept(j) {
+			switch {
+			case theta[j] > 0:
+				v = math.Abs(gj + pr.l1)
+			case theta[j] < 0:
+				v = math.Abs(gj - pr.l1)
+			default:
+				v = math.Max(v-pr.l1, 0)
+			}
+		}
+		worst = math.Max(worst, v)
+	}
+	return worst
+}
+
+// solve minimises the objective from θ = 0 by (proximal) Newton steps: the
+// Newton step of a smooth objective (L2) solved by Cholesky, the L1
+// subproblem by coordinate descent, each followed by a backtracking line
+// search on the whole objective. Every operation runs in a fixed order, so
+// the same problem gives the same bits.
+func (pr *logitProblem) solve() ([]float64, error) {
+	d := pr.d
+	theta := make([]float64, d)
+	g := make([]float64, d)
+	h := make([]float64, d*d)
+	next := make([]float64, d)
+	viol := math.Inf(1)
+	for range logitMaxNewton {
+		f := pr.smooth(theta, g, h) + pr.l1*pr.norm1(theta)
+		if viol = pr.violation(theta, g); viol <= logitTolerance {
+			return theta, nil
+		}
+		delta := pr.direction(theta, g, h)
+		// The predicted decrease of the quadratic model, L1 included.
+		var pred float64
+		for j := range d {
+			pred += g[j] * delta[j]
+			next[j] = theta[j] + delta[j]
+		}
+		pred += pr.l1 * (pr.norm1(next) - pr.norm1(theta))
+		if pred >= 0 || -pred <= 1e-15*math.Max(1, math.Abs(f)) {
+			// No decrease left at this precision: the full step is the
+			// Newton step at the optimum, and the gradient decides.
+			copy(theta, next)
+			continue
+		}
+		t, ok := 1.0, false
+		for range logitMaxHalve {
+			for j := range d {
+				next[j] = theta[j] + t*delta[j]
+			}
+			if pr.objective(next) <= f+logitArmijo*t*pred {
+				ok = true
+				break
+			}
+			t /= 2
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: line search found no decrease (optimality %.3g)", ErrNotConverged, viol)
+		}
+		copy(theta, next)
+	}
+	return nil, fmt.Errorf("%w in %d Newton steps (optimality %.3g > %g)", ErrNotConverged, logitMaxNewton, viol, logitTolerance)
+}
+
+// direction returns the (proximal) Newton step at θ.
+func (pr *logitProblem) direction(theta, g, h []float64) []float64 {
+	d := pr.d
+	if pr.l1 == 0 {
+		var ch mat.Cholesky
+		if ch.Factorize(mat.NewSymDense(d, append([]float64(nil), h...))) {
+			neg := make([]float64, d)
+			for j, v := range g {
+				neg[j] = -v
+			}
+			var delta mat.VecDense
+			if err := ch.SolveVecTo(&delta, mat.NewVecDense(d, neg)); err == nil {
+				return delta.RawVector().Data
+			}
+		}
+	}
+	return pr.coordinateStep(theta, g, h)
+}
+
+// coordinateStep minimises the quadratic model gᵀδ + ½δᵀHδ plus
+// l1·‖W + δ_W‖₁ over δ by cyclic coordinate descent from δ = 0.
+func (pr *logitProblem) coordinateStep(theta, g, h []float64) []float64 {
+	d := pr.d
+	delta := make([]float64, d)
+	hd := make([]float64, d) // H·δ, kept up to date
+	for range logitMaxSweeps {
+		var maxChange, maxAbs float64
+		for j := range d {
+			hj := h[j*d : (j+1)*d]
+			if hj[j] <= 0 {
+				continue // a column that is zero on every row
+			}
+			u0 := theta[j] + delta[j]
+			grad := g[j] + hd[j]
+			u := u0 - grad/hj[j]
+			if !pr.intercept(j) {
+				u = softThreshold(hj[j]*u0-grad, pr.l1) / hj[j]
+			}
+			if ch := u - u0; ch != 0 {
+				delta[j] += ch
+				axpy(ch, hj, hd)
+				maxChange = math.Max(maxChange, math.Abs(ch))
+			}
+			maxAbs = math.Max(maxAbs, math.Abs(u))
+		}
+		if maxChange <= 1e-12*math.Max(maxAbs, 1) {
+			break
+		}
+	}
+	return delta
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+// axpy adds alpha·x to y.
+func axpy(alpha float64, x, y []float64) {
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// rank1 adds alpha·x·xᵀ to the upper triangle of the row-major square
+// matrix m.
+func rank1(alpha float64, x, m []float64) {
+	P := len(x)
+	for j, xj := range x {
+		if xj == 0 {
+			continue
+		}
+		axpy(alpha*xj, x[j:], m[j*P+j:(j+1)*P])
+	}
+}
+
+// softplus is log(1+e^z) without overflow.
+func softplus(z float64) float64 {
+	return math.Max(z, 0) + math.Log1p(math.Exp(-math.Abs(z)))
+}
+
+// logSumExp is log Σ e^{z_c} without overflow.
+func logSumExp(z []float64) float64 {
+	hi := math.Inf(-1)
+	for _, v := range z {
+		hi = math.Max(hi, v)
+	}
+	var s float64
+	for _, v := range z {
+		s += math.Exp(v - hi)
+	}
+	return hi + math.Log(s)
+}
