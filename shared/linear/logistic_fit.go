@@ -17,11 +17,14 @@ import (
 // descends).
 const (
 	logitTolerance = 1e-9
-	logitMaxNewton = 200
 	logitMaxSweeps = 1000
 	logitArmijo    = 1e-4
 	logitMaxHalve  = 50
 )
+
+// logitMaxNewton caps the Newton steps of a fit; a variable only so that
+// tests can provoke a fit that does not converge.
+var logitMaxNewton = 200
 
 // ErrNotConverged is wrapped by a logistic fit that reached its iteration
 // cap: the search skips such a candidate and names it.
