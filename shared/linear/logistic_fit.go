@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -42,64 +44,64 @@ var ErrNotConverged = errors.New("did not converge")
 // one scikit-learn's solvers reach from zero) and makes the Hessian
 // positive definite along that direction.
 type logitProblem struct {
-	X       *mat.Dense
+	xt      blas64.General // n×(p+1): the rows with a trailing 1
 	y       []int
 	k, r    int // classes and margin rows
 	n, p, d int // rows, features and parameters r·(p+1)
 	l1, l2  float64
+
+	// scratch of smooth
+	z, res blas64.General // n×r margins and ∂loss/∂z
+	a      []float64      // n×r×r: ∂²loss/∂z∂z, per row
+	s      blas64.General // n×(p+1): rows weighted for a Hessian block
+	blk    blas64.General // (p+1)×(p+1): one Hessian block
 }
 
 func newLogitProblem(X *mat.Dense, y []int, k int, c, l1Ratio float64) *logitProblem {
+	return newLogitRows(X, y, k, margins(k), c, l1Ratio)
+}
+
+// newLogitRows is newLogitProblem with r margin rows: r = k = 2 is the
+// softmax form of two classes, which fits never use (tests compare it with
+// the logit).
+func newLogitRows(X *mat.Dense, y []int, k, r int, c, l1Ratio float64) *logitProblem {
 	n, p := X.Dims()
-	r := margins(k)
+	P := p + 1
 	nc := float64(n) * c
-	return &logitProblem{X: X, y: y, k: k, r: r, n: n, p: p, d: r * (p + 1), l1: l1Ratio / nc, l2: (1 - l1Ratio) / nc}
+	pr := &logitProblem{y: y, k: k, r: r, n: n, p: p, d: r * P, l1: l1Ratio / nc, l2: (1 - l1Ratio) / nc,
+		xt: general(n, P), z: general(n, r), res: general(n, r), a: make([]float64, n*r*r)}
+	for i := range n {
+		row := pr.xt.Data[i*P : (i+1)*P]
+		copy(row, X.RawRowView(i))
+		row[p] = 1
+	}
+	return pr
+}
+
+func general(rows, cols int) blas64.General {
+	return blas64.General{Rows: rows, Cols: cols, Stride: cols, Data: make([]float64, rows*cols)}
 }
 
 func (pr *logitProblem) intercept(j int) bool { return j%(pr.p+1) == pr.p }
 
 // smooth returns the smooth part of the objective at θ and, when g (length
 // d) or h (d×d, row-major) is non-nil, fills in its gradient and Hessian.
+// The sums over rows are matrix products (gonum's BLAS, whose blocks sum
+// in a fixed order, so the bits do not depend on scheduling).
 func (pr *logitProblem) smooth(theta, g, h []float64) float64 {
-	P := pr.p + 1
-	z := make([]float64, pr.r)
-	res := make([]float64, pr.r)    // ∂loss/∂z
-	a := make([]float64, pr.r*pr.r) // ∂²loss/∂z∂z
-	xt := make([]float64, P)        // the row with a trailing 1
-	var gram [][]float64            // per class pair c ≤ l: Σ a·x̃x̃ᵀ, upper triangle
-	if h != nil {
-		gram = make([][]float64, pr.r*pr.r)
-		for c := range pr.r {
-			for l := c; l < pr.r; l++ {
-				gram[c*pr.r+l] = make([]float64, P*P)
-			}
-		}
-	}
-	clear(g)
+	P, r, rr := pr.p+1, pr.r, pr.r*pr.r
+	th := blas64.General{Rows: r, Cols: P, Stride: P, Data: theta}
+	blas64.Gemm(blas.NoTrans, blas.Trans, 1, pr.xt, th, 0, pr.z) // Z = X̃·Θᵀ
 	var loss float64
 	for i := range pr.n {
-		copy(xt, pr.X.RawRowView(i))
-		xt[pr.p] = 1
-		for c := range pr.r {
-			z[c] = dot(theta[c*P:(c+1)*P], xt)
-		}
-		loss += pr.rowLoss(z, pr.y[i], res, a)
-		if g != nil {
-			for c := range pr.r {
-				axpy(res[c], xt, g[c*P:(c+1)*P])
-			}
-		}
-		for c := range gram {
-			if gram[c] != nil && a[c] != 0 {
-				rank1(a[c], xt, gram[c])
-			}
-		}
+		loss += pr.rowLoss(pr.z.Data[i*r:(i+1)*r], pr.y[i], pr.res.Data[i*r:(i+1)*r], pr.a[i*rr:(i+1)*rr])
 	}
 	inv := 1 / float64(pr.n)
-	f := loss * inv
-	for j := range g {
-		g[j] *= inv
+	if g != nil {
+		gm := blas64.General{Rows: r, Cols: P, Stride: P, Data: g}
+		blas64.Gemm(blas.Trans, blas.NoTrans, inv, pr.res, pr.xt, 0, gm) // G = Resᵀ·X̃/n
 	}
+	f := loss * inv
 	var sumB float64
 	for j, v := range theta {
 		if pr.intercept(j) {
@@ -111,7 +113,7 @@ func (pr *logitProblem) smooth(theta, g, h []float64) float64 {
 			g[j] += pr.l2 * v
 		}
 	}
-	if pr.r > 1 {
+	if r > 1 {
 		f += sumB * sumB / 2
 		for c := range g {
 			if pr.intercept(c) {
@@ -120,13 +122,53 @@ func (pr *logitProblem) smooth(theta, g, h []float64) float64 {
 		}
 	}
 	if h != nil {
-		pr.assemble(gram, inv, h)
+		pr.hessian(inv, h)
 	}
 	return f
 }
 
+// hessian fills the d×d Hessian h: per class pair c ≤ l the block
+// X̃ᵀ·diag(a_cl)·X̃/n, plus the penalty's and the intercept-sum term's
+// curvature.
+func (pr *logitProblem) hessian(inv float64, h []float64) {
+	P, r, d := pr.p+1, pr.r, pr.d
+	if pr.s.Data == nil {
+		pr.s, pr.blk = general(pr.n, P), general(P, P)
+	}
+	for c := range r {
+		for l := c; l < r; l++ {
+			for i := range pr.n {
+				w := pr.a[i*r*r+c*r+l]
+				row, out := pr.xt.Data[i*P:(i+1)*P], pr.s.Data[i*P:(i+1)*P]
+				for j, v := range row {
+					out[j] = w * v
+				}
+			}
+			blas64.Gemm(blas.Trans, blas.NoTrans, inv, pr.xt, pr.s, 0, pr.blk)
+			for j := range P {
+				for m := range P {
+					v := pr.blk.Data[j*P+m]
+					h[(c*P+j)*d+l*P+m], h[(l*P+m)*d+c*P+j] = v, v
+				}
+			}
+		}
+	}
+	for j := range d {
+		if !pr.intercept(j) {
+			h[j*d+j] += pr.l2
+		} else if r > 1 {
+			for m := range d {
+				if pr.intercept(m) {
+					h[j*d+m]++
+				}
+			}
+		}
+	}
+}
+
 // rowLoss returns one row's log loss from its margins z and true class y,
-// and writes the loss's gradient and Hessian with respect to z.
+// and writes the loss's gradient (res) and Hessian (a, r×r, upper
+// triangle) with respect to z.
 func (pr *logitProblem) rowLoss(z []float64, y int, res, a []float64) float64 {
 	if pr.r == 1 {
 		s := sigmoid(z[0])
@@ -151,38 +193,6 @@ func (pr *logitProblem) rowLoss(z []float64, y int, res, a []float64) float64 {
 	loss := lse - z[y]
 	res[y]--
 	return loss
-}
-
-// assemble fills the d×d Hessian h from the per-class-pair weighted Gram
-// matrices, scaled by inv, plus the penalty's and the intercept-sum
-// term's curvature.
-func (pr *logitProblem) assemble(gram [][]float64, inv float64, h []float64) {
-	P, d := pr.p+1, pr.d
-	for c := range pr.r {
-		for l := c; l < pr.r; l++ {
-			gm := gram[c*pr.r+l]
-			for j := range P {
-				for m := j; m < P; m++ {
-					v := gm[j*P+m] * inv
-					rj, rm := c*P+j, l*P+m
-					h[rj*d+rm], h[rm*d+rj] = v, v
-					rj, rm = c*P+m, l*P+j
-					h[rj*d+rm], h[rm*d+rj] = v, v
-				}
-			}
-		}
-	}
-	for j := range d {
-		if !pr.intercept(j) {
-			h[j*d+j] += pr.l2
-		} else if pr.r > 1 {
-			for m := range d {
-				if pr.intercept(m) {
-					h[j*d+m]++
-				}
-			}
-		}
-	}
 }
 
 // objective is the whole objective: the smooth part plus the L1 penalty.
@@ -336,18 +346,6 @@ func dot(a, b []float64) float64 {
 func axpy(alpha float64, x, y []float64) {
 	for i, v := range x {
 		y[i] += alpha * v
-	}
-}
-
-// rank1 adds alpha·x·xᵀ to the upper triangle of the row-major square
-// matrix m.
-func rank1(alpha float64, x, m []float64) {
-	P := len(x)
-	for j, xj := range x {
-		if xj == 0 {
-			continue
-		}
-		axpy(alpha*xj, x[j:], m[j*P+j:(j+1)*P])
 	}
 }
 

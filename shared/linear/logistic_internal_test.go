@@ -84,8 +84,7 @@ func TestLogisticMultinomialAgreesWithBinary(t *testing.T) {
 	}{{0, 0.3, 0.6}, {1, 0.3, 0.3}} {
 		bin, err := newLogitProblem(X, y, 2, tc.binaryC, tc.l1Ratio).solve()
 		require.NoError(t, err)
-		pr := newLogitProblem(X, y, 2, tc.multiC, tc.l1Ratio)
-		pr.r, pr.d = 2, 2*(pr.p+1) // the softmax form, which fits never use for two classes
+		pr := newLogitRows(X, y, 2, 2, tc.multiC, tc.l1Ratio) // the softmax form of two classes
 		multi, err := pr.solve()
 		require.NoError(t, err)
 		P := pr.p + 1
