@@ -66,6 +66,11 @@ func (spec Candidate) fitLogistic(X *mat.Dense, y []int, k int) (*Logistic, erro
 	if err != nil {
 		return nil, err
 	}
+	_, p := X.Dims()
+	if d := margins(k) * (p + 1); d > logitMaxParams {
+		return nil, fmt.Errorf("candidate %q: %d classes × %d features make %d parameters; the Newton solver takes at most %d",
+			spec.Name, k, p, d, logitMaxParams)
+	}
 	pr := newLogitProblem(X, y, k, c, l1Ratio)
 	theta, err := pr.solve()
 	if err != nil {

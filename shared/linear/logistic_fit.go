@@ -24,6 +24,11 @@ const (
 	logitMaxHalve  = 50
 )
 
+// logitMaxParams bounds the parameters r·(p+1) of a fit: its Hessian
+// holds their square (32 MB at the bound) and each Newton step solves it in
+// their cube.
+const logitMaxParams = 2048
+
 // logitMaxNewton caps the Newton steps of a fit; a variable only so that
 // tests can provoke a fit that does not converge.
 var logitMaxNewton = 200

@@ -304,6 +304,10 @@ func TestLogisticRefusesBadInput(t *testing.T) {
 			_, err := linear.CrossValidateLogistic(X, rare, 2, []linear.Candidate{l2(1)}, folds, linear.Options{})
 			return err
 		}, "fold 2: class 1 has no training rows"},
+		{"too wide", func() error {
+			_, err := linear.FitLogistic(mat.NewDense(3, 700, nil), []int{0, 1, 2}, 3, l2(1))
+			return err
+		}, "3 classes × 700 features make 2103 parameters; the Newton solver takes at most 2048"},
 		{"width", func() error {
 			m := &linear.Logistic{Classes: 2, Intercept: []float64{0}, Coef: [][]float64{{1, 2}}}
 			_, err := m.PredictProba([]float64{1, 2, 3}, nil)
