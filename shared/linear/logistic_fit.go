@@ -332,11 +332,78 @@ func (pr *logitProblem) coordinateStep(theta, g, h []float64) []float64 {
 			}
 			maxAbs = math.Max(maxAbs, math.Abs(u))
 		}
+		if pr.r > 1 {
+			maxChange = math.Max(maxChange, pr.shiftStep(theta, g, h, delta, hd))
+		}
 		if maxChange <= 1e-12*math.Max(maxAbs, 1) {
 			break
 		}
 	}
 	return delta
+}
+
+// shiftStep moves, for each feature j of a multinomial model, every
+// class's weight by the same amount t, minimising the quadratic model
+// plus the L1 penalty along that direction. The softmax ignores a shift
+// common to every class, so along it only the penalty curves the model
+// (l2 against the loss's curvature elsewhere): coordinate descent alone
+// crawls along it, by a factor of about l2/curvature a sweep. It returns
+// the largest shift.
+func (pr *logitProblem) shiftStep(theta, g, h, delta, hd []float64) float64 {
+	P, d, r := pr.p+1, pr.d, pr.r
+	u := make([]float64, r)
+	var largest float64
+	for j := range pr.p {
+		var alpha, beta float64 // the model's slope and curvature along the shift
+		for c := range r {
+			i := c*P + j
+			alpha += g[i] + hd[i]
+			u[c] = theta[i] + delta[i]
+			for l := range r {
+				beta += h[i*d+l*P+j]
+			}
+		}
+		t := minShift(alpha, beta, pr.l1, u)
+		if t == 0 {
+			continue
+		}
+		for c := range r {
+			i := c*P + j
+			delta[i] += t
+			axpy(t, h[i*d:(i+1)*d], hd)
+		}
+		largest = math.Max(largest, math.Abs(t))
+	}
+	return largest
+}
+
+// minShift returns the t minimising φ(t) = α·t + β·t²/2 + l1·Σ_c |u_c + t|
+// (0 when nothing does better than staying): φ is convex and piecewise
+// quadratic, so its minimum is at a kink −u_c or at the stationary point of
+// one piece, whose slope counts s = Σ sign(u_c + t) in −r..r.
+func minShift(alpha, beta, l1 float64, u []float64) float64 {
+	phi := func(t float64) float64 {
+		v := alpha*t + beta*t*t/2
+		for _, uc := range u {
+			v += l1 * math.Abs(uc+t)
+		}
+		return v
+	}
+	best, bestPhi := 0.0, phi(0)
+	try := func(t float64) {
+		if v := phi(t); v < bestPhi {
+			best, bestPhi = t, v
+		}
+	}
+	for _, uc := range u {
+		try(-uc)
+	}
+	if beta > 0 {
+		for s := -len(u); s <= len(u); s++ {
+			try(-(alpha + l1*float64(s)) / beta)
+		}
+	}
+	return best
 }
 
 func dot(a, b []float64) float64 {

@@ -116,3 +116,31 @@ func TestLogisticNotConvergedIsSkipped(t *testing.T) {
 	assert.Nil(t, cv.Scores[0].FoldLogLoss)
 	assert.Contains(t, cv.Scores[0].Skipped, "fold 1: candidate \"logistic(C=1)\": did not converge")
 }
+
+// minShift finds the minimum of its piecewise quadratic: no point of a
+// fine grid does better.
+func TestMinShiftIsTheMinimum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 200 {
+		u := make([]float64, 2+trial%4)
+		for c := range u {
+			u[c] = rng.NormFloat64()
+		}
+		alpha, l1 := rng.NormFloat64(), rng.Float64()
+		beta := []float64{0, 1e-3, 0.5, 2}[trial%4]
+		if beta == 0 {
+			alpha = math.Min(math.Abs(alpha), l1*float64(len(u))) * math.Copysign(0.9, alpha) // bounded below
+		}
+		phi := func(t float64) float64 {
+			v := alpha*t + beta*t*t/2
+			for _, uc := range u {
+				v += l1 * math.Abs(uc+t)
+			}
+			return v
+		}
+		best := phi(minShift(alpha, beta, l1, u))
+		for t0 := -10.0; t0 <= 10; t0 += 1e-2 {
+			require.LessOrEqual(t, best, phi(t0)+1e-12, "trial %d: φ(%g) beats the minimum", trial, t0)
+		}
+	}
+}
