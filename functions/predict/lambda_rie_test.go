@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,10 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/testkit/lambdatest"
+	"github.com/studentperf/studentperf/shared/testkit/modeltest"
 )
 
 // riePredictEvents are the sample events of POST /predict in ../../events,
@@ -144,5 +149,74 @@ func TestLambdaRIE(t *testing.T) {
 	t.Run("after the errors", func(t *testing.T) {
 		r, body := rieInvoke(t, emu, events["predict-http-api.json"])
 		require.Equal(t, http.StatusOK, r.StatusCode, "statusCode (body %s)", body)
+	})
+}
+
+// rieHTTPEvent is the sample HTTP API event with body as its JSON body.
+func rieHTTPEvent(t testing.TB, events map[string][]byte, body string) []byte {
+	t.Helper()
+	var event map[string]any
+	require.NoError(t, json.Unmarshal(events["predict-http-api.json"], &event))
+	event["body"], event["isBase64Encoded"] = body, false
+	if h, ok := event["headers"].(map[string]any); ok {
+		h["content-length"] = strconv.Itoa(len(body))
+	}
+	b, err := json.Marshal(event)
+	require.NoError(t, err)
+	return b
+}
+
+// TestLambdaRIEGenericModel serves a model of a table that is not the
+// student data (a ZIP code and a grade as categories, a negative number, a
+// date) under the Lambda Runtime Interface Emulator: the answer is keyed by
+// that model's target, an unseen level and a missing optional field are
+// imputed, and a word where a number belongs is a 400 naming the field.
+func TestLambdaRIEGenericModel(t *testing.T) {
+	lambdatest.Binary(t)
+	events := rieReadEvents(t)
+	m, tab := modeltest.GenericModel(t, genericName, true)
+	root := t.TempDir()
+	version := pushModel(t, root, m, tab, time.Now())
+	fn := lambdatest.BuildFunction(t, ".")
+	emu := lambdatest.Start(t, fn, []string{"MODEL_STORE=" + root, "MODEL_NAME=" + genericName})
+
+	row := genericRow()
+	unseen := genericRow()
+	unseen.Cat[1] = "" // an unseen level is read as missing under an inferred schema
+	noSqft := genericRow()
+	noSqft.Num[0] = math.NaN()
+	for _, c := range []struct {
+		name   string
+		record map[string]any
+		want   features.Row
+	}{
+		{"whole row", genericRecord(), row},
+		{"unseen level", with(genericRecord(), map[string]any{"grade": "superb"}), unseen},
+		{"missing number", with(genericRecord(), map[string]any{"sqft": nil}), noSqft},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body, err := json.Marshal(c.record)
+			require.NoError(t, err)
+			r, answer := rieInvoke(t, emu, rieHTTPEvent(t, events, string(body)))
+			require.Equal(t, http.StatusOK, r.StatusCode, "statusCode (body %s)", answer)
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(answer, &got), "body %s", answer)
+			assert.NotContains(t, got, "math_score", "a price model answers by its own target")
+			require.Contains(t, got, genericName, "body %s", answer)
+			assert.InDelta(t, predictRow(t, m, c.want), got[genericName], 1e-9, "%s: want what the model predicts in-process", genericName)
+			assert.Equal(t, version, got["model_version"])
+		})
+	}
+	t.Run("a word for a number", func(t *testing.T) {
+		body, err := json.Marshal(with(genericRecord(), map[string]any{"sqft": "heavy"}))
+		require.NoError(t, err)
+		r, answer := rieInvoke(t, emu, rieHTTPEvent(t, events, string(body)))
+		require.Equal(t, http.StatusBadRequest, r.StatusCode, "statusCode (body %s)", answer)
+		var e struct {
+			Error string `json:"error"`
+		}
+		require.NoError(t, json.Unmarshal(answer, &e), "body %s; want a JSON error", answer)
+		assert.Contains(t, e.Error, "sqft", "the error must name the field")
+		assert.Contains(t, e.Error, "heavy", "the error must name the value")
 	})
 }
