@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/studentperf/studentperf/shared/linear"
+	"github.com/studentperf/studentperf/shared/metrics"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -239,6 +240,17 @@ func TestCrossValidateLogisticMatchesFits(t *testing.T) {
 			acc, loss := holdOut(t, m, vx, vy)
 			assert.InDelta(t, loss, sc.FoldLogLoss[f], 1e-12, "%s fold %d log loss", cands[i].Name, f+1)
 			assert.Equal(t, acc, sc.FoldAccuracy[f], "%s fold %d accuracy", cands[i].Name, f+1)
+			// The metrics package, which the search will score with,
+			// agrees (its clipping at 2⁻⁵² never binds here).
+			proba := make([][]float64, len(val))
+			for k := range val {
+				proba[k], err = m.PredictProba(vx.RawRowView(k), nil)
+				require.NoError(t, err)
+			}
+			c, err := metrics.EvaluateClassification(vy, proba, 1)
+			require.NoError(t, err)
+			assert.InDelta(t, c.LogLoss, sc.FoldLogLoss[f], 1e-12, "%s fold %d: metrics.LogLoss", cands[i].Name, f+1)
+			assert.Equal(t, c.Accuracy, sc.FoldAccuracy[f], "%s fold %d: metrics.Accuracy", cands[i].Name, f+1)
 		}
 		whole, err := linear.FitLogistic(X, y, 2, cands[i])
 		require.NoError(t, err)
