@@ -34,7 +34,8 @@ const logitMaxParams = 2048
 var logitMaxNewton = 200
 
 // ErrNotConverged is wrapped by a logistic fit that reached its iteration
-// cap: the search skips such a candidate and names it.
+// cap or whose line search found no decrease short of the tolerance: the
+// search skips such a candidate and names it.
 var ErrNotConverged = errors.New("did not converge")
 
 // logitProblem is one fit: rows, classes and the penalties of the
