@@ -11,6 +11,7 @@ figures in an issue note come from one sitting:
   /usr/bin/python3 infra/bench/reference.py cv ../shared/data/students/stud.csv
   go run ./infra/bench/gentable -n 1000000 -seed 42 -out /tmp/wide-1m.csv
   /usr/bin/python3 infra/bench/reference.py wide /tmp/wide-1m.csv 3
+  /usr/bin/python3 infra/bench/reference.py logit ../shared/data/tables/penguins.csv species
 
 growth: HistGradientBoostingRegressor and XGBoost hist with the fixed
 configuration of BenchmarkBoostGrowth (100 trees, 31 leaves, learning rate
@@ -51,6 +52,23 @@ its default parameters reach 0.856 / 0.858). HGB is the best of learning
 rate {0.05, 0.1} x max_iter {100, 200} x max_depth {None, 3} (unlimited
 depth alone stays at 0.848), chosen for each fold scheme on its own, as
 the Go search picks each family's best.
+
+logit: issue 19's logistic regression beside shared/linear's Logistic, on
+a classification table (penguins.csv with target species, credit_data.csv
+with Status): LogisticRegression(max_iter=2000) (L2, C=1) and, with
+solver='saga', penalty='l1' and 'elasticnet' (l1_ratio=0.5) at C 0.1 and 1,
+after the data README's preprocessing (median imputation and standard
+scaling of numbers; most-frequent imputation and one-hot encoding of
+categories, 0/1) fitted inside each fold. Two fold schemes: the README's
+StratifiedKFold(5, shuffle=True, random_state=0), whose L2 figures are its
+anchors, and "dealt" folds the Go test cuts identically (each class's rows
+in file order dealt to folds 0, 1, ..., 4, 0, ...). One JSON line per
+candidate: accuracy, log loss (and ROC AUC for two classes) under both,
+and the coefficients and intercepts of a fit on every row (preprocessing
+fitted on every row) solved tightly (L2 by solver='newton-cg' at tol 1e-8:
+lbfgs stops on its relative decrease of the objective, 2e-4 away in the
+coefficients even at tol 1e-10; L1 and elastic net by saga at tol 1e-9),
+the classes sorted as scikit-learn sorts them.
 
 classification: the golden files of the classification metrics and the kNN
 classifier (shared/metrics/testdata/classification.json,
@@ -298,6 +316,92 @@ def cv(path):
         print(json.dumps(out), flush=True)
 
 
+def logit_candidates():
+    """(name, LogisticRegression parameters) as shared/linear names them."""
+    out = [("logistic(C=1)", {"C": 1.0})]
+    for c in (0.1, 1.0):
+        out.append(("logistic-l1(C=%g)" % c, {"C": c, "penalty": "l1", "solver": "saga"}))
+    for c in (0.1, 1.0):
+        out.append(("logistic-elasticnet(C=%g,l1_ratio=0.5)" % c,
+                    {"C": c, "penalty": "elasticnet", "solver": "saga", "l1_ratio": 0.5}))
+    return out
+
+
+def logit_preprocessor(nums, cats):
+    """The data README's preprocessing: numbers median-imputed and
+    standardised, categories most-frequent-imputed and one-hot (0/1), the
+    numbers first, each category's levels sorted."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    num = Pipeline([("imputer", SimpleImputer(strategy="median")), ("scaler", StandardScaler())])
+    cat = Pipeline([("imputer", SimpleImputer(strategy="most_frequent")),
+                    ("one_hot_encoder", OneHotEncoder(handle_unknown="ignore"))])
+    return ColumnTransformer([("num", num, nums), ("cat", cat, cats)], sparse_threshold=0)
+
+
+def dealt_folds(y, k=5):
+    """Each class's rows, in file order, dealt to folds 0..k-1 in turn:
+    the folds the Go test cuts."""
+    fold = [0] * len(y)
+    seen = {}
+    for i, c in enumerate(y):
+        fold[i] = seen.get(c, 0) % k
+        seen[c] = seen.get(c, 0) + 1
+    return [([i for i in range(len(y)) if fold[i] != f], [i for i in range(len(y)) if fold[i] == f])
+            for f in range(k)]
+
+
+def logit(path, target):
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import Pipeline
+
+    df = pd.read_csv(path)
+    df = df[df[target].notna()].reset_index(drop=True)
+    y = df[target].astype(str)
+    X = df.drop(columns=[target])
+    nums = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+    cats = [c for c in X.columns if c not in nums]
+    schemes = {"stratified": list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y)),
+               "dealt": dealt_folds(list(y))}
+    for name, params in logit_candidates():
+        out = {"table": os.path.basename(path), "candidate": name}
+        for scheme, folds in schemes.items():
+            accs, losses, aucs = [], [], []
+            t0 = time.perf_counter()
+            for tr, va in folds:
+                pipe = Pipeline([("pre", logit_preprocessor(nums, cats)),
+                                 ("model", LogisticRegression(max_iter=2000, **params))])
+                pipe.fit(X.iloc[tr], y.iloc[tr])
+                proba = pipe.predict_proba(X.iloc[va])
+                accs.append(accuracy_score(y.iloc[va], pipe.predict(X.iloc[va])))
+                losses.append(log_loss(y.iloc[va], proba, labels=pipe.classes_))
+                if len(pipe.classes_) == 2:
+                    aucs.append(roc_auc_score(y.iloc[va] == pipe.classes_[1], proba[:, 1]))
+            out[scheme] = {"accuracy": round(float(np.mean(accs)), 4), "log_loss": round(float(np.mean(losses)), 4),
+                           "fit_s": round(time.perf_counter() - t0, 2)}
+            if scheme == "dealt":
+                out[scheme]["fold_log_loss"] = [float(v) for v in losses]
+            if aucs:
+                out[scheme]["roc_auc"] = round(float(np.mean(aucs)), 4)
+        tight = dict(params, tol=1e-9) if "solver" in params else dict(params, tol=1e-8, solver="newton-cg")
+        pre = logit_preprocessor(nums, cats)
+        Xt = pre.fit_transform(X)
+        model = LogisticRegression(max_iter=100000, **tight).fit(Xt, y)
+        out["classes"] = [str(c) for c in model.classes_]
+        out["features"] = [str(f) for f in pre.get_feature_names_out()]
+        out["n_iter"] = int(np.max(model.n_iter_))
+        out["coef"] = model.coef_.tolist()
+        out["intercept"] = model.intercept_.tolist()
+        print(json.dumps(out), flush=True)
+
+
 def classification_cases():
     """Golden cases for shared/metrics (classification) and shared/knn
     (Classifier), from scikit-learn: fixed seeds, the inputs stored beside
@@ -472,6 +576,8 @@ def main(argv):
         predict(argv[1])
     elif len(argv) == 2 and argv[0] == "cv":
         cv(argv[1])
+    elif len(argv) == 3 and argv[0] == "logit":
+        logit(argv[1], argv[2])
     elif len(argv) == 2 and argv[0] == "classification":
         classification(argv[1])
     else:
