@@ -15,7 +15,12 @@ import (
 
 // TrimCell drops surrounding ASCII white space (space, tab, CR, LF, VT,
 // FF), nothing else.
-func TrimCell(s string) string {
+func TrimCell(s string) string { return trimCell(s) }
+
+// TrimCellBytes is TrimCell of a cell's bytes.
+func TrimCellBytes(b []byte) []byte { return trimCell(b) }
+
+func trimCell[T string | []byte](s T) T {
 	i, j := 0, len(s)
 	for i < j && asciiSpace(s[i]) {
 		i++
@@ -46,6 +51,15 @@ func IsMissing(cell string) bool {
 	return missingMarkers[cell]
 }
 
+// IsMissingBytes is IsMissing of a trimmed cell's bytes; it allocates
+// nothing.
+func IsMissingBytes(cell []byte) bool {
+	if len(cell) > 4 {
+		return false
+	}
+	return missingMarkers[string(cell)]
+}
+
 // ErrNotNumber and ErrNumberRange are what ParseNumber returns.
 var (
 	ErrNotNumber   = errors.New("not a number")
@@ -58,6 +72,9 @@ var (
 // "NaN" are not numbers. A value too large for a float64 is
 // ErrNumberRange; -0 reads as 0.
 func ParseNumber(s string) (float64, error) {
+	if v, ok := fastDecimal(s); ok {
+		return v, nil
+	}
 	if !isDecimal(s) {
 		return 0, ErrNotNumber
 	}
@@ -76,6 +93,15 @@ func ParseNumber(s string) (float64, error) {
 		return 0, nil // not -0
 	}
 	return v, nil
+}
+
+// ParseNumberBytes is ParseNumber of a trimmed cell's bytes; it allocates
+// nothing for a short decimal.
+func ParseNumberBytes(b []byte) (float64, error) {
+	if v, ok := fastDecimal(b); ok {
+		return v, nil
+	}
+	return ParseNumber(string(b))
 }
 
 // isDecimal reports whether s is -?(d+(.d*)?|.d+)([eE][+-]?d+)?.
