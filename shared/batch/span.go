@@ -1,0 +1,313 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/studentperf/studentperf/shared/dataset"
+	"github.com/studentperf/studentperf/shared/features"
+	"github.com/studentperf/studentperf/shared/model"
+)
+
+// blockRows is how many rows the fast path lays out before the model
+// predicts them together.
+const blockRows = 2048
+
+// spanResult is what scoring one span gave: its output lines, its errors
+// file lines, its counts, and the error that stopped it.
+type spanResult struct {
+	out, errs []byte
+	res       Result
+	err       error
+}
+
+// spanScorer scores spans of one file (whole records after its header,
+// see dataset.Cuts) for one worker, exactly as Score scores the same
+// records in the whole file. A span without a quote is split into lines
+// here: a line whose cells are all plain (see fastRow) is decoded straight
+// from its bytes into the model's input layout, predicted a block at a
+// time, and copied to the output as read; any other line is decoded by
+// the reader (RowReader.DecodeLine) and scored as Score scores it. A span
+// with a quote goes through Score itself.
+type spanScorer struct {
+	m       *model.Model
+	tr      *features.Transform
+	header  []byte
+	cols    []dataset.Column // the schema's features
+	pos     []int            // each feature's field
+	nfields int
+	p       int // model.InputWidth
+	rr      *dataset.RowReader
+	errors  bool // bad rows go to an errors file
+
+	ends []int // the fields' ends in the line being decoded
+	blk  block
+}
+
+// block is the rows read since the last prediction, in order.
+type block struct {
+	x    []float64  // fast rows' inputs
+	y    []float64  // their predictions
+	rows []blockRow // every row, fast or not
+	pre  []byte     // the output fields of rows that are not fast
+}
+
+// blockRow is one row waiting for its prediction: a fast row keeps its
+// line (its output fields, as read); another row its fields in pre[a:b]
+// and the prediction Score made.
+type blockRow struct {
+	line []byte
+	a, b int
+	fast bool
+	y    float64
+}
+
+// newSpanScorer prepares a worker for a file whose header (its bytes, as
+// Score would read them) the model accepts.
+func newSpanScorer(m *model.Model, header []byte, errors bool) (*spanScorer, error) {
+	s := m.Schema()
+	s.Target = ""
+	rr, err := dataset.NewRowReader(bytes.NewReader(header), s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRow, err)
+	}
+	p := m.InputWidth()
+	return &spanScorer{
+		m: m, tr: m.Transform, header: header, cols: s.Features, pos: rr.Positions(),
+		nfields: len(rr.Header()), p: p, rr: rr, errors: errors,
+		blk: block{x: make([]float64, 0, blockRows*p), y: make([]float64, blockRows)},
+	}, nil
+}
+
+// score scores one span: data holds whole records, and line lines of the
+// file come before it.
+func (sc *spanScorer) score(ctx context.Context, data []byte, line int) spanResult {
+	var r spanResult
+	var eb bytes.Buffer
+	var errs *csv.Writer
+	if sc.errors {
+		errs = csv.NewWriter(&eb)
+	}
+	if bytes.IndexByte(data, '"') >= 0 {
+		var ob bytes.Buffer
+		o := Options{Lines: line, NoHeader: true}
+		if errs != nil {
+			o.Errors = &eb
+		}
+		r.res, r.err = Score(ctx, sc.m, multiBytes(sc.header, data), &ob, o)
+		r.out, r.errs = ob.Bytes(), eb.Bytes()
+		return r
+	}
+	r.out = make([]byte, 0, len(data)+len(data)/8)
+	r.out, r.res, r.err = sc.scoreLines(ctx, data, line, r.out, errs)
+	if errs != nil {
+		errs.Flush()
+		if err := errs.Error(); err != nil && r.err == nil {
+			r.err = fmt.Errorf("write errors: %w", err)
+		}
+	}
+	r.errs = eb.Bytes()
+	return r
+}
+
+// scoreLines scores the lines of a span without quotes into out.
+func (sc *spanScorer) scoreLines(ctx context.Context, data []byte, line int, out []byte, errs *csv.Writer) ([]byte, Result, error) {
+	var res Result
+	sc.blk.reset()
+	for len(data) > 0 {
+		l := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		l = bytes.TrimSuffix(l, []byte{'\r'}) // as the reader drops a line end
+		line++
+		if len(l) == 0 {
+			continue // the reader skips empty lines
+		}
+		res.Rows++
+		if res.Rows&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return out, res, err
+			}
+		}
+		if sc.fastRow(l) {
+			sc.blk.rows = append(sc.blk.rows, blockRow{line: l, fast: true})
+		} else if err := sc.slowRow(l, line, errs, &res); err != nil {
+			var ferr error
+			if out, ferr = sc.flush(out, &res); ferr != nil {
+				return out, res, ferr
+			}
+			return out, res, err
+		}
+		if len(sc.blk.rows) == blockRows {
+			var err error
+			if out, err = sc.flush(out, &res); err != nil {
+				return out, res, err
+			}
+		}
+	}
+	out, err := sc.flush(out, &res)
+	return out, res, err
+}
+
+// slowRow scores a line the fast path does not take, as Score does: a bad
+// row goes to the errors file (or stops the span), a good one into the
+// block with its prediction.
+func (sc *spanScorer) slowRow(l []byte, line int, errs *csv.Writer, res *Result) error {
+	rec, ok := sc.rr.DecodeLine(l, line)
+	if !ok {
+		return fmt.Errorf("line %d: cannot be decoded on its own", line) // not reached: the line has no quote and is not empty
+	}
+	y, problem := predictRecord(sc.m, rec)
+	if problem != "" {
+		if err := badRow(errs, rec, problem); err != nil {
+			return err
+		}
+		res.Bad++
+		return nil
+	}
+	a := len(sc.blk.pre)
+	sc.blk.pre = appendFields(sc.blk.pre, rec.Fields)
+	sc.blk.rows = append(sc.blk.rows, blockRow{a: a, b: len(sc.blk.pre), y: y})
+	return nil
+}
+
+// flush predicts the block's fast rows and appends every row of it to out.
+func (sc *spanScorer) flush(out []byte, res *Result) ([]byte, error) {
+	b := &sc.blk
+	if len(b.x) > 0 {
+		n := len(b.x) / sc.p
+		if err := sc.m.PredictInputs(b.x, b.y[:n]); err != nil {
+			return out, err
+		}
+	}
+	k := 0
+	for _, r := range b.rows {
+		y := r.y
+		if r.fast {
+			out = append(append(out, r.line...), ',')
+			y, k = b.y[k], k+1
+		} else {
+			out = append(out, b.pre[r.a:r.b]...)
+		}
+		out = appendScored(out, y)
+	}
+	res.Scored += len(b.rows)
+	b.reset()
+	return out, nil
+}
+
+func (b *block) reset() {
+	b.x, b.rows, b.pre = b.x[:0], b.rows[:0], b.pre[:0]
+}
+
+// fastRow decodes a plain line straight into the block's next input row
+// and reports whether it could. A line is plain when the reader would
+// read it field by field as its bytes stand and Score would write those
+// fields back unchanged: no CR in it, no field starting with white space
+// (or a byte beyond ASCII, which might be Unicode space) and none equal
+// to `\.`, as many fields as the header; and when its cells need no more
+// than the common rules: a missing marker, a number within its bounds (by
+// dataset.ParseNumberBytes), a category level Lookup finds, no date. On
+// false the block is unchanged and the line goes the reader's way, which
+// says what is wrong with it, if anything.
+func (sc *spanScorer) fastRow(l []byte) bool {
+	if bytes.IndexByte(l, '\r') >= 0 {
+		return false
+	}
+	ends := sc.ends[:0]
+	start := 0
+	for i, c := range l {
+		if c == ',' {
+			if !plainField(l[start:i]) {
+				return false
+			}
+			ends = append(ends, i)
+			start = i + 1
+		}
+	}
+	if !plainField(l[start:]) {
+		return false
+	}
+	ends = append(ends, len(l))
+	sc.ends = ends
+	if len(ends) != sc.nfields {
+		return false
+	}
+	n := len(sc.blk.x)
+	x := append(sc.blk.x, make([]float64, sc.p)...)[n:]
+	if !sc.decode(l, ends, x) {
+		return false
+	}
+	sc.blk.x = sc.blk.x[:n+sc.p]
+	return true
+}
+
+// plainField reports whether the reader keeps a field of a line without
+// quotes as it stands and Score writes it back so.
+func plainField(f []byte) bool {
+	if len(f) == 0 {
+		return true
+	}
+	switch c := f[0]; {
+	case c == ' ' || c == '\t' || c == '\v' || c == '\f' || c >= 0x80:
+		return false
+	case c == '\\' && len(f) == 2 && f[1] == '.':
+		return false
+	}
+	return true
+}
+
+// decode writes the cells of a plain line (fields ending at ends) into x
+// in the model's input layout, by the reader's and the transform's rules,
+// and reports whether every cell was within the fast path's reach.
+func (sc *spanScorer) decode(l []byte, ends []int, x []float64) bool {
+	ni, ci := 0, len(sc.tr.Numeric)
+	for i := range sc.cols {
+		c := &sc.cols[i]
+		var cell []byte
+		if at := sc.pos[i]; at >= 0 {
+			start := 0
+			if at > 0 {
+				start = ends[at-1] + 1
+			}
+			cell = dataset.TrimCellBytes(l[start:ends[at]])
+			if dataset.IsMissingBytes(cell) {
+				cell = nil
+			}
+		}
+		if c.Kind == dataset.Category {
+			lvl, ok := sc.tr.Categorical[ci-len(sc.tr.Numeric)].Lookup(string(cell))
+			if !ok {
+				return false
+			}
+			x[ci] = float64(lvl)
+			ci++
+			continue
+		}
+		v := math.NaN()
+		if len(cell) > 0 {
+			var err error
+			if c.Source != "" {
+				return false // a date
+			}
+			if v, err = dataset.ParseNumberBytes(cell); err != nil || !c.Bounded(v) || !sc.tr.Numeric[ni].InRange(v) {
+				return false
+			}
+		}
+		x[ni] = v
+		ni++
+	}
+	return true
+}
+
+// multiBytes reads a then b.
+func multiBytes(a, b []byte) io.Reader {
+	return io.MultiReader(bytes.NewReader(a), bytes.NewReader(b))
+}
