@@ -32,6 +32,8 @@ type Compiled struct {
 	width  int // values per input row the trees read
 	groups []codeGroup
 	trees  []ctree
+	flat   *flat // the trees laid out for AddBatch; nil when none is
+	tables int   // how many trees AddBatch reads tables for
 }
 
 // codeGroup codes one or more input features into one code.
@@ -51,6 +53,7 @@ type ctree struct {
 	cells  []uint8    // leaf by cell
 	values []float64  // value by leaf
 	walk   *Tree      // a tree too large to tabulate, walked as Predict does
+	flat   int        // 1 + the tree's index in Compiled.flat; 0 when not laid out
 }
 
 // Limits of the tables.
@@ -151,15 +154,44 @@ func Compile(trees []Tree) (*Compiled, error) {
 		}
 		if ct, ok := plans[t].build(); ok {
 			c.trees[t] = ct
+			c.tables++
 			budget -= plans[t].cells
 		}
 	}
+	var walked []int
 	for t := range trees {
 		if c.trees[t].cells == nil {
 			c.trees[t] = ctree{walk: &Tree{Nodes: slices.Clone(trees[t].Nodes)}}
+			walked = append(walked, t)
 		}
 	}
+	if len(walked) > 0 {
+		c.layOutFlat(trees)
+	}
 	return c, nil
+}
+
+// layOutFlat lays every tree out for AddBatch's flat kernel: a model with
+// trees too large to tabulate is routed tree after tree rather than coded
+// for the tables as well, which would cost more than the small trees'
+// lookups save. Single rows still use the tables.
+func (c *Compiled) layOutFlat(trees []Tree) {
+	all := make([]int, len(trees))
+	for t := range all {
+		all[t] = t
+	}
+	var done []bool
+	c.flat, done = newFlat(trees, all)
+	k := 0
+	for t := range trees {
+		if done[t] {
+			k++
+			c.trees[t].flat = k
+			if c.trees[t].cells != nil {
+				c.tables--
+			}
+		}
+	}
 }
 
 // topLevel is 1 + the highest level in categorical node n's set.
@@ -425,6 +457,15 @@ func (c *Compiled) Trees() int { return len(c.trees) }
 // Width is how many values an input row must have at least.
 func (c *Compiled) Width() int { return c.width }
 
+// Routed is how many trees AddBatch routes through its flat kernel (see
+// flat) rather than reading tables or walking them row by row.
+func (c *Compiled) Routed() int {
+	if c.flat == nil {
+		return 0
+	}
+	return len(c.flat.trees)
+}
+
 // Codes is how many codes a coded row has.
 func (c *Compiled) Codes() int { return len(c.groups) }
 
@@ -510,42 +551,66 @@ func (c *Compiled) Each(x []float64, codes []uint16, dst []float64) {
 // first-level cache next to one tree's table.
 const batchRows = 512
 
+// batchScratch is what AddBatch needs for one chunk of rows beside the
+// tables' codes.
+type batchScratch struct {
+	idx   [batchRows]int32
+	flat  []uint8 // by column of c.flat, batchRows codes a column
+	route flatScratch
+}
+
 // AddBatch adds, for each of the len(out) rows of x (p values each, row
 // after row, p ≥ Width), every tree's prediction to out in tree order: out
 // holds exactly what adding Predict tree by tree would give.
 func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 	var buf [4 * batchRows]uint16
-	var idx [batchRows]int32
-	q := len(c.groups)
-	codes := buf[:]
-	if q*batchRows > len(buf) {
+	codes := buf[:] // by group, batchRows codes a group
+	if q := len(c.groups); q*batchRows > len(buf) {
 		codes = make([]uint16, q*batchRows)
+	}
+	s := &batchScratch{}
+	if c.flat != nil {
+		s.flat = make([]uint8, len(c.flat.cols)*batchRows)
 	}
 	for start := 0; start < len(out); start += batchRows {
 		rows := min(batchRows, len(out)-start)
-		// Group by group, so that each tree's loop reads one code array
-		// per lookup.
-		for r := range rows {
-			row := x[(start+r)*p : (start+r+1)*p]
-			for g := range c.groups {
-				codes[g*batchRows+r] = c.groups[g].code(row)
+		xs := x[start*p : (start+rows)*p]
+		if c.tables > 0 {
+			// Group by group, so that each tree's loop reads one code
+			// array per lookup.
+			for r := range rows {
+				row := xs[r*p : (r+1)*p]
+				for g := range c.groups {
+					codes[g*batchRows+r] = c.groups[g].code(row)
+				}
 			}
 		}
-		c.addChunk(x[start*p:(start+rows)*p], p, codes, out[start:start+rows], idx[:rows])
+		if c.flat != nil {
+			c.flat.code(xs, p, rows, s.flat, batchRows)
+		}
+		c.addChunk(xs, p, codes, s, out[start:start+rows])
 	}
 }
 
 // addChunk adds every tree's prediction for the len(out) rows of x to
-// out, tree after tree; codes holds batchRows codes a group.
-func (c *Compiled) addChunk(x []float64, p int, codes []uint16, out []float64, idx []int32) {
+// out, tree after tree, from the chunk's codes (and those in s).
+func (c *Compiled) addChunk(x []float64, p int, codes []uint16, s *batchScratch, out []float64) {
 	n := len(out)
+	idx := s.idx[:n]
 	for t := range c.trees {
 		ct := &c.trees[t]
-		if ct.walk != nil {
+		switch {
+		case ct.flat > 0:
+			ft := &c.flat.trees[ct.flat-1]
+			for h := 0; h < n; h += flatRows {
+				m := min(flatRows, n-h)
+				c.flat.add(ft, s.flat[h:], batchRows, m, out[h:h+m], &s.route)
+			}
+			continue
+		case ct.walk != nil:
 			ct.walk.PredictAdd(x, p, out)
 			continue
-		}
-		if len(ct.groups) == 0 {
+		case len(ct.groups) == 0:
 			for r := range out {
 				out[r] += ct.values[0]
 			}
