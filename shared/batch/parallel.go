@@ -46,7 +46,7 @@ func ScoreParallel(ctx context.Context, m *model.Model, r io.Reader, w io.Writer
 		rec: &recorder{r: r}, spanBytes: int64(spanBytes),
 		header: make(chan []byte), proceed: make(chan bool),
 		order: make(chan *spanJob, 2*workers), jobs: make(chan *spanJob),
-		free: make(chan []byte, 2*workers+2),
+		free: make(chan []byte, 2*workers+2), outFree: make(chan []byte, 2*workers+2),
 	}
 	wg.Go(func() { p.run(ctx) })
 	header, ok := <-p.header
@@ -70,7 +70,7 @@ func ScoreParallel(ctx context.Context, m *model.Model, r io.Reader, w io.Writer
 		}
 		wg.Go(func() {
 			for job := range p.jobs {
-				job.done <- s.score(ctx, job.data, job.line)
+				job.done <- s.score(ctx, job.data, job.line, p.outBuf(len(job.data)))
 			}
 		})
 	}
@@ -116,7 +116,8 @@ func writeSpans(ctx context.Context, p *producer, header []string, col string, w
 		if r.err != nil {
 			return res, r.err
 		}
-		p.recycle(job.buf)
+		p.recycle(p.free, job.buf)
+		p.recycle(p.outFree, r.out)
 		if o.Progress != nil && time.Since(last) >= every {
 			last = time.Now()
 			o.Progress(res.Rows, last.Sub(start))
@@ -163,6 +164,7 @@ type producer struct {
 	order     chan *spanJob
 	jobs      chan *spanJob
 	free      chan []byte // buffers of written spans
+	outFree   chan []byte // buffers of written outputs
 }
 
 // run cuts the input until its end, a read failure or ctx's end.
@@ -172,6 +174,10 @@ func (p *producer) run(ctx context.Context) {
 	var from dataset.Cut // the start of the span being gathered
 	first := true
 	for c, err := range dataset.Cuts(p.rec) {
+		if err != nil && first {
+			close(p.header) // Score reads the input again and fails as it must
+			return
+		}
 		if err != nil {
 			p.send(ctx, &spanJob{err: fmt.Errorf("read: %w", err)})
 			return
@@ -237,14 +243,24 @@ func (p *producer) newBuf() []byte {
 	case b := <-p.free:
 		return b[:0]
 	default:
-		return make([]byte, 0, p.spanBytes+256<<10)
+		return make([]byte, 0, p.spanBytes+p.spanBytes/8)
+	}
+}
+
+// outBuf returns an empty buffer for the output of a span of n bytes.
+func (p *producer) outBuf(n int) []byte {
+	select {
+	case b := <-p.outFree:
+		return b[:0]
+	default:
+		return make([]byte, 0, n+n/4)
 	}
 }
 
 // recycle offers a written span's buffer for reuse.
-func (p *producer) recycle(b []byte) {
+func (p *producer) recycle(free chan []byte, b []byte) {
 	select {
-	case p.free <- b:
+	case free <- b:
 	default:
 	}
 }

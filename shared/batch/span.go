@@ -42,7 +42,8 @@ type spanScorer struct {
 	nfields int
 	p       int // model.InputWidth
 	rr      *dataset.RowReader
-	errors  bool // bad rows go to an errors file
+	errors  bool         // bad rows go to an errors file
+	levels  []levelTable // per category, in the transform's order
 
 	ends []int // the fields' ends in the line being decoded
 	blk  block
@@ -76,16 +77,20 @@ func newSpanScorer(m *model.Model, header []byte, errors bool) (*spanScorer, err
 		return nil, fmt.Errorf("%w: %w", ErrBadRow, err)
 	}
 	p := m.InputWidth()
-	return &spanScorer{
+	sc := &spanScorer{
 		m: m, tr: m.Transform, header: header, cols: s.Features, pos: rr.Positions(),
 		nfields: len(rr.Header()), p: p, rr: rr, errors: errors,
 		blk: block{x: make([]float64, 0, blockRows*p), y: make([]float64, blockRows)},
-	}, nil
+	}
+	for i := range m.Transform.Categorical {
+		sc.levels = append(sc.levels, newLevelTable(&m.Transform.Categorical[i]))
+	}
+	return sc, nil
 }
 
 // score scores one span: data holds whole records, and line lines of the
-// file come before it.
-func (sc *spanScorer) score(ctx context.Context, data []byte, line int) spanResult {
+// file come before it. The output goes into out's room when it fits.
+func (sc *spanScorer) score(ctx context.Context, data []byte, line int, out []byte) spanResult {
 	var r spanResult
 	var eb bytes.Buffer
 	var errs *csv.Writer
@@ -102,8 +107,7 @@ func (sc *spanScorer) score(ctx context.Context, data []byte, line int) spanResu
 		r.out, r.errs = ob.Bytes(), eb.Bytes()
 		return r
 	}
-	r.out = make([]byte, 0, len(data)+len(data)/8)
-	r.out, r.res, r.err = sc.scoreLines(ctx, data, line, r.out, errs)
+	r.out, r.res, r.err = sc.scoreLines(ctx, data, line, out[:0], errs)
 	if errs != nil {
 		errs.Flush()
 		if err := errs.Error(); err != nil && r.err == nil {
@@ -283,7 +287,7 @@ func (sc *spanScorer) decode(l []byte, ends []int, x []float64) bool {
 			}
 		}
 		if c.Kind == dataset.Category {
-			lvl, ok := sc.tr.Categorical[ci-len(sc.tr.Numeric)].Lookup(string(cell))
+			lvl, ok := sc.level(ci-len(sc.tr.Numeric), cell)
 			if !ok {
 				return false
 			}
@@ -310,4 +314,17 @@ func (sc *spanScorer) decode(l []byte, ends []int, x []float64) bool {
 // multiBytes reads a then b.
 func multiBytes(a, b []byte) io.Reader {
 	return io.MultiReader(bytes.NewReader(a), bytes.NewReader(b))
+}
+
+// level is Categorical.Lookup of a trimmed cell (nil when missing): an
+// exact level or a missing cell from the table, anything else from Lookup.
+func (sc *spanScorer) level(i int, cell []byte) (int, bool) {
+	t := &sc.levels[i]
+	if len(cell) == 0 {
+		return t.missing, t.missingOK
+	}
+	if lvl, ok := t.find(cell); ok {
+		return lvl, true
+	}
+	return sc.tr.Categorical[i].Lookup(string(cell))
 }

@@ -44,20 +44,26 @@ var missingMarkers = map[string]bool{
 
 // IsMissing reports whether a trimmed cell means a missing value: empty,
 // or one of NA, N/A, n/a, NaN, nan, null, NULL, None, <NA>, #N/A.
-func IsMissing(cell string) bool {
-	if len(cell) > 4 {
-		return false
-	}
-	return missingMarkers[cell]
-}
+func IsMissing(cell string) bool { return isMissing(cell) }
 
 // IsMissingBytes is IsMissing of a trimmed cell's bytes; it allocates
 // nothing.
-func IsMissingBytes(cell []byte) bool {
+func IsMissingBytes(cell []byte) bool { return isMissing(cell) }
+
+// isMissing looks a cell up in missingMarkers, unless its length or first
+// byte rules every marker out (TestMissingMarkersPassTheFilter).
+func isMissing[T string | []byte](cell T) bool {
+	if len(cell) == 0 {
+		return true
+	}
 	if len(cell) > 4 {
 		return false
 	}
-	return missingMarkers[string(cell)]
+	switch cell[0] {
+	case 'N', 'n', '-', '<', '#':
+		return missingMarkers[string(cell)]
+	}
+	return false
 }
 
 // ErrNotNumber and ErrNumberRange are what ParseNumber returns.

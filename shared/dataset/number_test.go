@@ -117,3 +117,17 @@ func TestCellBytesAllocateNothing(t *testing.T) {
 		t.Errorf("got %v allocations a cell; want 0", n)
 	}
 }
+
+// isMissing's filter by length and first byte lets every marker through.
+func TestMissingMarkersPassTheFilter(t *testing.T) {
+	for m := range missingMarkers {
+		if !IsMissing(m) || !IsMissingBytes([]byte(m)) {
+			t.Errorf("marker %q is not missing", m)
+		}
+	}
+	for _, s := range []string{"N", "n", "-", "NAN", "0", "-1", "nul", "Nonee", "#N/", " NA"} {
+		if IsMissing(s) || IsMissingBytes([]byte(s)) {
+			t.Errorf("%q is missing; want a value", s)
+		}
+	}
+}
