@@ -14,7 +14,7 @@ import (
 
 // DefaultSpanBytes is the size of the pieces ScoreParallel cuts its input
 // into, unless Options.SpanBytes says otherwise.
-const DefaultSpanBytes = 4 << 20
+const DefaultSpanBytes = 1 << 20
 
 // ScoreParallel is Score on Options.Workers cores: it reads r once, cuts
 // the data after the header into spans of about Options.SpanBytes at
