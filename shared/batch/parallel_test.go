@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/studentperf/studentperf/shared/batch"
 	"github.com/studentperf/studentperf/shared/dataset"
@@ -240,4 +246,64 @@ func FuzzScoreParallel(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A cancelled job stops with the context's error, whether it is cancelled
+// before it starts or while its spans are scored, and leaves no worker
+// behind.
+func TestScoreParallelStopsWhenCancelled(t *testing.T) {
+	m, _ := modeltest.Fit(t, "m", "sample", 1)
+	data := generatedB(t, 20000, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := batch.ScoreParallel(ctx, m, bytes.NewReader(data), io.Discard, batch.Options{SpanBytes: 4096})
+	require.ErrorIs(t, err, context.Canceled)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelAfter{n: 3, cancel: cancel}
+	_, err = batch.ScoreParallel(ctx, m, bytes.NewReader(data), w, batch.Options{SpanBytes: 4096, Workers: 2})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// cancelAfter cancels after n writes.
+type cancelAfter struct {
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// Run scores a local file on every core into the bytes it writes for the
+// same file on standard input; a bad row (no errors file) leaves no
+// output at all, as before.
+func TestRunLocalFileLikeStdin(t *testing.T) {
+	m, _ := modeltest.Fit(t, "m", "sample", 1)
+	dir := t.TempDir()
+	data := generatedB(t, 30000, 5)
+	in := filepath.Join(dir, "in.csv")
+	require.NoError(t, os.WriteFile(in, data, 0o600))
+	var stdout bytes.Buffer
+	bio := batch.IO{Stdin: bytes.NewReader(data), Stdout: &stdout}
+	want, err := bio.Run(context.Background(), m, batch.Job{In: "-", Out: "-"}, batch.Options{})
+	require.NoError(t, err)
+	got, err := bio.Run(context.Background(), m, batch.Job{In: in, Out: filepath.Join(dir, "out.csv")}, batch.Options{SpanBytes: 64 << 10})
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	out, err := os.ReadFile(filepath.Join(dir, "out.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, stdout.String(), string(out))
+
+	bad := append(bytes.Clone(data), "female,group Z,high school,standard,none,50,50,50\n"...)
+	require.NoError(t, os.WriteFile(in, bad, 0o600))
+	_, err = bio.Run(context.Background(), m, batch.Job{In: in, Out: filepath.Join(dir, "bad.csv")}, batch.Options{SpanBytes: 64 << 10})
+	require.ErrorIs(t, err, batch.ErrBadRow)
+	assert.Contains(t, err.Error(), "line 30002")
+	_, err = os.Stat(filepath.Join(dir, "bad.csv"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "no output after a bad row")
 }
