@@ -37,8 +37,7 @@ type spanScorer struct {
 	m       *model.Model
 	tr      *features.Transform
 	header  []byte
-	cols    []dataset.Column // the schema's features
-	pos     []int            // each feature's field
+	cells   []cellPlan // how to read each schema feature
 	nfields int
 	p       int // model.InputWidth
 	rr      *dataset.RowReader
@@ -47,6 +46,37 @@ type spanScorer struct {
 
 	ends []int // the fields' ends in the line being decoded
 	blk  block
+}
+
+// cellPlan is how the fast path reads one schema feature.
+type cellPlan struct {
+	at     int  // the feature's field, -1 when the file leaves it out
+	cat    int  // its index among the transform's categories, -1 for a number
+	num    int  // its index among the transform's numbers
+	date   bool // a part of a date column
+	lo, hi float64
+}
+
+// planCells lays out the reading of s's features from fields at pos.
+func planCells(s dataset.Schema, pos []int) []cellPlan {
+	cells := make([]cellPlan, len(s.Features))
+	ni, ci := 0, 0
+	for i, c := range s.Features {
+		p := cellPlan{at: pos[i], cat: -1, date: c.Source != "", lo: math.Inf(-1), hi: math.Inf(1)}
+		if c.Min != nil {
+			p.lo = *c.Min
+		}
+		if c.Max != nil {
+			p.hi = *c.Max
+		}
+		if c.Kind == dataset.Category {
+			p.cat, ci = ci, ci+1
+		} else {
+			p.num, ni = ni, ni+1
+		}
+		cells[i] = p
+	}
+	return cells
 }
 
 // block is the rows read since the last prediction, in order.
@@ -78,7 +108,7 @@ func newSpanScorer(m *model.Model, header []byte, errors bool) (*spanScorer, err
 	}
 	p := m.InputWidth()
 	sc := &spanScorer{
-		m: m, tr: m.Transform, header: header, cols: s.Features, pos: rr.Positions(),
+		m: m, tr: m.Transform, header: header, cells: planCells(s, rr.Positions()),
 		nfields: len(rr.Header()), p: p, rr: rr, errors: errors,
 		blk: block{x: make([]float64, 0, blockRows*p), y: make([]float64, blockRows)},
 	}
@@ -272,41 +302,40 @@ func plainField(f []byte) bool {
 // in the model's input layout, by the reader's and the transform's rules,
 // and reports whether every cell was within the fast path's reach.
 func (sc *spanScorer) decode(l []byte, ends []int, x []float64) bool {
-	ni, ci := 0, len(sc.tr.Numeric)
-	for i := range sc.cols {
-		c := &sc.cols[i]
+	k := len(sc.tr.Numeric)
+	for i := range sc.cells {
+		c := &sc.cells[i]
 		var cell []byte
-		if at := sc.pos[i]; at >= 0 {
+		if c.at >= 0 {
 			start := 0
-			if at > 0 {
-				start = ends[at-1] + 1
+			if c.at > 0 {
+				start = ends[c.at-1] + 1
 			}
-			cell = dataset.TrimCellBytes(l[start:ends[at]])
+			cell = dataset.TrimCellBytes(l[start:ends[c.at]])
 			if dataset.IsMissingBytes(cell) {
 				cell = nil
 			}
 		}
-		if c.Kind == dataset.Category {
-			lvl, ok := sc.level(ci-len(sc.tr.Numeric), cell)
+		if c.cat >= 0 {
+			lvl, ok := sc.level(c.cat, cell)
 			if !ok {
 				return false
 			}
-			x[ci] = float64(lvl)
-			ci++
+			x[k+c.cat] = float64(lvl)
 			continue
 		}
 		v := math.NaN()
 		if len(cell) > 0 {
-			var err error
-			if c.Source != "" {
-				return false // a date
+			if c.date {
+				return false
 			}
-			if v, err = dataset.ParseNumberBytes(cell); err != nil || !c.Bounded(v) || !sc.tr.Numeric[ni].InRange(v) {
+			var err error
+			// The reader's bounds (the schema's), then the model's.
+			if v, err = dataset.ParseNumberBytes(cell); err != nil || v < c.lo || v > c.hi || !sc.tr.Numeric[c.num].InRange(v) {
 				return false
 			}
 		}
-		x[ni] = v
-		ni++
+		x[c.num] = v
 	}
 	return true
 }
