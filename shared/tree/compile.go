@@ -27,7 +27,9 @@ import (
 // ranges between its own thresholds; for a categorical one, the codes
 // that go the same way at each of its splits), each cell holds the leaf
 // it reaches, and a row's cell is a sum of one lookup per group. A tree
-// whose table would be too large is walked node by node instead.
+// whose table would be too large is walked node by node instead; AddBatch
+// routes the rows of a model with such trees through all of its trees in
+// blocks (see flat), which costs a row far less than walking it.
 type Compiled struct {
 	width  int // values per input row the trees read
 	groups []codeGroup
@@ -554,9 +556,9 @@ const batchRows = 512
 // batchScratch is what AddBatch needs for one chunk of rows beside the
 // tables' codes.
 type batchScratch struct {
-	idx   [batchRows]int32
-	flat  []uint8 // by column of c.flat, batchRows codes a column
-	route flatScratch
+	idx  [batchRows]int32
+	acc  [batchRows]float64 // the flat trees' running sums
+	flat *flatBuffers       // from c.flat's pool
 }
 
 // AddBatch adds, for each of the len(out) rows of x (p values each, row
@@ -570,7 +572,8 @@ func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 	}
 	s := &batchScratch{}
 	if c.flat != nil {
-		s.flat = make([]uint8, len(c.flat.cols)*batchRows)
+		s.flat = c.flat.buffers()
+		defer c.flat.pool.Put(s.flat)
 	}
 	for start := 0; start < len(out); start += batchRows {
 		rows := min(batchRows, len(out)-start)
@@ -586,7 +589,7 @@ func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 			}
 		}
 		if c.flat != nil {
-			c.flat.code(xs, p, rows, s.flat, batchRows)
+			c.flat.code(xs, p, rows, s.flat.codes, batchRows)
 		}
 		c.addChunk(xs, p, codes, s, out[start:start+rows])
 	}
@@ -597,16 +600,27 @@ func (c *Compiled) AddBatch(x []float64, p int, out []float64) {
 func (c *Compiled) addChunk(x []float64, p int, codes []uint16, s *batchScratch, out []float64) {
 	n := len(out)
 	idx := s.idx[:n]
+	// The flat trees add into s.acc, the others into out: a row's sum
+	// moves between them where one kind of tree follows the other.
+	inAcc := false
 	for t := range c.trees {
 		ct := &c.trees[t]
-		switch {
-		case ct.flat > 0:
+		if ct.flat > 0 {
+			if !inAcc {
+				copy(s.acc[:n], out)
+				inAcc = true
+			}
 			ft := &c.flat.trees[ct.flat-1]
 			for h := 0; h < n; h += flatRows {
-				m := min(flatRows, n-h)
-				c.flat.add(ft, s.flat[h:], batchRows, m, out[h:h+m], &s.route)
+				c.flat.add(ft, s.flat.codes[h:], batchRows, min(flatRows, n-h), (*[flatRows]float64)(s.acc[h:]), &s.flat.route)
 			}
 			continue
+		}
+		if inAcc {
+			copy(out, s.acc[:n])
+			inAcc = false
+		}
+		switch {
 		case ct.walk != nil:
 			ct.walk.PredictAdd(x, p, out)
 			continue
@@ -632,5 +646,8 @@ func (c *Compiled) addChunk(x []float64, p int, codes []uint16, s *batchScratch,
 		for r, i := range idx {
 			out[r] += values[cells[i]]
 		}
+	}
+	if inAcc {
+		copy(out, s.acc[:n])
 	}
 }

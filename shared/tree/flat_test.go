@@ -15,7 +15,7 @@ import (
 var flatLevels = []int{0, 0, 0, 3, 40, 64, 65, 200, 300}
 
 // flatThresholds are the numeric thresholds random trees draw from.
-var flatThresholds = []float64{-2.5, -1, 0, 0.25, 1, 3.75, 10, 1e6}
+var flatThresholds = []float64{-2.5, -1, math.Copysign(0, -1), 0, 0.25, 1, 3.75, 10, 1e6}
 
 // randomWideTree grows a random valid tree of up to leaves leaves over
 // levels: numeric splits with a random side for missing values, level
