@@ -15,7 +15,7 @@ import (
 
 // blockRows is how many rows the fast path lays out before the model
 // predicts them together.
-const blockRows = 2048
+const blockRows = 4096
 
 // spanResult is what scoring one span gave: its output lines, its errors
 // file lines, its counts, and the error that stopped it.
@@ -37,15 +37,16 @@ type spanScorer struct {
 	m       *model.Model
 	tr      *features.Transform
 	header  []byte
-	cells   []cellPlan // how to read each schema feature
+	cells   []cellPlan  // how to read each schema feature
+	fields  []fieldPlan // what to do with each field of a line
+	absent  []int       // the cells of features the file leaves out
 	nfields int
 	p       int // model.InputWidth
 	rr      *dataset.RowReader
 	errors  bool         // bad rows go to an errors file
 	levels  []levelTable // per category, in the transform's order
 
-	ends []int // the fields' ends in the line being decoded
-	blk  block
+	blk block
 }
 
 // cellPlan is how the fast path reads one schema feature.
@@ -55,6 +56,47 @@ type cellPlan struct {
 	num    int  // its index among the transform's numbers
 	date   bool // a part of a date column
 	lo, hi float64
+}
+
+// fieldPlan is what the fast path does with one field of a line: skip it
+// (no feature reads it) or read it into its features' cells.
+type fieldPlan struct {
+	kind  fieldKind
+	cell  int   // the cell a number or category fills
+	cells []int // every cell it fills (a date's parts)
+}
+
+type fieldKind uint8
+
+const (
+	fieldSkip fieldKind = iota
+	fieldNumber
+	fieldCategory
+	fieldDate
+)
+
+// planFields lays out, per field of the header, the cells it fills, and
+// lists the cells no field fills (left-out optional columns).
+func planFields(cells []cellPlan, nfields int) (fields []fieldPlan, absent []int) {
+	fields = make([]fieldPlan, nfields)
+	for i, c := range cells {
+		if c.at < 0 {
+			absent = append(absent, i)
+			continue
+		}
+		f := &fields[c.at]
+		switch {
+		case c.date:
+			f.kind = fieldDate
+		case c.cat >= 0:
+			f.kind = fieldCategory
+		default:
+			f.kind = fieldNumber
+		}
+		f.cell = i
+		f.cells = append(f.cells, i)
+	}
+	return fields, absent
 }
 
 // planCells lays out the reading of s's features from fields at pos.
@@ -115,6 +157,7 @@ func newSpanScorer(m *model.Model, header []byte, errors bool) (*spanScorer, err
 	for i := range m.Transform.Categorical {
 		sc.levels = append(sc.levels, newLevelTable(&m.Transform.Categorical[i]))
 	}
+	sc.fields, sc.absent = planFields(sc.cells, sc.nfields)
 	return sc, nil
 }
 
@@ -247,40 +290,108 @@ func (b *block) reset() {
 // fields back unchanged: no CR in it, no field starting with white space
 // (or a byte beyond ASCII, which might be Unicode space) and none equal
 // to `\.`, as many fields as the header; and when its cells need no more
-// than the common rules: a missing marker, a number within its bounds (by
-// dataset.ParseNumberBytes), a category level Lookup finds, no date. On
-// false the block is unchanged and the line goes the reader's way, which
-// says what is wrong with it, if anything.
+// than the common rules: a missing marker, a number within its bounds
+// (dataset.NumberField, else ParseNumberBytes), a category level the table
+// or Lookup finds, no date. On false the block is unchanged and the line
+// goes the reader's way, which says what is wrong with it, if anything.
 func (sc *spanScorer) fastRow(l []byte) bool {
 	if bytes.IndexByte(l, '\r') >= 0 {
 		return false
 	}
-	ends := sc.ends[:0]
-	start := 0
-	for i, c := range l {
-		if c == ',' {
-			if !plainField(l[start:i]) {
-				return false
-			}
-			ends = append(ends, i)
-			start = i + 1
+	n := len(sc.blk.x)
+	grown := append(sc.blk.x, make([]float64, sc.p)...)
+	x := grown[n:]
+	for _, c := range sc.absent {
+		if !sc.missingCell(c, x) {
+			return false
 		}
 	}
-	if !plainField(l[start:]) {
+	i, field := 0, 0
+	for {
+		if field == sc.nfields {
+			return false // more fields than the header
+		}
+		var ok bool
+		if i, ok = sc.readField(l, i, field, x); !ok {
+			return false
+		}
+		field++
+		if i == len(l) {
+			break
+		}
+		i++ // the comma
+	}
+	if field != sc.nfields {
 		return false
 	}
-	ends = append(ends, len(l))
-	sc.ends = ends
-	if len(ends) != sc.nfields {
-		return false
-	}
-	n := len(sc.blk.x)
-	x := append(sc.blk.x, make([]float64, sc.p)...)[n:]
-	if !sc.decode(l, ends, x) {
-		return false
-	}
-	sc.blk.x = sc.blk.x[:n+sc.p]
+	sc.blk.x = grown
 	return true
+}
+
+// readField reads the field that starts at l[i] into x, if a feature
+// reads it, and returns where it ends (at a comma or the line's end).
+func (sc *spanScorer) readField(l []byte, i, field int, x []float64) (int, bool) {
+	fp := &sc.fields[field]
+	if fp.kind == fieldNumber {
+		if v, k, ok := dataset.NumberField(l[i:]); ok {
+			return i + k, sc.number(fp.cell, v, x)
+		}
+	}
+	end := len(l)
+	if e := bytes.IndexByte(l[i:], ','); e >= 0 {
+		end = i + e
+	}
+	f := l[i:end]
+	if !plainField(f) {
+		return end, false
+	}
+	if fp.kind == fieldSkip {
+		return end, true
+	}
+	cell := dataset.TrimCellBytes(f)
+	if dataset.IsMissingBytes(cell) {
+		for _, c := range fp.cells {
+			if !sc.missingCell(c, x) {
+				return end, false
+			}
+		}
+		return end, true
+	}
+	switch fp.kind {
+	case fieldCategory:
+		c := &sc.cells[fp.cell]
+		lvl, ok := sc.level(c.cat, cell)
+		x[len(sc.tr.Numeric)+c.cat] = float64(lvl)
+		return end, ok
+	case fieldNumber:
+		v, err := dataset.ParseNumberBytes(cell)
+		return end, err == nil && sc.number(fp.cell, v, x)
+	}
+	return end, false // a date
+}
+
+// number writes a number of cell c into x, within the reader's bounds
+// (the schema's), then the model's.
+func (sc *spanScorer) number(c int, v float64, x []float64) bool {
+	p := &sc.cells[c]
+	if v < p.lo || v > p.hi || !sc.tr.Numeric[p.num].InRange(v) {
+		return false
+	}
+	x[p.num] = v
+	return true
+}
+
+// missingCell writes cell c's missing value into x: NaN for a number, the
+// imputed level for a category.
+func (sc *spanScorer) missingCell(c int, x []float64) bool {
+	p := &sc.cells[c]
+	if p.cat < 0 {
+		x[p.num] = math.NaN()
+		return true
+	}
+	t := &sc.levels[p.cat]
+	x[len(sc.tr.Numeric)+p.cat] = float64(t.missing)
+	return t.missingOK
 }
 
 // plainField reports whether the reader keeps a field of a line without
@@ -298,62 +409,17 @@ func plainField(f []byte) bool {
 	return true
 }
 
-// decode writes the cells of a plain line (fields ending at ends) into x
-// in the model's input layout, by the reader's and the transform's rules,
-// and reports whether every cell was within the fast path's reach.
-func (sc *spanScorer) decode(l []byte, ends []int, x []float64) bool {
-	k := len(sc.tr.Numeric)
-	for i := range sc.cells {
-		c := &sc.cells[i]
-		var cell []byte
-		if c.at >= 0 {
-			start := 0
-			if c.at > 0 {
-				start = ends[c.at-1] + 1
-			}
-			cell = dataset.TrimCellBytes(l[start:ends[c.at]])
-			if dataset.IsMissingBytes(cell) {
-				cell = nil
-			}
-		}
-		if c.cat >= 0 {
-			lvl, ok := sc.level(c.cat, cell)
-			if !ok {
-				return false
-			}
-			x[k+c.cat] = float64(lvl)
-			continue
-		}
-		v := math.NaN()
-		if len(cell) > 0 {
-			if c.date {
-				return false
-			}
-			var err error
-			// The reader's bounds (the schema's), then the model's.
-			if v, err = dataset.ParseNumberBytes(cell); err != nil || v < c.lo || v > c.hi || !sc.tr.Numeric[c.num].InRange(v) {
-				return false
-			}
-		}
-		x[c.num] = v
+// level is Categorical.Lookup of a trimmed cell, not missing: an exact
+// level from the table, anything else from Lookup.
+func (sc *spanScorer) level(i int, cell []byte) (int, bool) {
+	t := &sc.levels[i]
+	if lvl, ok := t.find(cell); ok {
+		return lvl, true
 	}
-	return true
+	return sc.tr.Categorical[i].Lookup(string(cell))
 }
 
 // multiBytes reads a then b.
 func multiBytes(a, b []byte) io.Reader {
 	return io.MultiReader(bytes.NewReader(a), bytes.NewReader(b))
-}
-
-// level is Categorical.Lookup of a trimmed cell (nil when missing): an
-// exact level or a missing cell from the table, anything else from Lookup.
-func (sc *spanScorer) level(i int, cell []byte) (int, bool) {
-	t := &sc.levels[i]
-	if len(cell) == 0 {
-		return t.missing, t.missingOK
-	}
-	if lvl, ok := t.find(cell); ok {
-		return lvl, true
-	}
-	return sc.tr.Categorical[i].Lookup(string(cell))
 }

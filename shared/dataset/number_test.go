@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -42,6 +43,24 @@ func checkFast(t *testing.T, s string) {
 	}
 }
 
+// checkField fails when NumberField takes a field of line that is not a
+// plain decimal ending at a comma or the line's end, or reads it as
+// anything but ParseNumber's value.
+func checkField(t *testing.T, line string) {
+	t.Helper()
+	v, n, ok := NumberField([]byte(line))
+	if !ok {
+		return
+	}
+	if n < len(line) && line[n] != ',' {
+		t.Fatalf("NumberField(%q) ends at %d, not at a comma", line, n)
+	}
+	want, wok := slowNumber(line[:n])
+	if !wok || math.Float64bits(v) != math.Float64bits(want) || strings.IndexByte(line[:n], ',') >= 0 {
+		t.Fatalf("NumberField(%q) = %v, %d; ParseFloat says %v of %q, valid %v", line, v, n, want, line[:n], wok)
+	}
+}
+
 func TestFastDecimalMatchesParseFloat(t *testing.T) {
 	fixed := []string{"0", "-0", "0.0", "-0.000", "72", "-3.5", ".5", "5.", "1e3", "1E+3", "1e-3", "-1.25e-7",
 		"9007199254740992", "9007199254740993", "123456789012345678", "1234567890123456789", "0.1", "0.2", "0.3",
@@ -53,7 +72,15 @@ func TestFastDecimalMatchesParseFloat(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200000 {
-		checkFast(t, randomDecimal(r))
+		s := randomDecimal(r)
+		checkFast(t, s)
+		checkField(t, s)
+		checkField(t, s+","+randomDecimal(r))
+	}
+	for _, s := range fixed {
+		checkField(t, s)
+		checkField(t, s+",1")
+		checkField(t, s+"x,1")
 	}
 }
 
@@ -94,6 +121,7 @@ func FuzzFastDecimal(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkFast(t, s)
+		checkField(t, s)
 		got, gerr := ParseNumberBytes([]byte(s))
 		want, werr := ParseNumber(s)
 		if (gerr == nil) != (werr == nil) || math.Float64bits(got) != math.Float64bits(want) {
