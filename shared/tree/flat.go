@@ -73,9 +73,14 @@ type flatNode struct {
 	final       bool // a split whose children are both leaves
 }
 
-// flatRows is how many rows a tree routes at a time: row indices are
-// bytes, and arrays of this length index by a byte without bounds checks.
-const flatRows = 256
+// flatRows is how many rows a tree routes at a time (AddBatch's chunk):
+// enough that a node's own cost is small beside its rows'. Indices into
+// arrays of this length are masked by flatMask, which spares their bounds
+// checks.
+const (
+	flatRows = batchRows
+	flatMask = flatRows - 1
+)
 
 // maxFlatThresholds is the most thresholds of the flat trees on one
 // numeric feature: its codes (one per threshold, one above them all, one
@@ -302,7 +307,7 @@ func (fc *flatCol) code(v float64, l int) uint8 {
 
 // flatScratch is what routing one block needs beside the codes.
 type flatScratch struct {
-	rows  [2][flatRows]uint8 // row indices, ping-ponged level by level
+	rows  [2][flatRows]uint16 // row indices, ping-ponged level by level
 	stack []flatFrame
 }
 
@@ -326,7 +331,7 @@ func (f *flat) add(t *flatTree, codes []uint8, stride, n int, acc *[flatRows]flo
 		return
 	}
 	for r := range n {
-		s.rows[0][r] = uint8(r)
+		s.rows[0][r] = uint16(r)
 	}
 	stack := append(s.stack[:0], flatFrame{hi: int32(n)})
 	for len(stack) > 0 {
@@ -336,7 +341,7 @@ func (f *flat) add(t *flatTree, codes []uint8, stride, n int, acc *[flatRows]flo
 		for {
 			nd := &nodes[node]
 			col := (*[flatRows]uint8)(codes[int(nd.col)*stride:])
-			lut := (*[flatRows]uint8)(luts[nd.lut:])
+			lut := (*[256]uint8)(luts[nd.lut:])
 			if nd.final {
 				// Both children are leaves: each row adds one of their
 				// values, no partition needed.
@@ -371,9 +376,9 @@ func (f *flat) add(t *flatTree, codes []uint8, stride, n int, acc *[flatRows]flo
 }
 
 // addLeaf adds a leaf's value v to the sums of its rows.
-func addLeaf(acc *[flatRows]float64, rows []uint8, v float64) {
+func addLeaf(acc *[flatRows]float64, rows []uint16, v float64) {
 	for _, r := range rows {
-		acc[r] += v
+		acc[r&flatMask] += v
 	}
 }
 
@@ -381,9 +386,10 @@ func addLeaf(acc *[flatRows]float64, rows []uint8, v float64) {
 // in col sends it to: vals[1] left, vals[0] right.
 //
 //go:noinline
-func addFinal(acc *[flatRows]float64, src, col, lut *[flatRows]uint8, lo, hi int, vals *[2]float64) {
+func addFinal(acc *[flatRows]float64, src *[flatRows]uint16, col *[flatRows]uint8, lut *[256]uint8, lo, hi int, vals *[2]float64) {
 	_, _, _ = acc[0], col[0], lut[0] // nil checks once, not per row
 	for _, r := range src[lo:hi] {
+		r &= flatMask
 		acc[r] += vals[lut[col[r]]&1]
 	}
 }
@@ -397,28 +403,27 @@ func addFinal(acc *[flatRows]float64, src, col, lut *[flatRows]uint8, lo, hi int
 // registers.)
 //
 //go:noinline
-func partition(src, dst, col, lut *[flatRows]uint8, lo, hi int) int {
+func partition(src, dst *[flatRows]uint16, col *[flatRows]uint8, lut *[256]uint8, lo, hi int) int {
 	_, _, _ = col[0], lut[0], dst[0] // nil checks once, not per row
 	i, j := lo, hi-1
 	k := lo
 	for ; k+2 <= hi; k += 2 {
-		r0, r1 := src[uint8(k)], src[uint8(k+1)]
-		l0 := int(lut[col[r0]])
-		l1 := int(lut[col[r1]])
-		dst[uint8(i)] = r0
-		dst[uint8(j)] = r0
+		r0, r1 := src[k&flatMask], src[(k+1)&flatMask]
+		l0 := int(lut[col[r0&flatMask]])
+		l1 := int(lut[col[r1&flatMask]])
+		dst[i&flatMask] = r0
+		dst[j&flatMask] = r0
 		i += l0
 		j += l0 - 1
-		dst[uint8(i)] = r1
-		dst[uint8(j)] = r1
+		dst[i&flatMask] = r1
+		dst[j&flatMask] = r1
 		i += l1
 		j += l1 - 1
 	}
 	if k < hi {
-		r := src[uint8(k)]
-		l := int(lut[col[r]])
-		dst[uint8(i)] = r
-		i += l
+		r := src[k&flatMask]
+		dst[i&flatMask] = r
+		i += int(lut[col[r&flatMask]])
 	}
 	return i
 }
