@@ -51,6 +51,11 @@ type Options struct {
 	// as the whole file's.
 	Lines    int
 	NoHeader bool
+	// Workers and SpanBytes size ScoreParallel: the spans scored at once
+	// (default GOMAXPROCS) and the bytes of each (default
+	// DefaultSpanBytes). Score ignores them.
+	Workers   int
+	SpanBytes int
 }
 
 // Result counts what a job did.
@@ -94,7 +99,6 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 	if err != nil {
 		return res, err
 	}
-	row := features.Row{}
 	start, last := time.Now(), time.Now()
 	every := o.ProgressEvery
 	if every <= 0 {
@@ -118,28 +122,15 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 				o.Progress(res.Rows, last.Sub(start))
 			}
 		}
-		problem := rowProblem(rec)
-		var y float64
-		if problem == "" {
-			row.Cat, row.Num = rec.Cat, rec.Num
-			if y, err = m.Predict(row); err != nil {
-				problem = lineProblem(rec.Line, err)
-			}
-		}
+		y, problem := predictRecord(m, rec)
 		if problem != "" {
-			if errs == nil {
-				return res, fmt.Errorf("%w: %s", ErrBadRow, problem)
+			if err := badRow(errs, rec, problem); err != nil {
+				return res, err
 			}
 			res.Bad++
-			if err := errs.Write(append([]string{strconv.Itoa(rec.Line), problem}, rec.Fields...)); err != nil {
-				return res, fmt.Errorf("write errors: %w", err)
-			}
 			continue
 		}
-		for _, f := range rec.Fields {
-			buf = append(appendField(buf, f), ',')
-		}
-		buf = append(strconv.AppendFloat(buf, y, 'g', -1, 64), '\n')
+		buf = appendScored(appendFields(buf, rec.Fields), y)
 		if len(buf) >= 64<<10 {
 			if err := flush(); err != nil {
 				return res, err
@@ -160,6 +151,46 @@ func Score(ctx context.Context, m *model.Model, r io.Reader, w io.Writer, o Opti
 		o.Progress(res.Rows, time.Since(start))
 	}
 	return res, nil
+}
+
+// predictRecord predicts one record as Score does, or says what is wrong
+// with it: the reader's problems, else the model's refusal.
+func predictRecord(m *model.Model, rec *dataset.Record) (float64, string) {
+	if problem := rowProblem(rec); problem != "" {
+		return 0, problem
+	}
+	y, err := m.Predict(features.Row{Cat: rec.Cat, Num: rec.Num})
+	if err != nil {
+		return 0, lineProblem(rec.Line, err)
+	}
+	return y, ""
+}
+
+// badRow writes a bad record to the errors file: its line, the problem,
+// then its own fields. Without an errors file it returns the error that
+// stops the job.
+func badRow(errs *csv.Writer, rec *dataset.Record, problem string) error {
+	if errs == nil {
+		return fmt.Errorf("%w: %s", ErrBadRow, problem)
+	}
+	if err := errs.Write(append([]string{strconv.Itoa(rec.Line), problem}, rec.Fields...)); err != nil {
+		return fmt.Errorf("write errors: %w", err)
+	}
+	return nil
+}
+
+// appendFields appends a record's fields, each followed by a comma, as
+// encoding/csv would quote them.
+func appendFields(buf []byte, fields []string) []byte {
+	for _, f := range fields {
+		buf = append(appendField(buf, f), ',')
+	}
+	return buf
+}
+
+// appendScored ends an output line with its prediction.
+func appendScored(buf []byte, y float64) []byte {
+	return append(strconv.AppendFloat(buf, y, 'g', -1, 64), '\n')
 }
 
 // startOutputs appends the output's header to buf and writes the errors

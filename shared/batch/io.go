@@ -109,7 +109,11 @@ func (o IO) Run(ctx context.Context, m *model.Model, j Job, opts Options) (res R
 			}
 		}
 	}()
-	if res, err = Score(ctx, m, in, out, opts); err != nil {
+	score := Score
+	if localFile(j.In) {
+		score = ScoreParallel
+	}
+	if res, err = score(ctx, m, in, out, opts); err != nil {
 		return res, fmt.Errorf("%s: %w", j.In, err)
 	}
 	if errs != nil {
@@ -121,4 +125,11 @@ func (o IO) Run(ctx context.Context, m *model.Model, j Job, opts Options) (res R
 		return res, err
 	}
 	return res, nil
+}
+
+// localFile reports whether uri names a local file, which Run scores on
+// every core (ScoreParallel); standard input and S3 objects (which
+// ScorePart shards across functions) are scored by Score.
+func localFile(uri string) bool {
+	return uri != "-" && (!strings.Contains(uri, "://") || strings.HasPrefix(uri, "file://"))
 }

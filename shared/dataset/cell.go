@@ -15,7 +15,12 @@ import (
 
 // TrimCell drops surrounding ASCII white space (space, tab, CR, LF, VT,
 // FF), nothing else.
-func TrimCell(s string) string {
+func TrimCell(s string) string { return trimCell(s) }
+
+// TrimCellBytes is TrimCell of a cell's bytes.
+func TrimCellBytes(b []byte) []byte { return trimCell(b) }
+
+func trimCell[T string | []byte](s T) T {
 	i, j := 0, len(s)
 	for i < j && asciiSpace(s[i]) {
 		i++
@@ -39,11 +44,26 @@ var missingMarkers = map[string]bool{
 
 // IsMissing reports whether a trimmed cell means a missing value: empty,
 // or one of NA, N/A, n/a, NaN, nan, null, NULL, None, <NA>, #N/A.
-func IsMissing(cell string) bool {
+func IsMissing(cell string) bool { return isMissing(cell) }
+
+// IsMissingBytes is IsMissing of a trimmed cell's bytes; it allocates
+// nothing.
+func IsMissingBytes(cell []byte) bool { return isMissing(cell) }
+
+// isMissing looks a cell up in missingMarkers, unless its length or first
+// byte rules every marker out (TestMissingMarkersPassTheFilter).
+func isMissing[T string | []byte](cell T) bool {
+	if len(cell) == 0 {
+		return true
+	}
 	if len(cell) > 4 {
 		return false
 	}
-	return missingMarkers[cell]
+	switch cell[0] {
+	case 'N', 'n', '-', '<', '#':
+		return missingMarkers[string(cell)]
+	}
+	return false
 }
 
 // ErrNotNumber and ErrNumberRange are what ParseNumber returns.
@@ -58,6 +78,9 @@ var (
 // "NaN" are not numbers. A value too large for a float64 is
 // ErrNumberRange; -0 reads as 0.
 func ParseNumber(s string) (float64, error) {
+	if v, ok := fastDecimal(s); ok {
+		return v, nil
+	}
 	if !isDecimal(s) {
 		return 0, ErrNotNumber
 	}
@@ -76,6 +99,15 @@ func ParseNumber(s string) (float64, error) {
 		return 0, nil // not -0
 	}
 	return v, nil
+}
+
+// ParseNumberBytes is ParseNumber of a trimmed cell's bytes; it allocates
+// nothing for a short decimal.
+func ParseNumberBytes(b []byte) (float64, error) {
+	if v, ok := fastDecimal(b); ok {
+		return v, nil
+	}
+	return ParseNumber(string(b))
 }
 
 // isDecimal reports whether s is -?(d+(.d*)?|.d+)([eE][+-]?d+)?.

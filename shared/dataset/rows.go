@@ -129,15 +129,7 @@ func (rr *RowReader) HeaderLine() int { return rr.line }
 // reads on. Any other error is a failure of the underlying reader, and
 // final.
 func (rr *RowReader) Next() (*Record, error) {
-	rec := &rr.rec
-	rec.Problems = rec.Problems[:0]
-	// A record whose fields cannot be read leaves no values from the last.
-	clear(rec.Cat)
-	for i := range rec.Num {
-		rec.Num[i] = math.NaN()
-	}
-	rec.Target = math.NaN()
-	rec.NoTarget = false
+	rec := rr.reset()
 	fields, line, err := rr.sc.next()
 	if err == io.EOF {
 		return nil, io.EOF
@@ -152,11 +144,32 @@ func (rr *RowReader) Next() (*Record, error) {
 		rec.Problems = append(rec.Problems, csvError(err).(*Error))
 		return rec, nil
 	}
+	return rr.decode(fields, line), nil
+}
+
+// reset clears rr's Record for the next one: a record whose fields cannot
+// be read leaves no values from the last.
+func (rr *RowReader) reset() *Record {
+	rec := &rr.rec
+	rec.Problems = rec.Problems[:0]
+	clear(rec.Cat)
+	for i := range rec.Num {
+		rec.Num[i] = math.NaN()
+	}
+	rec.Target = math.NaN()
+	rec.NoTarget = false
+	return rec
+}
+
+// decode checks and parses one record's fields (as the scanner split them)
+// into rr's Record, which it returns.
+func (rr *RowReader) decode(fields []string, line int) *Record {
+	rec := &rr.rec
 	rec.Line = line
 	rec.Fields = fields
 	if len(fields) != rr.nfields {
 		rec.Problems = append(rec.Problems, &Error{Line: rec.Line, Reason: fmt.Sprintf("has %d fields, header has %d", len(fields), rr.nfields)})
-		return rec, nil
+		return rec
 	}
 	ci, ni := 0, 0
 	var date time.Time
@@ -207,5 +220,5 @@ func (rr *RowReader) Next() (*Record, error) {
 			rec.Target = v
 		}
 	}
-	return rec, nil
+	return rec
 }

@@ -101,18 +101,21 @@ func (s *scanner) next() ([]string, int, error) {
 			s.startChunk(line, nl)
 			continue
 		}
-		str := string(line)
-		s.fields = s.fields[:0]
-		for {
-			i := strings.IndexByte(str, ',')
-			if i < 0 {
-				s.fields = append(s.fields, trimLeft(str))
-				break
-			}
-			s.fields = append(s.fields, trimLeft(str[:i]))
-			str = str[i+1:]
-		}
+		s.fields = splitLine(string(line), s.fields[:0])
 		return s.fields, s.line, nil
+	}
+}
+
+// splitLine appends the fields of a line without quotes to fields: the
+// text between commas, leading white space dropped (TrimLeadingSpace).
+func splitLine(str string, fields []string) []string {
+	for {
+		i := strings.IndexByte(str, ',')
+		if i < 0 {
+			return append(fields, trimLeft(str))
+		}
+		fields = append(fields, trimLeft(str[:i]))
+		str = str[i+1:]
 	}
 }
 
