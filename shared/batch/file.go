@@ -92,9 +92,26 @@ type file struct {
 	path    string
 	unnamed bool // an O_TMPFILE file: no name until Commit
 	done    bool
+	// written counts the bytes written; queued those whose write-back to
+	// the disk has been started (see Write).
+	written, queued int64
 }
 
-func (f *file) Write(p []byte) (int, error) { return f.f.Write(p) }
+// writebackEvery is how many written bytes start their write-back to the
+// disk while the job goes on, so that Commit's fsync finds little left to
+// flush: on a 171 MB output it took 0.13 s at the end, a tenth of the
+// whole job, all of it waited for.
+const writebackEvery = 8 << 20
+
+func (f *file) Write(p []byte) (int, error) {
+	n, err := f.f.Write(p)
+	f.written += int64(n)
+	if f.written-f.queued >= writebackEvery {
+		startWriteback(f.f, f.queued, f.written-f.queued)
+		f.queued = f.written
+	}
+	return n, err
+}
 
 // Commit makes the finished file appear at its path, whole: a file there
 // already is replaced atomically.

@@ -26,3 +26,11 @@ func linkUnnamed(f *os.File, path string) error {
 	}
 	return nil
 }
+
+// startWriteback asks the kernel to start writing the n bytes at off of f
+// to the disk without waiting for them (sync_file_range with
+// SYNC_FILE_RANGE_WRITE). It is a hint: Commit's fsync is what makes the
+// output durable, and an error here only leaves more to that fsync.
+func startWriteback(f *os.File, off, n int64) {
+	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+}
