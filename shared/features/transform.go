@@ -346,6 +346,11 @@ func lowerASCII(s string) string {
 // column's declared bounds.
 func (n *Numeric) InRange(v float64) bool { return v >= n.lo && v <= n.hi }
 
+// Standard is v standardised, as the design matrix holds it: a missing
+// value (NaN) imputed with the training median, then centred on the mean
+// and divided by the scale.
+func (n *Numeric) Standard(v float64) float64 { return (imputed(v, n.Median) - n.Mean) / n.Scale }
+
 // Column is the schema column the transform was bound to.
 func (n *Numeric) Column() dataset.Column { return n.col }
 
@@ -470,8 +475,8 @@ func (t *Transform) Encode(r Row, dst []float64) error {
 	if err := t.Check(r); err != nil {
 		return err
 	}
-	for i, n := range t.Numeric {
-		dst[i] = (imputed(r.Num[i], n.Median) - n.Mean) / n.Scale
+	for i := range t.Numeric {
+		dst[i] = t.Numeric[i].Standard(r.Num[i])
 	}
 	k := len(t.Numeric)
 	for i := range t.Categorical {
@@ -569,7 +574,7 @@ func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
 			if reason := num.check(v); reason != "" {
 				return nil, fmt.Errorf("matrix: row %d: %w", r+1, Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: reason}})
 			}
-			data[r*w+i] = (imputed(v, num.Median) - num.Mean) / num.Scale
+			data[r*w+i] = num.Standard(v)
 		}
 	}
 	k := len(t.Numeric)
