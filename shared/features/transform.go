@@ -672,8 +672,15 @@ func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
 }
 
 // Rows converts a table into rows of raw values in t's order.
-func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
-	rows := make([]Row, tab.Len())
+func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) { return t.RowsIn(tab, 0, tab.Len()) }
+
+// RowsIn converts rows [lo, hi) of a table into rows of raw values in t's
+// order, so that a table of many rows can be read a block at a time.
+func (t *Transform) RowsIn(tab *dataset.Table, lo, hi int) ([]Row, error) {
+	if lo < 0 || hi < lo || hi > tab.Len() {
+		return nil, fmt.Errorf("rows: [%d, %d) is not within the table's %d rows", lo, hi, tab.Len())
+	}
+	rows := make([]Row, hi-lo)
 	cats := make([]string, len(rows)*len(t.Categorical))
 	nums := make([]float64, len(rows)*len(t.Numeric))
 	for r := range rows {
@@ -688,9 +695,9 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 			return nil, fmt.Errorf("rows: table has no column %q", c.Name)
 		}
 		col := tab.Cols[ci]
-		for r, code := range col.Codes {
+		for r, code := range col.Codes[lo:hi] {
 			if int(code) >= len(col.Levels) {
-				return nil, fmt.Errorf("rows: column %q row %d: code %d has no level", c.Name, r+1, code)
+				return nil, fmt.Errorf("rows: column %q row %d: code %d has no level", c.Name, lo+r+1, code)
 			}
 			if code >= 0 {
 				rows[r].Cat[i] = col.Levels[code]
@@ -702,7 +709,7 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 		if ci < 0 {
 			return nil, fmt.Errorf("rows: table has no column %q", n.Name)
 		}
-		for r, v := range tab.Cols[ci].Values {
+		for r, v := range tab.Cols[ci].Values[lo:hi] {
 			rows[r].Num[i] = v
 		}
 	}
