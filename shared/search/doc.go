@@ -52,8 +52,11 @@
 // (linear.Design, summed from the compact rows above linear.DenseRows
 // rows), and kNN's rows are built for the rows a kNN part keeps (its
 // subsample) and one validation row at a time. On the 1M-row
-// table of 30 columns (about 600 levels) that is 240 MB of layout instead
-// of two 5 GB one-hot copies.
+// table of 30 columns (about 600 levels; 800,000 training rows) that is
+// 190 MB of layout instead of two 3.9 GB one-hot copies: train run's
+// peak RSS with boosting alone (2 folds) went from 9.85 GB to 1.49 GB,
+// and the whole default search on 200,000 rows of it from 2.36 GB to
+// 0.65 GB, with the same model bytes.
 //
 // # Small tables
 //
