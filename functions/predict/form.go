@@ -181,7 +181,7 @@ func formContributions(m *model.Model, ref, row features.Row, ex explain.Explana
 		var value, typical string
 		if f.Kind == "category" {
 			value, typical = row.Cat[cat], ref.Cat[cat]
-			if levels := m.Transform.Categorical[cat].Levels; levels != nil {
+			if levels := m.Transform.Categorical[cat].Choices(); levels != nil {
 				value = formOption(levels, value)
 			}
 			if value == "" {

@@ -124,18 +124,20 @@ func numberHint(c dataset.Column) string {
 }
 
 // formLevels returns the levels a category accepts: the transform's own
-// and the rare ones it folds into one, sorted, without the fold's name.
+// and the rare ones it folds into one, sorted, without the fold's name
+// (the last level, when levels fold) or the missing level (a choice of
+// none: the form leaves the field empty for it).
 func formLevels(tr *features.Transform, name string) []string {
 	for _, c := range tr.Categorical {
 		if c.Name != name {
 			continue
 		}
 		out := make([]string, 0, len(c.Levels)+len(c.Folded))
-		for _, l := range c.Levels {
-			if l != features.OtherLevel || len(c.Folded) == 0 {
-				out = append(out, l)
-			}
+		choices := c.Choices()
+		if len(c.Folded) > 0 {
+			choices = choices[:len(choices)-1]
 		}
+		out = append(out, choices...)
 		if len(c.Folded) > 0 {
 			out = append(out, c.Folded...)
 			slices.Sort(out)

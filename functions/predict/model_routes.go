@@ -153,7 +153,7 @@ func schemaFields(m *model.Model) []schemaField {
 		}
 		for _, c := range m.Transform.Categorical {
 			if c.Name == f.Name {
-				sf.Allowed = c.Levels
+				sf.Allowed = c.Choices() // not the missing level: no record names it
 			}
 		}
 		out = append(out, sf)

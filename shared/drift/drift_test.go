@@ -84,9 +84,11 @@ func monitor(t testing.TB, nTrain, nServed int) (*drift.Monitor, *features.Trans
 func TestFitTiny(t *testing.T) {
 	b, tr := fitTiny(t)
 	one, ten := 1.0, 10.0
-	require.Equal(t, []string{"blue", "green", "red"}, tr.Categorical[0].Levels)
+	require.Equal(t, []string{"blue", "green", "red", "(missing)"}, tr.Categorical[0].Levels)
 	want := &drift.Baseline{Rows: 50, Features: []drift.Feature{
-		{Name: "color", Kind: dataset.Category, Counts: []int{15, 5, 25}, Missing: 5},
+		// The missing cells are counted as missing, never in the missing
+		// level, whose count is 0.
+		{Name: "color", Kind: dataset.Category, Counts: []int{15, 5, 25, 0}, Missing: 5},
 		// Deciles of 1..8, 10: the first (1) is the minimum and is dropped.
 		// The schema declares no bounds, so the range is recorded.
 		{Name: "score", Kind: dataset.Numeric, Edges: []float64{2, 3, 4, 5, 6, 7, 8, 10}, Min: &one, Max: &ten, Counts: []int{5, 5, 5, 5, 5, 5, 5, 5, 5}, Missing: 5},
@@ -182,7 +184,7 @@ func TestFitCategoryLevels(t *testing.T) {
 	require.NoError(t, err)
 	b, err := drift.Fit(tab, tr)
 	require.NoError(t, err)
-	assert.Equal(t, drift.Feature{Name: "color", Kind: dataset.Category, Counts: []int{1, 1, 2}, Missing: 1}, b.Features[0])
+	assert.Equal(t, drift.Feature{Name: "color", Kind: dataset.Category, Counts: []int{1, 1, 2, 0}, Missing: 1}, b.Features[0])
 
 	tab, err = dataset.Read(strings.NewReader("color,score\nred,1\npurple,2\n"), tinySchema)
 	require.NoError(t, err)
@@ -199,7 +201,7 @@ func TestFitCategoryLevels(t *testing.T) {
 func TestCheckRejects(t *testing.T) {
 	_, tr := fitTiny(t)
 	for name, edit := range map[string]func(b *drift.Baseline){
-		"2 counts for 3 levels":    func(b *drift.Baseline) { b.Features[0].Counts = b.Features[0].Counts[:2] },
+		"2 counts for 4 levels":    func(b *drift.Baseline) { b.Features[0].Counts = b.Features[0].Counts[:2] },
 		"counts 49 rows":           func(b *drift.Baseline) { b.Features[0].Counts[0]-- },
 		"negative count":           func(b *drift.Baseline) { b.Features[0].Counts[0], b.Features[0].Counts[1] = -1, 5 },
 		"ascending":                func(b *drift.Baseline) { b.Features[1].Edges[1] = 1 },
@@ -236,6 +238,10 @@ func TestReportTinyPSI(t *testing.T) {
 	// (1/3-.3)ln(1/3/.3) + (1e-4-.1)ln(1e-4/.1) + (2/3-.5)ln(2/3/.5) + (1e-4-.1)ln(1e-4/.1)
 	assert.EqualValues(t, 4, color.Served)
 	assert.EqualValues(t, 1, color.Unseen)
+	// The transform's missing level, whose count is 0 on both sides, is
+	// not a bin of the report: missing cells are counted as missing.
+	require.Len(t, color.Bins, 3)
+	assert.Equal(t, []string{"blue", "green", "red"}, []string{color.Bins[0].Level, color.Bins[1].Level, color.Bins[2].Level})
 	assert.InDelta(t, 2.0/3, color.Bins[2].ServedFraction, 1e-12)
 	assert.InDelta(t, 0.5, color.Bins[2].ExpectedFraction, 1e-12)
 	require.NotNil(t, color.PSI)

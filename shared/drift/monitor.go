@@ -19,6 +19,7 @@ type Monitor struct {
 	feat  []int        // per baseline feature: its first counter
 	spans []span       // per baseline feature: a numeric feature's range
 	level [][]string   // per baseline feature: a category's counted levels, nil for a numeric one
+	hide  []int        // per baseline feature: the bin of a category's missing level, -1 for none
 	width int          // counters in one window
 	cur   atomic.Pointer[window]
 }
@@ -66,10 +67,10 @@ func NewMonitor(b *Baseline, tr *features.Transform) (*Monitor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("drift monitor: %w", err)
 	}
-	m := &Monitor{base: b, feat: make([]int, len(b.Features)), spans: spans, level: make([][]string, len(b.Features))}
+	m := &Monitor{base: b, feat: make([]int, len(b.Features)), spans: spans, level: make([][]string, len(b.Features)), hide: make([]int, len(b.Features))}
 	for i := range b.Features {
 		f := &b.Features[i]
-		m.feat[i] = m.width
+		m.feat[i], m.hide[i] = m.width, -1
 		bins := f.bins()
 		if f.Kind == dataset.Category {
 			c := &tr.Categorical[len(m.cats)]
@@ -77,6 +78,11 @@ func NewMonitor(b *Baseline, tr *features.Transform) (*Monitor, error) {
 			m.level[i] = c.Levels
 			if f.Levels != nil {
 				m.level[i] = f.Levels
+			} else if j, ok := c.MissingLevel(); ok {
+				// Missing cells are counted as missing, never in the
+				// missing level's bin (0 in training and served alike),
+				// which the report leaves out.
+				m.hide[i] = j
 			}
 		} else {
 			m.nums = append(m.nums, numCounter{at: m.width, bins: bins, edges: f.Edges, lo: spans[i].lo, hi: spans[i].hi})

@@ -173,6 +173,9 @@ func (m *Monitor) feature(w *window, i int) FeatureReport {
 			fr.Warning = WarnPSI
 		}
 	}
+	if j := m.hide[i]; j >= 0 {
+		fr.Bins = append(fr.Bins[:j:j], fr.Bins[j+1:]...) // empty on both sides: the PSI is the same without it
+	}
 	return fr
 }
 

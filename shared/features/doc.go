@@ -5,10 +5,12 @@
 // The transforms mirror the Python original's scikit-learn pipeline so that
 // results can be compared with it: scores are imputed with the training
 // median and standardised (mean 0, population standard deviation 1);
-// categories are imputed with the most frequent training level, one-hot
-// encoded over the levels seen in training (sorted), and each indicator
-// column is divided by its standard deviation without centring
-// (StandardScaler(with_mean=False)). Output columns are the scores in
+// categories are one-hot encoded over the levels seen in training
+// (sorted), a missing value read as the column's missing level where the
+// training rows had missing cells (a level of its own, see Categorical)
+// and imputed with the most frequent training level where they had none;
+// and each indicator column is divided by its standard deviation without
+// centring (StandardScaler(with_mean=False)). Output columns are the scores in
 // schema order, then each category's indicators.
 //
 // Category matching at prediction time is exact first; failing that, the

@@ -326,6 +326,15 @@ func TestInit(t *testing.T) {
 		{"categorical: NaN scale", func(t *features.Transform) { t.Categorical[0].Scale[1] = nan }},
 		{"categorical: zero scale", func(t *features.Transform) { t.Categorical[0].Scale[0] = 0 }},
 		{"categorical: infinite scale", func(t *features.Transform) { t.Categorical[0].Scale[0] = inf }},
+		{"categorical: missing level not a level", func(t *features.Transform) { t.Categorical[0].Missing = "(missing)" }},
+		{"categorical: missing level the most frequent", func(t *features.Transform) { t.Categorical[0].Missing = "red" }},
+		{"categorical: missing level where the other level goes", func(t *features.Transform) {
+			t.Categorical[0].Missing, t.Categorical[0].MostFrequent, t.Categorical[0].Folded = "red", 0, []string{"pink"}
+		}},
+		{"categorical: folded level is the missing one", func(t *features.Transform) {
+			c := &t.Categorical[0]
+			c.Levels, c.Scale, c.Missing, c.Folded = []string{"blue", "(missing)", "(other)"}, []float64{1, 1, 1}, "(missing)", []string{"(missing)"}
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := validTransform()
@@ -360,16 +369,18 @@ func TestJSONRoundTrip(t *testing.T) {
 
 // TestCodes: a table's codes become the transform's level indices whatever
 // order the table met its levels in, a differently cased or spaced value
-// finds its level, a missing cell takes the most frequent level, and an
-// unknown value is a Problems error naming its column, value and row.
+// finds its level, a missing cell takes the missing level of a column
+// that had missing cells in training (colour) and the most frequent level
+// of one that had none (size), and an unknown value is a Problems error
+// naming its column, value and row.
 func TestCodes(t *testing.T) {
-	tr := fit(t, table(t, small, smallCSV)) // colour: blue, green, red; size: L, M, S
+	tr := fit(t, table(t, small, smallCSV)) // colour: blue, green, red, (missing); size: L, M, S
 	codes, err := tr.Codes(table(t, small, "colour,a,size,b,y\ngreen,1,S,1,0\n RED ,1,m,1,0\n,1,L,1,0\nblue,1,,1,0\n"))
 	require.NoError(t, err)
 	colour, size := tr.Categorical[0], tr.Categorical[1]
-	require.Equal(t, []string{"blue", "green", "red"}, colour.Levels)
+	require.Equal(t, []string{"blue", "green", "red", "(missing)"}, colour.Levels)
 	require.Equal(t, []string{"L", "M", "S"}, size.Levels)
-	assert.Equal(t, [][]int{{1, 2, colour.MostFrequent, 0}, {2, 1, 0, size.MostFrequent}}, codes)
+	assert.Equal(t, [][]int{{1, 2, 3, 0}, {2, 1, 0, size.MostFrequent}}, codes)
 
 	_, err = tr.Codes(table(t, small, "colour,a,size,b,y\nred,1,S,1,0\nred,1,XL,1,0\n"))
 	var ps features.Problems

@@ -81,10 +81,10 @@ red,3,S,3,0
 		got  features.Categorical
 		want features.Categorical
 	}{
-		// colour: red 2, blue 1, one missing imputed as red; after
-		// imputation red is 3/4 and blue 1/4 of the rows, and each
-		// indicator's population sd is √(p(1−p)).
-		{tr.Categorical[0], features.Categorical{Name: "colour", Levels: []string{"blue", "red"}, MostFrequent: 1, Scale: []float64{q, q}}},
+		// colour: red 2, blue 1, one missing, which is a level of its
+		// own: red is 2/4, blue and missing 1/4 of the rows each, and
+		// each indicator's population sd is √(p(1−p)).
+		{tr.Categorical[0], features.Categorical{Name: "colour", Levels: []string{"blue", "red", "(missing)"}, MostFrequent: 1, Scale: []float64{q, 0.5, q}, Missing: "(missing)"}},
 		// size: levels sorted, not in order of appearance; S twice.
 		{tr.Categorical[1], features.Categorical{Name: "size", Levels: []string{"L", "M", "S"}, MostFrequent: 2, Scale: []float64{q, q, 0.5}}},
 	} {
@@ -92,6 +92,7 @@ red,3,S,3,0
 		assert.Equal(t, w.Name, g.Name)
 		assert.Equal(t, w.Levels, g.Levels, "%s levels", w.Name)
 		assert.Equal(t, w.MostFrequent, g.MostFrequent, "%s most frequent", w.Name)
+		assert.Equal(t, w.Missing, g.Missing, "%s missing level", w.Name)
 		assert.InDeltaSlice(t, w.Scale, g.Scale, exact, "%s scale", w.Name)
 	}
 }

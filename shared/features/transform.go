@@ -30,26 +30,46 @@ type Numeric struct {
 
 // Categorical is the fitted imputer and one-hot encoder of one category
 // column.
+//
+// Its levels are the training levels, sorted; then, when the column had
+// missing cells in training, the missing level (Missing); then, when rare
+// levels fold, the other level (OtherLevel), always last. The missing
+// level is a level like any other to every model (the trees split on it,
+// the one-hot layouts have its indicator) and is what a missing cell
+// reads as, and an unseen level too where the schema reads unseen levels
+// as missing. It is never matched by its name, so a real level called
+// "(missing)" cannot collide with it (the missing level is then named
+// "(missing)_"), and it is not offered as a choice (Choices). A column
+// without missing cells in training has no missing level: a missing cell
+// reads as the most frequent level, as before the missing level existed.
 type Categorical struct {
 	Name         string    `json:"name"`
-	Levels       []string  `json:"levels"`        // sorted, as seen in training
-	MostFrequent int       `json:"most_frequent"` // index into Levels; imputes a missing value
+	Levels       []string  `json:"levels"`        // sorted, as seen in training; then the missing and the other level, when there are
+	MostFrequent int       `json:"most_frequent"` // index into Levels, never the missing level; imputes a missing value when there is no missing level
 	Scale        []float64 `json:"scale"`         // per level: standard deviation of its indicator, 1 when it is 0
 	// Folded lists the training levels seen in fewer than
 	// dataset.RareLevel rows (or beyond the MaxLevels most frequent),
 	// which read as the last level, OtherLevel.
 	Folded []string `json:"folded,omitempty"`
+	// Missing names the missing level, one of Levels: the level missing
+	// cells had in training. Empty when they had none.
+	Missing string `json:"missing,omitempty"`
 
-	index          map[string]int // Levels and Folded → position, built by Init
+	index          map[string]int // Levels (but the missing one) and Folded → position, built by Init
 	fold           map[string]int // ASCII-lowercased Levels → position, for many levels
+	missing        int            // the missing level's position, -1 when there is none
+	choices        []string       // Levels but the missing one
 	unknownMissing bool           // an unseen level is imputed (set by Bind)
 }
 
 // OtherLevel is the level rare levels fold into; MaxLevels bounds the
 // levels a category keeps, the rest folding into OtherLevel too.
+// MissingLevel is the name of the level missing cells read as, in a
+// column that had missing cells in training.
 const (
-	OtherLevel = "(other)"
-	MaxLevels  = 1000
+	OtherLevel   = "(other)"
+	MaxLevels    = 1000
+	MissingLevel = "(missing)"
 )
 
 // Row is one record's raw feature values.
@@ -188,37 +208,51 @@ func fitCategorical(name string, codes []int32, levels []string) (Categorical, e
 	}
 	seen, folded := foldRare(seen)
 	slices.SortFunc(seen, func(a, b lc) int { return strings.Compare(a.level, b.level) })
+	missingAt := -1 // the missing level's position
+	taken := func(l string) bool {
+		return slices.ContainsFunc(seen, func(s lc) bool { return s.level == l }) || slices.ContainsFunc(folded, func(s lc) bool { return s.level == l })
+	}
+	var other *lc
 	if len(folded) > 0 {
-		other := lc{level: OtherLevel}
+		other = &lc{level: OtherLevel}
 		for _, f := range folded {
 			other.count += f.count
-		}
-		taken := func(l string) bool {
-			return slices.ContainsFunc(seen, func(s lc) bool { return s.level == l }) || slices.ContainsFunc(folded, func(s lc) bool { return s.level == l })
 		}
 		for taken(other.level) {
 			other.level += "_"
 		}
-		seen = append(seen, other)
 	}
-	cat := Categorical{Name: name, Levels: make([]string, len(seen)), Scale: make([]float64, len(seen))}
+	cat := Categorical{Name: name}
+	if missing > 0 {
+		miss := lc{level: MissingLevel, count: missing}
+		for taken(miss.level) || (other != nil && other.level == miss.level) {
+			miss.level += "_"
+		}
+		missingAt = len(seen)
+		seen = append(seen, miss)
+		cat.Missing = miss.level
+	}
+	if other != nil {
+		seen = append(seen, *other)
+	}
+	cat.Levels, cat.Scale = make([]string, len(seen)), make([]float64, len(seen))
 	for _, f := range folded {
 		cat.Folded = append(cat.Folded, f.level)
 	}
 	slices.Sort(cat.Folded)
-	// Most frequent level; ties go to the smallest level, as scikit-learn's
-	// SimpleImputer does.
+	// Most frequent level, never the missing one; ties go to the smallest
+	// level, as scikit-learn's SimpleImputer does.
 	for i, s := range seen {
 		cat.Levels[i] = s.level
-		if s.count > seen[cat.MostFrequent].count {
+		if i != missingAt && s.count > seen[cat.MostFrequent].count {
 			cat.MostFrequent = i
 		}
 	}
 	n := float64(len(codes))
 	for i, s := range seen {
 		count := float64(s.count)
-		if i == cat.MostFrequent {
-			count += float64(missing)
+		if i == cat.MostFrequent && missingAt < 0 {
+			count += float64(missing) // imputed: a missing cell reads as it
 		}
 		p := count / n
 		cat.Scale[i] = scale(math.Sqrt(p * (1 - p)))
@@ -264,34 +298,58 @@ func (t *Transform) Init() error {
 		if c.MostFrequent < 0 || c.MostFrequent >= len(c.Levels) {
 			return fmt.Errorf("categorical feature %q: most frequent level %d out of range", c.Name, c.MostFrequent)
 		}
-		c.index = make(map[string]int, len(c.Levels))
-		for j, l := range c.Levels {
-			if _, dup := c.index[l]; dup {
-				return fmt.Errorf("categorical feature %q: duplicate level %q", c.Name, l)
-			}
-			if !finite(c.Scale[j]) || c.Scale[j] <= 0 {
-				return fmt.Errorf("categorical feature %q: scale of level %q must be finite and positive", c.Name, l)
-			}
-			c.index[l] = j
+		if err := c.init(); err != nil {
+			return err
 		}
-		other := len(c.Levels) - 1
-		for _, f := range c.Folded {
-			if _, dup := c.index[f]; dup {
-				return fmt.Errorf("categorical feature %q: folded level %q is also a level", c.Name, f)
-			}
-			c.index[f] = other
-		}
-		c.fold = nil
-		if len(c.Levels) > 8 {
-			c.fold = make(map[string]int, len(c.Levels))
-			for j, l := range c.Levels {
-				if _, dup := c.fold[lowerASCII(l)]; !dup {
-					c.fold[lowerASCII(l)] = j
-				}
-			}
-		}
-		c.unknownMissing = false
 	}
+	return nil
+}
+
+// init builds the lookup tables of a category: every level but the
+// missing one, and the folded levels, by name.
+func (c *Categorical) init() error {
+	c.missing, c.choices = -1, c.Levels
+	c.index = make(map[string]int, len(c.Levels))
+	for j, l := range c.Levels {
+		if _, dup := c.index[l]; dup || (c.missing >= 0 && l == c.Missing) {
+			return fmt.Errorf("categorical feature %q: duplicate level %q", c.Name, l)
+		}
+		if !finite(c.Scale[j]) || c.Scale[j] <= 0 {
+			return fmt.Errorf("categorical feature %q: scale of level %q must be finite and positive", c.Name, l)
+		}
+		if c.Missing != "" && l == c.Missing {
+			c.missing = j // read for missing cells only, never by its name
+			continue
+		}
+		c.index[l] = j
+	}
+	switch {
+	case c.Missing != "" && c.missing < 0:
+		return fmt.Errorf("categorical feature %q: missing level %q is not one of its levels", c.Name, c.Missing)
+	case c.missing >= 0 && c.missing == c.MostFrequent:
+		return fmt.Errorf("categorical feature %q: the missing level %q cannot be the most frequent, which a record's typical value is", c.Name, c.Missing)
+	case c.missing >= 0 && len(c.Folded) > 0 && c.missing == len(c.Levels)-1:
+		return fmt.Errorf("categorical feature %q: the missing level %q is where the folded levels' other level must be, the last", c.Name, c.Missing)
+	case c.missing >= 0:
+		c.choices = slices.Delete(slices.Clone(c.Levels), c.missing, c.missing+1)
+	}
+	other := len(c.Levels) - 1
+	for _, f := range c.Folded {
+		if _, dup := c.index[f]; dup || f == c.Missing {
+			return fmt.Errorf("categorical feature %q: folded level %q is also a level", c.Name, f)
+		}
+		c.index[f] = other
+	}
+	c.fold = nil
+	if len(c.Levels) > 8 {
+		c.fold = make(map[string]int, len(c.Levels))
+		for j, l := range c.Levels {
+			if _, dup := c.fold[lowerASCII(l)]; !dup && j != c.missing {
+				c.fold[lowerASCII(l)] = j
+			}
+		}
+	}
+	c.unknownMissing = false
 	return nil
 }
 
@@ -346,11 +404,40 @@ func lowerASCII(s string) string {
 // column's declared bounds.
 func (n *Numeric) InRange(v float64) bool { return v >= n.lo && v <= n.hi }
 
+// Standard is v standardised, as the design matrix holds it: a missing
+// value (NaN) imputed with the training median, then centred on the mean
+// and divided by the scale.
+func (n *Numeric) Standard(v float64) float64 { return (imputed(v, n.Median) - n.Mean) / n.Scale }
+
 // Column is the schema column the transform was bound to.
 func (n *Numeric) Column() dataset.Column { return n.col }
 
 // UnknownMissing reports whether an unseen level reads as missing.
 func (c *Categorical) UnknownMissing() bool { return c.unknownMissing }
+
+// MissingLevel returns the position of the missing level in Levels, and
+// whether there is one.
+func (c *Categorical) MissingLevel() (int, bool) { return c.missing, c.missing >= 0 }
+
+// Choices lists the levels a record may name: Levels without the missing
+// level (the same slice when there is none, or before Init). Forms, the
+// allowed values of an error and the model's schema show these; do not
+// modify it.
+func (c *Categorical) Choices() []string {
+	if c.choices == nil {
+		return c.Levels
+	}
+	return c.choices
+}
+
+// imputed is the level a missing value reads as: the missing level, or
+// the most frequent where there is none.
+func (c *Categorical) imputed() int {
+	if c.missing >= 0 {
+		return c.missing
+	}
+	return c.MostFrequent
+}
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
@@ -380,12 +467,13 @@ func (t *Transform) Names() []string {
 // Known returns the level index value names: the level itself (a folded
 // level names the other level), else after trimming ASCII space, else with
 // ASCII case folded (dataset.EqualFoldASCII). A missing value (empty or a
-// marker such as NA) and a level not seen in training are not known.
+// marker such as NA), a level not seen in training and the missing
+// level's name are not known.
 func (c *Categorical) Known(value string) (int, bool) {
 	// A few levels are found faster by comparing than by hashing.
 	if len(c.Levels) <= 8 && len(c.Folded) == 0 {
 		for i, l := range c.Levels {
-			if l == value {
+			if l == value && i != c.missing {
 				return i, true
 			}
 		}
@@ -401,7 +489,7 @@ func (c *Categorical) Known(value string) (int, bool) {
 		return i, ok
 	}
 	for i, l := range c.Levels {
-		if dataset.EqualFoldASCII(l, v) {
+		if i != c.missing && dataset.EqualFoldASCII(l, v) {
 			return i, true
 		}
 	}
@@ -409,15 +497,15 @@ func (c *Categorical) Known(value string) (int, bool) {
 }
 
 // Lookup returns the level index a value reads as: the level Known finds;
-// for a missing value, the most frequent level (the imputation); for an
-// unseen level, the most frequent too when the schema reads unseen levels
-// as missing, else not ok.
+// for a missing value, the missing level, or the most frequent level (the
+// imputation) where the column has none; for an unseen level, the same
+// when the schema reads unseen levels as missing, else not ok.
 func (c *Categorical) Lookup(value string) (int, bool) {
 	if i, ok := c.Known(value); ok {
 		return i, true
 	}
 	if c.unknownMissing || dataset.IsMissing(dataset.TrimCell(value)) {
-		return c.MostFrequent, true
+		return c.imputed(), true
 	}
 	return -1, false
 }
@@ -432,7 +520,7 @@ func (t *Transform) Check(r Row) error {
 	for i := range t.Categorical {
 		c := &t.Categorical[i]
 		if _, ok := c.Lookup(r.Cat[i]); !ok {
-			ps = append(ps, Problem{Field: c.Name, Value: Clip(r.Cat[i]), Reason: "unknown category", Allowed: c.Levels})
+			ps = append(ps, Problem{Field: c.Name, Value: Clip(r.Cat[i]), Reason: "unknown category", Allowed: c.Choices()})
 		}
 	}
 	for i := range t.Numeric {
@@ -470,8 +558,8 @@ func (t *Transform) Encode(r Row, dst []float64) error {
 	if err := t.Check(r); err != nil {
 		return err
 	}
-	for i, n := range t.Numeric {
-		dst[i] = (imputed(r.Num[i], n.Median) - n.Mean) / n.Scale
+	for i := range t.Numeric {
+		dst[i] = t.Numeric[i].Standard(r.Num[i])
 	}
 	k := len(t.Numeric)
 	for i := range t.Categorical {
@@ -527,21 +615,22 @@ func (c *Categorical) Remap(levels []string) []int {
 }
 
 // Indices maps the codes of a table column onto level indices of c, a
-// missing cell (code < 0) taking the most frequent level. A level c has
-// not seen is a Problems error naming the row.
+// missing cell (code < 0) taking the missing level, or the most frequent
+// where c has none. A level c has not seen is a Problems error naming the
+// row.
 func (c *Categorical) Indices(col *dataset.Col) ([]int, error) {
 	remap := c.Remap(col.Levels)
 	idx := make([]int, len(col.Codes))
 	for r, code := range col.Codes {
 		if code < 0 {
-			idx[r] = c.MostFrequent
+			idx[r] = c.imputed()
 			continue
 		}
 		if int(code) >= len(remap) {
 			return nil, fmt.Errorf("column %q row %d: code %d has no level", c.Name, r+1, code)
 		}
 		if remap[code] < 0 {
-			return nil, Problems{{Field: c.Name, Value: Clip(col.Levels[code]), Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Levels}}
+			return nil, Problems{{Field: c.Name, Value: Clip(col.Levels[code]), Reason: fmt.Sprintf("unknown category (row %d)", r+1), Allowed: c.Choices()}}
 		}
 		idx[r] = remap[code]
 	}
@@ -569,7 +658,7 @@ func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
 			if reason := num.check(v); reason != "" {
 				return nil, fmt.Errorf("matrix: row %d: %w", r+1, Problems{{Field: num.Name, Value: fmt.Sprint(v), Reason: reason}})
 			}
-			data[r*w+i] = (imputed(v, num.Median) - num.Mean) / num.Scale
+			data[r*w+i] = num.Standard(v)
 		}
 	}
 	k := len(t.Numeric)
@@ -583,8 +672,15 @@ func (t *Transform) Matrix(tab *dataset.Table) (*mat.Dense, error) {
 }
 
 // Rows converts a table into rows of raw values in t's order.
-func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
-	rows := make([]Row, tab.Len())
+func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) { return t.RowsIn(tab, 0, tab.Len()) }
+
+// RowsIn converts rows [lo, hi) of a table into rows of raw values in t's
+// order, so that a table of many rows can be read a block at a time.
+func (t *Transform) RowsIn(tab *dataset.Table, lo, hi int) ([]Row, error) {
+	if lo < 0 || hi < lo || hi > tab.Len() {
+		return nil, fmt.Errorf("rows: [%d, %d) is not within the table's %d rows", lo, hi, tab.Len())
+	}
+	rows := make([]Row, hi-lo)
 	cats := make([]string, len(rows)*len(t.Categorical))
 	nums := make([]float64, len(rows)*len(t.Numeric))
 	for r := range rows {
@@ -599,9 +695,9 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 			return nil, fmt.Errorf("rows: table has no column %q", c.Name)
 		}
 		col := tab.Cols[ci]
-		for r, code := range col.Codes {
+		for r, code := range col.Codes[lo:hi] {
 			if int(code) >= len(col.Levels) {
-				return nil, fmt.Errorf("rows: column %q row %d: code %d has no level", c.Name, r+1, code)
+				return nil, fmt.Errorf("rows: column %q row %d: code %d has no level", c.Name, lo+r+1, code)
 			}
 			if code >= 0 {
 				rows[r].Cat[i] = col.Levels[code]
@@ -613,7 +709,7 @@ func (t *Transform) Rows(tab *dataset.Table) ([]Row, error) {
 		if ci < 0 {
 			return nil, fmt.Errorf("rows: table has no column %q", n.Name)
 		}
-		for r, v := range tab.Cols[ci].Values {
+		for r, v := range tab.Cols[ci].Values[lo:hi] {
 			rows[r].Num[i] = v
 		}
 	}

@@ -130,7 +130,16 @@ type CV struct {
 // moments; every candidate's fold fits and scores then cost O(p³). A candidate
 // whose fit fails on a fold is skipped (Score.Skipped), never fatal.
 func CrossValidate(X *mat.Dense, y []float64, cands []Candidate, folds [][2]int, opts Options) (*CV, error) {
-	n, p := X.Dims()
+	return CrossValidateDesign(DenseDesign(X), y, cands, folds, opts)
+}
+
+// CrossValidateDesign is CrossValidate on a design read a row at a time
+// (see Design), which it never holds whole.
+func CrossValidateDesign(d Design, y []float64, cands []Candidate, folds [][2]int, opts Options) (*CV, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	n, p := d.Rows, d.Width()
 	k := len(folds)
 	switch {
 	case len(cands) == 0:
@@ -157,12 +166,9 @@ func CrossValidate(X *mat.Dense, y []float64, cands []Candidate, folds [][2]int,
 	start := time.Now()
 
 	// One pass: the moments of each fold, shifted by the overall means.
-	shiftX, shiftY := means(X, y)
-	fm := make([]*moments, k)
-	for f, b := range folds {
-		fm[f] = newMoments(p)
-		fm[f].accumulate(X, y, b[0], b[1], shiftX, shiftY)
-		fm[f].mirror()
+	fm, shiftX, shiftY, err := foldMoments(d, y, folds)
+	if err != nil {
+		return nil, err
 	}
 	total := fm[0]
 	for _, m := range fm[1:] {
@@ -261,7 +267,7 @@ func Fit(X *mat.Dense, y []float64, spec Candidate) (*Linear, error) {
 	}
 	shiftX, shiftY := means(X, y)
 	m := newMoments(p)
-	m.accumulate(X, y, 0, n, shiftX, shiftY)
+	m.accumulate(X.RawRowView, y, 0, n, shiftX, shiftY)
 	m.mirror()
 	s, err := m.system(shiftX, shiftY)
 	if err != nil {

@@ -8,7 +8,11 @@
 // per cross-validation fold, the sums, cross-products and Gram matrix of the
 // features and target. Every candidate's fold fits and validation scores
 // then cost O(p³) each, whatever the number of rows, and they are exactly
-// what fitting on the rows themselves would give (up to rounding).
+// what fitting on the rows themselves would give (up to rounding). The
+// rows may come as a matrix or as a Design read a row at a time in its
+// compact form (dense numbers and one level per category), whose moments
+// above DenseRows rows are summed from the compact rows in time and
+// memory independent of the number of levels per row.
 //
 // The objectives follow scikit-learn so that results compare directly:
 //

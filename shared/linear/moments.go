@@ -26,12 +26,13 @@ func newMoments(p int) *moments {
 	return &moments{sx: make([]float64, p), sxx: make([]float64, p*p), sxy: make([]float64, p)}
 }
 
-// accumulate adds rows [lo, hi) of X and y, shifted.
-func (m *moments) accumulate(X *mat.Dense, y []float64, lo, hi int, shiftX []float64, shiftY float64) {
+// accumulate adds rows [lo, hi) of the design (row(i) is row i, every
+// column) and y, shifted.
+func (m *moments) accumulate(row func(i int) []float64, y []float64, lo, hi int, shiftX []float64, shiftY float64) {
 	p := len(m.sx)
 	xt := make([]float64, p)
 	for i := lo; i < hi; i++ {
-		row := X.RawRowView(i)
+		row := row(i)
 		for j := range p {
 			xt[j] = row[j] - shiftX[j]
 		}

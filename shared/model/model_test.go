@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -161,4 +162,27 @@ func TestLoadRejectsCorruptModels(t *testing.T) {
 		_, err := model.Load(data, model.Sum(data))
 		assert.Error(t, err, name)
 	}
+}
+
+// TestPredictTableInBlocks: a table longer than a block is predicted as
+// row by row, and a bad row in a later block is named by its row in the
+// table.
+func TestPredictTableInBlocks(t *testing.T) {
+	m, _ := trained(t, 500)
+	tab, _, err := dataset.Load(context.Background(), "synthetic:40000", dataset.Students, dataset.SourceOptions{Seed: 9})
+	require.NoError(t, err)
+	got, err := m.PredictTable(tab)
+	require.NoError(t, err)
+	rows, err := m.Transform.Rows(tab)
+	require.NoError(t, err)
+	require.Len(t, got, len(rows))
+	for _, i := range []int{0, 16383, 16384, 32768, 39999} {
+		want, err := m.Predict(rows[i])
+		require.NoError(t, err)
+		assert.Equal(t, want, got[i], "row %d", i+1)
+	}
+	tab.Cols[tab.Schema.Index("reading_score")].Values[20000] = 150
+	_, err = m.PredictTable(tab)
+	assert.ErrorContains(t, err, "row 20001: ")
+	assert.ErrorContains(t, err, "reading_score")
 }

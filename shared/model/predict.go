@@ -92,12 +92,30 @@ func (m *Model) PredictBatch(rows []features.Row, dst []float64) error {
 	return nil
 }
 
-// PredictTable predicts every row of a table read with the model's schema.
+// tableBlock is the rows PredictTable lays out at a time.
+const tableBlock = 1 << 14
+
+// PredictTable predicts every row of a table read with the model's
+// schema, a block of rows at a time, so that a table of many rows is never
+// laid out whole (its raw rows and the trees' input of them would be
+// about twice the table). The first invalid row stops it with an error
+// naming the row (from 1).
 func (m *Model) PredictTable(t *dataset.Table) ([]float64, error) {
-	rows, err := m.Transform.Rows(t)
-	if err != nil {
-		return nil, err
+	out := make([]float64, t.Len())
+	for lo := 0; lo < t.Len(); lo += tableBlock {
+		hi := min(lo+tableBlock, t.Len())
+		rows, err := m.Transform.RowsIn(t, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.PredictBatch(rows, out[lo:hi]); err != nil {
+			for i, r := range rows { // name the row in the table, not in the block
+				if _, err := m.Predict(r); err != nil {
+					return nil, fmt.Errorf("row %d: %w", lo+i+1, err)
+				}
+			}
+			return nil, err
+		}
 	}
-	out := make([]float64, len(rows))
-	return out, m.PredictBatch(rows, out)
+	return out, nil
 }

@@ -15,7 +15,7 @@ import (
 type fold struct {
 	val   []int32
 	yVal  []float64
-	xVal  []float64     // the validation rows of Input.Trees, row-major
+	xVal  []float64     // the validation rows of Input.Trees, row-major (a view of them, not a copy)
 	parts map[int]*part // by row cap; 0 is every training row
 }
 
@@ -110,12 +110,7 @@ func (p *part) prepare(in *Input, nd *needs) error {
 		}
 	}
 	if nd.knn && p.knn == nil {
-		w := len(in.KNN) / len(in.Y)
-		x := make([]float64, 0, len(p.train)*w)
-		for _, r := range p.train {
-			x = append(x, in.KNN[int(r)*w:int(r+1)*w]...)
-		}
-		p.knn = &knn.Model{K: 1, Dim: w, X: x, Y: p.y}
+		p.knn = &knn.Model{K: 1, Dim: in.knnWidth(), X: in.knnRows(p.train), Y: p.y}
 	}
 	return nil
 }
@@ -123,13 +118,12 @@ func (p *part) prepare(in *Input, nd *needs) error {
 // cutFold splits the rows into validation rows [lo, hi) and training rows,
 // the rest.
 func cutFold(in *Input, lo, hi int) (*fold, *part) {
-	fd := &fold{parts: map[int]*part{}}
+	p := in.Trees.Cols()
+	fd := &fold{parts: map[int]*part{}, yVal: in.Y[lo:hi:hi], xVal: in.Trees.X[lo*p : hi*p : hi*p]}
 	all := &part{binned: map[int]*tree.Binned{}}
 	for i := range len(in.Y) {
 		if i >= lo && i < hi {
 			fd.val = append(fd.val, int32(i))
-			fd.yVal = append(fd.yVal, in.Y[i])
-			fd.xVal = append(fd.xVal, in.Trees.Row(i)...)
 		} else {
 			all.train = append(all.train, int32(i))
 			all.y = append(all.y, in.Y[i])

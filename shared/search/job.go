@@ -144,8 +144,10 @@ func (r *run) scoreKNN(j job) error {
 		preds[i] = make([]float64, len(fd.val))
 	}
 	ns := make([]knn.Neighbor, kmax)
+	x := make([]float64, w)
 	for i, row := range fd.val {
-		got := pt.knn.Nearest(r.in.KNN[int(row)*w:int(row+1)*w], ns)
+		r.in.knnRow(int(row), x)
+		got := pt.knn.Nearest(x, ns)
 		for pi, c := range cfgs {
 			kk := min(got, int(r.cfgs[c].params["k"]))
 			preds[pi][i] = pt.knn.Combine(ns[:kk], r.cfgs[c].params["weights"] == 1)
@@ -169,15 +171,11 @@ func (c *config) refit(in *Input, s int, seed, rowSeed uint64, est *model.Estima
 		pt = subsample(in, allRows(len(in.Y)), cap, rowSeed)
 	}
 	if c.family == KNN {
-		x := in.KNN
-		w := len(in.KNN) / len(in.Y)
-		if pt.train != nil {
-			x = make([]float64, 0, len(pt.train)*w)
-			for _, r := range pt.train {
-				x = append(x, in.KNN[int(r)*w:int(r+1)*w]...)
-			}
+		rows := pt.train
+		if rows == nil {
+			rows = allRows(len(in.Y))
 		}
-		m, err := knn.Fit(x, w, pt.y, int(c.params["k"]), c.params["weights"] == 1)
+		m, err := knn.Fit(in.knnRows(rows), in.knnWidth(), pt.y, int(c.params["k"]), c.params["weights"] == 1)
 		if err != nil {
 			return err
 		}

@@ -9,12 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/studentperf/studentperf/shared/dataset"
-	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/linear"
 	"github.com/studentperf/studentperf/shared/model"
-	"github.com/studentperf/studentperf/shared/tree"
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
 )
 
@@ -30,41 +26,6 @@ var ErrNoCandidate = errors.New("no candidate could be scored")
 // a validation fold of one row has no R², and kNN, the trees and the linear
 // family all need two training rows.
 const MinFoldRows = 2
-
-// Input is the training rows in each family's layout.
-type Input struct {
-	X     *mat.Dense // the original's design matrix (linear)
-	Trees *tree.Data // model.TreeData: raw scores, level indices
-	KNN   []float64  // model.KNNRow layout, row-major, X's width
-	Y     []float64
-}
-
-// Inputs builds every layout of tab's rows under the fitted transform.
-func Inputs(tr *features.Transform, tab *dataset.Table) (*Input, error) {
-	X, err := tr.Matrix(tab)
-	if err != nil {
-		return nil, fmt.Errorf("inputs: %w", err)
-	}
-	td, err := model.TreeData(tr, tab)
-	if err != nil {
-		return nil, fmt.Errorf("inputs: %w", err)
-	}
-	// kNN: the same matrix with the category indicators unscaled (0/1).
-	n, w := X.Dims()
-	k := make([]float64, 0, n*w)
-	for i := range n {
-		k = append(k, X.RawRowView(i)...)
-	}
-	for i := range n {
-		row := k[i*w : (i+1)*w]
-		for j := len(tr.Numeric); j < w; j++ {
-			if row[j] != 0 {
-				row[j] = 1
-			}
-		}
-	}
-	return &Input{X: X, Trees: td, KNN: k, Y: tab.Target}, nil
-}
 
 // Options control a search.
 type Options struct {
@@ -229,7 +190,7 @@ func (r *run) startLinear() *linearSearch {
 	l.cands = linear.Grid()
 	go func() {
 		defer close(l.done)
-		l.cv, l.err = linear.CrossValidate(r.in.X, r.in.Y, l.cands, FoldBounds(len(r.in.Y), r.k), lopts)
+		l.cv, l.err = linear.CrossValidateDesign(r.in.design(), r.in.Y, l.cands, FoldBounds(len(r.in.Y), r.k), lopts)
 	}()
 	return l
 }

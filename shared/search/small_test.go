@@ -96,7 +96,7 @@ func TestTenRowsTrain(t *testing.T) {
 func TestTooFewRowsToFold(t *testing.T) {
 	in := firstRows(t, 10)
 	for _, n := range []int{0, 1, 9} {
-		small := &Input{X: in.X, Trees: in.Trees, KNN: in.KNN, Y: in.Y[:n]}
+		small := &Input{Trees: in.Trees, Y: in.Y[:n], tr: in.tr}
 		_, err := Run(small, Grid{Tree: {{}}}, Options{Folds: 5})
 		require.Error(t, err, "%d rows", n)
 		assert.True(t, errors.Is(err, ErrTooFewRows), "%d rows: %v", n, err)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gonum.org/v1/gonum/mat"
 
+	"github.com/studentperf/studentperf/shared/features"
 	"github.com/studentperf/studentperf/shared/tree"
 )
 
@@ -88,25 +88,25 @@ func diamondsInput(tb testing.TB) *Input {
 			tb.Fatal(err)
 		}
 	}
-	return layouts(num, codes, levels, y)
+	return layouts(tb, num, codes, levels, y)
 }
 
-// layouts builds every family's layout from numeric columns and level
-// codes, as Inputs does from a table under a fitted transform.
-func layouts(num [][]float64, codes [][]int, levels [][]string, y []float64) *Input {
+// layouts builds the input of numeric columns and level codes as Inputs
+// does from a table under a fitted transform: the trees' layout, and a
+// transform whose numbers are standardised by their mean and population
+// deviation and whose indicators are scaled by theirs.
+func layouts(tb testing.TB, num [][]float64, codes [][]int, levels [][]string, y []float64) *Input {
+	tb.Helper()
 	n := len(y)
 	p := len(num) + len(codes)
 	td := &tree.Data{Rows: n, X: make([]float64, n*p)}
-	w := len(num)
+	tr := &features.Transform{}
 	for range num {
 		td.Levels = append(td.Levels, 0)
 	}
 	for j := range codes {
 		td.Levels = append(td.Levels, len(levels[j]))
-		w += len(levels[j])
 	}
-	X := mat.NewDense(n, w, nil)
-	k := make([]float64, n*w)
 	for j, v := range num {
 		var mean, sd float64
 		for _, x := range v {
@@ -120,31 +120,34 @@ func layouts(num [][]float64, codes [][]int, levels [][]string, y []float64) *In
 		if sd == 0 {
 			sd = 1
 		}
+		tr.Numeric = append(tr.Numeric, features.Numeric{Name: "x" + strconv.Itoa(j), Median: mean, Mean: mean, Scale: sd})
 		for i, x := range v {
 			td.X[i*p+j] = x
-			X.Set(i, j, (x-mean)/sd)
-			k[i*w+j] = (x - mean) / sd
 		}
 	}
-	off := len(num)
 	for j, cs := range codes {
 		count := make([]float64, len(levels[j]))
 		for _, c := range cs {
 			count[c]++
 		}
-		for i, c := range cs {
-			td.X[i*p+len(num)+j] = float64(c)
-			q := count[c] / float64(n)
+		c := features.Categorical{Name: "c" + strconv.Itoa(j), Levels: levels[j]}
+		for l := range levels[j] {
+			q := count[l] / float64(n)
 			sd := math.Sqrt(q * (1 - q))
 			if sd == 0 {
 				sd = 1
 			}
-			X.Set(i, off+c, 1/sd)
-			k[i*w+off+c] = 1
+			c.Scale = append(c.Scale, sd)
 		}
-		off += len(levels[j])
+		tr.Categorical = append(tr.Categorical, c)
+		for i, c := range cs {
+			td.X[i*p+len(num)+j] = float64(c)
+		}
 	}
-	return &Input{X: X, Trees: td, KNN: k, Y: y}
+	require.NoError(tb, tr.Init())
+	in, err := NewInput(tr, td, y)
+	require.NoError(tb, err)
+	return in
 }
 
 // TestDiamondsPicksBoosting: the default search on diamonds' 43,152

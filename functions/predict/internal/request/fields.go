@@ -81,11 +81,12 @@ func NewFields(m *model.Model) *Fields {
 	return fs
 }
 
-// exactLevels maps each level of c, and each level folded into its other
-// level, to the level's own string.
+// exactLevels maps each level of c a record may name (not the missing
+// level), and each level folded into its other level, to the level's own
+// string.
 func exactLevels(c *features.Categorical) map[string]string {
 	ex := make(map[string]string, len(c.Levels)+len(c.Folded))
-	for _, l := range c.Levels {
+	for _, l := range c.Choices() {
 		ex[l] = l
 	}
 	for _, l := range c.Folded {
@@ -194,7 +195,7 @@ func (fs *Fields) category(f *field, path, text string, row features.Row) *featu
 		return nil
 	}
 	if !f.cat.UnknownMissing() {
-		return &features.Problem{Field: path, Value: features.Clip(text), Reason: "unknown category", Allowed: f.cat.Levels}
+		return &features.Problem{Field: path, Value: features.Clip(text), Reason: "unknown category", Allowed: f.cat.Choices()}
 	}
 	row.Cat[f.slot] = strings.Clone(t)
 	return nil
@@ -203,7 +204,7 @@ func (fs *Fields) category(f *field, path, text string, row features.Row) *featu
 // exactLevel is level for a string: a few levels are found faster by
 // comparing than by hashing.
 func exactLevel(f *field, v string) (string, bool) {
-	if levels := f.cat.Levels; len(levels) <= 8 && len(f.cat.Folded) == 0 {
+	if levels := f.cat.Choices(); len(levels) <= 8 && len(f.cat.Folded) == 0 {
 		for _, l := range levels {
 			if l == v {
 				return l, true
@@ -293,7 +294,7 @@ func date(f *field, path, text string, row features.Row) *features.Problem {
 // as the level's own string, so a decoded row holds no copy of the
 // request.
 func (fs *Fields) level(f *field, v []byte) (string, bool) {
-	if levels := f.cat.Levels; len(levels) <= 8 && len(f.cat.Folded) == 0 {
+	if levels := f.cat.Choices(); len(levels) <= 8 && len(f.cat.Folded) == 0 {
 		for _, l := range levels {
 			if l == string(v) {
 				return l, true
