@@ -68,6 +68,10 @@ func (p Params) withDefaults() Params {
 	return p
 }
 
+// newtonEps is added to a leaf's hessians (and λ) before dividing, as
+// scikit-learn's compute_node_value does.
+const newtonEps = 1e-15
+
 // defaultMinHessian is MinHessianLeaf's default, scikit-learn's
 // min_hessian_to_split.
 const defaultMinHessian = 1e-3
@@ -170,7 +174,8 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 // loss at the current predictions (both indexed by binned row), as
 // scikit-learn's HistGradientBoosting and XGBoost do: histograms of the
 // sums of both, a split's gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ),
-// a leaf's value the Newton step −G/(H+λ), and no leaf of fewer than
+// a leaf's value the Newton step −G/(H+λ) (plus 1e-15 below, so that
+// hessians of 0 give 0), and no leaf of fewer than
 // MinSamplesLeaf rows or less than MinHessianLeaf hessian. Splits are
 // those of Grow: numeric thresholds with the missing values' side learnt,
 // and categories as two sets of levels (ordered by G/H, the best prefix
@@ -697,7 +702,9 @@ func (g *Grower) dropLeafHists() {
 // median, or their sum (kept since the root) over their count plus λ.
 func (g *Grower) leafValue(nd *growing, y []float64, rows []int32) float64 {
 	if g.hess != nil {
-		return -nd.sum / (nd.hsum + g.p.L2)
+		// As scikit-learn: a leaf whose hessians are all 0 (margins so
+		// large that p is 0 or 1 exactly) gets 0, not NaN.
+		return -nd.sum / (nd.hsum + g.p.L2 + newtonEps)
 	}
 	if g.p.Criterion == AbsoluteError {
 		g.buf = slices.Grow(g.buf[:0], len(rows))

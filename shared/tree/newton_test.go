@@ -34,8 +34,9 @@ func TestGrowNewtonHandComputed(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, tr.Nodes, 3)
 		assert.Equal(t, 0.5, tr.Nodes[0].Threshold, "λ=%v: split after the first value", tc.l2)
-		assert.InDelta(t, tc.left, tr.Nodes[tr.Nodes[0].Left].Value, 1e-15)
-		assert.InDelta(t, tc.right, tr.Nodes[tr.Nodes[0].Right].Value, 1e-15)
+		// (the leaves divide by H + λ + 1e-15)
+		assert.InDelta(t, tc.left, tr.Nodes[tr.Nodes[0].Left].Value, 1e-14)
+		assert.InDelta(t, tc.right, tr.Nodes[tr.Nodes[0].Right].Value, 1e-14)
 		require.Len(t, leaves, 2)
 		assert.Equal(t, Leaf{Node: 1, Lo: 0, Hi: 1}, leaves[0])
 	}
@@ -75,6 +76,13 @@ func TestGrowNewtonLeastHessian(t *testing.T) {
 	// … is refused too, so no split at all.
 	require.Len(t, tr.Nodes, 1)
 	assert.InDelta(t, 0, tr.Nodes[0].Value, 1e-15)
+
+	// Hessians of 0 (p exactly 0 or 1) give a leaf of 0, not NaN.
+	zero := []float64{0, 0, 0, 0}
+	tr, _, err = g.GrowNewton(zero, zero, allRows(4), nil)
+	require.NoError(t, err)
+	require.Len(t, tr.Nodes, 1)
+	assert.Equal(t, 0.0, tr.Nodes[0].Value)
 
 	g, err = NewGrower(bd, Params{MaxLeaves: 2, MinHessianLeaf: 1.5})
 	require.NoError(t, err)
