@@ -152,7 +152,7 @@ func TestClassifierTables(t *testing.T) {
 		hgbAcc, hgbLL float64 // reference.py classify-cv's means over as many shuffles
 		llRatio       float64
 	}{
-		{"penguins.csv", "species", 8, 0.9837, 0.0758, 1.15},
+		{"penguins.csv", "species", 8, 0.9836, 0.0758, 1.15},
 		{"credit_data.csv", "Status", 1, 0.7843, 0.4647, 1.05},
 	} {
 		tab := readClassTable(t, c.name, c.target)
