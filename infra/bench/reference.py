@@ -12,6 +12,9 @@ figures in an issue note come from one sitting:
   go run ./infra/bench/gentable -n 1000000 -seed 42 -out /tmp/wide-1m.csv
   /usr/bin/python3 infra/bench/reference.py wide /tmp/wide-1m.csv 3
   /usr/bin/python3 infra/bench/reference.py logit ../shared/data/tables/penguins.csv species
+  /usr/bin/python3 infra/bench/reference.py wide-classify /tmp/wide-1m.csv 3
+  /usr/bin/python3 infra/bench/reference.py classify-cv ../shared/data/tables/penguins.csv species 8
+  /usr/bin/python3 infra/bench/reference.py classify-cv ../shared/data/tables/credit_data.csv Status
 
 growth: HistGradientBoostingRegressor and XGBoost hist with the fixed
 configuration of BenchmarkBoostGrowth (100 trees, 31 leaves, learning rate
@@ -33,6 +36,21 @@ threads. Each library runs in a process of its own, fits R times (default
 of a fit (user and system, every thread), the held-out R² and its peak RSS (getrusage: the high-water mark of the process, the CSV read
 included). A last line names the faster library and 0.6× its median, the
 Go fit's target.
+
+wide-classify: the wide case's classifier mode, beside
+BenchmarkWideClassifierFit: the binary target y above its median (by
+rank, as table.Table.Classes), HistGradientBoostingClassifier and
+XGBClassifier with the wide case's settings; each fit's time and CPU time,
+the held-out ROC AUC, log loss and accuracy, the faster library and 0.6×
+its median.
+
+classify-cv PATH TARGET [S]: HistGradientBoostingClassifier(random_state=0)
+at its defaults, early stopping off, under StratifiedKFold(5, shuffle=True,
+random_state=s) for s < S (default 1), text columns as native
+categoricals: the first shuffle's folds (sizes, accuracy, log loss), each
+shuffle's means and the means over shuffles, beside TestClassifierTables
+in shared/ensemble (which deals folds of the same sizes). On penguins'
+344 rows one shuffle's log loss swings from 0.05 to 0.12, hence S = 8.
 
 predict: a 256-tree XGBoost model (31 leaves) and a 256-iteration HGB:
 one row (median of many calls) and a 10,000-row batch (median of 7).
@@ -191,6 +209,121 @@ def wide_case(lib, path, runs):
                       "test_r2": round(r2, 5), "peak_rss_mb": round(rss)}),
           flush=True)
     return statistics.median(fits), r2
+
+
+def wide_classes(y, k):
+    """Each row's class among k equal-frequency bins of y by rank (ties to
+    the earlier row), as table.Table.Classes gives: k = 2 is y above the
+    median."""
+    import numpy as np
+
+    ranks = np.empty(len(y), dtype=np.int64)
+    ranks[np.argsort(np.asarray(y), kind="stable")] = np.arange(len(y))
+    return ranks * k // len(y)
+
+
+def wide_classify_case(lib, path, runs):
+    """The wide case's classifier mode: the binary target y above its
+    median, HistGradientBoostingClassifier or XGBClassifier (log loss) with
+    the wide case's settings (100 trees, 31 leaves, learning rate 0.1, 255
+    bins, 20 rows a leaf, no early stopping, native categoricals and
+    missing values, 2 threads). Prints the median fit time and CPU time of
+    R fits and the held-out ROC AUC, log loss and accuracy."""
+    from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
+    Xtr, ytr, Xte, yte = load_wide(path, codes=lib == "hgb")
+    labels = wide_classes(list(ytr) + list(yte), 2)
+    ytr, yte = labels[:len(ytr)], labels[len(ytr):]
+    fits, cpus = [], []
+    for _ in range(runs):
+        if lib == "hgb":
+            from sklearn.ensemble import HistGradientBoostingClassifier
+
+            est = HistGradientBoostingClassifier(
+                max_iter=100, max_leaf_nodes=31, learning_rate=0.1, max_bins=255, min_samples_leaf=20,
+                early_stopping=False, categorical_features=[True] * len(WIDE_CATS) + [False] * len(WIDE_NUMS),
+                random_state=0)
+        else:
+            import xgboost
+
+            est = xgboost.XGBClassifier(
+                n_estimators=100, tree_method="hist", grow_policy="lossguide", max_leaves=31, max_depth=0,
+                learning_rate=0.1, max_bin=255, min_child_weight=20, enable_categorical=True, max_cat_to_onehot=1,
+                n_jobs=THREADS, random_state=0)
+        t0, c0 = time.perf_counter(), cpu_s()
+        est.fit(Xtr, ytr)
+        fits.append(time.perf_counter() - t0)
+        cpus.append(cpu_s() - c0)
+    p = est.predict_proba(Xte)[:, 1]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"lib": lib, "rows": len(Xtr), "median_fit_s": round(statistics.median(fits), 3),
+                      "fits_s": [round(f, 3) for f in fits], "median_cpu_s": round(statistics.median(cpus), 3),
+                      "test_auc": round(roc_auc_score(yte, p), 5), "test_log_loss": round(log_loss(yte, p), 5),
+                      "test_accuracy": round(accuracy_score(yte, p > 0.5), 5), "peak_rss_mb": round(rss)}),
+          flush=True)
+
+
+def wide_classify(path, runs):
+    """wide_classify_case for each library in a process of its own, then
+    the faster one's median and 0.6× it (the Go fit's target)."""
+    out = {}
+    for lib in ("hgb", "xgboost"):
+        res = subprocess.run([sys.executable, __file__, "wide-classify-case", lib, path, str(runs)], check=True,
+                             capture_output=True, text=True)
+        sys.stdout.write(res.stdout)
+        out[lib] = json.loads(res.stdout.strip().splitlines()[-1])
+    fast = min(out, key=lambda k: out[k]["median_fit_s"])
+    print(json.dumps({"faster": fast, "faster_median_fit_s": out[fast]["median_fit_s"],
+                      "go_target_fit_s": round(0.6 * out[fast]["median_fit_s"], 3),
+                      "best_auc": max(o["test_auc"] for o in out.values())}))
+
+
+def classify_cv(path, target, seeds=1):
+    """HistGradientBoostingClassifier(random_state=0) at its defaults
+    (learning rate 0.1, 100 iterations, 31 leaves, 20 rows a leaf, l2 0),
+    early stopping off, under StratifiedKFold(5, shuffle=True,
+    random_state=S) for S below seeds, over the rows with a target: text
+    columns as native categoricals (sorted codes, missing as NaN), the
+    classes in sorted order. Prints one JSON line: the first shuffle's
+    folds (sizes, accuracy, log loss), each shuffle's mean accuracy and
+    log loss, and their means over the shuffles, beside
+    TestClassifierTables in shared/ensemble."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import accuracy_score, log_loss
+    from sklearn.model_selection import StratifiedKFold
+
+    df = pd.read_csv(path)
+    df = df[df[target].notna()].reset_index(drop=True)
+    y = df[target].astype("category").cat.codes.to_numpy()
+    X = df.drop(columns=[target])
+    cats = [c for c in X.columns if X[c].dtype == object]
+    for c in cats:
+        X[c] = X[c].astype("category").cat.codes.astype(float).replace(-1.0, np.nan)
+    mask = [c in cats for c in X.columns]
+    classes = list(range(int(y.max()) + 1))
+    t0, c0 = time.perf_counter(), cpu_s()
+    shuffles = []
+    for rs in range(seeds):
+        folds = []
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=rs).split(X, y):
+            est = HistGradientBoostingClassifier(random_state=0, early_stopping=False, categorical_features=mask)
+            est.fit(X.iloc[tr], y[tr])
+            p = est.predict_proba(X.iloc[te])
+            folds.append({"train": len(tr), "test": len(te), "accuracy": accuracy_score(y[te], p.argmax(axis=1)),
+                          "log_loss": log_loss(y[te], p, labels=classes)})
+        shuffles.append(folds)
+    keys = ("accuracy", "log_loss")
+    per_seed = [{k: statistics.mean(f[k] for f in folds) for k in keys} for folds in shuffles]
+    means = {k: round(statistics.mean(m[k] for m in per_seed), 4) for k in keys}
+    out = {"table": os.path.basename(path), "target": target, "rows": len(y), "classes": len(classes), **means,
+           "wall_s": round(time.perf_counter() - t0, 2), "cpu_s": round(cpu_s() - c0, 2),
+           "folds": [{**f, **{k: round(f[k], 4) for k in keys}} for f in shuffles[0]]}
+    if seeds > 1:
+        out["seeds"] = seeds
+        out["per_seed"] = [{k: round(m[k], 4) for k in keys} for m in per_seed]
+    print(json.dumps(out), flush=True)
 
 
 def cpu_s():
@@ -572,6 +705,12 @@ def main(argv):
         wide(argv[1], int(argv[2]) if len(argv) == 3 else 3)
     elif len(argv) == 4 and argv[0] == "wide-case":
         wide_case(argv[1], argv[2], int(argv[3]))
+    elif len(argv) in (2, 3) and argv[0] == "wide-classify":
+        wide_classify(argv[1], int(argv[2]) if len(argv) == 3 else 3)
+    elif len(argv) == 4 and argv[0] == "wide-classify-case":
+        wide_classify_case(argv[1], argv[2], int(argv[3]))
+    elif len(argv) in (3, 4) and argv[0] == "classify-cv":
+        classify_cv(argv[1], argv[2], int(argv[3]) if len(argv) == 4 else 1)
     elif len(argv) == 2 and argv[0] == "predict":
         predict(argv[1])
     elif len(argv) == 2 and argv[0] == "cv":

@@ -1,5 +1,5 @@
-// Package tree grows regression trees on binned features and predicts with
-// them.
+// Package tree grows regression trees on binned features, or trees on a
+// loss's gradients and hessians for boosting, and predicts with them.
 //
 // The pipeline of one tree, one file per idea:
 //
@@ -12,13 +12,16 @@
 //	           group, an update a row for the whole group, then folded into each
 //	           member's bins
 //	split.go   the best split of a node from its histogram (squared error, Friedman
-//	           MSE, Poisson) or from its sorted rows (absolute error); categories
-//	           split natively into two sets of levels (the levels ordered by mean
-//	           target, ties to the lower level, and the best prefix taken)
+//	           MSE, Poisson, or the Newton gain of gradients and hessians) or from
+//	           its sorted rows (absolute error); categories split natively into
+//	           two sets of levels (the levels ordered by mean target, or G/H, ties
+//	           to the lower level, and the best prefix taken)
 //	grow.go    Grower: depth-first, or best-first under a leaf limit, from a growing
 //	           node type to the finished Tree, carved from pooled slabs (Arena);
 //	           Carry and Shift let boosting on every row reuse the last tree's root
-//	           histogram instead of counting it again
+//	           histogram instead of counting it again; GrowNewton grows the same
+//	           way on a loss's gradients and hessians (a histogram of each, the
+//	           Newton gain and leaves −G/(H+λ)), for boosting a classifier
 //	predict.go Tree: a flat array of fixed-size Node records; many rows go down it
 //	           together, partitioned at each split
 //	compile.go Compiled: trees turned into lookup tables over coded rows (a score as

@@ -17,8 +17,12 @@ type Params struct {
 	MinSamplesLeaf  int     // fewest rows in a leaf; 0 means 1
 	MinSamplesSplit int     // fewest rows in a node that may split; 0 means 2
 	MaxFeatures     int     // features tried at each split, drawn anew per node; 0 is all
-	L2              float64 // λ: leaf value Σy/(n+λ) and gains to match (squared error only)
+	L2              float64 // λ: leaf value Σy/(n+λ), or −G/(H+λ) on gradients, and gains to match (squared error only)
 	Workers         int     // goroutines that build one large histogram; 0 means 1
+	// MinHessianLeaf is the least sum of hessians in a leaf grown on
+	// gradients (GrowNewton); 0 means 1e-3, scikit-learn's
+	// min_hessian_to_split. Growth on targets ignores it.
+	MinHessianLeaf float64
 }
 
 // Check reports parameters no tree can be grown with.
@@ -42,6 +46,8 @@ func (p Params) Check(features int) error {
 		return fmt.Errorf("tree: L2 applies to squared error only, not %s", p.Criterion)
 	case p.Workers < 0:
 		return fmt.Errorf("tree: workers %d must be positive", p.Workers)
+	case !(p.MinHessianLeaf >= 0) || math.IsInf(p.MinHessianLeaf, 1):
+		return fmt.Errorf("tree: min hessian per leaf %v must be a non-negative number", p.MinHessianLeaf)
 	}
 	return nil
 }
@@ -56,8 +62,19 @@ func (p Params) withDefaults() Params {
 	if p.Workers == 0 {
 		p.Workers = 1
 	}
+	if p.MinHessianLeaf == 0 {
+		p.MinHessianLeaf = defaultMinHessian
+	}
 	return p
 }
+
+// newtonEps is added to a leaf's hessians (and λ) before dividing, as
+// scikit-learn's compute_node_value does.
+const newtonEps = 1e-15
+
+// defaultMinHessian is MinHessianLeaf's default, scikit-learn's
+// min_hessian_to_split.
+const defaultMinHessian = 1e-3
 
 // Leaf is a leaf of a grown tree and the range of the grower's rows that
 // fell into it: Grow leaves rows partitioned, leaf by leaf.
@@ -96,6 +113,9 @@ type Grower struct {
 	order    []int      // scratch: a categorical feature's levels by mean
 	mean     []float64  // scratch: their means
 	wleft    []uint8    // a wide split's side of each code: 1 is left
+	// hess is the hessians of the rows while GrowNewton grows a tree (y
+	// then holds the gradients); nil while Grow grows one.
+	hess []float64
 }
 
 // NewGrower checks p against bd and returns a grower.
@@ -114,9 +134,13 @@ func NewGrower(bd *Binned, p Params) (*Grower, error) {
 type growing struct {
 	lo, hi int
 	depth  int
-	sum    float64
+	sum    float64 // of the targets, or of the gradients (GrowNewton)
 	hist   histogram
 	best   split
+	// GrowNewton only: the sum of the hessians and their histogram (the
+	// count of each bin is also in hist).
+	hsum  float64
+	hhist histogram
 }
 
 func (nd *growing) n() int { return nd.hi - nd.lo }
@@ -127,14 +151,8 @@ func (nd *growing) n() int { return nd.hi - nd.lo }
 // memory, valid until the next Grow. rng draws the features of each split
 // when MaxFeatures is set and may otherwise be nil.
 func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf, error) {
-	bd := g.bd
-	switch {
-	case len(y) != bd.Rows:
-		return nil, nil, fmt.Errorf("tree: %d targets for %d rows", len(y), bd.Rows)
-	case len(rows) == 0:
-		return nil, nil, errors.New("tree: no rows to grow on")
-	case g.p.MaxFeatures > 0 && g.p.MaxFeatures < bd.Cols() && rng == nil:
-		return nil, nil, errors.New("tree: feature subsampling needs a random source")
+	if err := g.checkCall(y, rows, rng); err != nil {
+		return nil, nil, err
 	}
 	g.dropLeafHists()
 	carried := g.carry && g.rootOK && len(rows) == g.rootRows
@@ -148,6 +166,63 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 			return nil, nil, err
 		}
 	}
+	g.hess = nil
+	return g.grow(y, rows, rng, sum, 0, carried)
+}
+
+// GrowNewton grows a tree on the gradients grad and hessians hess of a
+// loss at the current predictions (both indexed by binned row), as
+// scikit-learn's HistGradientBoosting and XGBoost do: histograms of the
+// sums of both, a split's gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ),
+// a leaf's value the Newton step −G/(H+λ) (plus 1e-15 below, so that
+// hessians of 0 give 0), and no leaf of fewer than
+// MinSamplesLeaf rows or less than MinHessianLeaf hessian. Splits are
+// those of Grow: numeric thresholds with the missing values' side learnt,
+// and categories as two sets of levels (ordered by G/H, the best prefix
+// taken). Squared error is the case grad = prediction − y, hess = 1
+// (Grow's leaf values then come out negated). rows, rng and the leaves
+// returned are as in Grow; Carry does not apply, since a loss's
+// gradients do not shift by a leaf's value.
+func (g *Grower) GrowNewton(grad, hess []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf, error) {
+	if err := g.checkCall(grad, rows, rng); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case len(hess) != g.bd.Rows:
+		return nil, nil, fmt.Errorf("tree: %d hessians for %d rows", len(hess), g.bd.Rows)
+	case g.carry:
+		return nil, nil, errors.New("tree: Carry does not apply to growth on gradients")
+	case g.p.Criterion != SquaredError:
+		return nil, nil, fmt.Errorf("tree: growth on gradients has its own gain, not %s", g.p.Criterion)
+	}
+	g.dropLeafHists()
+	sum, hsum, err := g.checkNewton(grad, hess, rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	g.hess = hess
+	defer func() { g.hess = nil }()
+	return g.grow(grad, rows, rng, sum, hsum, false)
+}
+
+// checkCall reports a call to Grow or GrowNewton that cannot grow a tree.
+func (g *Grower) checkCall(y []float64, rows []int32, rng *rand.Rand) error {
+	bd := g.bd
+	switch {
+	case len(y) != bd.Rows:
+		return fmt.Errorf("tree: %d targets for %d rows", len(y), bd.Rows)
+	case len(rows) == 0:
+		return errors.New("tree: no rows to grow on")
+	case g.p.MaxFeatures > 0 && g.p.MaxFeatures < bd.Cols() && rng == nil:
+		return errors.New("tree: feature subsampling needs a random source")
+	}
+	return nil
+}
+
+// grow grows a tree on rows from checked inputs: y (targets, or gradients
+// with g.hess) whose sum over rows is sum, hsum the hessians' sum, and
+// carried whether the root histogram is the carried one.
+func (g *Grower) grow(y []float64, rows []int32, rng *rand.Rand, sum, hsum float64, carried bool) (*Tree, []Leaf, error) {
 	if cap(g.right) < len(rows) {
 		g.right = make([]int32, len(rows))
 	}
@@ -156,16 +231,19 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 	}
 
 	g.recs = append(g.recs[:0], Node{Feature: -1})
-	g.nodes = append(g.nodes[:0], growing{lo: 0, hi: len(rows), sum: sum})
+	g.nodes = append(g.nodes[:0], growing{lo: 0, hi: len(rows), sum: sum, hsum: hsum})
 	g.leaves = g.leaves[:0]
 	g.front = frontier{bestFirst: g.p.MaxLeaves > 0, ids: g.front.ids[:0]}
 	if g.splittable(&g.nodes[0]) || g.carry {
 		if g.p.Criterion != AbsoluteError {
 			h := g.pool.get()
-			if carried {
+			if g.hess != nil {
+				g.nodes[0].hhist = g.pool.get()
+				g.countPair(h, g.nodes[0].hhist, y, rows)
+			} else if carried {
 				copy(h, g.root)
 			} else {
-				h.build(bd, y, rows, g.p.Workers, &g.pool, &g.ext)
+				g.count(h, y, rows)
 			}
 			if g.carry {
 				g.root = append(g.root[:0], h...)
@@ -194,8 +272,7 @@ func (g *Grower) Grow(y []float64, rows []int32, rng *rand.Rand) (*Tree, []Leaf,
 	for _, id := range g.front.ids {
 		nd := &g.nodes[id]
 		if !g.carry {
-			g.pool.put(nd.hist)
-			nd.hist = nil
+			g.putHists(nd)
 		}
 		g.leaves = append(g.leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
 	}
@@ -274,6 +351,28 @@ func (g *Grower) check(y []float64, rows []int32) (float64, error) {
 	return sum, nil
 }
 
+// checkNewton reports rows out of range, gradients that are not finite
+// and hessians that are not finite numbers ≥ 0, and returns the sums of
+// both over rows.
+func (g *Grower) checkNewton(grad, hess []float64, rows []int32) (float64, float64, error) {
+	var gs, hs float64
+	for _, r := range rows {
+		if int(r) < 0 || int(r) >= g.bd.Rows {
+			return 0, 0, fmt.Errorf("tree: row %d out of range", r)
+		}
+		gv, hv := grad[r], hess[r]
+		if math.IsNaN(gv) || math.IsInf(gv, 0) {
+			return 0, 0, fmt.Errorf("tree: gradient of row %d is %v", r+1, gv)
+		}
+		if !(hv >= 0) || math.IsInf(hv, 1) {
+			return 0, 0, fmt.Errorf("tree: hessian of row %d is %v; want a finite number ≥ 0", r+1, hv)
+		}
+		gs += gv
+		hs += hv
+	}
+	return gs, hs, nil
+}
+
 // splittable reports whether a node may split at all.
 func (g *Grower) splittable(nd *growing) bool {
 	return (g.p.MaxDepth == 0 || nd.depth < g.p.MaxDepth) &&
@@ -286,7 +385,9 @@ func (g *Grower) consider(id int32, y []float64, rows []int32, rng *rand.Rand) {
 	nd := &g.nodes[id]
 	if g.splittable(nd) {
 		feats := g.features(rng)
-		if g.p.Criterion == AbsoluteError {
+		if g.hess != nil {
+			nd.best = g.bestSplitNewton(nd, feats, rows[nd.lo:nd.hi])
+		} else if g.p.Criterion == AbsoluteError {
 			nd.best = g.bestSplitAbsolute(y, rows[nd.lo:nd.hi], feats)
 		} else {
 			nd.best = g.bestSplit(nd.hist, nd.sum, nd.n(), feats, rows[nd.lo:nd.hi])
@@ -297,10 +398,16 @@ func (g *Grower) consider(id int32, y []float64, rows []int32, rng *rand.Rand) {
 		}
 	}
 	if !g.carry {
-		g.pool.put(nd.hist)
-		nd.hist = nil
+		g.putHists(nd)
 	}
 	g.leaves = append(g.leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
+}
+
+// putHists returns a node's histograms to the pool.
+func (g *Grower) putHists(nd *growing) {
+	g.pool.put(nd.hist)
+	g.pool.put(nd.hhist)
+	nd.hist, nd.hhist = nil, nil
 }
 
 // features returns the features to try at a node: all, or MaxFeatures of
@@ -364,8 +471,8 @@ func (g *Grower) split(id int32, rows []int32) (int32, int32) {
 		n.MissingLeft = sp.missLeft
 	}
 	g.nodes = append(g.nodes,
-		growing{lo: nd.lo, hi: mid, depth: nd.depth + 1, sum: sp.ls},
-		growing{lo: mid, hi: nd.hi, depth: nd.depth + 1, sum: nd.sum - sp.ls})
+		growing{lo: nd.lo, hi: mid, depth: nd.depth + 1, sum: sp.ls, hsum: sp.lh},
+		growing{lo: mid, hi: nd.hi, depth: nd.depth + 1, sum: nd.sum - sp.ls, hsum: nd.hsum - sp.lh})
 	return l, l + 1
 }
 
@@ -505,26 +612,52 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 		few := small.n()*g.bd.Cols() < g.bd.total
 		if needSmall || !few {
 			small.hist = g.pool.get()
-			small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
+			if g.hess != nil {
+				small.hhist = g.pool.get()
+				g.countPair(small.hist, small.hhist, y, rows[small.lo:small.hi])
+			} else {
+				g.count(small.hist, y, rows[small.lo:small.hi])
+			}
 		}
 		if few {
 			pa.hist.remove(g.bd, y, rows[small.lo:small.hi])
+			if g.hess != nil {
+				pa.hhist.remove(g.bd, g.hess, rows[small.lo:small.hi])
+			}
 		} else {
 			pa.hist.subtract(small.hist)
+			if g.hess != nil {
+				pa.hhist.subtract(small.hhist)
+			}
 		}
-		large.hist = pa.hist
+		large.hist, large.hhist = pa.hist, pa.hhist
 		if !needSmall {
-			g.pool.put(small.hist)
-			small.hist = nil
+			g.putHists(small)
 		}
 	case needSmall:
 		clear(pa.hist)
-		pa.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
-		small.hist = pa.hist
+		if g.hess != nil {
+			clear(pa.hhist)
+			g.countPair(pa.hist, pa.hhist, y, rows[small.lo:small.hi])
+		} else {
+			g.count(pa.hist, y, rows[small.lo:small.hi])
+		}
+		small.hist, small.hhist = pa.hist, pa.hhist
 	default:
-		g.pool.put(pa.hist)
+		g.putHists(pa)
 	}
-	pa.hist = nil
+	pa.hist, pa.hhist = nil, nil
+}
+
+// count counts rows into h, which must be zero.
+func (g *Grower) count(h histogram, y []float64, rows []int32) {
+	h.build(g.bd, y, rows, g.p.Workers, &g.pool, &g.ext)
+}
+
+// countPair counts rows into h (the gradients y) and hh (the hessians),
+// both zero, growing on gradients.
+func (g *Grower) countPair(h, hh histogram, y []float64, rows []int32) {
+	buildPair(g.bd, y, g.hess, rows, h, hh, g.p.Workers, &g.pool, &g.ext)
 }
 
 // Carry makes the grower keep, from the next Grow on, the histograms of
@@ -570,14 +703,18 @@ func (g *Grower) Shift(delta []float64) {
 // dropLeafHists returns the histograms the last tree's nodes kept.
 func (g *Grower) dropLeafHists() {
 	for i := range g.nodes {
-		g.pool.put(g.nodes[i].hist)
-		g.nodes[i].hist = nil
+		g.putHists(&g.nodes[i])
 	}
 }
 
 // leafValue is the criterion's best constant for the rows of a leaf: their
 // median, or their sum (kept since the root) over their count plus λ.
 func (g *Grower) leafValue(nd *growing, y []float64, rows []int32) float64 {
+	if g.hess != nil {
+		// As scikit-learn: a leaf whose hessians are all 0 (margins so
+		// large that p is 0 or 1 exactly) gets 0, not NaN.
+		return -nd.sum / (nd.hsum + g.p.L2 + newtonEps)
+	}
 	if g.p.Criterion == AbsoluteError {
 		g.buf = slices.Grow(g.buf[:0], len(rows))
 		return median(y, rows, g.buf)

@@ -44,7 +44,8 @@ type split struct {
 	cats    uint64    // categorical of up to 64 levels: rows whose level is in the set go left
 	set     *LevelSet // categorical of more levels: the same
 	gain    float64
-	ls      float64 // the left side's sum of targets
+	ls      float64 // the left side's sum of targets (of gradients, GrowNewton)
+	lh      float64 // GrowNewton: the left side's sum of hessians
 	// numeric: the missing values' bin goes left too
 	missLeft bool
 }
@@ -368,4 +369,143 @@ func (g *Grower) bestOfTwo(hj histogram, j int, s float64, n int, best *split) {
 		return
 	}
 	g.tryCats(j, 1<<uint(l), hj[l].Sum, hj[l].N, s, n, best)
+}
+
+// bestSplitNewton is bestSplit growing on gradients (GrowNewton): from the
+// node's histograms of gradients (with the counts) and hessians, the split
+// of the largest gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ) whose sides
+// keep MinSamplesLeaf rows and MinHessianLeaf hessian each. Ties go to the
+// earlier feature, then the lower bin, then the missing values on the
+// right, as in bestSplit.
+func (g *Grower) bestSplitNewton(nd *growing, feats []int, rows []int32) split {
+	bd := g.bd
+	s := newtonNode{G: nd.sum, H: nd.hsum, n: nd.n(), lambda: g.p.L2, msl: g.p.MinSamplesLeaf, minH: g.p.MinHessianLeaf}
+	s.parent = s.G * s.G / (s.H + s.lambda)
+	if s.H+s.lambda == 0 {
+		s.parent = 0
+	}
+	best := split{gain: minGain * math.Max(1, math.Abs(s.parent))}
+	for _, j := range feats {
+		lo, hi := bd.offset[j], bd.offset[j]+bd.NBins[j]
+		gj, hj := nd.hist[lo:hi], nd.hhist[lo:hi]
+		if bd.Levels[j] > 0 {
+			g.newtonCategorical(gj, hj, j, &s, &best)
+			continue
+		}
+		bins := g.presentBins(j, rows, len(gj))
+		s.numeric(gj, hj, j, bins, false, &best)
+		if bd.missing[j] {
+			s.numeric(gj, hj, j, bins, true, &best)
+		}
+	}
+	return best
+}
+
+// newtonNode is what bestSplitNewton's scans need of the node: its sums
+// of gradients and hessians, its rows, the parent's term of the gain and
+// the parameters.
+type newtonNode struct {
+	G, H   float64
+	n      int
+	parent float64 // G²/(H+λ)
+	lambda float64
+	msl    int
+	minH   float64
+}
+
+// gain is the gain of sending (gl, hl, nl) left, and whether both sides
+// are allowed.
+func (s *newtonNode) gain(gl, hl float64, nl int) (float64, bool) {
+	hr := s.H - hl
+	if nl < s.msl || s.n-nl < s.msl || hl < s.minH || hr < s.minH {
+		return 0, false
+	}
+	gr := s.G - gl
+	return gl*gl/(hl+s.lambda) + gr*gr/(hr+s.lambda) - s.parent, true
+}
+
+// numeric tries the thresholds of numeric feature j at the bins listed
+// (increasing; the last bin is never left alone). With missLeft the last
+// bin, which holds the missing values, starts on the left of every
+// threshold, and a split found replaces best only when strictly better.
+func (s *newtonNode) numeric(gj, hj histogram, j int, bins []uint8, missLeft bool, best *split) {
+	var gl, hl float64
+	var nl int
+	limit := len(gj) - 1
+	if missLeft {
+		m := len(gj) - 1
+		if gj[m].N == 0 {
+			return
+		}
+		gl, hl, nl = gj[m].Sum, hj[m].Sum, gj[m].N
+		limit--
+	}
+	for _, b8 := range bins {
+		b := int(b8)
+		if b >= limit {
+			break
+		}
+		if gj[b].N == 0 {
+			continue
+		}
+		gl += gj[b].Sum
+		hl += hj[b].Sum
+		nl += gj[b].N
+		if s.n-nl < s.msl {
+			break
+		}
+		if gain, ok := s.gain(gl, hl, nl); ok && gain > best.gain {
+			*best = split{ok: true, feature: j, bin: b, gain: gain, ls: gl, lh: hl, missLeft: missLeft}
+		}
+	}
+}
+
+// newtonCategorical orders the levels of categorical feature j present in
+// the node by G/H (their Newton values' order, ties to the lower level)
+// and tries every prefix of that order on the left, as bestCategorical
+// does by mean target; the best prefix becomes a set of up to 64 levels
+// or a LevelSet.
+func (g *Grower) newtonCategorical(gj, hj histogram, j int, s *newtonNode, best *split) {
+	g.order = slices.Grow(g.order[:0], len(gj))
+	g.mean = slices.Grow(g.mean[:0], len(gj))[:len(gj)]
+	order, key := g.order[:0], g.mean
+	for l := range gj {
+		if gj[l].N > 0 {
+			key[l] = 0
+			if hj[l].Sum > 0 {
+				key[l] = gj[l].Sum / hj[l].Sum
+			}
+			order = append(order, l)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(key[a], key[b]); c != 0 {
+			return c
+		}
+		return a - b
+	})
+	g.order = order
+	var gl, hl float64
+	var nl int
+	prefix := 0
+	for i := 0; i < len(order)-1; i++ {
+		l := order[i]
+		gl += gj[l].Sum
+		hl += hj[l].Sum
+		nl += gj[l].N
+		if gain, ok := s.gain(gl, hl, nl); ok && gain > best.gain {
+			*best = split{ok: true, feature: j, gain: gain, ls: gl, lh: hl}
+			prefix = i + 1
+		}
+	}
+	if prefix == 0 {
+		return
+	}
+	if len(gj) > wideLevels {
+		best.set = newLevelSet(len(gj), order[:prefix])
+		return
+	}
+	for _, l := range order[:prefix] {
+		best.cats |= 1 << uint(l)
+	}
 }

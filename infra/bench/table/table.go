@@ -117,6 +117,32 @@ func (t *Table) row(rng *rand.Rand, row []float64, effects [][]float64) float64 
 	return y + 0.8*rng.NormFloat64()
 }
 
+// Classes is a classification target made from the regression one: each
+// row's class among k equal-frequency bins of Y by rank (ties to the
+// earlier row), so that k = 2 is Y above its median. The table's data is
+// unchanged; infra/bench/reference.py (wide_classes) computes the same
+// classes from the CSV's y.
+func (t *Table) Classes(k int) []float64 {
+	order := make([]int, t.Rows)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case t.Y[a] < t.Y[b]:
+			return -1
+		case t.Y[a] > t.Y[b]:
+			return 1
+		}
+		return 0
+	})
+	c := make([]float64, t.Rows)
+	for rank, r := range order {
+		c[r] = float64(rank * k / t.Rows)
+	}
+	return c
+}
+
 // WriteCSV writes the table with a header: the categorical columns'
 // levels as L0, L1, …, the numbers in shortest form, missing cells empty,
 // the target last.
