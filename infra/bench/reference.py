@@ -69,6 +69,13 @@ its default parameters reach 0.856 / 0.858). HGB is the best of learning
 rate {0.05, 0.1} x max_iter {100, 200} x max_depth {None, 3} (unlimited
 depth alone stays at 0.848), chosen for each fold scheme on its own, as
 the Go search picks each family's best.
+
+classification: the golden files of the classification metrics and the kNN
+classifier (shared/metrics/testdata/classification.json,
+shared/knn/testdata/classify.json), written under the repository root
+given, from scikit-learn 1.2 on fixed seeded cases; the Go tests match
+them within 1e-12. Regenerate with
+  /usr/bin/python3 infra/bench/reference.py classification .
 """
 import json
 import os
@@ -424,6 +431,164 @@ def cv(path):
         print(json.dumps(out), flush=True)
 
 
+def classification_cases():
+    """Golden cases for shared/metrics (classification) and shared/knn
+    (Classifier), from scikit-learn: fixed seeds, the inputs stored beside
+    the figures, so the Go tests read both from the files."""
+    import numpy as np
+
+    rng = np.random.RandomState(19)
+
+    def binary(n, pos, grid=None, extremes=False):
+        y = rng.randint(0, 2, n)
+        s = np.clip(0.5 + 0.35 * np.where(y == pos, 1, -1) + rng.normal(0, 0.3, n), 0, 1)
+        if grid:
+            s = np.round(s * grid) / grid  # ties in the scores
+        if extremes:
+            s[:4] = [0.0, 1.0, 0.0, 1.0]
+        p = np.zeros((n, 2))
+        p[:, pos], p[:, 1 - pos] = s, 1 - s
+        return y, p
+
+    def multi(n, k, absent=None, never=None):
+        y = rng.randint(0, k, n)
+        if absent is not None:
+            y[y == absent] = (absent + 1) % k
+        p = rng.dirichlet(np.ones(k), n)
+        p[np.arange(n), y] += rng.uniform(0, 1.5, n)  # some skill
+        if never is not None:
+            p[:, never] *= 0.01
+        return y, p / p.sum(axis=1, keepdims=True)
+
+    cases = []
+    for name, pos, (y, p) in [
+        ("binary", 1, binary(40, 1)),
+        ("binary ties", 1, binary(60, 1, grid=10)),
+        ("binary positive 0", 0, binary(50, 0, grid=20)),
+        ("binary certain", 1, binary(30, 1, extremes=True)),
+    ]:
+        cases.append(classification_case(name, y, p, pos, rng.randint(0, 2, 25)))
+    for name, k, (y, p) in [
+        ("three classes", 3, multi(60, 3)),
+        ("four classes, one absent, one never predicted", 4, multi(50, 4, absent=2, never=3)),
+    ]:
+        cases.append(classification_case(name, y, p, -1, rng.randint(0, k, 30)))
+    return cases
+
+
+def classification_case(name, y, p, pos, train_y):
+    """One case: every metric of p against y, the curves of class pos (or
+    of class 0 with more than two classes), the chosen thresholds and the
+    class-prior baseline from train_y."""
+    import numpy as np
+    from sklearn import metrics as m
+    from sklearn.calibration import calibration_curve
+
+    k = p.shape[1]
+    labels = list(range(k))
+
+    def scores(y, p):
+        pred = p.argmax(axis=1)
+        out = {
+            "log_loss": m.log_loss(y, p, labels=labels),
+            "accuracy": m.accuracy_score(y, pred),
+            "balanced_accuracy": m.balanced_accuracy_score(y, pred),
+            "macro_f1": m.f1_score(y, pred, average="macro", zero_division=0),
+        }
+        onehot = np.eye(k)[y]
+        if k == 2:
+            out["brier"] = m.brier_score_loss(y == pos, p[:, pos])
+            out["roc_auc"] = m.roc_auc_score(y == pos, p[:, pos])
+            out["pr_auc"] = m.average_precision_score(y == pos, p[:, pos])
+            out["f1"] = m.f1_score(y, pred, pos_label=pos, zero_division=0)
+        else:  # scikit-learn 1.2 has no multiclass Brier: Σ_k (p_k − y_k)², averaged
+            out["brier"] = float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
+        return out, pred
+
+    out, pred = scores(y, p)
+    prec, rec, f1, sup = m.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
+    out.update(precision=prec.tolist(), recall=rec.tolist(), f1_per_class=f1.tolist(),
+               support=sup.tolist(), confusion=m.confusion_matrix(y, pred, labels=labels).tolist())
+    c = pos if k == 2 else 0
+    fpr, tpr, thr = m.roc_curve(y == c, p[:, c])
+    out["roc"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thr[1:].tolist()}
+    pr, rc, thr = m.precision_recall_curve(y == c, p[:, c])
+    out["pr"] = {"precision": pr.tolist(), "recall": rc.tolist(), "thresholds": thr.tolist()}
+    bins = 5
+    obs, mean = calibration_curve(y == c, p[:, c], n_bins=bins)
+    ids = np.searchsorted(np.linspace(0.0, 1.0, bins + 1)[1:-1], p[:, c])
+    counts = np.bincount(ids, minlength=bins)
+    out["reliability"] = {"bins": bins, "class": c, "observed": obs.tolist(),
+                          "mean_predicted": mean.tolist(), "counts": counts[counts > 0].tolist()}
+    if k == 2:
+        out["thresholds"] = {metric: best_threshold(y, p[:, pos], pos, metric)
+                             for metric in ("f1", "balanced_accuracy", "accuracy")}
+    prior = np.bincount(train_y, minlength=k) / len(train_y)
+    out["baseline"], _ = scores(y, np.tile(prior, (len(y), 1)))
+    return {"name": name, "classes": k, "pos": pos, "y": y.tolist(), "p": p.tolist(),
+            "train_y": train_y.tolist(), "expected": out}
+
+
+def best_threshold(y, s, pos, metric):
+    """The decision threshold (positive when s >= t) that maximises metric
+    among the lowest score, the midpoints between distinct scores (the upper
+    one where the midpoint rounds to the lower) and just above the highest, ties (within 1e-12) to the one nearest 0.5, then the
+    lower: shared/metrics' ChooseThreshold by brute force."""
+    import numpy as np
+    from sklearn import metrics as m
+
+    u = np.unique(s)
+    mids = [m if m > lo else hi for lo, hi, m in zip(u[:-1], u[1:], (u[:-1] + u[1:]) / 2)]
+    cands = [u[0]] + mids + [np.nextafter(u[-1], np.inf)]
+    f = {"f1": lambda yp: m.f1_score(y, yp, pos_label=pos, zero_division=0),
+         "balanced_accuracy": lambda yp: m.balanced_accuracy_score(y, yp),
+         "accuracy": lambda yp: m.accuracy_score(y, yp)}[metric]
+    vals = [f(np.where(s >= t, pos, 1 - pos)) for t in cands]
+    best = max(vals)
+    tied = [t for t, v in zip(cands, vals) if v >= best - 1e-12]
+    t = min(tied, key=lambda t: (abs(t - 0.5), t))
+    return {"threshold": float(t), "value": best}
+
+
+def knn_cases():
+    """KNeighborsClassifier's predict_proba on generated rows, uniform and
+    distance weights, some queries copies of training rows (distance 0)."""
+    import numpy as np
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.RandomState(7)
+    cases = []
+    for k_classes, n, dim in [(2, 40, 2), (3, 60, 3)]:
+        X = rng.normal(size=(n, dim))
+        y = rng.randint(0, k_classes, n)
+        Q = rng.normal(size=(15, dim))
+        Q[:3] = X[[0, 5, 9]]
+        for k in (1, 3, 7):
+            for weights in ("uniform", "distance"):
+                # kd_tree measures distances by differences, as the Go code does
+                clf = KNeighborsClassifier(n_neighbors=k, weights=weights, algorithm="kd_tree").fit(X, y)
+                cases.append({"classes": k_classes, "k": k, "distance": weights == "distance",
+                              "dim": dim, "x": X.ravel().tolist(), "y": y.tolist(),
+                              "queries": Q.ravel().tolist(), "proba": clf.predict_proba(Q).tolist()})
+    return cases
+
+
+def classification(root):
+    """Writes the golden files of classification metrics and the kNN
+    classifier under the repository root."""
+    import warnings
+
+    warnings.simplefilter("ignore")  # the undefined cases are meant: zero_division=0
+    for path, cases in [("shared/metrics/testdata/classification.json", classification_cases()),
+                        ("shared/knn/testdata/classify.json", knn_cases())]:
+        path = os.path.join(root, path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(cases, f, indent=1)
+            f.write("\n")
+        print(path, len(cases), "cases")
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "growth":
         path = argv[1]
@@ -446,6 +611,8 @@ def main(argv):
         predict(argv[1])
     elif len(argv) == 2 and argv[0] == "cv":
         cv(argv[1])
+    elif len(argv) == 2 and argv[0] == "classification":
+        classification(argv[1])
     else:
         sys.exit(__doc__)
 

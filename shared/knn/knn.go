@@ -1,7 +1,8 @@
 // Package knn is k-nearest-neighbours regression by brute force in
 // Euclidean distance: the prediction is the mean of the k nearest training
 // targets, or their mean weighted by inverse distance. Ties in distance go
-// to the earlier training row, so predictions are deterministic.
+// to the earlier training row, so predictions are deterministic. The
+// Classifier gives class probabilities from the same neighbours' votes.
 package knn
 
 import (
