@@ -18,8 +18,13 @@ import (
 // class shares of their rows. As scikit-learn, a node splits while it is
 // impure and a split of it keeps MinSamplesLeaf rows a side, even when no
 // split decreases the impurity, so that an unlimited tree fits separable
-// rows exactly. It keeps its scratch memory from tree to tree and is not
-// safe for concurrent use.
+// rows exactly. Where scikit-learn's threshold is the midpoint of the
+// node's own neighbouring values, a ClassGrower's is the binner's edge
+// (exact bins: the midpoint of neighbouring values of all the rows): the
+// same split of the training rows. Ties between splits go to the earlier
+// feature, then the lower bin (scikit-learn breaks them by a random order
+// of the features). It keeps its scratch memory from tree to tree and is
+// not safe for concurrent use.
 type ClassGrower struct {
 	bd   *Binned
 	p    Params
