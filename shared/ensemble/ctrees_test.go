@@ -314,7 +314,7 @@ func fitAda(bd *tree.Binned, y []float64, k int, p ensemble.AdaBoostClassify) er
 }
 
 // cvModel fits the Go counterpart of a golden CV model on bd.
-func cvModel(t *testing.T, name string, bd *tree.Binned, y []float64, k int) classifier {
+func cvModel(t testing.TB, name string, bd *tree.Binned, y []float64, k int) classifier {
 	t.Helper()
 	var m classifier
 	var err error
