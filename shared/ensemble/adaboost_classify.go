@@ -190,6 +190,15 @@ func (a *AdaBoostClassifier) Check(levels []int) error {
 	return nil
 }
 
+// Truncate keeps the first n trees and their weights (all when there
+// are fewer): the ensemble a fit of n trees gives, since a tree's weight
+// and the rows' weights it grew on do not depend on later trees.
+func (a *AdaBoostClassifier) Truncate(n int) {
+	if n >= 0 && n < len(a.Trees) {
+		a.Trees, a.Weights = a.Trees[:n], a.Weights[:n]
+	}
+}
+
 // Free drops the trees; nothing may use the ensemble afterwards.
 func (a *AdaBoostClassifier) Free() { a.Trees, a.Weights = nil, nil }
 

@@ -401,3 +401,33 @@ func TestCTreesTables(t *testing.T) {
 		}
 	}
 }
+
+// TestClassEnsemblesTruncate: the first n trees of a fit are, byte for
+// byte, the fit of n trees, for the forest and for SAMME.
+func TestClassEnsemblesTruncate(t *testing.T) {
+	d, y, _ := classData(800, 3, true, 24)
+	bd, _ := split(t, d, 800)
+	marshal := func(v any) string {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		return string(b)
+	}
+	fp := forestDefaults(d.Cols())
+	fp.Trees = 12
+	f, err := ensemble.FitForestClassifier(bd, y, 3, fp, 3)
+	require.NoError(t, err)
+	fp.Trees = 5
+	f5, err := ensemble.FitForestClassifier(bd, y, 3, fp, 3)
+	require.NoError(t, err)
+	f.Truncate(5)
+	assert.Equal(t, marshal(f5), marshal(f), "forest")
+	ap := ensemble.AdaBoostClassify{Trees: 12, LearningRate: 0.7, Tree: tree.Params{MaxDepth: 2}}
+	a, err := ensemble.FitAdaBoostClassifier(bd, y, 3, ap, 3)
+	require.NoError(t, err)
+	require.Len(t, a.Trees, 12)
+	ap.Trees = 5
+	a5, err := ensemble.FitAdaBoostClassifier(bd, y, 3, ap, 3)
+	require.NoError(t, err)
+	a.Truncate(5)
+	assert.Equal(t, marshal(a5), marshal(a), "adaboost")
+}

@@ -157,6 +157,15 @@ func (f *ForestClassifier) Check(levels []int) error {
 	return nil
 }
 
+// Truncate keeps the first n trees (all when there are fewer): the
+// forest a fit of n trees gives, since tree i does not depend on how
+// many follow, so a search scores several counts from one fit.
+func (f *ForestClassifier) Truncate(n int) {
+	if n >= 0 && n < len(f.Trees) {
+		f.Trees = f.Trees[:n]
+	}
+}
+
 // Free drops the trees; nothing may use the forest afterwards.
 func (f *ForestClassifier) Free() { f.Trees = nil }
 

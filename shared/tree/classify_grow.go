@@ -48,6 +48,7 @@ type ClassGrower struct {
 	subn  []int
 	order []int
 	key   []float64
+	bins  []uint8 // scratch: the bins a small node's rows fall in
 }
 
 // cnode is a node while a classification tree grows.
@@ -232,7 +233,7 @@ func (g *ClassGrower) splittable(id int32) bool {
 func (g *ClassGrower) consider(id int32, rows []int32, rng *rand.Rand, leaves []Leaf) []Leaf {
 	nd := &g.nodes[id]
 	if nd.hist.n != nil {
-		nd.best = g.bestSplit(id, rng)
+		nd.best = g.bestSplit(id, rows[nd.lo:nd.hi], rng)
 		if nd.best.ok {
 			g.push(id)
 			return leaves
@@ -288,7 +289,8 @@ func (g *ClassGrower) putHist(h *classHist) {
 
 // children gives the children of parent that may split their
 // histograms: the smaller child is counted, the larger is the parent's
-// histogram minus it.
+// histogram less the smaller child's rows (one by one when they are few,
+// else less its histogram).
 func (g *ClassGrower) children(parent, l, r int32, rows []int32) {
 	pa := &g.nodes[parent]
 	small, large := l, r
@@ -298,28 +300,57 @@ func (g *ClassGrower) children(parent, l, r int32, rows []int32) {
 	needSmall, needLarge := g.splittable(small), g.splittable(large)
 	h := pa.hist
 	pa.hist = classHist{}
-	if !needSmall && !needLarge {
-		g.putHist(&h)
-		return
-	}
-	sh := g.getHist()
 	sn := &g.nodes[small]
-	g.count(sh, rows[sn.lo:sn.hi])
-	if needLarge {
+	var sh classHist
+	if needSmall {
+		sh = g.getHist()
+		g.count(sh, rows[sn.lo:sn.hi])
+	}
+	switch {
+	case !needLarge:
+		g.putHist(&h)
+	case sn.n()*g.bd.Cols() < len(h.w):
+		g.remove(h, rows[sn.lo:sn.hi])
+	default:
+		if !needSmall {
+			sh = g.getHist()
+			g.count(sh, rows[sn.lo:sn.hi])
+		}
 		for i := range h.w {
 			h.w[i] -= sh.w[i]
 		}
 		for i := range h.n {
 			h.n[i] -= sh.n[i]
 		}
+	}
+	if needLarge {
 		g.nodes[large].hist = h
-	} else {
-		g.putHist(&h)
 	}
 	if needSmall {
 		g.nodes[small].hist = sh
 	} else {
 		g.putHist(&sh)
+	}
+}
+
+// remove takes rows out of h.
+func (g *ClassGrower) remove(h classHist, rows []int32) {
+	bd, k := g.bd, g.k
+	p := bd.Cols()
+	for _, r := range rows {
+		c, w := int(g.lab[r]), g.wt[r]
+		if bd.slots != nil {
+			for _, s := range bd.slots[int(r)*p : int(r)*p+p] {
+				h.w[int(s)*k+c] -= w
+				h.n[s]--
+			}
+			continue
+		}
+		for j, code := range bd.Codes[int(r)*p : int(r)*p+p] {
+			s := bd.offset[j] + int(code)
+			h.w[s*k+c] -= w
+			h.n[s]--
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package tree
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -57,7 +58,7 @@ func (g *ClassGrower) sides(l []float64, wl float64, pv []float64, parent float6
 // in the order drawn, while none of those has a split (as scikit-learn).
 // Ties go to the earlier feature of those drawn together, then the lower
 // bin, then the missing values on the right.
-func (g *ClassGrower) bestSplit(id int32, rng *rand.Rand) csplit {
+func (g *ClassGrower) bestSplit(id int32, rows []int32, rng *rand.Rand) csplit {
 	nd := &g.nodes[id]
 	k := g.k
 	pv := g.cls[int(id)*k : int(id+1)*k]
@@ -74,9 +75,10 @@ func (g *ClassGrower) bestSplit(id int32, rng *rand.Rand) csplit {
 			g.bestCategorical(h, j, nd, pv, parent, &best)
 			continue
 		}
-		g.scanNumeric(h, j, nd, pv, parent, false, &best)
+		bins := g.present(j, rows)
+		g.scanNumeric(h, j, bins, nd, pv, parent, false, &best)
 		if g.bd.missing[j] {
-			g.scanNumeric(h, j, nd, pv, parent, true, &best)
+			g.scanNumeric(h, j, bins, nd, pv, parent, true, &best)
 		}
 	}
 	return best
@@ -103,9 +105,35 @@ func (g *ClassGrower) features(rng *rand.Rand) ([]int, int) {
 	return g.feats, m
 }
 
-// scanNumeric tries every threshold of numeric feature j, whose last bin
-// holds its missing values when missLeft (they then start on the left).
-func (g *ClassGrower) scanNumeric(h classHist, j int, nd *cnode, pv []float64, parent float64, missLeft bool, best *csplit) {
+// present lists, in increasing order, the bins of numeric feature j
+// worth scanning for rows: every bin, or for fewer than a quarter as many
+// rows as bins only those the rows fall in.
+func (g *ClassGrower) present(j int, rows []int32) []uint8 {
+	nb := g.bd.NBins[j]
+	if len(rows)*4 >= nb {
+		return allBins[:nb]
+	}
+	col := g.bd.column(j)
+	var set [4]uint64
+	for _, r := range rows {
+		c := col[r]
+		set[c>>6] |= 1 << (c & 63)
+	}
+	out := g.bins[:0]
+	for w, word := range set {
+		for word != 0 {
+			out = append(out, uint8(w<<6+bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	g.bins = out
+	return out
+}
+
+// scanNumeric tries the thresholds of numeric feature j at the bins
+// listed (increasing; empty ones may be left out), its last bin holding
+// its missing values when missLeft (they then start on the left).
+func (g *ClassGrower) scanNumeric(h classHist, j int, bins []uint8, nd *cnode, pv []float64, parent float64, missLeft bool, best *csplit) {
 	k, nb, msl, n := g.k, len(h.n), g.p.MinSamplesLeaf, nd.n()
 	l := g.leftScratch()
 	var wl float64
@@ -118,7 +146,11 @@ func (g *ClassGrower) scanNumeric(h classHist, j int, nd *cnode, pv []float64, p
 		wl, nl = addClasses(l, h.w[(nb-1)*k:nb*k]), int(h.n[nb-1])
 		limit--
 	}
-	for b := range limit {
+	for _, b8 := range bins {
+		b := int(b8)
+		if b >= limit {
+			break
+		}
 		if h.n[b] == 0 {
 			continue
 		}
