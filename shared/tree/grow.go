@@ -223,7 +223,6 @@ func (g *Grower) checkCall(y []float64, rows []int32, rng *rand.Rand) error {
 // with g.hess) whose sum over rows is sum, hsum the hessians' sum, and
 // carried whether the root histogram is the carried one.
 func (g *Grower) grow(y []float64, rows []int32, rng *rand.Rand, sum, hsum float64, carried bool) (*Tree, []Leaf, error) {
-	bd := g.bd
 	if cap(g.right) < len(rows) {
 		g.right = make([]int32, len(rows))
 	}
@@ -238,21 +237,19 @@ func (g *Grower) grow(y []float64, rows []int32, rng *rand.Rand, sum, hsum float
 	if g.splittable(&g.nodes[0]) || g.carry {
 		if g.p.Criterion != AbsoluteError {
 			h := g.pool.get()
-			if carried {
+			if g.hess != nil {
+				g.nodes[0].hhist = g.pool.get()
+				g.countPair(h, g.nodes[0].hhist, y, rows)
+			} else if carried {
 				copy(h, g.root)
 			} else {
-				h.build(bd, y, rows, g.p.Workers, &g.pool, &g.ext)
+				g.count(h, y, rows)
 			}
 			if g.carry {
 				g.root = append(g.root[:0], h...)
 				g.rootRows, g.rootSum = len(rows), sum
 			}
 			g.nodes[0].hist = h
-			if g.hess != nil {
-				hh := g.pool.get()
-				hh.build(bd, g.hess, rows, g.p.Workers, &g.pool, &g.ext)
-				g.nodes[0].hhist = hh
-			}
 		}
 	}
 	if g.splittable(&g.nodes[0]) {
@@ -615,10 +612,11 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 		few := small.n()*g.bd.Cols() < g.bd.total
 		if needSmall || !few {
 			small.hist = g.pool.get()
-			small.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
 			if g.hess != nil {
 				small.hhist = g.pool.get()
-				small.hhist.build(g.bd, g.hess, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
+				g.countPair(small.hist, small.hhist, y, rows[small.lo:small.hi])
+			} else {
+				g.count(small.hist, y, rows[small.lo:small.hi])
 			}
 		}
 		if few {
@@ -638,17 +636,28 @@ func (g *Grower) children(parent, l, r int32, y []float64, rows []int32) {
 		}
 	case needSmall:
 		clear(pa.hist)
-		pa.hist.build(g.bd, y, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
-		small.hist = pa.hist
 		if g.hess != nil {
 			clear(pa.hhist)
-			pa.hhist.build(g.bd, g.hess, rows[small.lo:small.hi], g.p.Workers, &g.pool, &g.ext)
-			small.hhist = pa.hhist
+			g.countPair(pa.hist, pa.hhist, y, rows[small.lo:small.hi])
+		} else {
+			g.count(pa.hist, y, rows[small.lo:small.hi])
 		}
+		small.hist, small.hhist = pa.hist, pa.hhist
 	default:
 		g.putHists(pa)
 	}
 	pa.hist, pa.hhist = nil, nil
+}
+
+// count counts rows into h, which must be zero.
+func (g *Grower) count(h histogram, y []float64, rows []int32) {
+	h.build(g.bd, y, rows, g.p.Workers, &g.pool, &g.ext)
+}
+
+// countPair counts rows into h (the gradients y) and hh (the hessians),
+// both zero, growing on gradients.
+func (g *Grower) countPair(h, hh histogram, y []float64, rows []int32) {
+	buildPair(g.bd, y, g.hess, rows, h, hh, g.p.Workers, &g.pool, &g.ext)
 }
 
 // Carry makes the grower keep, from the next Grow on, the histograms of

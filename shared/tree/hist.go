@@ -149,6 +149,73 @@ func (h histogram) addRange(bd *Binned, y []float64, rows []int32, slots []uint1
 	}
 }
 
+// buildPair counts rows into h (targets y) and hh (hessians), both zero,
+// as h.build and hh.build would. A histogram of more than wideBins slots
+// not counted by group, countHalves' case, is counted in one pass over
+// the rows' slots for both: the slots are read once, not twice.
+func buildPair(bd *Binned, y, hess []float64, rows []int32, h, hh histogram, workers int, pool, ext *histPool) {
+	if bd.grouped(len(rows)) || len(h) <= wideBins {
+		h.build(bd, y, rows, workers, pool, ext)
+		hh.build(bd, hess, rows, workers, pool, ext)
+		return
+	}
+	slots, w := bd.slots, bd.Cols()
+	if len(rows) < chunkRows {
+		addRangePair(bd, y, hess, rows, slots, w, h, hh)
+		return
+	}
+	// countHalves' halves, for both histograms.
+	mid := len(rows) / 2
+	second, hsecond := pool.get(), pool.get()
+	if workers >= 2 {
+		var wg sync.WaitGroup
+		wg.Go(func() { addRangePair(bd, y, hess, rows[mid:], slots, w, second, hsecond) })
+		addRangePair(bd, y, hess, rows[:mid], slots, w, h, hh)
+		wg.Wait()
+	} else {
+		addRangePair(bd, y, hess, rows[:mid], slots, w, h, hh)
+		addRangePair(bd, y, hess, rows[mid:], slots, w, second, hsecond)
+	}
+	for i := range h {
+		h[i].Sum += second[i].Sum
+		h[i].N += second[i].N
+		hh[i].Sum += hsecond[i].Sum
+		hh[i].N += hsecond[i].N
+	}
+	pool.put(second)
+	pool.put(hsecond)
+}
+
+// addRangePair is addRange of every slot into h (y) and hh (hess) at
+// once.
+func addRangePair(bd *Binned, y, hess []float64, rows []int32, slots []uint16, w int, h, hh histogram) {
+	if slots != nil {
+		for _, r := range rows {
+			g, v := y[r], hess[r]
+			for _, k := range slots[int(r)*w : int(r)*w+w] {
+				s, t := &h[k], &hh[k]
+				s.Sum += g
+				s.N++
+				t.Sum += v
+				t.N++
+			}
+		}
+		return
+	}
+	p, off := bd.Cols(), bd.offset
+	for _, r := range rows {
+		g, v := y[r], hess[r]
+		for j, c := range bd.Codes[int(r)*p : int(r)*p+p] {
+			k := off[j] + int(c)
+			s, t := &h[k], &hh[k]
+			s.Sum += g
+			s.N++
+			t.Sum += v
+			t.N++
+		}
+	}
+}
+
 // fold sets h, which must be zero, to the histogram e counted by group:
 // the single features' bins as they are, each joint cell added to the bin
 // of each of its members.

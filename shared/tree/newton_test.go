@@ -209,3 +209,31 @@ func TestGrowNewtonRefuses(t *testing.T) {
 	_, _, err = g.GrowNewton(ok, ok, allRows(4), nil)
 	assert.ErrorContains(t, err, "Carry")
 }
+
+// TestBuildPairIsTwoBuilds: counting gradients and hessians in one pass
+// gives exactly the two histograms counted one after the other, on data
+// of wide histograms (one pass) and of a joint group (two), for nodes of
+// every size and one or two goroutines.
+func TestBuildPairIsTwoBuilds(t *testing.T) {
+	for name, mk := range map[string]func(int, uint64) (*Data, []float64){"wide": wideLike, "students": studentsLike} {
+		d, y := mk(3*chunkRows, 5)
+		bd := binned(t, d)
+		hess := make([]float64, len(y))
+		for i := range hess {
+			hess[i] = float64(i%7) / 7
+		}
+		for _, n := range []int{100, chunkRows - 1, 3 * chunkRows} {
+			rows := allRows(n)
+			for _, w := range []int{1, 2} {
+				pool, ext := histPool{size: bd.total}, histPool{size: bd.extent()}
+				h, hh := pool.get(), pool.get()
+				buildPair(bd, y, hess, rows, h, hh, w, &pool, &ext)
+				wh, whh := pool.get(), pool.get()
+				wh.build(bd, y, rows, w, &pool, &ext)
+				whh.build(bd, hess, rows, w, &pool, &ext)
+				require.Equal(t, wh, h, "%s: %d rows, %d workers: gradients", name, n, w)
+				require.Equal(t, whh, hh, "%s: %d rows, %d workers: hessians", name, n, w)
+			}
+		}
+	}
+}
