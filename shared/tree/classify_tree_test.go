@@ -323,3 +323,24 @@ func TestClassSplitLevelsExhaustive(t *testing.T) {
 	assert.InDelta(t, 1.670555576396442, got, 1e-12, "the best partition's decrease")
 	assert.InDelta(t, bruteForce(d, y, w, 4, 1, tree.Gini), got, 1e-12)
 }
+
+// TestClassTreeWideCategory: a category of 300 levels (two-byte codes, a
+// LevelSet a split) whose level decides the class is fitted exactly by
+// two splits, and the tree survives Check.
+func TestClassTreeWideCategory(t *testing.T) {
+	d := &tree.Data{Levels: []int{0, 300}}
+	var y []float64
+	for i := range 1500 {
+		l := i * 7 % 300
+		d.X = append(d.X, float64(i%5), float64(l))
+		y = append(y, float64(l%3))
+	}
+	d.Rows = len(y)
+	ct, _ := growOn(t, d, y, nil, 3, tree.Gini, tree.Params{})
+	assert.Equal(t, 3, ct.Leaves())
+	proba := make([]float64, 3)
+	for i := range d.Rows {
+		ct.PredictProba(d.Row(i), proba)
+		require.Equal(t, 1.0, proba[int(y[i])], "row %d", i)
+	}
+}
