@@ -15,6 +15,7 @@ figures in an issue note come from one sitting:
   /usr/bin/python3 infra/bench/reference.py wide-classify /tmp/wide-1m.csv 3
   /usr/bin/python3 infra/bench/reference.py classify-cv ../shared/data/tables/penguins.csv species 8
   /usr/bin/python3 infra/bench/reference.py classify-cv ../shared/data/tables/credit_data.csv Status
+  /usr/bin/python3 infra/bench/reference.py ctrees . ../shared/data/tables
 
 growth: HistGradientBoostingRegressor and XGBoost hist with the fixed
 configuration of BenchmarkBoostGrowth (100 trees, 31 leaves, learning rate
@@ -693,6 +694,116 @@ def classification(root):
         print(path, len(cases), "cases")
 
 
+def ctrees(root, tables):
+    """Golden file of the classification trees, forest and AdaBoost
+    (shared/ensemble/testdata/ctrees.json, beside ctrees_test.go).
+
+    exact: DecisionTreeClassifier and AdaBoostClassifier(algorithm="SAMME")
+    on generated rows (numbers j/64, j < 240, exact in float32 and in the
+    Go binner's 255 bins, no missing values): their predict_proba on the
+    training rows and AdaBoost's estimator weights, which the Go fits must
+    match within 1e-9. Training rows, since the Go trees split the same
+    rows the same way but at the binner's edges (midpoints between
+    neighbouring values of all rows), not at midpoints between the node's
+    own neighbouring values: held-out rows between the two may differ.
+
+    cv: stratified 5-fold CV (StratifiedKFold(5, shuffle=True,
+    random_state=S), S below the table's shuffles) of
+    DecisionTreeClassifier, RandomForestClassifier and
+    AdaBoostClassifier(SAMME) on penguins and credit_data from the tables
+    folder: text columns as ordinal codes (sorted levels, a missing cell
+    one more code, as the Go test reads them) and missing numbers imputed
+    by the training fold's median (scikit-learn 1.2's trees take
+    no NaN); mean accuracy and log loss over the folds and shuffles."""
+    import numpy as np
+    from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    def rows(rng, n, k):
+        X = rng.integers(0, 240, size=(n, 4)) / 64.0  # at most 240 values: the Go binner's bins are exact
+        s = X[:, 0] - X[:, 1] * X[:, 2] / 4 + np.sin(2 * X[:, 3]) + rng.normal(0, 0.4, n)
+        y = np.digitize(s, np.quantile(s, np.linspace(0, 1, k + 1)[1:-1]))
+        return X, y
+
+    exact = []
+    for k in (2, 3):
+        rng = np.random.default_rng(100 + k)
+        X, y = rows(rng, 400, k)
+        models = [("tree gini depth 4", DecisionTreeClassifier(max_depth=4, random_state=0)),
+                  ("tree entropy depth 3 leaf 5", DecisionTreeClassifier(criterion="entropy", max_depth=3,
+                                                                         min_samples_leaf=5, random_state=0)),
+                  ("samme stumps", AdaBoostClassifier(n_estimators=40, algorithm="SAMME", random_state=0)),
+                  ("samme depth 2 rate 0.5", AdaBoostClassifier(DecisionTreeClassifier(max_depth=2), n_estimators=25,
+                                                                algorithm="SAMME", learning_rate=0.5, random_state=0))]
+        for name, est in models:
+            est.fit(X, y)
+            case = {"name": "%s, %d classes" % (name, k), "classes": k, "x": X.ravel().tolist(), "y": y.tolist(),
+                    "proba": est.predict_proba(X).ravel().tolist()}
+            if isinstance(est, AdaBoostClassifier):
+                case["estimator_weights"] = est.estimator_weights_[:len(est.estimators_)].tolist()
+            exact.append(case)
+    out = {"sklearn": __import__("sklearn").__version__, "exact": exact, "cv": ctrees_cv(tables)}
+    path = os.path.join(root, "shared/ensemble/testdata/ctrees.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(path, len(exact), "exact cases")
+    print(json.dumps(out["cv"], indent=1))
+
+
+def ctrees_cv(tables):
+    """ctrees' CV figures: the models of ctrees_cv_models on each table."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.metrics import accuracy_score, log_loss
+    from sklearn.model_selection import StratifiedKFold
+
+    out = []
+    for name, target, shuffles in (("penguins.csv", "species", 8), ("credit_data.csv", "Status", 1)):
+        df = pd.read_csv(os.path.join(tables, name))
+        df = df[df[target].notna()].reset_index(drop=True)
+        y = df[target].astype("category").cat.codes.to_numpy()
+        X = df.drop(columns=[target])
+        for c in X.columns:
+            if X[c].dtype == object:
+                codes = X[c].astype("category").cat.codes.to_numpy()
+                X[c] = np.where(codes < 0, codes.max() + 1, codes).astype(float)
+        X = X.to_numpy(dtype=float)
+        classes = list(range(int(y.max()) + 1))
+        for model, make in ctrees_cv_models():
+            t0 = time.perf_counter()
+            accs, lls = [], []
+            for rs in range(shuffles):
+                for tr, te in StratifiedKFold(5, shuffle=True, random_state=rs).split(X, y):
+                    med = np.nanmedian(X[tr], axis=0)
+                    fill = lambda A: np.where(np.isnan(A), med, A)
+                    est = make().fit(fill(X[tr]), y[tr])
+                    p = est.predict_proba(fill(X[te]))
+                    accs.append(accuracy_score(y[te], p.argmax(axis=1)))
+                    lls.append(log_loss(y[te], p, labels=classes))
+            out.append({"table": name, "target": target, "model": model, "shuffles": shuffles,
+                        "accuracy": round(statistics.mean(accs), 4), "log_loss": round(statistics.mean(lls), 4),
+                        "wall_s": round(time.perf_counter() - t0, 2)})
+            print(json.dumps(out[-1]), flush=True)
+    return out
+
+
+def ctrees_cv_models():
+    """(name, constructor) of each model ctrees_cv scores; the Go test
+    names the same ones."""
+    from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    return [("tree depth 5", lambda: DecisionTreeClassifier(max_depth=5, random_state=0)),
+            ("tree depth 8 leaf 5", lambda: DecisionTreeClassifier(max_depth=8, min_samples_leaf=5, random_state=0)),
+            ("forest 100", lambda: RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=THREADS)),
+            ("samme stumps 100", lambda: AdaBoostClassifier(n_estimators=100, algorithm="SAMME", random_state=0)),
+            ("samme depth 3 100 rate 0.5", lambda: AdaBoostClassifier(DecisionTreeClassifier(max_depth=3), n_estimators=100,
+                                                                      algorithm="SAMME", learning_rate=0.5,
+                                                                      random_state=0))]
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "growth":
         path = argv[1]
@@ -717,6 +828,8 @@ def main(argv):
         cv(argv[1])
     elif len(argv) == 3 and argv[0] == "logit":
         logit(argv[1], argv[2])
+    elif len(argv) == 3 and argv[0] == "ctrees":
+        ctrees(argv[1], argv[2])
     elif len(argv) == 2 and argv[0] == "classification":
         classification(argv[1])
     else:
