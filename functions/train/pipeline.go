@@ -54,7 +54,7 @@ func train(ctx context.Context, cfg config, store pusher.Store, out io.Writer, n
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)
 	}
-	found, err := runSearch(cfg, tr, d.train, out)
+	found, err := runSearch(ctx, cfg, tr, d.train, out)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func rowsNeeded(fraction float64, folds int) int {
 // refits the winner, reporting each family as it finishes (and each fit
 // on cfg.progress when set). The training inputs live only as long as
 // the search.
-func runSearch(cfg config, tr *features.Transform, rows *dataset.Table, out io.Writer) (*search.Outcome, error) {
+func runSearch(ctx context.Context, cfg config, tr *features.Transform, rows *dataset.Table, out io.Writer) (*search.Outcome, error) {
 	grid, err := searchGrid(cfg, rows.Len())
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -168,8 +168,9 @@ func runSearch(cfg config, tr *features.Transform, rows *dataset.Table, out io.W
 		return nil, fmt.Errorf("transform: %w", err)
 	}
 	opts := search.Options{
-		Folds: cfg.Folds,
-		Seed:  cfg.Seed,
+		Context: ctx,
+		Folds:   cfg.Folds,
+		Seed:    cfg.Seed,
 		Progress: func(family string, n int, elapsed time.Duration) {
 			fmt.Fprintf(out, "search: %-10s %3d candidates, %d-fold CV done at %.3fs\n", family, n, cfg.Folds, elapsed.Seconds())
 		},
@@ -182,7 +183,7 @@ func runSearch(cfg config, tr *features.Transform, rows *dataset.Table, out io.W
 	}
 	found, err := search.Run(in, grid, opts)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err // search's errors say "search: " already
 	}
 	return found, nil
 }

@@ -18,9 +18,16 @@ type Run func(ctx context.Context, args []string, getenv func(string) string, st
 
 // Main runs run with the process's arguments, environment and standard
 // streams, under a context cancelled by SIGINT or SIGTERM, then exits with
-// the status Report gives.
+// the status Report gives. The first signal asks run to stop (a train stops
+// between fits, a batch between rows); a second one ends the process at
+// once, as it would without Main, which every output is built to survive
+// (a push is one pointer write; a batch output is unnamed until done).
 func Main(prog string, run Run) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the signals' default action again, for the next one
+	}()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(Report(os.Stderr, prog, err))

@@ -2,6 +2,7 @@ package search
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -46,6 +47,12 @@ type Options struct {
 	// the worker waits for it. The linear family, which package linear fits beside
 	// the jobs, is not counted.
 	OnFit func(family string, done, total int)
+	// Context, when set, stops the search when it is done: no job starts
+	// after that, and Run returns the context's error once the jobs under
+	// way have finished, without waiting for package linear's search,
+	// which finishes on its own goroutine and is dropped. A job is not
+	// interrupted: one fit is the unit of work.
+	Context context.Context
 }
 
 // Outcome is a search's outcome: every candidate, the winner, and the
@@ -75,6 +82,9 @@ func Run(in *Input, g Grid, opts Options) (*Outcome, error) {
 	}
 	r.schedule()
 	r.runJobs()
+	if err := r.cancelled(); err != nil {
+		return nil, fmt.Errorf("search: stopped after %d of %d fits: %w", r.finished, len(r.jobs), err)
+	}
 	linResults, err := lin.wait()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -222,6 +232,9 @@ func (r *run) runJobs() {
 	for range min(r.workers, len(r.jobs)) {
 		wg.Go(func() {
 			for ji := range next {
+				if r.cancelled() != nil {
+					continue // handed over before the cancel was seen
+				}
 				j := r.jobs[ji]
 				if err := r.runJob(j); err != nil {
 					for _, c := range j.cfgs {
@@ -234,10 +247,21 @@ func (r *run) runJobs() {
 		})
 	}
 	for ji := range r.jobs {
+		if r.cancelled() != nil {
+			break
+		}
 		next <- ji
 	}
 	close(next)
 	wg.Wait()
+}
+
+// cancelled is the error of the search's context once it is done, else nil.
+func (r *run) cancelled() error {
+	if r.opts.Context == nil {
+		return nil
+	}
+	return r.opts.Context.Err()
 }
 
 // runJob fits one job, its scores going to their slots, and records its

@@ -150,3 +150,26 @@ func TestOnFitCountsEveryJob(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{KNN: true, Boost: true}, fams)
 }
+
+// TestCancelStopsTheSearch: once the context is done no further job
+// starts, and Run returns the context's error, not a winner: a cancelled
+// train (Ctrl-C, a client gone, a Lambda deadline) stops computing.
+func TestCancelStopsTheSearch(t *testing.T) {
+	_, _, in := sample(t)
+	g := Grid{Linear: {{}}, KNN: smallGrids[KNN][KNN], Boost: smallGrids[Boost][Boost]}
+	ctx, cancel := context.WithCancel(context.Background())
+	fits := 0
+	out, err := Run(in, g, Options{Folds: 3, Workers: 1, Seed: 7, Context: ctx, OnFit: func(string, int, int) {
+		fits++
+		if fits == 2 {
+			cancel()
+		}
+	}})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Nil(t, out)
+	assert.Equal(t, 2, fits, "one worker: no job may start after the one that saw the cancel")
+	assert.Contains(t, err.Error(), "stopped after 2 of 9 fits")
+
+	_, err = Run(in, g, Options{Folds: 3, Seed: 7, Context: ctx})
+	require.ErrorIs(t, err, context.Canceled, "a context done before the search runs no job")
+}
