@@ -37,8 +37,7 @@ type ClassGrower struct {
 	nodes []cnode
 	cls   []float64 // class weights of node id: cls[id*k:(id+1)*k]
 	recs  []Node
-	front []int32 // nodes waiting to split: a stack, or a heap by gain
-	heap  bool
+	front frontier // nodes waiting to split
 	feats []int
 	right []int32
 	left  [256]uint8
@@ -119,8 +118,7 @@ func (g *ClassGrower) Grow(y, w []float64, rows []int32, rng *rand.Rand) (*Class
 	g.nodes = g.nodes[:0]
 	g.cls = g.cls[:0]
 	g.recs = append(g.recs[:0], Node{Feature: -1})
-	g.front = g.front[:0]
-	g.heap = g.p.MaxLeaves > 0
+	g.front = frontier{bestFirst: g.p.MaxLeaves > 0, ids: g.front.ids[:0]}
 	if cap(g.right) < len(rows) {
 		g.right = make([]int32, len(rows))
 	}
@@ -135,15 +133,15 @@ func (g *ClassGrower) Grow(y, w []float64, rows []int32, rng *rand.Rand) (*Class
 		leaves = append(leaves, Leaf{Node: 0, Lo: 0, Hi: len(rows)})
 	}
 	nLeaves := 1
-	for len(g.front) > 0 && (g.p.MaxLeaves == 0 || nLeaves < g.p.MaxLeaves) {
-		id := g.pop()
+	for len(g.front.ids) > 0 && (g.p.MaxLeaves == 0 || nLeaves < g.p.MaxLeaves) {
+		id := g.front.pop(g.before)
 		l, r := g.split(id, rows)
 		nLeaves++
 		g.children(id, l, r, rows)
 		leaves = g.consider(l, rows, rng, leaves)
 		leaves = g.consider(r, rows, rng, leaves)
 	}
-	for _, id := range g.front {
+	for _, id := range g.front.ids {
 		nd := &g.nodes[id]
 		g.putHist(&nd.hist)
 		leaves = append(leaves, Leaf{Node: id, Lo: nd.lo, Hi: nd.hi})
@@ -235,7 +233,7 @@ func (g *ClassGrower) consider(id int32, rows []int32, rng *rand.Rand, leaves []
 	if nd.hist.n != nil {
 		nd.best = g.bestSplit(id, rows[nd.lo:nd.hi], rng)
 		if nd.best.ok {
-			g.push(id)
+			g.front.push(id, g.before)
 			return leaves
 		}
 	}
@@ -414,23 +412,6 @@ func (g *ClassGrower) split(id int32, rows []int32) (int32, int32) {
 	return l, l + 1
 }
 
-// push queues node id to split.
-func (g *ClassGrower) push(id int32) {
-	g.front = append(g.front, id)
-	if !g.heap {
-		return
-	}
-	h := g.front
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !g.before(h[i], h[p]) {
-			break
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-}
-
 // before is the heap order: the larger gain, then the earlier node.
 func (g *ClassGrower) before(a, b int32) bool {
 	ga, gb := g.nodes[a].best.gain, g.nodes[b].best.gain
@@ -438,34 +419,4 @@ func (g *ClassGrower) before(a, b int32) bool {
 		return ga > gb
 	}
 	return a < b
-}
-
-// pop takes the next node to split: the last queued (depth-first) or the
-// one of the largest gain (best-first).
-func (g *ClassGrower) pop() int32 {
-	h := g.front
-	n := len(h) - 1
-	if !g.heap {
-		g.front = h[:n]
-		return h[n]
-	}
-	top := h[0]
-	h[0] = h[n]
-	h = h[:n]
-	for i := 0; ; {
-		l, s := 2*i+1, i
-		if l < n && g.before(h[l], h[s]) {
-			s = l
-		}
-		if l+1 < n && g.before(h[l+1], h[s]) {
-			s = l + 1
-		}
-		if s == i {
-			break
-		}
-		h[i], h[s] = h[s], h[i]
-		i = s
-	}
-	g.front = h
-	return top
 }

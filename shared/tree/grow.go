@@ -262,7 +262,7 @@ func (g *Grower) grow(y []float64, rows []int32, rng *rand.Rand, sum, hsum float
 		if g.p.MaxLeaves > 0 && nLeaves >= g.p.MaxLeaves {
 			break
 		}
-		id := g.pop()
+		id := g.front.pop(g.before)
 		l, r := g.split(id, rows)
 		nLeaves++
 		g.children(id, l, r, y, rows)
@@ -393,7 +393,7 @@ func (g *Grower) consider(id int32, y []float64, rows []int32, rng *rand.Rand) {
 			nd.best = g.bestSplit(nd.hist, nd.sum, nd.n(), feats, rows[nd.lo:nd.hi])
 		}
 		if nd.best.ok {
-			g.push(id)
+			g.front.push(id, g.before)
 			return
 		}
 	}
@@ -807,23 +807,15 @@ func (g *Grower) route(t *Tree, rows []int32, dst []float64, idx, tmp []int32, n
 
 // frontier holds the ids of the nodes waiting to split: a stack
 // (depth-first, which keeps few histograms alive) or, under a leaf limit,
-// a max-heap by gain with ties to the earlier node.
+// a heap in the grower's order (before: the larger gain first, ties to the
+// earlier node). Both growers keep one.
 type frontier struct {
 	bestFirst bool
 	ids       []int32
 }
 
-// before is the heap order: the larger gain, then the earlier node.
-func (g *Grower) before(a, b int32) bool {
-	ga, gb := g.nodes[a].best.gain, g.nodes[b].best.gain
-	if ga != gb {
-		return ga > gb
-	}
-	return a < b
-}
-
-func (g *Grower) push(id int32) {
-	f := &g.front
+// push queues node id to split.
+func (f *frontier) push(id int32, before func(a, b int32) bool) {
 	f.ids = append(f.ids, id)
 	if !f.bestFirst {
 		return
@@ -831,7 +823,7 @@ func (g *Grower) push(id int32) {
 	h := f.ids
 	for i := len(h) - 1; i > 0; {
 		p := (i - 1) / 2
-		if !g.before(h[i], h[p]) {
+		if !before(h[i], h[p]) {
 			break
 		}
 		h[i], h[p] = h[p], h[i]
@@ -839,8 +831,9 @@ func (g *Grower) push(id int32) {
 	}
 }
 
-func (g *Grower) pop() int32 {
-	f := &g.front
+// pop takes the next node to split: the last queued (depth-first) or the
+// first in before's order (best-first).
+func (f *frontier) pop(before func(a, b int32) bool) int32 {
 	h := f.ids
 	n := len(h) - 1
 	if !f.bestFirst {
@@ -852,10 +845,10 @@ func (g *Grower) pop() int32 {
 	h = h[:n]
 	for i := 0; ; {
 		l, s := 2*i+1, i
-		if l < n && g.before(h[l], h[s]) {
+		if l < n && before(h[l], h[s]) {
 			s = l
 		}
-		if l+1 < n && g.before(h[l+1], h[s]) {
+		if l+1 < n && before(h[l+1], h[s]) {
 			s = l + 1
 		}
 		if s == i {
@@ -866,4 +859,13 @@ func (g *Grower) pop() int32 {
 	}
 	f.ids = h
 	return top
+}
+
+// before is the heap order: the larger gain, then the earlier node.
+func (g *Grower) before(a, b int32) bool {
+	ga, gb := g.nodes[a].best.gain, g.nodes[b].best.gain
+	if ga != gb {
+		return ga > gb
+	}
+	return a < b
 }
