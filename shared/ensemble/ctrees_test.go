@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -71,19 +72,19 @@ func treeClassifier(bd *tree.Binned, y []float64, k int, imp tree.Impurity, p tr
 // exactModel fits the Go counterpart of a golden exact case's model.
 func exactModel(name string, bd *tree.Binned, y []float64, k int) (classifier, []float64, error) {
 	switch {
-	case hasPrefix(name, "tree gini depth 4"):
+	case strings.HasPrefix(name, "tree gini depth 4"):
 		t, err := treeClassifier(bd, y, k, tree.Gini, tree.Params{MaxDepth: 4})
 		return t, nil, err
-	case hasPrefix(name, "tree entropy depth 3 leaf 5"):
+	case strings.HasPrefix(name, "tree entropy depth 3 leaf 5"):
 		t, err := treeClassifier(bd, y, k, tree.Entropy, tree.Params{MaxDepth: 3, MinSamplesLeaf: 5})
 		return t, nil, err
-	case hasPrefix(name, "samme stumps"):
+	case strings.HasPrefix(name, "samme stumps"):
 		a, err := ensemble.FitAdaBoostClassifier(bd, y, k, ensemble.AdaBoostClassify{Trees: 40, LearningRate: 1, Tree: tree.Params{MaxDepth: 1}}, 0)
 		if err != nil {
 			return nil, nil, err
 		}
 		return a, a.Weights, nil
-	case hasPrefix(name, "samme depth 2 rate 0.5"):
+	case strings.HasPrefix(name, "samme depth 2 rate 0.5"):
 		a, err := ensemble.FitAdaBoostClassifier(bd, y, k, ensemble.AdaBoostClassify{Trees: 25, LearningRate: 0.5, Tree: tree.Params{MaxDepth: 2}}, 0)
 		if err != nil {
 			return nil, nil, err
@@ -92,8 +93,6 @@ func exactModel(name string, bd *tree.Binned, y []float64, k int) (classifier, [
 	}
 	return nil, nil, os.ErrNotExist
 }
-
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
 // TestCTreesMatchScikitLearn: on generated rows whose values the binner
 // keeps exactly, a classification tree (Gini and entropy, depth and leaf
@@ -252,21 +251,12 @@ func TestClassEnsemblesJSON(t *testing.T) {
 		for from, to := range c.bad {
 			dam := c.fresh()
 			s := string(b)
-			i := indexOf(s, from)
+			i := strings.Index(s, from)
 			require.GreaterOrEqual(t, i, 0, "%s: %s in the JSON", c.name, from)
 			require.NoError(t, json.Unmarshal([]byte(s[:i]+to+s[i+len(from):]), dam))
 			assert.Error(t, dam.Check(d.Levels), "%s: %s", c.name, to)
 		}
 	}
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // TestClassEnsemblesRefuse: bad parameters and labels are named errors,
@@ -361,33 +351,10 @@ func TestCTreesTables(t *testing.T) {
 		var acc, ll float64
 		for s := range c.Shuffles {
 			folds := stratifiedFolds(tab.y, 5, uint64(s))
-			for f, test := range folds {
-				var train []int32
-				for h, rows := range folds {
-					if h != f {
-						train = append(train, rows...)
-					}
-				}
-				slices.Sort(train)
-				bn, err := tree.FitBinner(tab.d, train, tree.MaxBins)
-				require.NoError(t, err)
-				bd, err := bn.Bin(tab.d, train)
-				require.NoError(t, err)
-				y := make([]float64, len(train))
-				for i, r := range train {
-					y[i] = tab.y[r]
-				}
-				m := cvModel(t, c.Model, bd, y, k)
-				p := tab.d.Cols()
-				x := make([]float64, 0, len(test)*p)
-				yt := make([]float64, len(test))
-				for i, r := range test {
-					x = append(x, tab.d.Row(int(r))...)
-					yt[i] = tab.y[r]
-				}
-				proba := make([]float64, len(test)*k)
-				m.PredictProbaBatch(x, p, proba)
-				a, l := scores(proba, k, yt)
+			for f := range folds {
+				a, l, _ := scoreFold(t, tab, folds, f, func(bd *tree.Binned, y []float64) probaBatcher {
+					return cvModel(t, c.Model, bd, y, k)
+				})
 				n := float64(5 * c.Shuffles)
 				acc += a / n
 				ll += l / n

@@ -176,39 +176,57 @@ func cvClassifier(t *testing.T, tab *classTable, seed uint64) (acc, ll float64) 
 	t.Helper()
 	k := len(tab.classes)
 	folds := stratifiedFolds(tab.y, 5, seed)
-	for f, test := range folds {
-		train := make([]int32, 0, tab.d.Rows)
-		for g, rows := range folds {
-			if g != f {
-				train = append(train, rows...)
-			}
-		}
-		slices.Sort(train)
-		bn, err := tree.FitBinner(tab.d, train, tree.MaxBins)
-		require.NoError(t, err)
-		bd, err := bn.Bin(tab.d, train)
-		require.NoError(t, err)
-		y := make([]float64, len(train))
-		for i, r := range train {
-			y[i] = tab.y[r]
-		}
-		cl, err := ensemble.FitBoostClassifier(bd, y, k, hgbDefaults, 0)
-		require.NoError(t, err)
-		p := tab.d.Cols()
-		x := make([]float64, 0, len(test)*p)
-		yt := make([]float64, len(test))
-		for i, r := range test {
-			x = append(x, tab.d.Row(int(r))...)
-			yt[i] = tab.y[r]
-		}
-		proba := make([]float64, len(test)*k)
-		cl.PredictProbaBatch(x, p, proba)
-		a, l := scores(proba, k, yt)
+	for f := range folds {
+		a, l, train := scoreFold(t, tab, folds, f, func(bd *tree.Binned, y []float64) probaBatcher {
+			cl, err := ensemble.FitBoostClassifier(bd, y, k, hgbDefaults, 0)
+			require.NoError(t, err)
+			return cl
+		})
 		if seed == 0 {
-			t.Logf("fold %d: %d train, %d test rows: accuracy %.4f, log loss %.4f", f+1, len(train), len(test), a, l)
+			t.Logf("fold %d: %d train, %d test rows: accuracy %.4f, log loss %.4f", f+1, train, len(folds[f]), a, l)
 		}
 		acc += a / 5
 		ll += l / 5
 	}
 	return acc, ll
+}
+
+// probaBatcher is what scoreFold needs of a fitted classifier.
+type probaBatcher interface {
+	PredictProbaBatch(x []float64, p int, dst []float64)
+}
+
+// scoreFold fits a classifier (by fit) on every fold of tab but fold f,
+// binned on those rows, and returns its accuracy and log loss on fold f
+// and how many rows it was fitted on.
+func scoreFold(t testing.TB, tab *classTable, folds [][]int32, f int, fit func(bd *tree.Binned, y []float64) probaBatcher) (acc, ll float64, trained int) {
+	t.Helper()
+	train := make([]int32, 0, tab.d.Rows)
+	for g, rows := range folds {
+		if g != f {
+			train = append(train, rows...)
+		}
+	}
+	slices.Sort(train)
+	bn, err := tree.FitBinner(tab.d, train, tree.MaxBins)
+	require.NoError(t, err)
+	bd, err := bn.Bin(tab.d, train)
+	require.NoError(t, err)
+	y := make([]float64, len(train))
+	for i, r := range train {
+		y[i] = tab.y[r]
+	}
+	m := fit(bd, y)
+	test := folds[f]
+	k, p := len(tab.classes), tab.d.Cols()
+	x := make([]float64, 0, len(test)*p)
+	yt := make([]float64, len(test))
+	for i, r := range test {
+		x = append(x, tab.d.Row(int(r))...)
+		yt[i] = tab.y[r]
+	}
+	proba := make([]float64, len(test)*k)
+	m.PredictProbaBatch(x, p, proba)
+	acc, ll = scores(proba, k, yt)
+	return acc, ll, len(train)
 }
